@@ -1,0 +1,119 @@
+"""Uncertainty distributions declared with parameters, and sampling from them.
+
+Each distribution maps uniform quantiles to values (``ppf``), so independent draws,
+Latin hypercube draws, Sobol sequences and Gaussian-copula correlated draws all go
+through the same code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+from scipy import stats
+
+
+class Distribution(BaseModel):
+    """A parameter's uncertainty distribution.
+
+    Forms (all parameters in the parameter's own unit):
+    beta(alpha, beta) or beta(mean, sd); gamma(shape, scale) or gamma(mean, sd);
+    lognormal(meanlog, sdlog); normal(mean, sd); uniform(low, high);
+    triangular(low, mode, high); dirichlet(alpha: {component: count}).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["beta", "gamma", "lognormal", "normal", "uniform", "triangular", "dirichlet"]
+    alpha: float | dict[str, float] | None = None
+    beta: float | None = None
+    shape: float | None = None
+    scale: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    meanlog: float | None = None
+    sdlog: float | None = None
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        t = self.type
+        need = {
+            "lognormal": [("meanlog", "sdlog")],
+            "normal": [("mean", "sd")],
+            "uniform": [("low", "high")],
+            "triangular": [("low", "mode", "high")],
+            "beta": [("alpha", "beta"), ("mean", "sd")],
+            "gamma": [("shape", "scale"), ("mean", "sd")],
+            "dirichlet": [("alpha",)],
+        }[t]
+        if not any(all(getattr(self, f) is not None for f in form) for form in need):
+            forms = " or ".join("(" + ", ".join(f) + ")" for f in need)
+            raise ValueError(f"{t} distribution needs {forms}")
+        if t == "dirichlet" and not isinstance(self.alpha, dict):
+            raise ValueError("dirichlet alpha must map each component to a positive count")
+        if t != "dirichlet" and isinstance(self.alpha, dict):
+            raise ValueError(f"{t} alpha must be a number")
+        for f in ("sd", "sdlog", "scale", "shape", "beta"):
+            v = getattr(self, f)
+            if v is not None and v <= 0:
+                raise ValueError(f"{f} must be > 0")
+        if t == "beta" and self.alpha is not None and self.alpha <= 0:
+            raise ValueError("alpha must be > 0")
+        if t == "beta" and self.mean is not None:
+            if not 0 < self.mean < 1 or self.sd ** 2 >= self.mean * (1 - self.mean):
+                raise ValueError("beta needs 0 < mean < 1 and sd² < mean(1 − mean)")
+        if t == "dirichlet" and any(v <= 0 for v in self.alpha.values()):
+            raise ValueError("dirichlet counts must be > 0")
+        if t == "uniform" and not self.low < self.high:
+            raise ValueError("uniform needs low < high")
+        if t == "triangular" and not self.low <= self.mode <= self.high or (t == "triangular" and self.low == self.high):
+            raise ValueError("triangular needs low <= mode <= high and low < high")
+        return self
+
+    def frozen(self):
+        """The scipy frozen distribution (not for dirichlet)."""
+        t = self.type
+        if t == "beta":
+            a, b = (self.alpha, self.beta) if self.alpha is not None else _beta_from_moments(self.mean, self.sd)
+            return stats.beta(a, b)
+        if t == "gamma":
+            k, s = (self.shape, self.scale) if self.shape is not None else ((self.mean / self.sd) ** 2, self.sd ** 2 / self.mean)
+            return stats.gamma(k, scale=s)
+        if t == "lognormal":
+            return stats.lognorm(s=self.sdlog, scale=np.exp(self.meanlog))
+        if t == "normal":
+            return stats.norm(self.mean, self.sd)
+        if t == "uniform":
+            return stats.uniform(self.low, self.high - self.low)
+        if t == "triangular":
+            width = self.high - self.low
+            return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+        raise ValueError(f"{t} has no univariate form")
+
+    def ppf(self, u: np.ndarray) -> np.ndarray | dict[str, np.ndarray]:
+        """Values at uniform quantiles ``u``; for a Dirichlet ``u`` has one column per component."""
+        if self.type == "dirichlet":
+            names = list(self.alpha)
+            u = np.atleast_2d(u)
+            gammas = np.column_stack([stats.gamma(self.alpha[n]).ppf(u[:, i]) for i, n in enumerate(names)])
+            shares = gammas / gammas.sum(axis=1, keepdims=True)
+            return {n: shares[:, i] for i, n in enumerate(names)}
+        return self.frozen().ppf(u)
+
+    @property
+    def n_dims(self) -> int:
+        return len(self.alpha) if self.type == "dirichlet" else 1
+
+    def mean_value(self):
+        if self.type == "dirichlet":
+            total = sum(self.alpha.values())
+            return {k: v / total for k, v in self.alpha.items()}
+        return float(self.frozen().mean())
+
+
+def _beta_from_moments(mean: float, sd: float) -> tuple[float, float]:
+    common = mean * (1 - mean) / sd ** 2 - 1
+    return mean * common, (1 - mean) * common

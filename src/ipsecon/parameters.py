@@ -1,0 +1,220 @@
+"""The parameter tree: YAML files of documented numbers, OpenFisca style.
+
+A parameter is a mapping with ``description``, ``unit``, ``source``, ``evidence``
+and exactly one of ``value`` (a number, or named components), ``values`` (numbers
+keyed by the date from which each applies) or ``table`` (rows keyed by e.g. age).
+Anything else is a group of parameters. Dotted names (``ips.effect.rr_pooled``)
+address parameters in formulas and in ``--set`` overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from .distributions import Distribution
+from .errors import InputError
+from .validation import load_yaml, validate
+
+EVIDENCE_TAGS = ("C", "C2", "D", "M", "assumption", "calibrated")
+_PARAM_KEYS = {"value", "values", "table"}
+
+
+class Table(BaseModel):
+    """A lookup table: the first entry of each row is the key (e.g. age in years)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    columns: list[str]
+    rows: list[list[float]]
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.rows:
+            raise ValueError("table needs at least one row")
+        width = len(self.columns) + 1
+        for i, row in enumerate(self.rows):
+            if len(row) != width:
+                raise ValueError(f"row {i} has {len(row)} entries, expected {width} (key + {len(self.columns)} columns)")
+        keys = [r[0] for r in self.rows]
+        if any(b - a != 1 for a, b in zip(keys, keys[1:])):
+            raise ValueError("table keys must be consecutive integers")
+        return self
+
+    def lookup(self, key: Any, column: Any = None) -> np.ndarray:
+        """Values at ``key`` (floored and clipped to the table's range), by column name."""
+        data = np.asarray([r[1:] for r in self.rows], dtype=float)
+        first = self.rows[0][0]
+        idx = np.clip(np.floor(np.asarray(key, dtype=float)) - first, 0, len(self.rows) - 1).astype(int)
+        if column is None:
+            return data[idx, 0]
+        col = np.asarray(column)
+        col_idx = np.full(col.shape, -1, dtype=int)
+        for j, name in enumerate(self.columns):
+            col_idx[col == name] = j
+        if (col_idx < 0).any():
+            bad = sorted(set(np.asarray(col)[col_idx < 0].ravel().tolist()))
+            raise InputError(None, self.key, f"table has no column {bad}", ", ".join(self.columns))
+        idx, col_idx = np.broadcast_arrays(idx, col_idx)
+        return data[idx, col_idx]
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    unit: str
+    source: str
+    evidence: Literal["C", "C2", "D", "M", "assumption", "calibrated"]
+    value: float | dict[str, float] | None = None
+    values: dict[dt.date, float] | None = None
+    table: Table | None = None
+    distribution: Distribution | None = None
+    bounds: tuple[float, float] | None = None
+    note: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_bool(cls, v):
+        if isinstance(v, bool):
+            raise ValueError("value must be a number")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        given = [k for k in _PARAM_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a parameter needs exactly one of value, values, table")
+        if self.distribution is not None:
+            is_vector = isinstance(self.value, dict)
+            if (self.distribution.type == "dirichlet") != is_vector:
+                raise ValueError("a dirichlet distribution goes with named components in value, and only there")
+            if is_vector and set(self.distribution.alpha) != set(self.value):
+                raise ValueError("dirichlet components must match the value's components")
+        if self.bounds is not None and not self.bounds[0] <= self.bounds[1]:
+            raise ValueError("bounds must be [low, high] with low <= high")
+        return self
+
+    def at(self, when: dt.date) -> float:
+        """The dated value in force on ``when`` (the earliest if ``when`` precedes all)."""
+        dates = sorted(self.values)
+        chosen = dates[0]
+        for d in dates:
+            if d <= when:
+                chosen = d
+        return self.values[chosen]
+
+
+class ParameterSet:
+    """All parameters, by dotted name, with the file each came from."""
+
+    def __init__(self, params: dict[str, Parameter], files: dict[str, str]):
+        self.params = params
+        self.files = files
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.params
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self.params[name]
+
+    def names(self) -> list[str]:
+        return sorted(self.params)
+
+    def merged(self, other: "ParameterSet") -> "ParameterSet":
+        return ParameterSet({**self.params, **other.params}, {**self.files, **other.files})
+
+    def scalar_names(self) -> list[str]:
+        """Names that formulas can read as numbers (components expanded as name.component)."""
+        out = []
+        for name, p in self.params.items():
+            if isinstance(p.value, dict):
+                out += [f"{name}.{c}" for c in p.value]
+            elif p.table is None:
+                out.append(name)
+        return sorted(out)
+
+    def base_values(self, when: dt.date) -> dict[str, Any]:
+        """Point values for formulas: numbers, components as name.component, tables as Table."""
+        ns: dict[str, Any] = {}
+        for name, p in self.params.items():
+            if p.table is not None:
+                ns[name] = p.table
+            elif p.values is not None:
+                ns[name] = float(p.at(when))
+            elif isinstance(p.value, dict):
+                for comp, v in p.value.items():
+                    ns[f"{name}.{comp}"] = float(v)
+            else:
+                ns[name] = float(p.value)
+        return ns
+
+    def with_overrides(self, overrides: dict[str, float], source: str = "--set") -> "ParameterSet":
+        """A copy with some values replaced (``name`` or ``name.component``)."""
+        params = dict(self.params)
+        for key, value in overrides.items():
+            name, comp = key, None
+            if key not in params and "." in key and key.rsplit(".", 1)[0] in params:
+                name, comp = key.rsplit(".", 1)
+            if name not in params:
+                raise InputError(source, key, "unknown parameter", "see `ipsecon params` for names")
+            p = params[name]
+            if comp is not None:
+                if not isinstance(p.value, dict) or comp not in p.value:
+                    raise InputError(source, key, f"{name} has no component {comp!r}")
+                new_value: Any = {**p.value, comp: float(value)}
+                params[name] = p.model_copy(update={"value": new_value})
+            elif p.table is not None or isinstance(p.value, dict):
+                raise InputError(source, key, "tables and component parameters are overridden per entry",
+                                 f"{name}.<component>" if isinstance(p.value, dict) else "edit the table in its file")
+            elif p.values is not None:
+                params[name] = p.model_copy(update={"values": {dt.date(1900, 1, 1): float(value)}})
+            else:
+                params[name] = p.model_copy(update={"value": float(value)})
+        return ParameterSet(params, self.files)
+
+
+def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: dict[str, str]) -> None:
+    if not isinstance(node, dict):
+        raise InputError(file, prefix or None, "expected a mapping of parameters or groups")
+    if _PARAM_KEYS & set(node):
+        out[prefix] = validate(Parameter, node, file, prefix)
+        files[prefix] = file
+        return
+    for key, child in node.items():
+        if key == "about":
+            continue
+        if not isinstance(key, str) or not key.replace("_", "a").isalnum():
+            raise InputError(file, f"{prefix}.{key}" if prefix else str(key), "parameter names are letters, digits and _")
+        path = f"{prefix}.{key}" if prefix else key
+        if path in out:
+            raise InputError(file, path, f"parameter defined twice (also in {files[path]})")
+        _walk(child, path, file, out, files)
+
+
+def load_parameter_tree(data: Any, file: str) -> ParameterSet:
+    params: dict[str, Parameter] = {}
+    files: dict[str, str] = {}
+    if data is None:
+        return ParameterSet(params, files)
+    _walk(data, "", file, params, files)
+    return ParameterSet(params, files)
+
+
+def load_parameters(directory: str | Path) -> ParameterSet:
+    """Load every ``*.yaml`` under ``directory`` (recursively) into one set."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(directory, None, "parameter directory not found")
+    result = ParameterSet({}, {})
+    for path in sorted(directory.rglob("*.yaml")):
+        part = load_parameter_tree(load_yaml(path), str(path))
+        clash = set(part.params) & set(result.params)
+        if clash:
+            name = sorted(clash)[0]
+            raise InputError(path, name, f"parameter defined twice (also in {result.files[name]})")
+        result = result.merged(part)
+    return result

@@ -1,0 +1,72 @@
+"""Safe YAML loading and turning pydantic errors into one clear :class:`InputError`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file with the safe loader; errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, None, "file not found", "an existing YAML file")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise InputError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def _field_path(loc: tuple, prefix: str | None) -> str:
+    parts = [prefix] if prefix else []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _allowed_for(model: type[BaseModel], loc: tuple) -> str | None:
+    """For an unknown key, list the keys the model at that location accepts."""
+    current: Any = model
+    for item in loc[:-1]:
+        fields = getattr(current, "model_fields", None)
+        if fields is None or not isinstance(item, str) or item not in fields:
+            return None
+        annotation = fields[item].annotation
+        args = getattr(annotation, "__args__", ()) or ()
+        candidates = [annotation, *args]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if current is None:
+            return None
+    fields = getattr(current, "model_fields", None)
+    return ", ".join(fields) if fields else None
+
+
+def validate(model: type[M], data: Any, file: str | Path | None, prefix: str | None = None) -> M:
+    """Validate ``data`` against a pydantic model, raising the first problem as InputError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err.get("loc", ()))
+        kind = err.get("type", "")
+        path = _field_path(loc, prefix)
+        if kind == "extra_forbidden":
+            raise InputError(file, path, "unknown key", _allowed_for(model, loc)) from None
+        if kind == "missing":
+            raise InputError(file, path, "required field is missing") from None
+        given = err.get("input")
+        given_text = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+        raise InputError(file, path, f"{err.get('msg', 'invalid value')}, got {given_text}") from None
