@@ -11,6 +11,7 @@ samples × subgroups × months × durations.
 from __future__ import annotations
 
 import ast
+import difflib
 import operator
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -105,7 +106,7 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
     if not isinstance(text, str) or not text.strip():
         raise InputError(file, path, f"expected a number or a formula, got {text!r}", ALLOWED_SYNTAX)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(" ".join(line.strip() for line in text.strip().splitlines()), mode="eval")
     except SyntaxError as exc:
         raise InputError(file, path, f"formula {text!r} is not valid syntax ({exc.msg})", ALLOWED_SYNTAX) from None
     names: set[str] = set()
@@ -127,8 +128,9 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
                 try:
                     return ns[name]
                 except KeyError:
-                    raise InputError(file, path, f"formula {text!r} uses unknown name {name!r}",
-                                     "parameters and variables: " + ", ".join(sorted(k for k in ns if not k.startswith("_")))) from None
+                    close = difflib.get_close_matches(name, list(ns), n=3)
+                    hint = ("did you mean " + ", ".join(close) + "? " if close else "") + "see `ipsecon params` for parameter names"
+                    raise InputError(file, path, f"formula {text!r} uses unknown name {name!r}", hint) from None
             return get
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             op, left, right = _BINOPS[type(node.op)], build(node.left), build(node.right)

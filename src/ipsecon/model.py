@@ -1,0 +1,336 @@
+"""From a declared model to per-cycle transition probabilities.
+
+The engine is generic: states, transitions, strategy effects and rewards all come
+from the model file. This module turns them into arrays
+
+    P[sample, stratum, cycle, state, duration, next_state]
+
+for a block of cycles, which both engines consume. Conventions (documented in README):
+
+* ``probability`` over ``per`` = period P is turned into a per-cycle value through the
+  constant hazard it implies; ``rate`` per P is scaled to the cycle length.
+* If every transition out of a state is a per-cycle probability, they are used as
+  given (their sum must not exceed 1). Otherwise all are turned into hazards and
+  combined as competing risks: p_j = r_j / R × (1 − exp(−R)), R = Σ r_j.
+* Strategy effects act on one transition: ``hr`` multiplies its hazard, ``rr`` its
+  per-cycle probability, ``or`` its per-cycle odds. The effect's log is weighted by
+  w(t) = 1 from ``start`` to ``decay_start``, then 0.5^((t − decay_start)/half_life),
+  and 0 from ``end`` on (times in years since the strategy started).
+* ``duration`` counts completed cycles in the current state, capped at the state's
+  ``track_duration − 1`` (internal tunnel states).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import expressions
+from .errors import InputError
+from .population import Strata
+from .schema import Effect, Model
+
+PERIOD_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "month": 1 / 12, "year": 1.0}
+RESERVED = {"t", "years", "age", "year", "duration", "duration_years", "strategy"}
+
+
+@dataclass
+class CompiledTransition:
+    index: int
+    source: int
+    target: int
+    kind: str  # "probability" | "rate"
+    per_cycle_factor: float  # cycles of the model per ``per`` period: value over P -> per cycle
+    formula: expressions.Formula
+    path: str
+
+    @property
+    def per_cycle_native(self) -> bool:
+        return self.kind == "probability" and self.per_cycle_factor == 1.0
+
+
+@dataclass
+class CompiledEffect:
+    transition: int
+    kind: str  # hr | rr | or
+    value: expressions.Formula
+    start: expressions.Formula
+    end: expressions.Formula | None
+    decay_start: expressions.Formula | None
+    half_life: expressions.Formula | None
+    path: str
+
+
+class CompiledModel:
+    """A checked model: indices for states and transitions, parsed formulas."""
+
+    def __init__(self, model: Model, file: str):
+        self.spec = model
+        self.file = file
+        self.states = list(model.states)
+        self.n_states = len(self.states)
+        self.index = {s: i for i, s in enumerate(self.states)}
+        self.cycle_years = model.cycle_years
+        self.caps = np.array([model.states[s].track_duration for s in self.states], dtype=np.int64)
+        self.max_duration = int(self.caps.max())
+        self.transitions = self._compile_transitions(model)
+        self.pair_index = {(tr.source, tr.target): tr.index for tr in self.transitions}
+        self.absorbing = [s for s in range(self.n_states) if not any(tr.source == s for tr in self.transitions)]
+        self.variables = [(name, expressions.parse(text, file, f"model.variables.{name}")) for name, text in model.variables.items()]
+        for name, _ in self.variables:
+            if name in RESERVED:
+                raise InputError(file, f"model.variables.{name}", "name is reserved", "not one of " + ", ".join(sorted(RESERVED)))
+        self.strategies = list(model.strategies)
+        self.effects = {name: [self._compile_effect(e, f"model.strategies.{name}.effects[{i}]")
+                               for i, e in enumerate(s.effects)]
+                        for name, s in model.strategies.items()}
+        self.strategy_set = {name: [(k, expressions.parse(v, file, f"model.strategies.{name}.set.{k}")) for k, v in s.set.items()]
+                             for name, s in model.strategies.items()}
+        self.rewards = self._compile_rewards(model)
+        for s in model.ever_in:
+            self._state(s, "model.ever_in")
+        self.ever_in = [self.index[s] for s in model.ever_in]
+        self.employment_state = self._state(model.employment_state, "model.employment_state") if model.employment_state else None
+        # next duration index after staying one more cycle (tunnel step, capped)
+        d = np.arange(self.max_duration)
+        self.next_duration = np.minimum(d[None, :] + 1, self.caps[:, None] - 1)
+
+    # -- compilation -------------------------------------------------------
+    def _state(self, name: str, path: str) -> int:
+        if name not in self.index:
+            raise InputError(self.file, path, f"unknown state {name!r}", ", ".join(self.states))
+        return self.index[name]
+
+    def _compile_transitions(self, model: Model) -> list[CompiledTransition]:
+        out: list[CompiledTransition] = []
+        seen: dict[tuple[int, int], str] = {}
+        cycles_per_year = 1 / model.cycle_years
+        for i, tr in enumerate(model.transitions):
+            path = f"model.transitions[{i}]"
+            sources = tr.from_ if isinstance(tr.from_, list) else [tr.from_]
+            if sources == ["any"]:
+                sources = [s for s in self.states if s != tr.to]
+            target = self._state(tr.to, f"{path}.to")
+            if (tr.probability is None) == (tr.rate is None):
+                raise InputError(self.file, path, "give exactly one of probability or rate")
+            kind = "probability" if tr.probability is not None else "rate"
+            text = tr.probability if kind == "probability" else tr.rate
+            formula = expressions.parse(text, self.file, f"{path}.{kind}")
+            factor = 1.0 if tr.per == "cycle" else cycles_per_year * PERIOD_YEARS[tr.per]
+            for s in sources:
+                source = self._state(s, f"{path}.from")
+                if source == target:
+                    raise InputError(self.file, path, f"transition {s}->{tr.to} goes to itself; staying is the complement")
+                if (source, target) in seen:
+                    raise InputError(self.file, path, f"transition {s}->{tr.to} is declared twice (also at {seen[(source, target)]})")
+                seen[(source, target)] = path
+                out.append(CompiledTransition(len(out), source, target, kind, factor, formula, path))
+        return out
+
+    def transition_index(self, name: str, path: str) -> int:
+        if "->" not in name:
+            raise InputError(self.file, path, f"transition {name!r} must be written 'from->to'")
+        a, b = (x.strip() for x in name.split("->", 1))
+        key = (self._state(a, path), self._state(b, path))
+        if key not in self.pair_index:
+            declared = ", ".join(f"{self.states[t.source]}->{self.states[t.target]}" for t in self.transitions)
+            raise InputError(self.file, path, f"no transition {name!r} is declared", declared)
+        return self.pair_index[key]
+
+    def _compile_effect(self, e: Effect, path: str) -> CompiledEffect:
+        given = [(k, v) for k, v in (("hr", e.hr), ("rr", e.rr), ("or", e.odds_ratio)) if v is not None]
+        if len(given) != 1:
+            raise InputError(self.file, path, "an effect needs exactly one of hr, rr, or")
+        kind, value = given[0]
+        p = lambda x, f: expressions.parse(x, self.file, f"{path}.{f}") if x is not None else None  # noqa: E731
+        return CompiledEffect(self.transition_index(e.transition, f"{path}.transition"), kind,
+                              p(value, kind), p(e.start, "start"), p(e.end, "end"),
+                              p(e.decay_start, "decay_start"), p(e.half_life, "half_life"), path)
+
+    def _compile_rewards(self, model: Model) -> dict[str, dict]:
+        out = {}
+        for name, r in model.rewards.items():
+            states = {self._state(s, f"model.rewards.{name}.states"): expressions.parse(v, self.file, f"model.rewards.{name}.states.{s}")
+                      for s, v in r.states.items()}
+            trans = {self.transition_index(k, f"model.rewards.{name}.transitions"): expressions.parse(v, self.file, f"model.rewards.{name}.transitions.{k}")
+                     for k, v in r.transitions.items()}
+            for f in list(states.values()) + list(trans.values()):
+                if {"duration", "duration_years"} & f.names:
+                    raise InputError(self.file, f"model.rewards.{name}", "rewards may not depend on duration", "t, years, age, year, attributes, parameters")
+            out[name] = {"kind": r.kind, "unit": r.unit, "states": states, "transitions": trans}
+        return out
+
+    # -- evaluation --------------------------------------------------------
+    def namespace(self, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
+                  cycles: np.ndarray, n_samples: int, with_duration: bool = True) -> dict[str, Any]:
+        """Names a formula can read, shaped to broadcast over (sample, stratum, cycle, duration)."""
+        ns: dict[str, Any] = {}
+        for k, v in values.items():
+            if isinstance(v, np.ndarray) and v.ndim == 1:
+                ns[k] = v.reshape(-1, 1, 1, 1)
+            else:
+                ns[k] = v
+        t = np.asarray(cycles, dtype=float).reshape(1, 1, -1, 1)
+        ns["t"] = t
+        ns["years"] = t * self.cycle_years
+        for col, arr in strata.columns.items():
+            ns[col] = arr.reshape(1, -1, 1, 1)
+        ns["age"] = ns["start_age"] + ns["years"]
+        ns["year"] = start_year + ns["years"]
+        d = np.arange(self.max_duration if with_duration else 1, dtype=float).reshape(1, 1, 1, -1)
+        ns["duration"] = d
+        ns["duration_years"] = d * self.cycle_years
+        # a strategy's ``set`` replaces a variable's formula in place, or overrides a parameter
+        replaced = dict(self.strategy_set[strategy])
+        variable_names = {name for name, _ in self.variables}
+        for name, f in replaced.items():
+            if name not in variable_names:
+                ns[name] = f(ns)
+        for name, f in self.variables:
+            ns[name] = replaced.get(name, f)(ns)
+        return ns
+
+    def _effect_weight(self, e: CompiledEffect, ns: dict[str, Any]) -> np.ndarray:
+        yrs = ns["years"]
+        start = e.start(ns)
+        w = (yrs >= start).astype(float)
+        if e.half_life is not None:
+            ds = e.decay_start(ns) if e.decay_start is not None else start
+            hl = np.asarray(e.half_life(ns), dtype=float)
+            if np.any(hl <= 0):
+                raise InputError(self.file, f"{e.path}.half_life", "half-life must be > 0 (use a very large number for no decay)")
+            w = w * np.where(yrs > ds, 0.5 ** ((yrs - ds) / hl), 1.0)
+        if e.end is not None:
+            w = w * (yrs < e.end(ns))
+        return w
+
+    def _value(self, tr: CompiledTransition, ns: dict[str, Any], ctx) -> np.ndarray:
+        v = np.asarray(tr.formula(ns), dtype=float)
+        if not np.all(np.isfinite(v)):
+            raise ctx(tr, v, ~np.isfinite(v), "is not a finite number", "finite numbers")
+        if tr.kind == "probability":
+            bad = (v < 0) | (v > 1)
+            if bad.any():
+                raise ctx(tr, v, bad, "probability is outside [0, 1]", "0 <= p <= 1")
+        elif (v < 0).any():
+            raise ctx(tr, v, v < 0, "rate is negative", "rates >= 0")
+        return v
+
+    def probabilities(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
+                      cycles: np.ndarray) -> np.ndarray:
+        """P[sample, stratum, cycle, state, duration, next] for one strategy over a block of cycles."""
+        n, g, tb = shape
+        D, S = self.max_duration, self.n_states
+        full = (n, g, tb, D)
+
+        def ctx(tr, values, mask, problem, allowed):
+            values = np.broadcast_to(values, full)
+            mask = np.broadcast_to(mask, full)
+            i, gi, ti, di = (int(x[0]) for x in np.nonzero(mask))
+            where = (f"transition {self.states[tr.source]}->{self.states[tr.target]} ({tr.path}), strategy {strategy}, "
+                     f"cycle {int(cycles[ti])}, duration {di}, subgroup [{strata.describe(gi)}], sample {i}")
+            return InputError(self.file, where, f"{problem}: {values[i, gi, ti, di]!r}", allowed)
+
+        effects_by_tr: dict[int, list[CompiledEffect]] = {}
+        for e in self.effects[strategy]:
+            effects_by_tr.setdefault(e.transition, []).append(e)
+        P = np.zeros((n, g, tb, S, D, S))
+        for s in range(S):
+            outgoing = [tr for tr in self.transitions if tr.source == s]
+            if not outgoing:
+                P[:, :, :, s, :, s] = 1.0
+                continue
+            native = all(tr.per_cycle_native for tr in outgoing)
+            values = []
+            for tr in outgoing:
+                v = self._value(tr, ns, ctx)
+                effects = effects_by_tr.get(tr.index, [])
+                if native:
+                    p = v
+                    for e in effects:
+                        p = self._apply_to_probability(e, p, ns)
+                    values.append(np.broadcast_to(p, full))
+                else:
+                    # hazard per cycle
+                    if tr.kind == "probability":
+                        if (v >= 1).any():
+                            raise ctx(tr, v, v >= 1, "a probability of 1 has no finite hazard to combine as a competing risk",
+                                      "p < 1, or give every transition out of this state as a per-cycle probability")
+                        r = -np.log1p(-v) / tr.per_cycle_factor
+                    else:
+                        r = v / tr.per_cycle_factor
+                    for e in effects:
+                        r = self._apply_to_rate(e, r, ns)
+                    values.append(np.broadcast_to(r, full))
+            stacked = np.stack(values, axis=-1)  # (n, g, tb, D, k)
+            if native:
+                total = stacked.sum(axis=-1)
+                bad = total > 1 + 1e-9
+                if bad.any():
+                    i, gi, ti, di = (int(x[0]) for x in np.nonzero(bad))
+                    raise InputError(self.file, f"state {self.states[s]}, strategy {strategy}, cycle {int(cycles[ti])}, duration {di}, subgroup [{strata.describe(gi)}], sample {i}",
+                                     f"outgoing probabilities sum to {total[i, gi, ti, di]:.6g}", "a sum <= 1 (staying is the complement)")
+                probs = stacked
+            else:
+                total = stacked.sum(axis=-1, keepdims=True)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    probs = np.where(total > 0, stacked / total * -np.expm1(-total), 0.0)
+            for k, tr in enumerate(outgoing):
+                P[:, :, :, s, :, tr.target] = probs[..., k]
+            P[:, :, :, s, :, s] = 1.0 - probs.sum(axis=-1)
+        np.clip(P, 0.0, 1.0, out=P)
+        return P
+
+    def _apply_to_rate(self, e: CompiledEffect, r, ns):
+        w = self._effect_weight(e, ns)
+        m = np.asarray(e.value(ns), dtype=float)
+        self._check_ratio(e, m)
+        if e.kind == "hr":
+            return r * m ** w
+        p = -np.expm1(-r)
+        return -np.log1p(-np.minimum(self._shift_probability(e.kind, p, m ** w), 1 - 1e-12))
+
+    def _apply_to_probability(self, e: CompiledEffect, p, ns):
+        w = self._effect_weight(e, ns)
+        m = np.asarray(e.value(ns), dtype=float)
+        self._check_ratio(e, m)
+        if e.kind == "hr":
+            return -np.expm1(np.log1p(-np.minimum(p, 1 - 1e-12)) * m ** w)
+        return self._shift_probability(e.kind, p, m ** w)
+
+    @staticmethod
+    def _shift_probability(kind: str, p, m):
+        if kind == "rr":
+            return p * m
+        odds = p / np.maximum(1 - p, 1e-300) * m
+        return odds / (1 + odds)
+
+    def _check_ratio(self, e: CompiledEffect, m):
+        if not np.all(np.isfinite(m)) or np.any(m <= 0):
+            raise InputError(self.file, f"{e.path}.{e.kind}", f"effect ratio must be a positive finite number, got {np.ravel(m)[0]!r}")
+
+    def reward_values(self, ns: dict[str, Any], shape: tuple[int, int, int]) -> dict[str, dict]:
+        """Per-cycle reward values R[sample, stratum, cycle, state] and per transition."""
+        n, g, tb = shape
+        out = {}
+        for name, r in self.rewards.items():
+            states = np.zeros((n, g, tb, self.n_states))
+            for s, f in r["states"].items():
+                states[..., s] = _over_cycles(f(ns), (n, g, tb))
+            trans = np.zeros((n, g, tb, len(self.transitions)))
+            for k, f in r["transitions"].items():
+                trans[..., k] = _over_cycles(f(ns), (n, g, tb))
+            for arr, what in ((states, "states"), (trans, "transitions")):
+                if not np.all(np.isfinite(arr)):
+                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number", "finite numbers")
+            out[name] = {"states": states, "transitions": trans}
+        return out
+
+
+def _over_cycles(value, shape: tuple[int, int, int]) -> np.ndarray:
+    """A formula's value on the (sample, stratum, cycle) grid, at duration 0."""
+    v = np.asarray(value, dtype=float)
+    v = v.reshape((1,) * (4 - v.ndim) + v.shape)
+    return np.broadcast_to(v[..., 0], shape)

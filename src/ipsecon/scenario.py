@@ -1,0 +1,104 @@
+"""Load a scenario: YAML -> checked model, parameters, population and run settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .model import CompiledModel
+from .parameters import ParameterSet, load_parameter_tree, load_parameters
+from .population import Strata, build_strata
+from .schema import Model, Scenario
+from .validation import load_yaml, validate
+
+
+@dataclass
+class LoadedScenario:
+    file: str
+    spec: Scenario
+    model: CompiledModel
+    parameters: ParameterSet
+    strata: Strata
+    overrides: dict[str, float]
+    digest: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def price_date(self) -> dt.date:
+        return dt.date(self.spec.price_year, 7, 1)
+
+    def base_values(self) -> dict[str, Any]:
+        return self.parameters.base_values(self.price_date)
+
+    def start_mix(self, values: dict[str, Any], n_samples: int = 1) -> np.ndarray:
+        """Start-state shares [sample, stratum, state]."""
+        S, G = self.model.n_states, self.strata.size
+        if self.strata.start_mix is not None:
+            return self.strata.start_mix[None]
+        spec = self.spec.population.start_state
+        if not spec:
+            raise InputError(self.file, "population.start_state", "required when the population file has no state column",
+                             "a mapping state -> share")
+        from . import expressions
+
+        ns = self.model.namespace(values, self.strata, self.spec.population.start_year, self.model.strategies[0],
+                                  np.array([0]), n_samples, with_duration=False)
+        mix = np.zeros((n_samples, G, S))
+        for state, text in spec.items():
+            s = self.model._state(state, "population.start_state")
+            f = expressions.parse(text, self.file, f"population.start_state.{state}")
+            mix[..., s] = np.broadcast_to(np.asarray(f(ns), dtype=float), (n_samples, G, 1, 1))[..., 0, 0]
+        total = mix.sum(axis=-1)
+        if (mix < 0).any() or np.abs(total - 1).max() > 1e-6:
+            raise InputError(self.file, "population.start_state", f"shares must be >= 0 and sum to 1, they sum to {total.ravel()[0]:.6g}")
+        return mix
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -> LoadedScenario:
+    path = Path(path)
+    raw = load_yaml(path)
+    file = str(path)
+    spec = validate(Scenario, raw, file)
+    base = path.parent
+    if isinstance(spec.model, str):
+        model_file = (base / spec.model).resolve()
+        model_raw = load_yaml(model_file)
+        if not isinstance(model_raw, dict) or "model" not in model_raw:
+            raise InputError(model_file, "model", "a model file needs a top-level 'model' mapping")
+        model_spec = validate(Model, model_raw["model"], str(model_file), "model")
+        model_file_name = str(model_file)
+    else:
+        model_spec, model_file_name, model_raw = spec.model, file, None
+    model = CompiledModel(model_spec, model_file_name)
+    params = ParameterSet({}, {})
+    for d in spec.parameter_dirs:
+        p = (base / d).resolve()
+        part = load_parameters(p) if p.is_dir() else load_parameter_tree(load_yaml(p), str(p))
+        params = params.merged(part)
+    if spec.parameters:
+        params = params.merged(load_parameter_tree(spec.parameters, file))
+    all_overrides = {**spec.set, **(overrides or {})}
+    if spec.set:
+        params = params.with_overrides(spec.set, f"{file}: set")
+    if overrides:
+        params = params.with_overrides(overrides, "--set")
+    strata = build_strata(spec.population, model.states, file, base)
+    digest = _digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides)
+    scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest)
+    scenario.start_mix(scenario.base_values())  # check shares now, before any run
+    return scenario

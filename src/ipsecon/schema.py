@@ -1,0 +1,160 @@
+"""The shape of model and scenario files (pydantic), checked before anything runs.
+
+A scenario file holds a ``model`` (states, transitions, strategies, rewards), a
+``population``, run settings, and optional inline ``parameters`` and ``set``
+overrides. Semantics live in :mod:`ipsecon.model`; this module only says what
+keys exist and what types they take.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Number = Union[float, str]  # a number or a formula
+PERIODS = {"cycle", "day", "week", "month", "year"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class State(Strict):
+    label: str | None = None
+    track_duration: int = Field(1, ge=1, le=600, description="cycles of time-in-state tracked (tunnel length)")
+
+
+class Transition(Strict):
+    from_: str | list[str] = Field(alias="from")
+    to: str
+    probability: Number | None = None
+    rate: Number | None = None
+    per: Literal["cycle", "day", "week", "month", "year"] = "cycle"
+    label: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Effect(Strict):
+    transition: str = Field(description="'from->to'")
+    hr: Number | None = None
+    rr: Number | None = None
+    odds_ratio: Number | None = Field(None, alias="or")
+    start: Number = 0.0
+    end: Number | None = None
+    decay_start: Number | None = None
+    half_life: Number | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Strategy(Strict):
+    label: str | None = None
+    effects: list[Effect] = []
+    set: dict[str, Number] = {}
+
+
+class Reward(Strict):
+    kind: Literal["cost", "effect"]
+    unit: str
+    states: dict[str, Number] = {}
+    transitions: dict[str, Number] = {}
+
+
+class Model(Strict):
+    name: str | None = None
+    cycle_years: float = Field(1 / 12, gt=0, le=1)
+    states: dict[str, State]
+    transitions: list[Transition]
+    variables: dict[str, Number] = {}
+    strategies: dict[str, Strategy]
+    rewards: dict[str, Reward] = {}
+    counting: Literal["start", "end", "trapezoid", "simpson"] = "end"
+    discount: dict[Literal["cost", "effect"], float] = {"cost": 0.04, "effect": 0.04}
+    ever_in: list[str] = []
+    employment_state: str | None = None
+
+    @field_validator("states")
+    @classmethod
+    def _some_states(cls, v):
+        if len(v) < 2:
+            raise ValueError("a model needs at least two states")
+        return v
+
+    @field_validator("strategies")
+    @classmethod
+    def _some_strategies(cls, v):
+        if not v:
+            raise ValueError("a model needs at least one strategy")
+        return v
+
+
+class AgeSpec(Strict):
+    distribution: Literal["uniform", "normal", "fixed"] | None = None
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    value: float | None = None
+    values: dict[int, float] | None = None
+    band: int = Field(1, ge=1, le=50)
+
+
+class ContinuousSpec(Strict):
+    """An individual attribute with a continuous distribution (e.g. prior income, NOK/year)."""
+
+    distribution: Literal["lognormal", "normal", "fixed"]
+    mean: float | None = None
+    sd: float | None = None
+    value: float | None = None
+    bands: int = Field(5, ge=1, le=50)
+
+
+class Population(Strict):
+    size: int = Field(1000, ge=1)
+    start_year: int = Field(2024, ge=1900, le=2200)
+    age: AgeSpec | None = None
+    attributes: dict[str, dict[str, float]] = {}
+    continuous: dict[str, ContinuousSpec] = {}
+    start_state: dict[str, Number] | None = None
+    file: str | None = None
+
+
+class Target(Strict):
+    measure: Literal["in_state", "ever_in"]
+    state: str
+    strategy: str
+    month: int = Field(ge=1)
+    value: float = Field(ge=0, le=1)
+    tolerance: float = Field(0.01, gt=0)
+    source: str
+
+
+class Calibration(Strict):
+    parameters: dict[str, tuple[float, float]]
+    targets: list[Target]
+    output: str
+
+
+class Run(Strict):
+    engine: Literal["cohort", "microsim"] = "cohort"
+    horizon_years: float = Field(5, gt=0, le=100)
+    individuals: int = Field(10000, ge=1)
+    seed: int = Field(20240601, ge=0)
+
+
+class Scenario(Strict):
+    name: str
+    title: str
+    description: str
+    sources: list[str] = []
+    model: Model | str
+    population: Population
+    run: Run = Run()
+    parameters: dict | None = None
+    parameter_dirs: list[str] = []
+    price_year: int = Field(2024, ge=1990, le=2100)
+    set: dict[str, float] = {}
+    targets: list[Target] = []
+    calibration: Calibration | None = None
