@@ -16,26 +16,8 @@ from . import __version__
 from .errors import InputError
 from .scenario import LoadedScenario, load_scenario
 from .schema import Target
-from .simulate import Simulation, simulate
-
-
-def measure(sim: Simulation, target: Target, file: str = "") -> float:
-    """The model's value for a target: share in a state at month m, or ever in it by month m."""
-    trace = sim.trace
-    months_per_cycle = sim.scenario.model.cycle_years * 12
-    point = int(round(target.month / months_per_cycle))
-    if target.strategy not in trace.strategies:
-        raise InputError(file, "targets", f"unknown strategy {target.strategy!r}", ", ".join(trace.strategies))
-    if point > trace.n_cycles:
-        raise InputError(file, "targets", f"target month {target.month} is beyond the horizon")
-    k = trace.strategies.index(target.strategy)
-    if target.measure == "in_state":
-        if target.state not in trace.states:
-            raise InputError(file, "targets", f"unknown state {target.state!r}", ", ".join(trace.states))
-        return float(trace.population_occupancy()[0, k, point, trace.states.index(target.state)])
-    if target.state not in trace.ever_states:
-        raise InputError(file, "targets", f"state {target.state!r} is not listed in model.ever_in", ", ".join(trace.ever_states))
-    return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
+from .results import measure
+from .simulate import simulate
 
 
 @dataclass

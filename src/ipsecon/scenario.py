@@ -84,6 +84,12 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
         model_file_name = str(model_file)
     else:
         model_spec, model_file_name, model_raw = spec.model, file, None
+    if spec.variables:
+        # a scenario may replace the formula of a model variable (a "reform" of the shared model)
+        unknown = sorted(set(spec.variables) - set(model_spec.variables))
+        if unknown:
+            raise InputError(file, f"variables.{unknown[0]}", "not a variable of the model", ", ".join(model_spec.variables))
+        model_spec = model_spec.model_copy(update={"variables": {**model_spec.variables, **spec.variables}})
     model = CompiledModel(model_spec, model_file_name)
     params = ParameterSet({}, {})
     for d in spec.parameter_dirs:

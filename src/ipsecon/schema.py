@@ -156,5 +156,6 @@ class Scenario(Strict):
     parameter_dirs: list[str] = []
     price_year: int = Field(2024, ge=1990, le=2100)
     set: dict[str, float] = {}
+    variables: dict[str, Number] = {}
     targets: list[Target] = []
     calibration: Calibration | None = None

@@ -1,0 +1,185 @@
+"""Command line: ``ipsecon simulate | calibrate | validate | params``.
+
+Bad input ends with one line on stderr naming the file, field, problem and what is
+allowed, and exit code 2 — never a traceback, and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError
+
+
+def _fail(exc: InputError) -> None:
+    click.echo(f"error: {exc.message()}", err=True)
+    sys.exit(2)
+
+
+def parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for item in pairs:
+        if "=" not in item:
+            raise InputError("--set", item, "expected path=value", "e.g. --set ips.cost.caseload=15")
+        key, value = item.split("=", 1)
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise InputError("--set", key.strip(), f"value {value!r} is not a number") from None
+    return out
+
+
+class Guarded(click.Group):
+    """Turns InputError from any command into a clear message and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _fail(exc)
+
+
+@click.group(cls=Guarded)
+@click.version_option(__version__, prog_name="ipsecon")
+def main():
+    """ipsecon — health-economic microsimulation of IPS (individuell jobbstøtte) in Norway."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--engine", type=click.Choice(["cohort", "microsim"]), default=None, help="default: the scenario's run.engine")
+@click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="random seed (microsim)")
+@click.option("--horizon", type=click.FloatRange(min=0, min_open=True, max=100), default=None, help="years")
+@click.option("--set", "overrides", multiple=True, help="override a parameter: path=value (repeatable)")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="output folder (default results/<scenario>)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
+    """Run SCENARIO and write results.nc, occupancy.csv and summary.csv."""
+    from .results import summary_frame, target_rows, write_results
+    from .scenario import load_scenario
+    from .simulate import simulate as run
+
+    loaded = load_scenario(scenario, parse_overrides(overrides))
+    sim = run(loaded, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
+    out_dir = Path(out) if out else Path("results") / loaded.name
+    paths = write_results(sim, out_dir)
+    summary = summary_frame(sim)
+    targets = target_rows(sim)
+    if fmt == "json":
+        click.echo(json.dumps({"scenario": loaded.name, "engine": sim.trace.engine, "summary": summary.to_dict(orient="index"),
+                               "validation_targets": targets, "files": {k: str(v) for k, v in paths.items()}}, indent=2))
+        return
+    click.echo(f"{loaded.spec.title}  [{loaded.name}, {sim.trace.engine}, horizon {sim.horizon_years:g} years"
+               + (f", {sim.individuals} individuals, seed {sim.seed}" if sim.individuals else "") + "]")
+    click.echo(_format_summary(summary))
+    if targets:
+        click.echo("Validation targets (not fitted):")
+        for t in targets:
+            click.echo(f"  {t['measure']} {t['state']} [{t['strategy']}] month {t['month']}: published {t['target']:.1%}, "
+                       f"model {t['model']:.1%}  — {t['source']}")
+    for k, v in paths.items():
+        click.echo(f"wrote {v}")
+
+
+def _format_summary(summary) -> str:
+    lines = []
+    emp = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
+    if emp:
+        lines.append("Share in competitive employment at month:")
+        header = "  " + "strategy".ljust(12) + "".join(c.replace("employed_m", "m").rjust(16) for c in emp)
+        lines.append(header)
+        for strategy, row in summary.iterrows():
+            cells = []
+            for c in emp:
+                text = f"{row[c]:.1%}"
+                if f"{c}_se" in summary.columns:
+                    text += f" ±{row[f'{c}_se']:.1%}"
+                cells.append(text.rjust(16))
+            lines.append("  " + str(strategy).ljust(12) + "".join(cells))
+    pm = [c for c in summary.columns if c.startswith("person_months_")]
+    lines.append("Person-months per person in each state:")
+    lines.append("  " + "strategy".ljust(12) + "".join(c.replace("person_months_", "").rjust(11) for c in pm))
+    for strategy, row in summary.iterrows():
+        lines.append("  " + str(strategy).ljust(12) + "".join(f"{row[c]:11.2f}" for c in pm))
+    rewards = [c for c in summary.columns if c.endswith("_discounted")]
+    if rewards:
+        lines.append("Discounted totals per person:")
+        for strategy, row in summary.iterrows():
+            parts = []
+            for c in rewards:
+                text = f"{c.replace('_discounted', '')} {row[c]:,.4g}"
+                if f"{c}_se" in summary.columns:
+                    text += f" (MC se {row[f'{c}_se']:,.2g})"
+                parts.append(text)
+            lines.append("  " + str(strategy).ljust(12) + "; ".join(parts))
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="fit and print, do not write the parameter file")
+def calibrate(scenario, dry_run):
+    """Fit the parameters named in SCENARIO's calibration section to its targets."""
+    from .calibrate import calibrate as fit
+
+    result = fit(scenario, write=not dry_run)
+    for name, value in result.values.items():
+        click.echo(f"{name} = {value:.6g}")
+    for target, value in result.fitted:
+        ok = "ok" if abs(value - target.value) <= target.tolerance else "OUTSIDE TOLERANCE"
+        click.echo(f"  {target.measure} {target.state} [{target.strategy}] month {target.month}: "
+                   f"target {target.value:.3f}, model {value:.4f} ({ok})")
+    if not dry_run:
+        click.echo(f"wrote {result.output}")
+    if not result.all_within_tolerance:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+def validate(scenario):
+    """Check SCENARIO (model, parameters, population, one cycle of every formula) without running it."""
+    from .scenario import load_scenario
+    from .simulate import simulate as run
+
+    loaded = load_scenario(scenario)
+    run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
+    click.echo(f"{scenario}: ok ({loaded.model.n_states} states, {len(loaded.model.transitions)} transitions, "
+               f"{len(loaded.model.strategies)} strategies, {loaded.strata.size} subgroups)")
+
+
+@main.command()
+@click.argument("pattern", required=False, default="*")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="parameters", show_default=True)
+def params(pattern, directory):
+    """List parameters matching PATTERN (glob, e.g. 'ips.*') with value, unit, distribution and source."""
+    from .parameters import load_parameters
+
+    ps = load_parameters(directory)
+    if "*" not in pattern and "?" not in pattern:
+        pattern = f"*{pattern}*"
+    for name in ps.names():
+        if not fnmatch.fnmatch(name, pattern):
+            continue
+        p = ps[name]
+        if p.table is not None:
+            value = f"table by {p.table.key} ({len(p.table.rows)} rows × {', '.join(p.table.columns)})"
+        elif p.values is not None:
+            last = max(p.values)
+            value = f"{p.values[last]:g} from {last} ({len(p.values)} dated values)"
+        elif isinstance(p.value, dict):
+            value = ", ".join(f"{k}={v:g}" for k, v in p.value.items())
+        else:
+            value = f"{p.value:g}"
+        dist = ""
+        if p.distribution is not None:
+            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
+            dist = f"  ~ {p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+        click.echo(f"{name} = {value} [{p.unit}]{dist}\n    {p.evidence}: {p.source}")
