@@ -83,7 +83,7 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
         model_spec = validate(Model, model_raw["model"], str(model_file), "model")
         model_file_name = str(model_file)
     else:
-        model_spec, model_file_name, model_raw = spec.model, file, None
+        model_spec, model_file_name, model_raw = validate(Model, spec.model, file, "model"), file, None
     if spec.variables:
         # a scenario may replace the formula of a model variable (a "reform" of the shared model)
         unknown = sorted(set(spec.variables) - set(model_spec.variables))

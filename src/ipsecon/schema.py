@@ -149,7 +149,7 @@ class Scenario(Strict):
     title: str
     description: str
     sources: list[str] = []
-    model: Model | str
+    model: str | dict  # a model file path (relative to the scenario) or an inline model
     population: Population
     run: Run = Run()
     parameters: dict | None = None

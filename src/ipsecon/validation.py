@@ -37,19 +37,37 @@ def _field_path(loc: tuple, prefix: str | None) -> str:
     return ".".join(parts)
 
 
+def _models_in(annotation: Any) -> list[Any]:
+    """Pydantic models reachable in an annotation (through Optional, Union, list and dict values)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        out += _models_in(arg)
+    return out
+
+
 def _allowed_for(model: type[BaseModel], loc: tuple) -> str | None:
     """For an unknown key, list the keys the model at that location accepts."""
     current: Any = model
+    pending_container = False
     for item in loc[:-1]:
+        if pending_container:  # a dict key or list index inside a container field
+            pending_container = False
+            continue
         fields = getattr(current, "model_fields", None)
-        if fields is None or not isinstance(item, str) or item not in fields:
+        if fields is None or item not in fields:
             return None
         annotation = fields[item].annotation
-        args = getattr(annotation, "__args__", ()) or ()
-        candidates = [annotation, *args]
-        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if current is None:
+        origin = getattr(annotation, "__origin__", None)
+        pending_container = origin in (dict, list)
+        if origin is None and getattr(annotation, "__args__", None):
+            inner = [getattr(a, "__origin__", None) for a in annotation.__args__]
+            pending_container = any(o in (dict, list) for o in inner) and not _models_in(annotation)[:1] == [a for a in annotation.__args__ if isinstance(a, type)][:1]
+        models = _models_in(annotation)
+        if not models:
             return None
+        current = models[0]
     fields = getattr(current, "model_fields", None)
     return ", ".join(fields) if fields else None
 

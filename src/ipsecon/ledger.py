@@ -1,0 +1,386 @@
+"""The payer ledger: simulated person-months turned into money flows, booked once each.
+
+Every flow goes *from* a payer *to* a receiver with a category (design.md section 4), so
+any perspective is a view (:func:`perspective_items`) and conservation holds by
+construction. Amounts are NOK per person per month (price-year NOK), undiscounted,
+averaged over strata with the trace's weights: ``amounts[sample, strategy, cycle, flow]``.
+
+How a month in each state becomes money (per stratum, at the stratum's current age):
+
+* **employed** — gross wage ``W / 12`` (employer -> individual) plus the employer's
+  contribution at the zone mix in ``ledger.employer_zone`` (employer -> state). A share
+  ``ledger.employed_on_aap_share`` keeps graded AAP (reduced for hours worked, hours from
+  ``wages.fte_share``); a share ``ledger.employed_on_uforetrygd_share`` keeps uføretrygd
+  reduced for earnings above the 0.4G allowance. Income tax is computed separately for these
+  three groups and averaged.
+* **aap** — AAP from the income basis with the floors (2/3 of 2G under 25), taxed as wage.
+* **ufore** — uføretrygd (single/couple minimum mix), taxed with the benefit trygdeavgift.
+* **other** — social assistance (municipality -> individual) for a share of months; untaxed.
+* every alive state — health care (health trust -> resources); the model's
+  ``programme_cost`` reward split into IPS programme (NAV / health trust) and usual
+  vocational rehabilitation (NAV).
+
+Income tax is annual: the monthly income in a state is annualised (x 12) and the annual tax
+divided by 12, i.e. as if the person stayed a whole year in that state. Mixed years (e.g.
+half a year employed, half on AAP) are taxed as the average of the two annual taxes, which
+overstates tax where the schedule is convex — a documented approximation.
+
+Real wage growth (``wages.real_wage_growth``) scales wages, G-linked benefits, social
+assistance and tax thresholds alike (all indexed to wage growth), so each month's amounts
+are the price-year amounts times (1 + g)^years. Health-care and programme costs are kept
+constant in real terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import accounting
+from .errors import InputError
+from .rules import RuleParameters, TaxComponents, income_tax
+from .simulate import Simulation
+
+PARTIES = ("nav", "health_trust", "municipality", "state", "employer", "individual", "resources")
+REGIMES = ("employed", "aap", "ufore", "other", "dead")
+REQUIRED_REGIMES = ("employed", "aap", "ufore", "other")
+
+# name, payer, receiver, category
+FLOWS: tuple[tuple[str, str, str, str], ...] = (
+    ("ips_programme_nav", "nav", "resources", "ips_programme"),
+    ("ips_programme_health_trust", "health_trust", "resources", "ips_programme"),
+    ("usual_vocational_rehabilitation", "nav", "resources", "usual_vocational_rehabilitation"),
+    ("aap", "nav", "individual", "aap"),
+    ("uforetrygd", "nav", "individual", "uforetrygd"),
+    ("social_assistance", "municipality", "individual", "social_assistance"),
+    ("gross_wage", "employer", "individual", "gross_wage"),
+    ("income_tax", "individual", "state", "income_tax"),
+    ("trygdeavgift", "individual", "state", "trygdeavgift"),
+    ("employer_contribution", "employer", "state", "employer_contribution"),
+    ("health_care", "health_trust", "resources", "health_care"),
+)
+
+# Perspectives that are a set of parties; "society" is defined separately (see perspective_items).
+PARTY_PERSPECTIVES: dict[str, tuple[str, ...]] = {
+    "nav": ("nav",),
+    "health": ("health_trust",),
+    "municipality": ("municipality",),
+    "state": ("state",),
+    "public": ("nav", "health_trust", "municipality", "state"),
+    "individual": ("individual",),
+    "employer": ("employer",),
+}
+PERSPECTIVES = tuple(PARTY_PERSPECTIVES) + ("society",)
+PROGRAMME_REWARD = "programme_cost"
+QALY_REWARD = "qalys"
+
+
+@dataclass
+class Ledger:
+    """Money flows per person per month, undiscounted, NOK of ``price_year``.
+
+    amounts[sample, strategy, cycle, flow]; ``qalys`` and ``employment_years`` are
+    [sample, strategy, cycle] per person (undiscounted), for the society view and for
+    outcomes per employment-year. ``counting`` and ``cycle_years`` say how cycles map to
+    time, so that economics can discount them consistently with the trace.
+    """
+
+    amounts: np.ndarray
+    flows: list[str]
+    payer: list[str]
+    receiver: list[str]
+    category: list[str]
+    strategies: list[str]
+    cycle_years: float
+    counting: str
+    price_year: int
+    qalys: np.ndarray
+    employment_years: np.ndarray
+    qaly_value: np.ndarray | float
+    mcpf: np.ndarray | float
+    discount: dict[str, float] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_cycles(self) -> int:
+        return self.amounts.shape[2]
+
+    def flow(self, name: str) -> np.ndarray:
+        """One flow's amounts [sample, strategy, cycle]."""
+        return self.amounts[..., self.flows.index(name)]
+
+    def truncated(self, n_cycles: int) -> "Ledger":
+        """The first ``n_cycles`` cycles: exact for a shorter horizon, since cycle k depends only
+        on trace points 0..k."""
+        if not 1 <= n_cycles <= self.n_cycles:
+            raise InputError(None, "horizon", f"{n_cycles} cycles requested, the simulation has {self.n_cycles}",
+                             "simulate at the longest horizon first")
+        return replace(self, amounts=self.amounts[:, :, :n_cycles], qalys=self.qalys[:, :, :n_cycles],
+                       employment_years=self.employment_years[:, :, :n_cycles])
+
+    def to_xarray(self) -> xr.DataArray:
+        n, K, T, F = self.amounts.shape
+        return xr.DataArray(
+            self.amounts, dims=("sample", "strategy", "month", "flow"),
+            coords={"sample": np.arange(n), "strategy": self.strategies, "month": np.arange(1, T + 1),
+                    "flow": self.flows, "payer": ("flow", self.payer), "receiver": ("flow", self.receiver),
+                    "category": ("flow", self.category)},
+            name="ledger",
+            attrs={"units": f"NOK ({self.price_year}) per person per cycle, undiscounted",
+                   "cycle_years": self.cycle_years, "counting": self.counting},
+        )
+
+
+# --- building -------------------------------------------------------------------------------
+
+def _regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, int]:
+    model = sim.scenario.model
+    names = {r: r for r in REGIMES}
+    if model.employment_state is not None:
+        names["employed"] = model.states[model.employment_state]
+    names.update(regimes or {})
+    out = {}
+    for regime, state in names.items():
+        if state in model.states:
+            out[regime] = model.states.index(state)
+        elif regime in REQUIRED_REGIMES:
+            raise InputError(model.file, "model.states", f"the ledger needs a state for {regime!r} (looked for state {state!r})",
+                             ", ".join(model.states) + "; pass regimes={'%s': <state>}" % regime)
+    return out
+
+
+def _param(values: dict[str, Any], name: str, n: int) -> np.ndarray:
+    """A parameter as a scalar array or, for a sample vector, shaped (n, 1, 1)."""
+    if name not in values:
+        raise InputError(None, name, "parameter missing", "see parameters/ledger.yaml, wages.yaml, health_care.yaml")
+    v = np.asarray(values[name], dtype=float)
+    if v.ndim == 0:
+        return v
+    if v.shape in ((n,), (n, 1, 1)):
+        return v.reshape(n, 1, 1)
+    raise InputError(None, name, f"has shape {v.shape}", f"a number or one value per sample ({n})")
+
+
+def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int) -> np.ndarray:
+    prefix = "ledger.employer_zone."
+    shares = {k[len(prefix):]: _param(values, k, n) for k in values if k.startswith(prefix)}
+    if not shares:
+        raise InputError(None, "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
+    total = sum(shares.values())
+    if np.any(np.abs(total - 1.0) > 1e-6):
+        raise InputError(None, "ledger.employer_zone", f"zone shares must sum to 1, they sum to {np.ravel(total)[0]:.6g}")
+    return sum(s * rules.employer_rate(z) for z, s in shares.items())
+
+
+def _split_tax(tax: TaxComponents) -> tuple[np.ndarray, np.ndarray]:
+    return tax.ordinary + tax.bracket, tax.trygdeavgift
+
+
+def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, age: np.ndarray,
+                     basis: np.ndarray, n: int) -> dict[str, dict[str, np.ndarray]]:
+    """Annual price-year amounts per person in each regime: {regime: {flow: array (…, G, T)}}."""
+    p = lambda name: _param(values, name, n)  # noqa: E731
+    W = np.asarray(wage, dtype=float)
+    W = W.reshape(n, 1, 1) if W.ndim == 1 else W
+    aap_full = rules.aap(basis, age)
+    single = p("ledger.single_share")
+    ut_full = single * rules.uforetrygd(basis, True) + (1 - single) * rules.uforetrygd(basis, False)
+    ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
+
+    # employed: three groups (work only, work + graded AAP, work + reduced uføretrygd)
+    share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
+    if np.any(share_aap + share_ut > 1):
+        raise InputError(None, "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
+    aap_work = rules.aap_after_work(aap_full, p("wages.fte_share") * rules.aap_full_time_hours)
+    ut_work = rules.uforetrygd_paid(ut_full, W, ifu)
+    tax_plain, tyg_plain = _split_tax(income_tax(W, 0.0, rules))
+    tax_aap, tyg_aap = _split_tax(income_tax(W + aap_work, 0.0, rules))
+    tax_ut, tyg_ut = _split_tax(income_tax(W, ut_work, rules))
+    share_plain = 1 - share_aap - share_ut
+    employed = {
+        "gross_wage": W * np.ones_like(age),
+        "employer_contribution": W * _zone_rate(values, rules, n) * np.ones_like(age),
+        "aap": share_aap * aap_work,
+        "uforetrygd": share_ut * ut_work,
+        "income_tax": share_plain * tax_plain + share_aap * tax_aap + share_ut * tax_ut,
+        "trygdeavgift": share_plain * tyg_plain + share_aap * tyg_aap + share_ut * tyg_ut,
+    }
+    tax_a, tyg_a = _split_tax(income_tax(aap_full, 0.0, rules))
+    tax_u, tyg_u = _split_tax(income_tax(0.0, ut_full, rules))
+    return {
+        "employed": employed,
+        "aap": {"aap": aap_full, "income_tax": tax_a, "trygdeavgift": tyg_a},
+        "ufore": {"uforetrygd": ut_full * np.ones_like(age), "income_tax": tax_u * np.ones_like(age),
+                  "trygdeavgift": tyg_u * np.ones_like(age)},
+        "other": {"social_assistance": 12 * p("ledger.social_assistance_monthly") * p("ledger.social_assistance_share")
+                  * np.ones_like(age)},
+    }
+
+
+def _rules_vary(values: dict[str, Any]) -> bool:
+    return any(k.startswith("rules.") and np.ndim(v) > 0 for k, v in values.items())
+
+
+def _sample(values: dict[str, Any], i: int) -> dict[str, Any]:
+    return {k: (np.asarray(v).ravel()[i] if isinstance(v, np.ndarray) and v.ndim > 0 else v) for k, v in values.items()}
+
+
+def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | None = None,
+                 regimes: dict[str, str] | None = None) -> Ledger:
+    """Book every money flow of a simulation, per person per month, from payer to receiver.
+
+    ``wage``: gross annual wage in employment at the price year (default
+    ``wages.ips_annual_gross_wage``); a number or one per sample. ``values``: parameter values
+    (default the scenario's base values; arrays of one value per sample are accepted).
+    ``regimes``: model state for each of employed / aap / ufore / other / dead when the
+    model's state names differ.
+    """
+    scenario, trace = sim.scenario, sim.trace
+    model = scenario.model
+    values = scenario.base_values() if values is None else values
+    n, K, G, T1, S = trace.occupancy.shape
+    T = T1 - 1
+    state_of = _regime_states(sim, regimes)
+    occ = accounting.cycle_occupancy(trace.occupancy, model.spec.counting, np.ones(T1))  # (n,K,G,T,S)
+    years = np.arange(T) * model.cycle_years  # at the start of each cycle, as rewards are
+    cols = scenario.strata.columns
+    age = np.asarray(cols["start_age"], dtype=float)[:, None] + years[None, :]  # (G, T)
+    if "prior_income" in cols:
+        basis = np.asarray(cols["prior_income"], dtype=float)[:, None]
+    else:
+        basis = _param(values, "ledger.prior_income", n) * np.ones((G, 1))  # (G,1) or (n,G,1)
+    wage = values.get("wages.ips_annual_gross_wage") if wage is None else wage
+    if wage is None:
+        raise InputError(None, "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
+
+    if _rules_vary(values):
+        per = [_annual_by_state(_sample(values, i), RuleParameters.from_values(_sample(values, i), scenario.price_date),
+                                np.ravel(wage)[i] if np.ndim(wage) else wage, age,
+                                basis[i] if basis.ndim == 3 else basis, 1) for i in range(n)]
+        annual = {r: {f: np.stack([np.broadcast_to(per[i][r][f], (G, T)) for i in range(n)]) for f in per[0][r]}
+                  for r in per[0]}
+    else:
+        rules = RuleParameters.from_values(values, scenario.price_date)
+        annual = _annual_by_state(values, rules, wage, age, basis, n)
+    growth = (1 + _param(values, "wages.real_wage_growth", n)) ** years  # (…, 1, T) or (T,)
+
+    names = [f[0] for f in FLOWS]
+    amounts = np.zeros((n, K, T, len(FLOWS)))
+    w = trace.weights
+
+    def book(flow: str, per_month: np.ndarray, s: int) -> None:
+        """Add per-person-month amounts (broadcastable to n,K,G,T) times occupancy of state s."""
+        rate = np.broadcast_to(per_month, (n, K, G, T))
+        amounts[..., names.index(flow)] += np.einsum("nkgt,nkgt,g->nkt", rate, occ[..., s], w)
+
+    for regime, by_flow in annual.items():
+        for flow, a in by_flow.items():
+            monthly = np.asarray(a / 12 * growth)  # (G,T) or (n,G,T)
+            book(flow, monthly[:, None] if monthly.ndim == 3 else monthly, state_of[regime])
+
+    # health care: state cost, changed for IPS users in the non-comparator strategies
+    user = (np.asarray(cols["ips_user"]) == "yes").astype(float) if "ips_user" in cols else np.ones(G)
+    treated = (np.arange(K) > 0).astype(float)[None, :, None, None]
+    effect = _param(values, "health_care.effect_on_use", n)
+    effect = effect.reshape(n, 1, 1, 1) if effect.ndim == 3 else effect
+    factor = 1 + effect * treated * user[None, None, :, None]
+    for regime in REQUIRED_REGIMES:
+        cost = _param(values, f"health_care.monthly_cost.{regime}", n)
+        cost = cost.reshape(n, 1, 1, 1) if cost.ndim == 3 else cost
+        book("health_care", cost * factor, state_of[regime])
+
+    # programme: the model's programme_cost reward; IPS for users in non-comparator strategies
+    if PROGRAMME_REWARD in trace.reward_states:
+        prog = trace.reward_states[PROGRAMME_REWARD]  # (n,K,G,T,S)
+        ips_part = treated * user[None, None, :, None]
+        nav_share = _param(values, "ledger.ips_cost_nav_share", n)
+        nav_share = nav_share.reshape(n, 1, 1, 1) if nav_share.ndim == 3 else nav_share
+        for s in range(S):
+            book("ips_programme_nav", prog[..., s] * ips_part * nav_share, s)
+            book("ips_programme_health_trust", prog[..., s] * ips_part * (1 - nav_share), s)
+            book("usual_vocational_rehabilitation", prog[..., s] * (1 - ips_part), s)
+
+    e = state_of["employed"]
+    employment_years = np.einsum("nkgt,g->nkt", occ[..., e], w) * model.cycle_years
+    if QALY_REWARD in trace.reward_states:
+        q = accounting.reward_per_cycle(trace.occupancy, trace.flows, trace.reward_states[QALY_REWARD],
+                                        trace.reward_transitions[QALY_REWARD], model.spec.counting, np.ones(T1))
+        qalys = np.einsum("nkgt,g->nkt", q, w)
+    else:
+        qalys = np.zeros((n, K, T))
+    qaly_value = np.ravel(_param(values, "economics.qaly_value", n) * _param(values, "ledger.qaly_value_uprating", n))
+    mcpf = np.ravel(_param(values, "economics.mcpf", n)) if "economics.mcpf" in values else np.zeros(1)
+    return Ledger(amounts, names, [f[1] for f in FLOWS], [f[2] for f in FLOWS], [f[3] for f in FLOWS],
+                  list(model.strategies), model.cycle_years, model.spec.counting, scenario.spec.price_year,
+                  qalys, employment_years, qaly_value if qaly_value.size > 1 else float(qaly_value[0]),
+                  mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.spec.discount), values)
+
+
+# --- views ----------------------------------------------------------------------------------
+
+def party_net(ledger: Ledger) -> xr.DataArray:
+    """Inflows minus outflows of every party: (sample, strategy, month, party)."""
+    da = ledger.to_xarray()
+    sign = np.zeros((len(ledger.flows), len(PARTIES)))
+    for f, (a, b) in enumerate(zip(ledger.payer, ledger.receiver)):
+        sign[f, PARTIES.index(a)] -= 1
+        sign[f, PARTIES.index(b)] += 1
+    s = xr.DataArray(sign, dims=("flow", "party"), coords={"flow": ledger.flows, "party": list(PARTIES)})
+    return xr.dot(da, s, dim="flow")
+
+
+def _per_sample(x: np.ndarray | float, n: int) -> xr.DataArray:
+    v = np.broadcast_to(np.ravel(np.asarray(x, dtype=float)), (n,)) if np.size(x) in (1, n) else None
+    if v is None:
+        raise InputError(None, "values", f"expected 1 or {n} values per sample, got {np.size(x)}")
+    return xr.DataArray(v, dims="sample", coords={"sample": np.arange(n)})
+
+
+def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
+    """Signed contributions to one perspective: (sample, strategy, month, item), + = gain.
+
+    * a party perspective (nav, health, municipality, state, public, individual, employer):
+      each flow counts +amount if it enters the perspective's parties and -amount if it leaves
+      them; flows between two of its parties cancel and are dropped;
+    * ``society``: production value (gross wage + employer's contribution, i.e. the labour
+      cost, taken as the value of what is produced), minus real resource use (every flow to
+      ``resources``), plus QALYs x value (``economics.qaly_value`` x
+      ``ledger.qaly_value_uprating``). Transfers cancel. With ``mcpf`` (a rate, or True for
+      ``economics.mcpf``) the tax-financing cost ``mcpf x net public effect`` is added: a net
+      public cost is a loss, a net public gain saves deadweight loss.
+    """
+    da = ledger.to_xarray()
+    n = da.sizes["sample"]
+    if name in PARTY_PERSPECTIVES:
+        parties = PARTY_PERSPECTIVES[name]
+        sign = np.array([(b in parties) - (a in parties) for a, b in zip(ledger.payer, ledger.receiver)], dtype=float)
+        keep = sign != 0
+        s = xr.DataArray(sign[keep], dims="flow", coords={"flow": np.array(ledger.flows)[keep]})
+        return (da.sel(flow=s.flow) * s).rename(flow="item").reset_coords(drop=True)
+    if name != "society":
+        raise InputError(None, "perspective", f"unknown perspective {name!r}", ", ".join(PERSPECTIVES))
+    items = {
+        "production_wage": da.sel(flow=[f for f, c in zip(ledger.flows, ledger.category) if c == "gross_wage"]).sum("flow"),
+        "production_employer_contribution": da.sel(flow=[f for f, c in zip(ledger.flows, ledger.category)
+                                                         if c == "employer_contribution"]).sum("flow"),
+    }
+    for f, r in zip(ledger.flows, ledger.receiver):
+        if r == "resources":
+            items[f"resource_{f}"] = -da.sel(flow=f, drop=True)
+    q = xr.DataArray(ledger.qalys, dims=("sample", "strategy", "month"), coords={k: da.coords[k] for k in ("sample", "strategy", "month")})
+    items["health_value"] = q * _per_sample(ledger.qaly_value, n)
+    rate = mcpf
+    if rate is True:
+        rate = ledger.mcpf
+    if rate is not None and rate is not False and np.any(np.asarray(rate) != 0):
+        items["tax_financing_cost"] = perspective_net(ledger, "public") * _per_sample(rate, n)
+    out = xr.concat([v.reset_coords(drop=True) for v in items.values()], dim="item", coords="minimal", compat="override")
+    return out.assign_coords(item=list(items)).transpose("sample", "strategy", "month", "item")
+
+
+def perspective_net(ledger: Ledger, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
+    """Net gain (inflows - outflows, or the society balance) per person: (sample, strategy, month)."""
+    return perspective_items(ledger, name, mcpf).sum("item")
