@@ -121,6 +121,12 @@ class Ledger:
         return replace(self, amounts=self.amounts[:, :, :n_cycles], qalys=self.qalys[:, :, :n_cycles],
                        employment_years=self.employment_years[:, :, :n_cycles])
 
+    def perspective_items(self, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
+        return perspective_items(self, name, mcpf)
+
+    def perspective_net(self, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
+        return perspective_net(self, name, mcpf)
+
     def to_xarray(self) -> xr.DataArray:
         n, K, T, F = self.amounts.shape
         return xr.DataArray(
