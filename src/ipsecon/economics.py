@@ -136,7 +136,7 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = DEFAULT_PERSPECTIVE
     earnings = np.einsum("nkt,t->nk", ledger.flow("gross_wage"), dc)
     rows, cea_rows = [], []
     for p in perspectives:
-        items = ledger.perspective_items(p, mcpf).transpose("sample", "strategy", "month", "item").values
+        items = ledger.perspective_items(p, mcpf).transpose("sample", "strategy", "month", "component").values
         disc = items * dc[None, None, :, None]
         totals = disc.sum(axis=2)  # (n, K, item)
         cum = disc.sum(axis=3).cumsum(axis=2)  # (n, K, T)

@@ -346,7 +346,7 @@ def _per_sample(x: np.ndarray | float, n: int) -> xr.DataArray:
 
 
 def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
-    """Signed contributions to one perspective: (sample, strategy, month, item), + = gain.
+    """Signed contributions to one perspective: (sample, strategy, month, component), + = gain.
 
     * a party perspective (nav, health, municipality, state, public, individual, employer):
       each flow counts +amount if it enters the perspective's parties and -amount if it leaves
@@ -365,7 +365,7 @@ def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = Non
         sign = np.array([(b in parties) - (a in parties) for a, b in zip(ledger.payer, ledger.receiver)], dtype=float)
         keep = sign != 0
         s = xr.DataArray(sign[keep], dims="flow", coords={"flow": np.array(ledger.flows)[keep]})
-        return (da.sel(flow=s.flow) * s).rename(flow="item").reset_coords(drop=True)
+        return (da.sel(flow=s.flow) * s).rename(flow="component").reset_coords(drop=True)
     if name != "society":
         raise InputError(None, "perspective", f"unknown perspective {name!r}", ", ".join(PERSPECTIVES))
     items = {
@@ -383,10 +383,10 @@ def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = Non
         rate = ledger.mcpf
     if rate is not None and rate is not False and np.any(np.asarray(rate) != 0):
         items["tax_financing_cost"] = perspective_net(ledger, "public") * _per_sample(rate, n)
-    out = xr.concat([v.reset_coords(drop=True) for v in items.values()], dim="item", coords="minimal", compat="override")
-    return out.assign_coords(item=list(items)).transpose("sample", "strategy", "month", "item")
+    out = xr.concat([v.reset_coords(drop=True) for v in items.values()], dim="component", coords="minimal", compat="override")
+    return out.assign_coords(component=list(items)).transpose("sample", "strategy", "month", "component")
 
 
 def perspective_net(ledger: Ledger, name: str, mcpf: float | bool | None = None) -> xr.DataArray:
     """Net gain (inflows - outflows, or the society balance) per person: (sample, strategy, month)."""
-    return perspective_items(ledger, name, mcpf).sum("item")
+    return perspective_items(ledger, name, mcpf).sum("component")
