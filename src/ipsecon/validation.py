@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -47,6 +47,13 @@ def _models_in(annotation: Any) -> list[Any]:
     return out
 
 
+def _is_container_of_models(annotation: Any) -> bool:
+    """True for dict[..., Model] / list[Model] (possibly inside Optional): the next loc item is a key or index."""
+    if get_origin(annotation) in (dict, list):
+        return bool(_models_in(annotation))
+    return any(_is_container_of_models(a) for a in get_args(annotation))
+
+
 def _allowed_for(model: type[BaseModel], loc: tuple) -> str | None:
     """For an unknown key, list the keys the model at that location accepts."""
     current: Any = model
@@ -59,11 +66,7 @@ def _allowed_for(model: type[BaseModel], loc: tuple) -> str | None:
         if fields is None or item not in fields:
             return None
         annotation = fields[item].annotation
-        origin = getattr(annotation, "__origin__", None)
-        pending_container = origin in (dict, list)
-        if origin is None and getattr(annotation, "__args__", None):
-            inner = [getattr(a, "__origin__", None) for a in annotation.__args__]
-            pending_container = any(o in (dict, list) for o in inner) and not _models_in(annotation)[:1] == [a for a in annotation.__args__ if isinstance(a, type)][:1]
+        pending_container = _is_container_of_models(annotation)
         models = _models_in(annotation)
         if not models:
             return None
