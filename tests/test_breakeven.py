@@ -1,0 +1,110 @@
+"""Break-even wage: closed form where NPV is linear in the wage, a root otherwise, reasons if none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ipsecon import accounting
+from ipsecon.breakeven import breakeven_table, breakeven_wage, npv_of_wage
+from ipsecon.errors import InputError
+from ipsecon.scenario import load_scenario
+from ipsecon.simulate import simulate
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(ROOT / "scenarios" / "norway_rct.yaml")
+
+
+@pytest.fixture(scope="module")
+def sim(scenario):
+    return simulate(scenario, horizon_years=10)
+
+
+def _society_slope(sim, horizon_years):
+    """d NPV / d W for society without MCPF, from the trace alone: (1 + employer rate) x
+    discounted extra employed person-months / 12, with wages growing at the real rate."""
+    values = sim.scenario.base_values()
+    model = sim.scenario.model
+    T = int(round(horizon_years / model.cycle_years))
+    occ = accounting.cycle_occupancy(sim.trace.occupancy, model.spec.counting, np.ones(sim.n_cycles + 1))
+    e = model.states.index("employed")
+    emp = np.einsum("nkgt,g->nkt", occ[..., e], sim.trace.weights)[0, :, :T]
+    growth = (1 + values["wages.real_wage_growth"]) ** (np.arange(T) / 12)
+    d = 1.04 ** (-np.arange(1, T + 1) / 12)  # end-of-month counting
+    return (1 + values["rules.employer_contribution.rate.I"]) * ((emp[1] - emp[0]) * growth * d).sum() / 12
+
+
+@pytest.mark.parametrize("horizon", [1.5, 5, 10])
+def test_society_closed_form(sim, horizon):
+    """Society NPV (no MCPF) is linear in W: W* = -NPV(0) / slope."""
+    f = npv_of_wage(sim, "society", horizon)
+    slope = _society_slope(sim, horizon)
+    assert f(100_000) - f(0) == pytest.approx(100_000 * slope, rel=1e-9)
+    r = breakeven_wage(sim, "society", horizon)
+    assert r.wage == pytest.approx(-f(0) / slope, abs=1.0)
+    assert r.intervention == "ips" and r.comparator == "tau"
+
+
+def test_nonlinear_perspective_root(sim):
+    """Public budget: taxes and the uføretrygd earnings test make NPV non-linear in W."""
+    r = breakeven_wage(sim, "public", 1.5)
+    assert r.wage is not None
+    f = npv_of_wage(sim, "public", 1.5)
+    assert abs(f(r.wage)) < 1.0  # NOK per person
+    # and it is genuinely non-linear
+    assert not np.isclose(f(400_000) - f(200_000), f(200_000) - f(0), rtol=1e-6)
+
+
+def test_no_wage_link_reports_why(sim):
+    r = breakeven_wage(sim, "health", 5)
+    assert r.wage is None
+    assert "does not depend on the wage" in r.reason
+
+
+def test_positive_everywhere_reports_why(sim):
+    r = breakeven_wage(sim, "society", 10, bracket=(200_000, 400_000))
+    assert r.wage is None and "positive over the whole bracket" in r.reason
+    r = breakeven_wage(sim, "society", 1.5, bracket=(0, 50_000))
+    assert r.wage is None and "still negative" in r.reason
+
+
+def test_mcpf_and_declining_options_run(sim):
+    r0 = breakeven_wage(sim, "society", 5)
+    r1 = breakeven_wage(sim, "society", 5, mcpf=True)
+    assert r1.wage is not None and r1.wage != pytest.approx(r0.wage)
+    f = npv_of_wage(sim, "society", 5, mcpf=True)
+    assert abs(f(r1.wage)) < 1.0
+
+
+def test_horizon_beyond_simulation(sim):
+    with pytest.raises(InputError, match="beyond"):
+        breakeven_wage(sim, "society", 20)
+
+
+def test_named_strategies(sim):
+    a = breakeven_wage(sim, "society", 5)
+    b = breakeven_wage(sim, "society", 5, strategies=("ips", "tau"))
+    assert a.wage == pytest.approx(b.wage)
+    with pytest.raises(InputError, match="unknown strategy"):
+        breakeven_wage(sim, "society", 5, strategies=("x", "tau"))
+
+
+def test_table(sim):
+    tab = breakeven_table({"norway_rct": sim}, ["society", "health"], [1.5, 10])
+    assert len(tab) == 4
+    assert list(tab.columns[:4]) == ["scenario", "perspective", "horizon_years", "breakeven_wage"]
+    soc = tab[tab.perspective == "society"].set_index("horizon_years").breakeven_wage
+    assert soc[1.5] > soc[10]
+    assert tab[tab.perspective == "health"].breakeven_wage.isna().all()
+
+
+def test_eighteen_months_far_above_typical_wage(sim):
+    """Seed 004 / V4: within the trial window the break-even wage is unrealistically high."""
+    typical = sim.scenario.base_values()["wages.ips_annual_gross_wage"]
+    assert breakeven_wage(sim, "society", 1.5).wage > 2 * typical

@@ -1,0 +1,257 @@
+"""The payer ledger: conservation, perspectives as views, hand-worked benefit and tax amounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from ipsecon.errors import InputError
+from ipsecon.ledger import PARTIES, PARTY_PERSPECTIVES, build_ledger, party_net, perspective_items, perspective_net
+from ipsecon.scenario import load_scenario
+from ipsecon.simulate import simulate
+
+ROOT = Path(__file__).parent.parent
+G2024 = 124_028.0  # G from 1 May 2024 (evidence.md 1E); the price date is 1 July 2024
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(ROOT / "scenarios" / "norway_rct.yaml")
+
+
+@pytest.fixture(scope="module")
+def sim(scenario):
+    return simulate(scenario, horizon_years=5)
+
+
+@pytest.fixture(scope="module")
+def ledger(sim):
+    return build_ledger(sim)
+
+
+# --- a hand-made simulation: everyone in one state, one stratum ------------------------------
+
+STATES = ["employed", "aap", "ufore", "other", "dead"]
+
+
+def fake_sim(scenario, state: str, start_age: float = 30.0, T: int = 12, n: int = 1, prior_income=None,
+             states=STATES, overrides: dict | None = None):
+    """A Simulation-like object with all of one stratum in ``state`` for T monthly cycles."""
+    S = len(states)
+    occ = np.zeros((n, 2, 1, T + 1, S))
+    occ[..., states.index(state)] = 1.0
+    values = {**scenario.base_values(), "wages.real_wage_growth": 0.0, **(overrides or {})}
+    cols = {"start_age": np.array([start_age]), "sex": np.array(["female"]), "ips_user": np.array(["yes"])}
+    if prior_income is not None:
+        cols["prior_income"] = np.array([float(prior_income)])
+    model = SimpleNamespace(states=list(states), strategies=["tau", "ips"], cycle_years=1 / 12, file="fake.yaml",
+                            spec=SimpleNamespace(counting="end", discount={"cost": 0.04, "effect": 0.04}),
+                            employment_state=None)
+    sc = SimpleNamespace(model=model, strata=SimpleNamespace(columns=cols), base_values=lambda: values,
+                         price_date=dt.date(2024, 7, 1), spec=SimpleNamespace(price_year=2024), file="fake.yaml")
+    trace = SimpleNamespace(occupancy=occ, flows=np.zeros((n, 2, 1, T, 0)), weights=np.array([1.0]),
+                            reward_states={}, reward_transitions={})
+    return SimpleNamespace(scenario=sc, trace=trace), values
+
+
+def monthly(ledger, flow, strategy=0, sample=0):
+    return ledger.flow(flow)[sample, strategy]
+
+
+def test_aap_floor_over_25(scenario):
+    s, _ = fake_sim(scenario, "aap", start_age=30, prior_income=150_000)
+    assert np.allclose(monthly(build_ledger(s), "aap"), 2 * G2024 / 12)
+
+
+def test_aap_floor_under_25_changes_on_the_25th_birthday(scenario):
+    # start at 24.5: cycles 1-6 start before age 25 (2/3 of 2G), cycles 7-12 at 2G
+    s, _ = fake_sim(scenario, "aap", start_age=24.5, prior_income=0)
+    aap = monthly(build_ledger(s), "aap")
+    assert np.allclose(aap[:6], 2 / 3 * 2 * G2024 / 12)
+    assert np.allclose(aap[6:], 2 * G2024 / 12)
+
+
+@pytest.mark.parametrize("basis,expected", [(500_000, 0.66 * 500_000), (900_000, 0.66 * 6 * G2024)])
+def test_aap_rate_and_cap(scenario, basis, expected):
+    s, _ = fake_sim(scenario, "aap", prior_income=basis)
+    assert np.allclose(monthly(build_ledger(s), "aap"), expected / 12)
+
+
+@pytest.mark.parametrize("single,g_min", [(1.0, 2.48), (0.0, 2.28)])
+def test_uforetrygd_minimum(scenario, single, g_min):
+    s, values = fake_sim(scenario, "ufore", prior_income=150_000, overrides={"ledger.single_share": single})
+    assert np.allclose(monthly(build_ledger(s), "uforetrygd"), g_min * G2024 / 12)
+
+
+def test_uforetrygd_with_earnings_allowance(scenario):
+    # all employed on uføretrygd, wage 200k: UT 2.48G reduced by (200k - 0.4G) x 2.48G / 3.3G
+    over = {"ledger.single_share": 1.0, "ledger.employed_on_uforetrygd_share": 1.0, "ledger.employed_on_aap_share": 0.0}
+    s, _ = fake_sim(scenario, "employed", prior_income=150_000, overrides=over)
+    led = build_ledger(s, wage=200_000)
+    ut = 2.48 * G2024 - (200_000 - 0.4 * G2024) * 2.48 / 3.3
+    assert np.allclose(monthly(led, "uforetrygd"), ut / 12)
+    # below the allowance nothing is withdrawn
+    led = build_ledger(s, wage=0.3 * G2024)
+    assert np.allclose(monthly(led, "uforetrygd"), 2.48 * G2024 / 12)
+
+
+def test_graded_aap_for_work(scenario):
+    # half-time work (fte 0.5 of 37.5 h) keeps half the AAP; above 60 % none
+    over = {"ledger.employed_on_aap_share": 1.0, "ledger.employed_on_uforetrygd_share": 0.0, "wages.fte_share": 0.5}
+    s, _ = fake_sim(scenario, "employed", prior_income=0, overrides=over)
+    assert np.allclose(monthly(build_ledger(s), "aap"), 0.5 * 2 * G2024 / 12)
+    s, _ = fake_sim(scenario, "employed", prior_income=0, overrides={**over, "wages.fte_share": 0.65})
+    assert np.allclose(monthly(build_ledger(s), "aap"), 0.0)
+
+
+def test_tax_on_aap_by_hand(scenario):
+    s, _ = fake_sim(scenario, "aap", prior_income=0)
+    led = build_ledger(s)
+    income = 2 * G2024  # 248,056
+    ordinary = 0.22 * (income - 104_450 - 88_240)  # minimum deduction at its cap
+    bracket = 0.017 * (income - 208_050)
+    assert np.allclose(monthly(led, "income_tax"), (ordinary + bracket) / 12)
+    assert np.allclose(monthly(led, "trygdeavgift"), 0.078 * income / 12)
+
+
+def test_wage_employer_contribution_zone_and_growth(scenario):
+    over = {"ledger.employed_on_aap_share": 0.0, "ledger.employed_on_uforetrygd_share": 0.0}
+    s, _ = fake_sim(scenario, "employed", T=24, overrides=over)
+    led = build_ledger(s, wage=240_000)
+    assert np.allclose(monthly(led, "gross_wage"), 20_000)
+    assert np.allclose(monthly(led, "employer_contribution"), 0.141 * 20_000)
+    # plain wage income: tax from the schedule, by hand
+    ordinary = 0.22 * (240_000 - 104_450 - 88_240)
+    bracket = 0.017 * (240_000 - 208_050)
+    assert np.allclose(monthly(led, "income_tax"), (ordinary + bracket) / 12)
+    zone = {**over, "ledger.employer_zone.I": 0.0, "ledger.employer_zone.IVa": 1.0, "wages.real_wage_growth": 0.01}
+    s, _ = fake_sim(scenario, "employed", T=24, overrides=zone)
+    led = build_ledger(s, wage=240_000)
+    wage = monthly(led, "gross_wage")
+    assert np.allclose(wage[12], 20_000 * 1.01)  # cycle 13 starts at year 1
+    assert np.allclose(monthly(led, "employer_contribution"), 0.079 * wage)
+
+
+def test_social_assistance_in_other(scenario):
+    s, _ = fake_sim(scenario, "other")
+    led = build_ledger(s)
+    assert np.allclose(monthly(led, "social_assistance"), 10_000 * 0.5)
+    assert np.allclose(monthly(led, "income_tax"), 0.0)
+
+
+def test_nobody_pays_for_the_dead(scenario):
+    s, _ = fake_sim(scenario, "dead")
+    assert np.allclose(build_ledger(s).amounts, 0.0)
+
+
+def test_bad_zone_shares(scenario):
+    s, _ = fake_sim(scenario, "employed", overrides={"ledger.employer_zone.II": 1.0})
+    with pytest.raises(InputError, match="sum to 1"):
+        build_ledger(s)
+
+
+def test_missing_state_is_named(scenario):
+    states = ["work", "aap", "ufore", "other", "dead"]
+    s, _ = fake_sim(scenario, "work", states=states)
+    with pytest.raises(InputError, match="'employed'"):
+        build_ledger(s)
+    led = build_ledger(s, wage=120_000, regimes={"employed": "work"})
+    assert np.allclose(monthly(led, "gross_wage"), 10_000)
+
+
+def test_sample_arrays(scenario):
+    shares = np.array([0.25, 0.5, 0.75])
+    s, values = fake_sim(scenario, "other", n=3, overrides={"ledger.social_assistance_share": shares})
+    led = build_ledger(s)
+    assert led.amounts.shape[0] == 3
+    assert np.allclose(led.flow("social_assistance")[:, 0, 0], 10_000 * shares)
+    # a sampled rule (G) goes through the per-sample rule path
+    g = np.array([100_000.0, 124_028.0, 150_000.0])
+    s, _ = fake_sim(scenario, "aap", n=3, prior_income=0, overrides={"rules.grunnbelop": g})
+    assert np.allclose(build_ledger(s).flow("aap")[:, 0, 0], 2 * g / 12)
+
+
+# --- the real model ----------------------------------------------------------------------------
+
+def test_every_flow_is_booked_once_between_two_parties(ledger):
+    assert len(set(ledger.flows)) == len(ledger.flows)
+    for a, b in zip(ledger.payer, ledger.receiver):
+        assert a in PARTIES and b in PARTIES and a != b
+    needed = {"ips_programme", "usual_vocational_rehabilitation", "aap", "uforetrygd", "social_assistance",
+              "gross_wage", "income_tax", "trygdeavgift", "employer_contribution", "health_care"}
+    assert needed <= set(ledger.category)
+
+
+def test_conservation(ledger):
+    """Each flow nets to zero across parties, and the parties' nets sum to zero."""
+    net = party_net(ledger)
+    assert np.allclose(net.sum("party"), 0.0, atol=1e-6)
+    # independent bookkeeping: payer loses, receiver gains the same amount, flow by flow
+    for f, (a, b) in enumerate(zip(ledger.payer, ledger.receiver)):
+        amount = ledger.amounts[..., f]
+        per_party = {p: np.zeros_like(amount) for p in PARTIES}
+        per_party[a] -= amount
+        per_party[b] += amount
+        assert np.allclose(sum(per_party.values()), 0.0)
+    manual = {p: sum((ledger.amounts[..., f] * ((b == p) - (a == p))
+                      for f, (a, b) in enumerate(zip(ledger.payer, ledger.receiver)))) for p in PARTIES}
+    for p in PARTIES:
+        assert np.allclose(net.sel(party=p).values, manual[p])
+
+
+def test_public_is_the_sum_of_its_parties(ledger):
+    public = perspective_net(ledger, "public")
+    parts = sum(perspective_net(ledger, p) for p in ("nav", "health", "municipality", "state"))
+    assert np.allclose(public, parts)
+    assert set(PARTY_PERSPECTIVES["public"]) == {"nav", "health_trust", "municipality", "state"}
+
+
+def test_society_transfers_cancel(ledger):
+    """Society = production - resources + health value = -(employer + resources) nets + health value."""
+    net = party_net(ledger)
+    soc = perspective_net(ledger, "society")
+    health = ledger.qalys * ledger.qaly_value
+    expected = -(net.sel(party="employer") + net.sel(party="resources")).values + health
+    assert np.allclose(soc.values, expected)
+    items = perspective_items(ledger, "society")
+    assert not any(c in str(i) for i in items["component"].values for c in ("aap", "uforetrygd", "income_tax", "social"))
+
+
+def test_mcpf_adds_tax_financing_cost(ledger):
+    base = perspective_net(ledger, "society")
+    with_mcpf = perspective_net(ledger, "society", mcpf=0.2)
+    assert np.allclose(with_mcpf - base, 0.2 * perspective_net(ledger, "public"))
+    assert np.allclose(perspective_net(ledger, "society", mcpf=True) - base, 0.2 * perspective_net(ledger, "public"))
+
+
+def test_qalys_match_the_trace(sim, ledger):
+    assert np.allclose(ledger.qalys.sum(-1), sim.reward_series("qalys", discounted=False).sum(-1))
+
+
+def test_programme_cost_matches_reward_and_splits_by_payer(sim, ledger):
+    total = sum(ledger.flow(f) for f in ("ips_programme_nav", "ips_programme_health_trust", "usual_vocational_rehabilitation"))
+    assert np.allclose(total.sum(-1), sim.reward_series("programme_cost", discounted=False).sum(-1))
+    assert np.allclose(ledger.flow("ips_programme_nav")[:, 0], 0.0)  # the comparator gets usual care only
+    nav, ht = ledger.flow("ips_programme_nav")[:, 1].sum(), ledger.flow("ips_programme_health_trust")[:, 1].sum()
+    assert np.isclose(nav / (nav + ht), 0.8)
+
+
+def test_to_xarray(ledger):
+    da = ledger.to_xarray()
+    assert da.dims == ("sample", "strategy", "month", "flow")
+    assert list(da.strategy.values) == ["tau", "ips"]
+    assert da.sel(flow="aap").payer.item() == "nav" and da.sel(flow="aap").receiver.item() == "individual"
+    assert da.month.values[0] == 1 and da.sizes["month"] == 60
+    assert float(da.groupby("category").sum().sel(category="gross_wage").sum()) == pytest.approx(
+        float(ledger.flow("gross_wage").sum()))
+
+
+def test_truncation_equals_a_shorter_simulation(scenario, ledger):
+    short = build_ledger(simulate(scenario, horizon_years=1.5))
+    assert np.allclose(ledger.truncated(18).amounts, short.amounts)
+    with pytest.raises(InputError):
+        ledger.truncated(61)
