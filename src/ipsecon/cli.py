@@ -69,16 +69,23 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
     loaded = load_scenario(scenario, parse_overrides(overrides))
     sim = run(loaded, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
     out_dir = Path(out) if out else Path("results") / loaded.name
-    paths = write_results(sim, out_dir)
+    economics_table, extra = None, None
+    if loaded.model.employment_state is not None:  # the payer ledger applies to labour-market models
+        economics_table, extra = _economics(sim)
+    paths = write_results(sim, out_dir, extra)
     summary = summary_frame(sim)
     targets = target_rows(sim)
     if fmt == "json":
         click.echo(json.dumps({"scenario": loaded.name, "engine": sim.trace.engine, "summary": summary.to_dict(orient="index"),
-                               "validation_targets": targets, "files": {k: str(v) for k, v in paths.items()}}, indent=2))
+                               "economics": None if economics_table is None else economics_table.to_dict(orient="records"),
+                               "validation_targets": targets, "files": {k: str(v) for k, v in paths.items()}}, indent=2,
+                              default=lambda x: None if x != x else x))
         return
     click.echo(f"{loaded.spec.title}  [{loaded.name}, {sim.trace.engine}, horizon {sim.horizon_years:g} years"
                + (f", {sim.individuals} individuals, seed {sim.seed}" if sim.individuals else "") + "]")
     click.echo(_format_summary(summary))
+    if economics_table is not None:
+        click.echo(_format_economics(economics_table, loaded.spec.price_year))
     if targets:
         click.echo("Validation targets (not fitted):")
         for t in targets:
@@ -86,6 +93,41 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
                        f"model {t['model']:.1%}  — {t['source']}")
     for k, v in paths.items():
         click.echo(f"wrote {v}")
+
+
+def _economics(sim):
+    """Ledger and outcomes per perspective; returns (incremental table, Dataset to store)."""
+    import xarray as xr
+
+    from . import economics
+    from .ledger import build_ledger
+
+    ledger = build_ledger(sim)
+    qaly_value = ledger.qaly_value
+    outcomes = economics.evaluate(ledger, wtp=qaly_value)
+    summary = outcomes["summary"]
+    extra = xr.Dataset({"ledger": ledger.to_xarray()})
+    tidy = summary.set_index(["sample", "perspective", "strategy"]).to_xarray().isel(sample=0, drop=True)
+    for name in tidy.data_vars:
+        extra[f"outcome_{name}"] = tidy[name]
+    extra.attrs["willingness_to_pay_per_qaly"] = float(qaly_value)
+    comparator = sim.trace.strategies[0]
+    table = summary[(summary["sample"] == 0) & (summary["strategy"] != comparator)]
+    return table, extra
+
+
+def _format_economics(table, price_year: int) -> str:
+    lines = [f"Economics per person, discounted, NOK {price_year} (vs {{}}):".format("usual care"),
+             "  " + "perspective".ljust(13) + "strategy".ljust(10) + "incr. NPV".rjust(13) + "BCR".rjust(8)
+             + "payback".rjust(10)]
+    for _, row in table.iterrows():
+        bcr = "" if row["bcr"] != row["bcr"] else f"{row['bcr']:.2f}"
+        payback = "never" if row["payback_month"] != row["payback_month"] else f"m{int(row['payback_month'])}"
+        lines.append("  " + str(row["perspective"]).ljust(13) + str(row["strategy"]).ljust(10)
+                     + f"{row['incremental_npv']:13,.0f}" + bcr.rjust(8) + payback.rjust(10))
+    lines.append("  (society includes QALYs valued at economics.qaly_value; 'payback' = month the cumulative "
+                 "discounted incremental net turns and stays positive)")
+    return "\n".join(lines)
 
 
 def _format_summary(summary) -> str:
@@ -120,6 +162,57 @@ def _format_summary(summary) -> str:
                 parts.append(text)
             lines.append("  " + str(strategy).ljust(12) + "; ".join(parts))
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--perspective", "perspectives", multiple=True, default=("society", "public", "nav"), show_default=True,
+              type=click.Choice(["nav", "health", "municipality", "state", "public", "individual", "employer", "society"]))
+@click.option("--horizons", default="1.5,3,5,10,20,40", show_default=True, help="comma-separated years")
+@click.option("--engine", type=click.Choice(["cohort", "microsim"]), default="cohort", show_default=True)
+@click.option("--set", "overrides", multiple=True, help="override a parameter in every scenario: path=value")
+@click.option("--out", type=click.Path(file_okay=False), default="results/breakeven", show_default=True)
+def breakeven(scenarios, perspectives, horizons, engine, overrides, out):
+    """Break-even gross annual wage of IPS vs usual care, per scenario, perspective and horizon."""
+    import xarray as xr
+
+    from .breakeven import breakeven_table
+    from .figures import breakeven_figure
+    from .results import _atomic_write
+    from .scenario import load_scenario
+    from .simulate import simulate as run
+
+    try:
+        years = sorted({float(h) for h in horizons.split(",") if h.strip()})
+    except ValueError:
+        raise InputError("--horizons", horizons, "expected comma-separated numbers of years", "e.g. 1.5,5,10,40") from None
+    if not years or years[0] <= 0 or years[-1] > 100:
+        raise InputError("--horizons", horizons, "horizons must be in (0, 100] years")
+    extra = parse_overrides(overrides)
+    sims = {}
+    for path in scenarios:
+        loaded = load_scenario(path, extra)
+        sims[loaded.name] = run(loaded, engine=engine, horizon_years=years[-1])
+    table = breakeven_table(sims, perspectives, years)
+    out_dir = Path(out)
+    _atomic_write(out_dir / "breakeven.csv", lambda p: table.to_csv(p, index=False))
+    ds = xr.Dataset.from_dataframe(table.set_index(["scenario", "perspective", "horizon_years"])[["breakeven_wage"]])
+    ds["breakeven_wage"].attrs["units"] = "NOK per year (gross), price year of each scenario"
+    _atomic_write(out_dir / "breakeven.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+    first = next(iter(sims.values())).scenario
+    typical = first.base_values().get("wages.ips_annual_gross_wage")
+    breakeven_figure(table, out_dir / "breakeven.png", first.spec.price_year, typical)
+    label = table.apply(lambda r: f"{r['breakeven_wage']:,.0f}" if r["breakeven_wage"] == r["breakeven_wage"]
+                        else ("any wage" if r["npv_at_low"] > 0 else "none"), axis=1)
+    pivot = table.assign(label=label).pivot(index=["scenario", "perspective"], columns="horizon_years", values="label")
+    click.echo(f"Break-even gross annual wage (NOK per year, {first.spec.price_year} prices; 'any wage' = pays off even "
+               f"at 0, 'none' = no wage up to the bracket's top breaks even):")
+    click.echo("  " + "scenario / perspective".ljust(28) + "".join(f"{h:>10g}y" for h in pivot.columns))
+    for (scenario, perspective), row in pivot.iterrows():
+        click.echo("  " + f"{scenario} / {perspective}".ljust(28) + "".join(str(v).rjust(11) for v in row))
+    for _, r in table[table["breakeven_wage"].isna()].drop_duplicates(["scenario", "perspective", "reason"]).iterrows():
+        click.echo(f"  - {r['scenario']} / {r['perspective']} at {r['horizon_years']:g}y: {r['reason']}")
+    click.echo(f"wrote {out_dir / 'breakeven.csv'}, {out_dir / 'breakeven.nc'}, {out_dir / 'breakeven.png'}")
 
 
 @main.command()

@@ -71,10 +71,12 @@ def _age_distribution(spec: AgeSpec | None, file: str) -> tuple[np.ndarray, np.n
         raise InputError(file, "population.age", "age weights must be >= 0 and not all zero")
     probs = probs / probs.sum()
     if spec.band > 1:
-        bands = (ages // spec.band) * spec.band
+        # bands start at the lowest age; each is represented by its probability-weighted mean age
+        bands = ages[0] + ((ages - ages[0]) // spec.band) * spec.band
         uniq = np.unique(bands)
+        mean_age = np.array([np.average(ages[bands == b], weights=probs[bands == b] + 1e-300) for b in uniq])
         probs = np.array([probs[bands == b].sum() for b in uniq])
-        ages = uniq
+        ages = mean_age
     return ages, probs
 
 
