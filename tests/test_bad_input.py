@@ -125,3 +125,15 @@ def test_good_population_csv_runs(tmp_path, base):
     result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--engine", "microsim", "--individuals", "3"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "results.nc").exists()
+
+
+def test_parquet_population_runs(tmp_path, base):
+    import pandas as pd
+
+    pq = tmp_path / "people.parquet"
+    pd.DataFrame({"age": [30, 41, 55], "state": ["A", "B", "A"]}).to_parquet(pq)
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(edit(base, lambda d: d["population"].update(file=str(pq), age=None, start_state=None))))
+    result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"scenario": "chancellor_hiv"' in result.output
