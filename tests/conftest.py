@@ -2,9 +2,17 @@ from pathlib import Path
 
 import pytest
 
+from ipsecon.scenario import load_scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def scenario():
+    """The Norwegian trial scenario, loaded once for every test module that needs it."""
+    return load_scenario(ROOT / "scenarios" / "norway_rct.yaml")

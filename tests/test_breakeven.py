@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,15 +9,8 @@ import pytest
 from ipsecon import accounting
 from ipsecon.breakeven import breakeven_table, breakeven_wage, npv_of_wage
 from ipsecon.errors import InputError
-from ipsecon.scenario import load_scenario
 from ipsecon.simulate import simulate
 
-ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario(ROOT / "scenarios" / "norway_rct.yaml")
 
 
 @pytest.fixture(scope="module")

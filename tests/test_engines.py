@@ -3,15 +3,14 @@
 import numpy as np
 import pytest
 
-from ipsecon.scenario import load_scenario
 from ipsecon.simulate import simulate
 
 N = 20000
 
 
 @pytest.fixture(scope="module")
-def rct(root):
-    return load_scenario(root / "scenarios/norway_rct.yaml")
+def rct(scenario):
+    return scenario
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,16 +10,9 @@ import pytest
 
 from ipsecon.errors import InputError
 from ipsecon.ledger import PARTIES, PARTY_PERSPECTIVES, build_ledger, party_net, perspective_items, perspective_net
-from ipsecon.scenario import load_scenario
 from ipsecon.simulate import simulate
 
-ROOT = Path(__file__).parent.parent
 G2024 = 124_028.0  # G from 1 May 2024 (evidence.md 1E); the price date is 1 July 2024
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario(ROOT / "scenarios" / "norway_rct.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                  start_year: int, n_cycles: int, n_individuals: int, seed: int, n_samples: int = 1,
                  chunk_size: int = 4096) -> Trace:
     """Simulate ``n_individuals`` people per strategy (and per parameter sample)."""
-    S, G, T, D = model.n_states, strata.size, n_cycles, model.max_duration
+    S, G, T = model.n_states, strata.size, n_cycles
     K, n = len(model.strategies), n_samples
     names = list(model.rewards)
     tr_index = np.full((S, S), -1, dtype=np.int64)
