@@ -26,6 +26,7 @@ class CalibrationResult:
     values: dict[str, float]
     fitted: list[tuple[Target, float]]
     output: Path
+    log_cov: np.ndarray | None = None  # covariance of the log parameters (None: targets give no SE)
 
     @property
     def all_within_tolerance(self) -> bool:
@@ -62,10 +63,29 @@ def calibrate(path: str | Path, write: bool = True) -> CalibrationResult:
     values = {n: float(np.exp(v)) for n, v in zip(names, fit.x)}
     achieved = run(fit.x)
     output = (Path(scenario.file).parent / spec.output).resolve()
-    result = CalibrationResult(scenario, values, list(zip(spec.targets, achieved)), output)
+    tol = np.array([t.tolerance for t in spec.targets])
+    cov = log_covariance(fit.jac * tol[:, None], [t.standard_error for t in spec.targets], spec.prior_sdlog)
+    result = CalibrationResult(scenario, values, list(zip(spec.targets, achieved)), output, cov)
     if write:
         write_calibrated(result)
     return result
+
+
+def log_covariance(jacobian: np.ndarray, standard_errors: list[float | None],
+                   prior_sdlog: float | None = None) -> np.ndarray | None:
+    """Covariance of the fitted log parameters: (Jᵀ Σ⁻¹ J + Λ⁻¹)⁻¹ with J = d model / d log θ,
+    Σ = diag(SE²) of the targets (treated as independent) and Λ = prior_sdlog² I (no prior:
+    the plain delta method). None when a target has no SE or, without a prior, the parameters
+    are not identified (singular information)."""
+    if any(se is None for se in standard_errors):
+        return None
+    J = np.asarray(jacobian, dtype=float)
+    info = J.T @ (J / np.square(standard_errors)[:, None])
+    if prior_sdlog is not None:
+        info = info + np.eye(info.shape[0]) / prior_sdlog ** 2
+    if np.linalg.cond(info) > 1e12:
+        return None
+    return np.linalg.inv(info)
 
 
 def write_calibrated(result: CalibrationResult) -> None:
@@ -75,7 +95,15 @@ def write_calibrated(result: CalibrationResult) -> None:
                              f"(±{t.tolerance}), model {v:.4f} — {t.source}" for t, v in result.fitted)
     tree: dict = {"about": f"Written by `ipsecon calibrate {scenario.file}` (ipsecon {__version__}) on "
                            f"{dt.date.today().isoformat()}; scenario hash {scenario.digest}. Do not edit by hand."}
-    for name, value in result.values.items():
+    names = list(result.values)
+    cov = result.log_cov
+    prior = scenario.spec.calibration.prior_sdlog
+    method = ("Uncertainty: lognormal, covariance (JᵀΣ⁻¹J" + (" + I/%g²" % prior if prior else "") + ")⁻¹ of the log "
+              "parameters from the targets' sampling standard errors (treated as independent)"
+              + (f" and an independent normal prior on each log parameter with sd {prior:g} centred on the fit "
+                 "(assumption: the targets alone do not identify every direction)" if prior else "")
+              + "; correlations in this file.")
+    for i, (name, value) in enumerate(result.values.items()):
         old = scenario.parameters[name]
         node = tree
         parts = name.split(".")
@@ -88,6 +116,17 @@ def write_calibrated(result: CalibrationResult) -> None:
             "evidence": "calibrated",
             "value": float(f"{value:.8g}"),
         }
+        if cov is not None:
+            node[parts[-1]]["distribution"] = {"type": "lognormal", "meanlog": float(f"{np.log(value):.8g}"),
+                                               "sdlog": float(f"{np.sqrt(cov[i, i]):.6g}")}
+            node[parts[-1]]["note"] = method
+    if cov is not None:
+        sd = np.sqrt(np.diag(cov))
+        pairs = [{"between": [names[i], names[j]], "rho": float(f"{cov[i, j] / (sd[i] * sd[j]):.6g}"),
+                  "source": "calibration covariance (delta method), see the parameters' notes"}
+                 for i in range(len(names)) for j in range(i + 1, len(names))]
+        if pairs:
+            tree["correlations"] = pairs
     result.output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=result.output.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

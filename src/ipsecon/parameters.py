@@ -108,12 +108,32 @@ class Parameter(BaseModel):
         return self.values[chosen]
 
 
-class ParameterSet:
-    """All parameters, by dotted name, with the file each came from."""
+class Correlation(BaseModel):
+    """A correlation between two parameters' uncertainty (the normal scores of a Gaussian
+    copula: for lognormal marginals it is the correlation of the logs)."""
 
-    def __init__(self, params: dict[str, Parameter], files: dict[str, str]):
+    model_config = ConfigDict(extra="forbid")
+    between: tuple[str, str]
+    rho: float
+    source: str
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not -1 < self.rho < 1:
+            raise ValueError("rho must be strictly between -1 and 1")
+        if self.between[0] == self.between[1]:
+            raise ValueError("a parameter cannot be correlated with itself")
+        return self
+
+
+class ParameterSet:
+    """All parameters, by dotted name, with the file each came from, and declared correlations."""
+
+    def __init__(self, params: dict[str, Parameter], files: dict[str, str],
+                 correlations: list[Correlation] | None = None):
         self.params = params
         self.files = files
+        self.correlations = list(correlations or [])
 
     def __contains__(self, name: str) -> bool:
         return name in self.params
@@ -125,7 +145,8 @@ class ParameterSet:
         return sorted(self.params)
 
     def merged(self, other: "ParameterSet") -> "ParameterSet":
-        return ParameterSet({**self.params, **other.params}, {**self.files, **other.files})
+        return ParameterSet({**self.params, **other.params}, {**self.files, **other.files},
+                            self.correlations + other.correlations)
 
     def scalar_names(self) -> list[str]:
         """Names that formulas can read as numbers (components expanded as name.component)."""
@@ -153,7 +174,10 @@ class ParameterSet:
         return ns
 
     def with_overrides(self, overrides: dict[str, float], source: str = "--set") -> "ParameterSet":
-        """A copy with some values replaced (``name`` or ``name.component``)."""
+        """A copy with some values replaced (``name`` or ``name.component``).
+
+        An overridden parameter is fixed: its distribution is dropped, so sensitivity analyses
+        (and structural alternatives such as 'no decay') keep the value that was set."""
         params = dict(self.params)
         for key, value in overrides.items():
             name, comp = key, None
@@ -166,15 +190,15 @@ class ParameterSet:
                 if not isinstance(p.value, dict) or comp not in p.value:
                     raise InputError(source, key, f"{name} has no component {comp!r}")
                 new_value: Any = {**p.value, comp: float(value)}
-                params[name] = p.model_copy(update={"value": new_value})
+                params[name] = p.model_copy(update={"value": new_value, "distribution": None})
             elif p.table is not None or isinstance(p.value, dict):
                 raise InputError(source, key, "tables and component parameters are overridden per entry",
                                  f"{name}.<component>" if isinstance(p.value, dict) else "edit the table in its file")
             elif p.values is not None:
-                params[name] = p.model_copy(update={"values": {dt.date(1900, 1, 1): float(value)}})
+                params[name] = p.model_copy(update={"values": {dt.date(1900, 1, 1): float(value)}, "distribution": None})
             else:
-                params[name] = p.model_copy(update={"value": float(value)})
-        return ParameterSet(params, self.files)
+                params[name] = p.model_copy(update={"value": float(value), "distribution": None})
+        return ParameterSet(params, self.files, self.correlations)
 
 
 def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: dict[str, str]) -> None:
@@ -196,12 +220,21 @@ def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: d
 
 
 def load_parameter_tree(data: Any, file: str) -> ParameterSet:
+    """Parameters from one YAML tree; a top-level ``correlations:`` list declares correlated
+    uncertainty (``{between: [a, b], rho: r, source: ...}``)."""
     params: dict[str, Parameter] = {}
     files: dict[str, str] = {}
     if data is None:
         return ParameterSet(params, files)
+    correlations = []
+    if isinstance(data, dict) and "correlations" in data:
+        data = dict(data)
+        raw = data.pop("correlations")
+        if not isinstance(raw, list):
+            raise InputError(file, "correlations", "expected a list", "[{between: [a, b], rho: r, source: ...}]")
+        correlations = [validate(Correlation, c, file, f"correlations[{i}]") for i, c in enumerate(raw)]
     _walk(data, "", file, params, files)
-    return ParameterSet(params, files)
+    return ParameterSet(params, files, correlations)
 
 
 def load_parameters(directory: str | Path) -> ParameterSet:

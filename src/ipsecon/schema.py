@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Number = Union[float, str]  # a number or a formula
@@ -129,12 +130,27 @@ class Target(Strict):
     value: float = Field(ge=0, le=1)
     tolerance: float = Field(0.01, gt=0)
     source: str
+    # sampling uncertainty of the observed value, for the calibrated parameters' distribution:
+    # the number of people behind the share (binomial SE) or the standard error itself
+    n: int | None = Field(None, ge=1)
+    se: float | None = Field(None, gt=0)
+
+    @property
+    def standard_error(self) -> float | None:
+        if self.se is not None:
+            return self.se
+        if self.n is not None:
+            return float(np.sqrt(max(self.value * (1 - self.value), 1e-12) / self.n))
+        return None
 
 
 class Calibration(Strict):
     parameters: dict[str, tuple[float, float]]
     targets: list[Target]
     output: str
+    # sd of an independent normal prior on each log parameter, centred on the fit (Laplace
+    # approximation); keeps directions the targets do not identify from getting unbounded spread
+    prior_sdlog: float | None = Field(None, gt=0)
 
 
 class Run(Strict):
