@@ -109,17 +109,18 @@ def cohort(params: dict[str, np.ndarray], months: int = MONTHS, horizons: tuple[
     return cost, qaly
 
 
-def microsim(params: dict[str, np.ndarray], sample: int, n_people: int, rng_seed: int, months: int = MONTHS):
+def microsim_totals(params: dict[str, np.ndarray], sample: int, n_people: int, rng_seed: int, months: int = MONTHS):
     """Plain microsim of one parameter sample: loop over months, vectorised over people.
 
-    Both strategies use the same random numbers (same seed). Returns mean discounted
-    (cost, qalys) per person per strategy, and the occupancy counts [strategy, month, state].
+    Both strategies use the same random numbers (same seed). Returns per-person discounted
+    totals {"cost", "qalys": [person, strategy]} and occupancy counts [strategy, month, state].
     """
     Ms = strategy_matrices(params["P"][sample], params["rr"][sample])
     cs = strategy_costs(params["cost"][sample], params["cost_int"][sample])
     u = params["utility"][sample] / 12
     v = (1 + DISCOUNT) ** (-np.arange(months + 1) / 12)
-    cost, qaly = np.zeros(2), np.zeros(2)
+    cost = np.zeros((n_people, 2))
+    qaly = np.zeros((n_people, 2))
     occupancy = np.zeros((2, months + 1, 5), dtype=np.int64)
     for k in range(2):
         rng = np.random.default_rng(rng_seed)
@@ -134,8 +135,14 @@ def microsim(params: dict[str, np.ndarray], sample: int, n_people: int, rng_seed
             c_tot += v[t] * cs[k][state]
             q_tot += v[t] * u[state]
             occupancy[k, t] = np.bincount(state, minlength=5)
-        cost[k], qaly[k] = c_tot.mean(), q_tot.mean()
-    return cost, qaly, occupancy
+        cost[:, k], qaly[:, k] = c_tot, q_tot
+    return {"cost": cost, "qalys": qaly, "occupancy": occupancy}
+
+
+def microsim(params: dict[str, np.ndarray], sample: int, n_people: int, rng_seed: int, months: int = MONTHS):
+    """Mean discounted (cost, qalys) per person per strategy, and occupancy counts [strategy, month, state]."""
+    res = microsim_totals(params, sample, n_people, rng_seed, months)
+    return res["cost"].mean(axis=0), res["qalys"].mean(axis=0), res["occupancy"]
 
 
 def microsim_tables(P: np.ndarray, next_duration: np.ndarray, w_point: np.ndarray, stratum: np.ndarray,

@@ -1,0 +1,639 @@
+#!/usr/bin/env python
+"""Issue 5 benchmarks: every figure, its target, pass/fail, and its ratio against a naive NumPy
+implementation of the same model measured in the same run.
+
+    python benchmarks/run.py            # the full figures (several minutes; the naive runs dominate)
+    python benchmarks/run.py --quick    # reduced sizes, a smoke test (targets are not judged)
+    python benchmarks/run.py --only cohort_psa,sobol
+
+Each figure runs twice in fresh subprocesses, once with ipsecon and once with the naive
+baseline (benchmarks/naive.py), so that timings do not share a warm cache and the peak RSS
+(``resource.getrusage(...).ru_maxrss``) of each is its own. Times are wall-clock seconds of the
+measured section (after imports and a small warm-up that loads the numba kernels), the best of
+``repeat`` runs where a figure says so. Results are printed and written to
+benchmarks/results/latest.json (not committed: they depend on the machine and its load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+REFERENCE = HERE / "reference_5state.yaml"
+IPS = ROOT / "scenarios" / "bodo.yaml"
+HORIZON_MONTHS = (60, 120, 240, 480)  # Sobol: incremental NPV at 5, 10, 20, 40 years
+ONE_THREAD = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+# full size, quick size
+SIZES = {
+    "throughput_people": (100_000, 10_000),
+    "cohort_psa_samples": (1000, 200),
+    "microsim_people": (10_000, 10_000),
+    "microsim_psa_samples": (100, 5),
+    "sobol_base": (1024, 32),
+    "memory_people": (1_000_000, 100_000),
+    "sweep_samples": (8, 4),
+    "sweep_people": (20_000, 5_000),
+}
+
+
+def size(name: str, quick: bool) -> int:
+    return SIZES[name][1 if quick else 0]
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def timed(fn, repeat: int = 1):
+    """(best seconds, all seconds, result of the last call)."""
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), times, out
+
+
+def _mean_se(x):
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
+
+
+def _naive():
+    sys.path.insert(0, str(HERE))
+    import naive
+
+    return naive
+
+
+def _values(scenario, n: int, seed: int):
+    """Parameter draws as engine values: ipsecon.sampling when present, else each declared
+    distribution's ppf on independent uniforms (the same mapping, done here)."""
+    import numpy as np
+
+    base = scenario.base_values()
+    try:
+        from ipsecon.sampling import draw_samples
+    except ImportError:
+        rng = np.random.default_rng(seed)
+        values = dict(base)
+        for name in scenario.parameters.names():
+            d = scenario.parameters[name].distribution
+            if d is None:
+                continue
+            v = d.ppf(rng.random((n, d.n_dims)) if d.type == "dirichlet" else rng.random(n))
+            if isinstance(v, dict):
+                values.update({f"{name}.{c}": a for c, a in v.items()})
+            else:
+                values[name] = v
+        return values, "distributions.ppf (ipsecon.sampling not available)"
+    return draw_samples(scenario, n, seed).values(base), "ipsecon.sampling.draw_samples"
+
+
+def _load(path):
+    from ipsecon.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+def _warm_microsim(sc):
+    from ipsecon.simulate import simulate
+
+    simulate(sc, engine="microsim", individuals=500, horizon_years=0.25)
+
+
+# --- workers: one figure, one implementation, in this process ---------------------------------
+
+def w_throughput(impl: str, quick: bool, model: str) -> dict:
+    """Microsim person-months per second on one core (the worker runs with one numba thread)."""
+    import numpy as np
+
+    n = size("throughput_people", quick)
+    path = IPS if model == "ips" else REFERENCE
+    sc = _load(path)
+    years = 10.0 if model == "ips" else 40.0
+    months = int(round(years * 12))
+    out: dict = {"people": n, "months": months, "strategies": 2}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        _warm_microsim(sc)
+        rss0 = peak_rss_mb()
+        sec, times, sim = timed(lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years))
+        tot, se = sim.reward_totals(), sim.reward_standard_errors()
+        check = {f"{r} {s}": (float(tot[r][0, k]), float(se[r][0, k]))
+                 for r in ("qalys" if model == "ips" else "cost",) for k, s in enumerate(sim.trace.strategies)}
+    elif model == "ref":
+        nv = _naive()
+        nv.microsim(nv.point_parameters(), 0, 100, 1, months=2)
+        rss0 = peak_rss_mb()
+        sec, times, res = timed(lambda: nv.microsim_totals(nv.point_parameters(), 0, n, 1, months=months))
+        check = {f"cost {s}": _mean_se(res["cost"][:, k]) for k, s in enumerate(("usual", "intervention"))}
+    else:
+        rss0 = peak_rss_mb()
+        sec, times, res = timed(lambda: _naive_ips(sc, n, years, seed=1))
+        check = {f"qalys {s}": _mean_se(res[s][:, list(sc.model.rewards).index("qalys")]) for s in sc.model.strategies}
+    pm = n * months * 2
+    out.update(seconds=sec, times=times, person_months=pm, value=pm / sec, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
+               check=check)
+    return out
+
+
+def _naive_ips(sc, n: int, years: float, seed: int) -> dict:
+    """The naive per-month loop on the IPS model's own probability tables (built by ipsecon; timed)."""
+    import numpy as np
+
+    from ipsecon.microsim import point_weights
+    from ipsecon.simulate import horizon_cycles
+
+    nv = _naive()
+    model, strata, values = sc.model, sc.strata, sc.base_values()
+    T, S, G = horizon_cycles(sc, years), model.n_states, strata.size
+    assert not any(r["transitions"] for r in model.rewards.values()), "naive baseline ignores transition rewards"
+    rng = np.random.default_rng(seed)
+    stratum = rng.choice(G, size=n, p=strata.weight)
+    mix = sc.start_mix(values)[0]
+    state0 = np.minimum((rng.random(n)[:, None] >= np.cumsum(mix[stratum], axis=1)).sum(axis=1), S - 1)
+    tr_index = np.full((S, S), -1, dtype=np.int64)
+    for tr in model.transitions:
+        tr_index[tr.source, tr.target] = tr.index
+    year = sc.spec.population.start_year
+    totals = {}
+    for strategy in model.strategies:
+        cycles = np.arange(T)
+        ns = model.namespace(values, strata, year, strategy, cycles, 1)
+        P = model.probabilities(ns, strategy, (1, G, T), strata, cycles)[0]
+        rewards = model.reward_values(ns, (1, G, T))
+        w_point = point_weights(model, {r: rewards[r]["states"][0] for r in model.rewards}, T)
+        _, _, tot = nv.microsim_tables(P, model.next_duration, w_point, stratum, state0, seed + 1, tr_index)
+        del P
+        totals[strategy] = tot
+    return totals
+
+
+def w_cohort_psa(impl: str, quick: bool) -> dict:
+    """Cohort PSA, whole pipeline: draw samples, run both strategies over 480 months, discount, incremental."""
+    import numpy as np
+
+    n = size("cohort_psa_samples", quick)
+    sc = _load(REFERENCE)
+    info: dict = {"samples": n, "months": 480, "strategies": 2}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        simulate(sc, n_samples=1)  # warm-up: imports and caches
+
+        def run():
+            values, sampler = _values(sc, n, seed=11)
+            info["sampler"] = sampler
+            tot = simulate(sc, engine="cohort", values=values, n_samples=n).reward_totals()
+            return tot["cost"][:, 1] - tot["cost"][:, 0], tot["qalys"][:, 1] - tot["qalys"][:, 0]
+    else:
+        nv = _naive()
+
+        def run():
+            p = nv.sample_parameters(n, np.random.default_rng(11))
+            cost, qaly = nv.cohort(p)
+            return cost[:, 1] - cost[:, 0], qaly[:, 1] - qaly[:, 0]
+    rss0 = peak_rss_mb()
+    sec, times, (dc, dq) = timed(run, repeat=3)
+    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
+                check={"incremental cost": _mean_se(dc), "incremental QALYs": _mean_se(dq)})
+    return info
+
+
+def w_microsim(impl: str, quick: bool) -> dict:
+    """Reference model microsim, 10,000 people × 480 months × 2 strategies, all cores."""
+    n = size("microsim_people", quick)
+    sc = _load(REFERENCE)
+    info: dict = {"people": n, "months": 480, "strategies": 2}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        _warm_microsim(sc)
+
+        def run():
+            sim = simulate(sc, engine="microsim", individuals=n, seed=5)
+            return sim.reward_totals()["cost"][0], sim.reward_standard_errors()["cost"][0]
+    else:
+        nv = _naive()
+        nv.microsim(nv.point_parameters(), 0, 100, 1, months=2)
+
+        def run():
+            res = nv.microsim_totals(nv.point_parameters(), 0, n, 5)
+            ms = [_mean_se(res["cost"][:, k]) for k in range(2)]
+            return [m for m, _ in ms], [s for _, s in ms]
+    rss0 = peak_rss_mb()
+    sec, times, (cost, se) = timed(run, repeat=3)
+    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
+                check={f"cost {s}": (float(cost[k]), float(se[k])) for k, s in enumerate(("usual", "intervention"))})
+    return info
+
+
+def w_microsim_psa(impl: str, quick: bool) -> dict:
+    """100 PSA samples of the 10,000-person microsim: time and peak RSS."""
+    import numpy as np
+
+    n_samples, n = size("microsim_psa_samples", quick), size("microsim_people", quick)
+    sc = _load(REFERENCE)
+    info: dict = {"samples": n_samples, "people": n, "months": 480, "strategies": 2}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        _warm_microsim(sc)
+
+        def run():
+            values, sampler = _values(sc, n_samples, seed=13)
+            info["sampler"] = sampler
+            tot = simulate(sc, engine="microsim", values=values, n_samples=n_samples, individuals=n, seed=5).reward_totals()
+            return tot["cost"][:, 1] - tot["cost"][:, 0]
+    else:
+        nv = _naive()
+        nv.microsim(nv.point_parameters(), 0, 100, 1, months=2)
+
+        def run():
+            p = nv.sample_parameters(n_samples, np.random.default_rng(13))
+            return np.array([np.subtract(*nv.microsim(p, i, n, 5)[0][::-1]) for i in range(n_samples)])
+    rss0 = peak_rss_mb()
+    sec, times, dc = timed(run)
+    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
+                check={"incremental cost (mean over samples)": _mean_se(dc)})
+    return info
+
+
+def sobol_factors(sc):
+    """20 factors: the 16 off-diagonal monthly probabilities (Beta marginals of their Dirichlet rows;
+    staying takes the complement), the A->E ratio, the intervention's cost, and the cost and
+    utility of A. The other 6 uncertain values (costs and utilities of E, D, U) stay at their means."""
+    from scipy import stats
+
+    out = []
+    for row in "EADU":
+        alpha = sc.parameters[f"ref.p.{row}"].distribution.alpha
+        total = sum(alpha.values())
+        for to, a in alpha.items():
+            if to != row:
+                out.append((f"ref.p.{row}.{to}", stats.beta(a, total - a)))
+    for name in ("ref.rr_AE", "ref.cost.intervention", "ref.cost.A", "ref.utility.A"):
+        out.append((name, sc.parameters[name].distribution.frozen()))
+    assert len(out) == 20
+    return out
+
+
+def w_sobol(impl: str, quick: bool) -> dict:
+    """Sobol indices (first, total, second order) of the incremental NPV at 5/10/20/40 years:
+    SALib Saltelli design, the model on every row, SALib analysis for each horizon."""
+    import numpy as np
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    N = size("sobol_base", quick)
+    sc = _load(REFERENCE)
+    factors = sobol_factors(sc)
+    names = [f for f, _ in factors]
+    problem = {"num_vars": len(factors), "names": names, "bounds": [[0.0, 1.0]] * len(factors)}
+    wtp = sc.base_values()["ref.wtp"]
+    info: dict = {"factors": len(factors), "base_samples": N, "horizons_years": [h / 12 for h in HORIZON_MONTHS]}
+    parts: dict = {}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        simulate(sc, n_samples=1)
+        batch = 1024
+        info["batch"] = batch
+
+        def model(X):
+            base = sc.base_values()
+            Y = np.empty((len(X), len(HORIZON_MONTHS)))
+            idx = np.array(HORIZON_MONTHS) - 1
+            for a in range(0, len(X), batch):
+                rows = X[a:a + batch]
+                values = dict(base)
+                values.update({name: rows[:, j] for j, name in enumerate(names)})
+                sim = simulate(sc, engine="cohort", values=values, n_samples=len(rows))
+                npv = wtp * sim.reward_series("qalys") - sim.reward_series("cost")  # [sample, strategy, month]
+                Y[a:a + batch] = np.cumsum(npv[:, 1] - npv[:, 0], axis=-1)[:, idx]
+            return Y
+    else:
+        nv = _naive()
+
+        def model(X):
+            p = nv.point_parameters()
+            n = len(X)
+            P = np.repeat(p["P"], n, axis=0)
+            for j, name in enumerate(names[:16]):
+                _, _, row, to = name.split(".")
+                P[:, nv.STATES.index(row), nv.STATES.index(to)] = X[:, j]
+            for s in range(4):
+                P[:, s, s] = 0.0
+                P[:, s, s] = 1.0 - P[:, s].sum(axis=1)
+            cost = np.repeat(p["cost"], n, axis=0)
+            cost[:, nv.A] = X[:, names.index("ref.cost.A")]
+            utility = np.repeat(p["utility"], n, axis=0)
+            utility[:, nv.A] = X[:, names.index("ref.utility.A")]
+            params = {"P": P, "rr": X[:, names.index("ref.rr_AE")], "cost": cost,
+                      "cost_int": X[:, names.index("ref.cost.intervention")], "utility": utility}
+            c, q = nv.cohort(params, horizons=HORIZON_MONTHS)  # [sample, strategy, horizon]
+            npv = wtp * q - c
+            return npv[:, 1] - npv[:, 0]
+
+    def run():
+        t0 = time.perf_counter()
+        U = np.clip(sobol_sample.sample(problem, N, calc_second_order=True, seed=17), 1e-10, 1 - 1e-10)
+        X = np.column_stack([dist.ppf(U[:, j]) for j, (_, dist) in enumerate(factors)])
+        t1 = time.perf_counter()
+        Y = model(X)
+        t2 = time.perf_counter()
+        res = [sobol_analyze.analyze(problem, Y[:, h], calc_second_order=True, seed=19) for h in range(Y.shape[1])]
+        t3 = time.perf_counter()
+        parts.update(sample_s=t1 - t0, model_s=t2 - t1, analyze_s=t3 - t2, evaluations=len(X))
+        return Y, res
+    rss0 = peak_rss_mb()
+    sec, times, (Y, res) = timed(run)
+    top = {f"{h // 12}y": names[int(np.argmax(r["ST"]))] for h, r in zip(HORIZON_MONTHS, res)}
+    info.update(parts, seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(), top_total_index=top,
+                check={f"incremental NPV {h // 12}y (mean)": (float(Y[:, i].mean()), 0.0) for i, h in enumerate(HORIZON_MONTHS)})
+    return info
+
+
+def w_memory(impl: str, quick: bool) -> dict:
+    """1,000,000 individuals × 480 months microsim on the IPS model (bodo, 40 years): peak RSS."""
+    n = size("memory_people", quick)
+    sc = _load(IPS)
+    info: dict = {"people": n, "months": 480, "strategies": 2, "model": "IPS (scenarios/bodo.yaml)"}
+    if impl == "ipsecon":
+        from ipsecon.simulate import simulate
+
+        _warm_microsim(sc)
+        rss0 = peak_rss_mb()
+        sec, times, sim = timed(lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=40.0))
+        tot, se = sim.reward_totals(), sim.reward_standard_errors()
+        check = {f"qalys {s}": (float(tot["qalys"][0, k]), float(se["qalys"][0, k])) for k, s in enumerate(sim.trace.strategies)}
+    else:
+        rss0 = peak_rss_mb()
+        sec, times, res = timed(lambda: _naive_ips(sc, n, 40.0, seed=1))
+        q = list(sc.model.rewards).index("qalys")
+        check = {f"qalys {s}": _mean_se(res[s][:, q]) for s in sc.model.strategies}
+    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(), check=check)
+    return info
+
+
+SWEEP_YAML = """\
+title: benchmark sweep (benchmarks/run.py)
+scenarios: [{scenario}]
+overrides:
+  base: {{}}
+samples: {{n: {n}, seed: 7}}
+horizons: [5, 10, 20, 40]
+engine: microsim
+individuals: {people}
+chunk_size: 1
+"""
+
+
+def w_sweep(impl: str, quick: bool) -> dict:
+    """`ipsecon sweep` wall time with 1 and with 2 local Dask workers (impl = workers)."""
+    try:
+        import ipsecon.sweep  # noqa: F401
+    except ImportError:
+        return {"unavailable": "not available: sweep not built yet"}
+    n = size("sweep_samples", quick)
+    people = size("sweep_people", quick)
+    workers = int(impl)
+    tmp = Path(tempfile.mkdtemp(prefix="ipsecon-bench-sweep-"))
+    try:
+        spec = tmp / "bench_sweep.yaml"
+        spec.write_text(SWEEP_YAML.format(scenario=IPS, n=n, people=people))
+        exe = Path(sys.executable).with_name("ipsecon")
+        cmd = [str(exe), "sweep", str(spec), "--workers", str(workers), "--out", str(tmp / "out"), "--quiet"]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        sec = time.perf_counter() - t0
+        if proc.returncode != 0:
+            return {"unavailable": f"ipsecon sweep failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-400:]}"}
+        return {"workers": workers, "samples": n, "people": people, "seconds": sec, "times": [sec],
+                "command": " ".join(cmd)}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+WORKERS = {
+    "throughput_ips": lambda impl, quick: w_throughput(impl, quick, "ips"),
+    "throughput_ref": lambda impl, quick: w_throughput(impl, quick, "ref"),
+    "cohort_psa": w_cohort_psa,
+    "microsim_10k": w_microsim,
+    "microsim_psa": w_microsim_psa,
+    "sobol": w_sobol,
+    "memory_1m": w_memory,
+    "sweep": w_sweep,
+}
+
+
+# --- the figures: what is printed -------------------------------------------------------------
+
+def fmt_rate(x):
+    return f"{x:.3g} pm/s"
+
+
+FIGURES = [
+    # name, title, implementations, env, rows: (label, metric, unit formatter, target text, pass test, ratio kind)
+    ("throughput_ips", "microsim throughput, IPS model (bodo: 48 strata, AAP tunnel 37), 1 core",
+     ("ipsecon", "naive"), ONE_THREAD,
+     [("person-months/s/core", "value", fmt_rate, ">= 1e8", lambda v: v >= 1e8, "higher")]),
+    ("throughput_ref", "microsim throughput, reference model, 1 core",
+     ("ipsecon", "naive"), ONE_THREAD,
+     [("person-months/s/core", "value", fmt_rate, ">= 1e8", lambda v: v >= 1e8, "higher")]),
+    ("cohort_psa", "cohort PSA 1000 samples x 480 months x 2 strategies (sampling+run+discounting)",
+     ("ipsecon", "naive"), {},
+     [("time", "seconds", lambda v: f"{v:.3g} s", "< 0.1 s", lambda v: v < 0.1, "lower")]),
+    ("microsim_10k", "microsim 10,000 people x 480 months x 2 strategies (reference model)",
+     ("ipsecon", "naive"), {},
+     [("time", "seconds", lambda v: f"{v:.3g} s", "< 0.1 s", lambda v: v < 0.1, "lower")]),
+    ("microsim_psa", "microsim PSA: 100 samples x 10,000 people x 480 months x 2 strategies",
+     ("ipsecon", "naive"), {},
+     [("time", "seconds", lambda v: f"{v:.3g} s", "< 5 s", lambda v: v < 5, "lower"),
+      ("peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "< 500 MB", lambda v: v < 500, "lower")]),
+    ("sobol", "Sobol 20 factors, 1024 base samples (43,008 runs), cohort, NPV at 5/10/20/40 y",
+     ("ipsecon", "naive"), {},
+     [("time", "seconds", lambda v: f"{v:.3g} s", "< 60 s", lambda v: v < 60, "lower")]),
+    ("memory_1m", "microsim 1,000,000 people x 480 months x 2 strategies (IPS model)",
+     ("ipsecon", "naive"), {},
+     [("peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "< 1500 MB", lambda v: v < 1500, "lower"),
+      ("time", "seconds", lambda v: f"{v:.3g} s", "", None, "lower")]),
+    ("sweep", "ipsecon sweep speed-up, 1 -> 2 local Dask workers (IPS microsim samples)",
+     ("1", "2"), {}, []),
+]
+
+
+def run_worker(name: str, impl: str, quick: bool, env: dict) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--impl", impl] + (["--quick"] if quick else [])
+    load0 = os.getloadavg()[0]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env, "IPSECON_QUIET": "1"})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-800:]}"}
+    out = json.loads(lines[-1][len("RESULT "):])
+    out["load_average_1min_before"] = load0
+    out["load_average_1min_after"] = os.getloadavg()[0]
+    return out
+
+
+def agreement(a: dict, b: dict) -> str:
+    """How far apart the two implementations' results are (z for Monte Carlo, relative if exact)."""
+    parts = []
+    for key in a.get("check", {}):
+        if key not in b.get("check", {}):
+            continue
+        (x, sx), (y, sy) = a["check"][key], b["check"][key]
+        se = math.hypot(sx, sy)
+        if se > 0:
+            parts.append(f"{key}: {x:.6g} vs {y:.6g} (z={(x - y) / se:+.1f})")
+        else:
+            parts.append(f"{key}: {x:.6g} vs {y:.6g} (rel {abs(x - y) / max(abs(y), 1e-300):.1e})")
+    return "; ".join(parts)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="reduced sizes (smoke test; targets not judged)")
+    ap.add_argument("--only", default="", help="comma-separated figure names: " + ", ".join(f[0] for f in FIGURES))
+    ap.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the results")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--impl", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        out = WORKERS[args.worker](args.impl, args.quick)
+        print("RESULT " + json.dumps(out, default=float))
+        return 0
+
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = only - {f[0] for f in FIGURES}
+    if unknown:
+        ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {[f[0] for f in FIGURES]}")
+    meta = machine_info(args.quick)
+    print(f"ipsecon benchmarks ({'QUICK: reduced sizes, targets not judged' if args.quick else 'full'}) — "
+          f"{meta['cpu_count']} cores, load average {meta['load_average'][0]:.2f} at start, {meta['commit']}")
+    results = []
+    rows = []
+    for name, title, impls, env, specs in FIGURES:
+        if only and name not in only:
+            continue
+        print(f"\n[{name}] {title}", flush=True)
+        runs = {}
+        for impl in impls:
+            t0 = time.perf_counter()
+            runs[impl] = run_worker(name, impl, args.quick, env)
+            r = runs[impl]
+            state = r.get("error") or r.get("unavailable") or f"{r.get('seconds', float('nan')):.3g} s measured"
+            rss = f"peak RSS {r['peak_rss_mb']:.0f} MB, " if "peak_rss_mb" in r else ""
+            print(f"  {impl:8s} {state}  ({rss}wall incl. start-up {time.perf_counter() - t0:.1f} s)", flush=True)
+        entry = {"name": name, "title": title, "runs": runs, "rows": []}
+        if name == "sweep":
+            entry["rows"] = sweep_rows(runs, args.quick)
+        else:
+            a, b = runs["ipsecon"], runs["naive"]
+            agree = agreement(a, b)
+            if agree:
+                print(f"  results ipsecon vs naive: {agree}")
+            for label, metric, show, target, test, better in specs:
+                row = {"figure": name, "metric": label, "target": target}
+                if "error" in a or metric not in a:
+                    row.update(value=None, shown=f"error: {a.get('error', '?')[-200:]}", status="ERROR")
+                else:
+                    v = a[metric]
+                    row.update(value=v, shown=show(v))
+                    row["status"] = ("-" if test is None else "n/a (quick)" if args.quick else ("PASS" if test(v) else "FAIL"))
+                    nb = b.get(metric) if "error" not in b else None
+                    row["naive"] = nb
+                    row["naive_shown"] = show(nb) if nb is not None else f"error: {b.get('error', '?')[-200:]}"
+                    if nb:
+                        # > 1 means ipsecon is better: faster, or less memory
+                        ratio = v / nb if better == "higher" else nb / v
+                        row["ratio_vs_naive"] = ratio
+                        good, bad = ("faster", "slower") if metric in ("value", "seconds") else ("smaller", "larger")
+                        row["ratio_shown"] = f"{ratio:.3g}x {good}" if ratio >= 1 else f"{1 / ratio:.3g}x {bad}"
+                entry["rows"].append(row)
+            entry["agreement"] = agree
+        rows += entry["rows"]
+        results.append(entry)
+
+    print()
+    print_table(rows)
+    meta["load_average_end"] = list(os.getloadavg())
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"meta": meta, "figures": results}, indent=2, default=float))
+    print(f"\nwritten {path}")
+    return 0
+
+
+def sweep_rows(runs: dict, quick: bool) -> list[dict]:
+    one, two = runs.get("1", {}), runs.get("2", {})
+    why = one.get("unavailable") or two.get("unavailable") or one.get("error") or two.get("error")
+    row = {"figure": "sweep", "metric": "speed-up 1 -> 2 workers", "target": ">= 1.7x"}
+    if why:
+        row.update(value=None, shown=why[:120], status="N/A")
+        print(f"  {why}")
+        return [row]
+    s = one["seconds"] / two["seconds"]
+    row.update(value=s, shown=f"{s:.2f}x ({one['seconds']:.1f} s -> {two['seconds']:.1f} s)",
+               status="n/a (quick)" if quick else ("PASS" if s >= 1.7 else "FAIL"),
+               naive_shown="(1 worker is the baseline)")
+    return [row]
+
+
+def print_table(rows: list[dict]) -> None:
+    head = ("figure", "metric", "ipsecon", "target", "result", "naive NumPy", "ipsecon vs naive")
+    table = [head] + [(r["figure"], r["metric"], r.get("shown", ""), r.get("target", ""), r.get("status", ""),
+                       r.get("naive_shown", ""), r.get("ratio_shown", "")) for r in rows]
+    widths = [max(len(str(t[i])) for t in table) for i in range(len(head))]
+    for i, t in enumerate(table):
+        print("  ".join(str(c).ljust(w) for c, w in zip(t, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def machine_info(quick: bool) -> dict:
+    import numba
+    import numpy
+
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = "unknown"
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "quick": quick, "commit": commit,
+            "cpu": cpu, "cpu_count": os.cpu_count(), "load_average": list(os.getloadavg()),
+            "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
+            "platform": platform.platform(), "sizes": {k: size(k, quick) for k in SIZES}}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
