@@ -60,8 +60,12 @@ def main():
 @click.option("--set", "overrides", multiple=True, help="override a parameter: path=value (repeatable)")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="output folder (default results/<scenario>)")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
-    """Run SCENARIO and write results.nc, occupancy.csv and summary.csv."""
+@click.option("--no-report", is_flag=True, help="skip the break-even wages and the HTML/Markdown report")
+@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="folder for reports (<folder>/<scenario>/)")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, no_report, reports_root, quiet):
+    """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from .results import summary_frame, target_rows, write_results
     from .scenario import load_scenario
     from .simulate import simulate as run
@@ -73,6 +77,8 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
     if loaded.model.employment_state is not None:  # the payer ledger applies to labour-market models
         economics_table, extra = _economics(sim)
     paths = write_results(sim, out_dir, extra)
+    if not no_report:
+        paths.update(_report_after_simulate(sim, out_dir, economics_table is not None, reports_root, quiet))
     summary = summary_frame(sim)
     targets = target_rows(sim)
     if fmt == "json":
@@ -95,8 +101,32 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt):
         click.echo(f"wrote {v}")
 
 
+REPORT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
+
+
+def _report_after_simulate(sim, out_dir: Path, has_ledger: bool, reports_root: str, quiet: bool) -> dict[str, Path]:
+    """Break-even wage per horizon (society, public purse, NAV) into breakeven.csv, then the report."""
+    from .progress import set_quiet
+    from .report import write_report
+    from .results import _atomic_write
+
+    if quiet:
+        set_quiet(True)
+    paths = {}
+    if has_ledger and len(sim.scenario.model.strategies) > 1:
+        from .breakeven import breakeven_table
+
+        horizons = sorted({h for h in REPORT_HORIZONS if h < sim.horizon_years - 1e-9} | {float(sim.horizon_years)})
+        table = breakeven_table({sim.scenario.name: sim}, ("society", "public", "nav"), horizons)
+        paths["breakeven"] = out_dir / "breakeven.csv"
+        _atomic_write(paths["breakeven"], lambda p: table.to_csv(p, index=False))
+    report = write_report(out_dir, Path(reports_root), quiet=quiet)
+    return {**paths, "report": report["html"], "report_markdown": report["markdown"]}
+
+
 def _economics(sim):
     """Ledger and outcomes per perspective; returns (incremental table, Dataset to store)."""
+    import numpy as np
     import xarray as xr
 
     from . import economics
@@ -107,6 +137,12 @@ def _economics(sim):
     outcomes = economics.evaluate(ledger, wtp=qaly_value)
     summary = outcomes["summary"]
     extra = xr.Dataset({"ledger": ledger.to_xarray()})
+    # QALYs per month (undiscounted, per person) so a report can draw society's net over time
+    extra["qalys_per_month"] = xr.DataArray(ledger.qalys, dims=("sample", "strategy", "month"),
+                                            coords={k: extra["ledger"][k] for k in ("sample", "strategy", "month")},
+                                            attrs={"units": "QALYs per person per cycle, undiscounted",
+                                                   "value_per_qaly": float(np.mean(qaly_value)),
+                                                   "value_units": f"NOK ({ledger.price_year}) per QALY"})
     tidy = summary.set_index(["sample", "perspective", "strategy"]).to_xarray().isel(sample=0, drop=True)
     for name in tidy.data_vars:
         extra[f"outcome_{name}"] = tidy[name]
@@ -172,7 +208,11 @@ def _format_summary(summary) -> str:
 @click.option("--engine", type=click.Choice(["cohort", "microsim"]), default="cohort", show_default=True)
 @click.option("--set", "overrides", multiple=True, help="override a parameter in every scenario: path=value")
 @click.option("--out", type=click.Path(file_okay=False), default="results/breakeven", show_default=True)
-def breakeven(scenarios, perspectives, horizons, engine, overrides, out):
+@click.option("--no-report", is_flag=True, help="skip the HTML/Markdown report")
+@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="folder for reports (<folder>/<scenario>/)")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_report, reports_root, quiet):
     """Break-even gross annual wage of IPS vs usual care, per scenario, perspective and horizon."""
     import xarray as xr
 
@@ -189,18 +229,28 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out):
     if not years or years[0] <= 0 or years[-1] > 100:
         raise InputError("--horizons", horizons, "horizons must be in (0, 100] years")
     extra = parse_overrides(overrides)
-    sims = {}
-    for path in scenarios:
-        loaded = load_scenario(path, extra)
-        sims[loaded.name] = run(loaded, engine=engine, horizon_years=years[-1])
+    from .progress import Progress, set_quiet
+
+    if quiet:
+        set_quiet(True)
+    sims, files = {}, {}
+    with Progress("scenarios simulated", total=len(scenarios)) as bar:
+        for path in scenarios:
+            loaded = load_scenario(path, extra)
+            sims[loaded.name] = run(loaded, engine=engine, horizon_years=years[-1])
+            files[loaded.name] = str(path)
+            bar.advance()
     table = breakeven_table(sims, perspectives, years)
     out_dir = Path(out)
     _atomic_write(out_dir / "breakeven.csv", lambda p: table.to_csv(p, index=False))
     ds = xr.Dataset.from_dataframe(table.set_index(["scenario", "perspective", "horizon_years"])[["breakeven_wage"]])
     ds["breakeven_wage"].attrs["units"] = "NOK per year (gross), price year of each scenario"
-    _atomic_write(out_dir / "breakeven.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
     first = next(iter(sims.values())).scenario
     typical = first.base_values().get("wages.ips_annual_gross_wage")
+    # for the report: where the scenarios came from, their prices and the wage assumed for the group
+    ds.attrs.update(scenario_files=json.dumps(files), price_year=int(first.spec.price_year), engine=engine,
+                    overrides=json.dumps(extra), typical_wage=float(typical) if typical is not None else float("nan"))
+    _atomic_write(out_dir / "breakeven.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
     breakeven_figure(table, out_dir / "breakeven.png", first.spec.price_year, typical)
     label = table.apply(lambda r: f"{r['breakeven_wage']:,.0f}" if r["breakeven_wage"] == r["breakeven_wage"]
                         else ("any wage" if r["npv_at_low"] > 0 else "none"), axis=1)
@@ -213,6 +263,28 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out):
     for _, r in table[table["breakeven_wage"].isna()].drop_duplicates(["scenario", "perspective", "reason"]).iterrows():
         click.echo(f"  - {r['scenario']} / {r['perspective']} at {r['horizon_years']:g}y: {r['reason']}")
     click.echo(f"wrote {out_dir / 'breakeven.csv'}, {out_dir / 'breakeven.nc'}, {out_dir / 'breakeven.png'}")
+    if not no_report:
+        from .report import write_report
+
+        report = write_report(out_dir, Path(reports_root), quiet=quiet)
+        click.echo(f"wrote {report['html']}, {report['markdown']}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="folder for reports (<folder>/<scenario>/)")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def report(results_dir, reports_root, quiet):
+    """Write an HTML report (self-contained) and a Markdown twin for RESULTS_DIR.
+
+    Reads whatever the folder holds: results.nc, summary.csv, breakeven.csv, psa.nc, dsa.nc, sobol.nc.
+    """
+    from .report import write_report
+
+    paths = write_report(Path(results_dir), Path(reports_root), quiet=quiet)
+    click.echo(f"wrote {paths['html']}")
+    click.echo(f"wrote {paths['markdown']} (figures in {paths['figures']})")
 
 
 @main.command()
