@@ -12,16 +12,18 @@ trace points 0..k (discounting is from time 0 either way).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from . import economics
+from . import accounting, economics
+from . import ledger as L
 from .errors import InputError
 from .ledger import build_ledger
+from .rules import RuleParameters
 from .simulate import Simulation
 
 DEFAULT_BRACKET = (0.0, 2_000_000.0)
@@ -139,3 +141,136 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                              "bracket_high": r.bracket[1], "intervention": r.intervention,
                              "comparator": r.comparator, "reason": r.reason})
     return pd.DataFrame(rows)
+
+
+# --- many samples at once ----------------------------------------------------------------------
+
+BREAKEVEN_STATUS = {
+    0: "root found",
+    1: "pays off at any wage in the bracket",
+    2: "no wage in the bracket breaks even",
+    3: "does not depend on the wage",
+}
+
+
+def _wage_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group the (stratum, cycle) cells by what the employed-state amounts depend on besides the
+    wage (full AAP and income basis, each possibly per sample): returns class index [G, T] and the
+    class values [n, C] of both."""
+    n, G, T = shape
+    a = np.broadcast_to(aap_full, (n, G, T)).reshape(n, G * T)
+    b = np.broadcast_to(basis, (n, G, T)).reshape(n, G * T)
+    keys, index = np.unique(np.concatenate([a, b]), axis=1, return_inverse=True)
+    return index.reshape(G, T), keys[:n], keys[n:]
+
+
+def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizon_cycles: Iterable[int],
+                    base_npv: np.ndarray, k1: int = 1, k0: int = 0, bracket: tuple[float, float] = DEFAULT_BRACKET,
+                    xtol: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Break-even wage for every sample, perspective and horizon in one vectorised bisection.
+
+    The wage enters the ledger only through the employed state's amounts
+    (:func:`ledger.employed_annual`), so with ``base_npv[n, p, h]`` the incremental NPV at the
+    ledger's own wage W0, NPV(W) = base + Σ_cells Z · (F_p(W) − F_p(W0)), where Z is the
+    discounted, growth-adjusted extra employed person-years of each cell and F_p the employed
+    amounts' net for the perspective. Exact, like :func:`breakeven_wage` (which it matches), but
+    all samples share each step. Returns (wage [n, p, h] with NaN where no root, status codes of
+    ``BREAKEVEN_STATUS``). Money is discounted as in the ledger (``economics.discount_rate``).
+    """
+    perspectives, horizon_cycles = list(perspectives), list(horizon_cycles)
+    values = ledger.values
+    scenario, trace = sim.scenario, sim.trace
+    model = scenario.model
+    n, K, G, T1, S = trace.occupancy.shape
+    T = T1 - 1
+    if L._rules_vary(values):  # rules per sample: fall back to one root search per sample
+        return _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
+    rules = RuleParameters.from_values(values, scenario.price_date)
+    years = np.arange(T) * model.cycle_years
+    cols = scenario.strata.columns
+    age = np.asarray(cols["start_age"], dtype=float)[:, None] + years[None, :]
+    if "prior_income" in cols:
+        basis = np.asarray(cols["prior_income"], dtype=float)[:, None]
+    else:
+        basis = L._param(values, "ledger.prior_income", n) * np.ones((G, 1))
+    aap_full = rules.aap(basis, age)
+    cls, aap_c, basis_c = _wage_classes(aap_full, basis, (n, G, T))
+    C = aap_c.shape[1]
+
+    e = L._regime_states(sim, None)["employed"]
+    occ = accounting.cycle_occupancy(trace.occupancy[..., e:e + 1], model.spec.counting, np.ones(T1))[..., 0]
+    d_occ = occ[:, k1] - occ[:, k0]  # (n, G, T)
+    rate = economics.discount_schedule(values)
+    dc = economics.cycle_discount_factors(T, model.cycle_years, rate, model.spec.counting)
+    growth = (1 + np.reshape(L._param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
+    m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
+    onehot = (cls[None] == np.arange(C)[:, None, None]).astype(float)  # (C, G, T)
+    z = np.cumsum(np.einsum("ngt,cgt->nct", m, onehot), axis=2)  # (n, C, T)
+    Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
+
+    signs = np.array([[L.flow_signs(p)[f] for f in _EMPLOYED_FLOWS]
+                      for p in perspectives])  # (P, F)
+    sh = (n, 1, 1, C)
+    aap_b, basis_b = aap_c.reshape(sh), basis_c.reshape(sh)
+
+    def net(W):  # W (n, P, H, 1) -> employed net per perspective (n, P, H, C)
+        amounts = L.employed_annual(values, rules, W, aap_b, basis_b, n, ndim=4)
+        total = 0.0
+        for j, f in enumerate(_EMPLOYED_FLOWS):
+            total = total + signs[:, j].reshape(1, -1, 1, 1) * amounts[f]
+        return total
+
+    H, P = len(horizon_cycles), len(perspectives)
+    W0 = np.broadcast_to(np.reshape(np.asarray(values["wages.ips_annual_gross_wage"], dtype=float), (-1, 1, 1, 1)),
+                         (n, P, H, 1))
+    F0 = net(W0)
+
+    def npv(W):
+        return base_npv + np.einsum("nphc,nhc->nph", net(W[..., None]) - F0, Z)
+
+    lo = np.full((n, P, H), float(bracket[0]))
+    hi = np.full((n, P, H), float(bracket[1]))
+    f_lo, f_hi = npv(lo), npv(hi)
+    scale = np.maximum(np.maximum(np.abs(f_lo), np.abs(f_hi)), 1.0)
+    flat = np.abs(f_hi - f_lo) <= 1e-9 * scale
+    root = (np.sign(f_lo) != np.sign(f_hi)) & ~flat
+    status = np.where(flat, 3, np.where(root, 0, np.where((f_lo > 0) & (f_hi > 0), 1, 2)))
+    rising = f_hi > f_lo
+    while np.any(root & (hi - lo > xtol)):
+        mid = 0.5 * (lo + hi)
+        above = (npv(mid) > 0) == rising  # root lies below mid
+        hi = np.where(root & above, mid, hi)
+        lo = np.where(root & ~above, mid, lo)
+    wage = np.where(root, 0.5 * (lo + hi), np.nan)
+    exact_lo, exact_hi = (f_lo == 0) & ~flat, (f_hi == 0) & ~flat
+    wage = np.where(exact_lo, bracket[0], np.where(exact_hi, bracket[1], wage))
+    status = np.where(exact_lo | exact_hi, 0, status)
+    return wage, status
+
+
+_EMPLOYED_FLOWS = ("gross_wage", "employer_contribution", "aap", "uforetrygd", "income_tax", "trygdeavgift")
+
+
+def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol):
+    n = sim.trace.occupancy.shape[0]
+    wage = np.full((n, len(perspectives), len(horizon_cycles)), np.nan)
+    status = np.zeros(wage.shape, dtype=int)
+    names = list(sim.scenario.model.strategies)
+    for i in range(n):
+        one = Simulation(sim.scenario, _slice_trace(sim.trace, i), sim.seed, sim.individuals, sim.horizon_years)
+        for a, p in enumerate(perspectives):
+            for b, h in enumerate(horizon_cycles):
+                r = breakeven_wage(one, p, h * sim.scenario.model.cycle_years, bracket, (names[k1], names[k0]),
+                                   L._sample(values, i), xtol=xtol)
+                wage[i, a, b] = np.nan if r.wage is None else r.wage
+                status[i, a, b] = 0 if r.wage is not None else (3 if "does not depend" in r.reason else
+                                                                1 if "positive" in r.reason else 2)
+    return wage, status
+
+
+def _slice_trace(trace, i):
+    pick = lambda a: a[i:i + 1]  # noqa: E731
+    return replace(trace, occupancy=pick(trace.occupancy), flows=pick(trace.flows), ever=pick(trace.ever),
+                   reward_states={k: pick(v) for k, v in trace.reward_states.items()},
+                   reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
+                   totals_sd={k: pick(v) for k, v in trace.totals_sd.items()})

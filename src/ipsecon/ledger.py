@@ -158,21 +158,21 @@ def _regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str,
     return out
 
 
-def _param(values: dict[str, Any], name: str, n: int) -> np.ndarray:
-    """A parameter as a scalar array or, for a sample vector, shaped (n, 1, 1)."""
+def _param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarray:
+    """A parameter as a scalar array or, for a sample vector, shaped (n, 1, …) with ``ndim`` axes."""
     if name not in values:
         raise InputError(None, name, "parameter missing", "see parameters/ledger.yaml, wages.yaml, health_care.yaml")
     v = np.asarray(values[name], dtype=float)
     if v.ndim == 0:
         return v
-    if v.shape in ((n,), (n, 1, 1)):
-        return v.reshape(n, 1, 1)
+    if v.size == n and v.shape in ((n,), (n, 1, 1), (n,) + (1,) * (ndim - 1)):
+        return v.reshape((n,) + (1,) * (ndim - 1))
     raise InputError(None, name, f"has shape {v.shape}", f"a number or one value per sample ({n})")
 
 
-def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int) -> np.ndarray:
+def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int, ndim: int = 3) -> np.ndarray:
     prefix = "ledger.employer_zone."
-    shares = {k[len(prefix):]: _param(values, k, n) for k in values if k.startswith(prefix)}
+    shares = {k[len(prefix):]: _param(values, k, n, ndim) for k in values if k.startswith(prefix)}
     if not shares:
         raise InputError(None, "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
     total = sum(shares.values())
@@ -185,6 +185,40 @@ def _split_tax(tax: TaxComponents) -> tuple[np.ndarray, np.ndarray]:
     return tax.ordinary + tax.bracket, tax.trygdeavgift
 
 
+def uforetrygd_full(values: dict[str, Any], rules: RuleParameters, basis: np.ndarray, n: int, ndim: int = 3) -> np.ndarray:
+    """Full uføretrygd at income ``basis``: the single / couple minimum mix of ``ledger.single_share``."""
+    single = _param(values, "ledger.single_share", n, ndim)
+    return single * rules.uforetrygd(basis, True) + (1 - single) * rules.uforetrygd(basis, False)
+
+
+def employed_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray, aap_full: np.ndarray,
+                    basis: np.ndarray, n: int, ndim: int = 3) -> dict[str, np.ndarray]:
+    """Annual amounts per employed person at gross wage ``W``: three groups (work only, work +
+    graded AAP, work + reduced uføretrygd) by their shares. The only place the wage enters the
+    ledger, so break-even solvers can re-evaluate it alone. Per-sample parameters take ``ndim`` axes."""
+    p = lambda name: _param(values, name, n, ndim)  # noqa: E731
+    share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
+    if np.any(share_aap + share_ut > 1):
+        raise InputError(None, "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
+    ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
+    aap_work = rules.aap_after_work(aap_full, p("wages.fte_share") * rules.aap_full_time_hours)
+    ut_work = rules.uforetrygd_paid(uforetrygd_full(values, rules, basis, n, ndim), W, ifu)
+    tax_plain, tyg_plain = _split_tax(income_tax(W, 0.0, rules))
+    tax_aap, tyg_aap = _split_tax(income_tax(W + aap_work, 0.0, rules))
+    tax_ut, tyg_ut = _split_tax(income_tax(W, ut_work, rules))
+    share_plain = 1 - share_aap - share_ut
+    zone = _zone_rate({k: v for k, v in values.items() if k.startswith("ledger.employer_zone.")}, rules, n, ndim)
+    ones = np.ones_like(aap_full)
+    return {
+        "gross_wage": W * ones,
+        "employer_contribution": W * zone * ones,
+        "aap": share_aap * aap_work,
+        "uforetrygd": share_ut * ut_work,
+        "income_tax": share_plain * tax_plain + share_aap * tax_aap + share_ut * tax_ut,
+        "trygdeavgift": share_plain * tyg_plain + share_aap * tyg_aap + share_ut * tyg_ut,
+    }
+
+
 def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, age: np.ndarray,
                      basis: np.ndarray, n: int) -> dict[str, dict[str, np.ndarray]]:
     """Annual price-year amounts per person in each regime: {regime: {flow: array (…, G, T)}}."""
@@ -192,28 +226,8 @@ def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, a
     W = np.asarray(wage, dtype=float)
     W = W.reshape(n, 1, 1) if W.ndim == 1 else W
     aap_full = rules.aap(basis, age)
-    single = p("ledger.single_share")
-    ut_full = single * rules.uforetrygd(basis, True) + (1 - single) * rules.uforetrygd(basis, False)
-    ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
-
-    # employed: three groups (work only, work + graded AAP, work + reduced uføretrygd)
-    share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
-    if np.any(share_aap + share_ut > 1):
-        raise InputError(None, "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
-    aap_work = rules.aap_after_work(aap_full, p("wages.fte_share") * rules.aap_full_time_hours)
-    ut_work = rules.uforetrygd_paid(ut_full, W, ifu)
-    tax_plain, tyg_plain = _split_tax(income_tax(W, 0.0, rules))
-    tax_aap, tyg_aap = _split_tax(income_tax(W + aap_work, 0.0, rules))
-    tax_ut, tyg_ut = _split_tax(income_tax(W, ut_work, rules))
-    share_plain = 1 - share_aap - share_ut
-    employed = {
-        "gross_wage": W * np.ones_like(age),
-        "employer_contribution": W * _zone_rate(values, rules, n) * np.ones_like(age),
-        "aap": share_aap * aap_work,
-        "uforetrygd": share_ut * ut_work,
-        "income_tax": share_plain * tax_plain + share_aap * tax_aap + share_ut * tax_ut,
-        "trygdeavgift": share_plain * tyg_plain + share_aap * tyg_aap + share_ut * tyg_ut,
-    }
+    ut_full = uforetrygd_full(values, rules, basis, n)
+    employed = employed_annual(values, rules, W, aap_full, basis, n)
     tax_a, tyg_a = _split_tax(income_tax(aap_full, 0.0, rules))
     tax_u, tyg_u = _split_tax(income_tax(0.0, ut_full, rules))
     return {
@@ -326,6 +340,19 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
 
 
 # --- views ----------------------------------------------------------------------------------
+
+def flow_signs(name: str) -> dict[str, float]:
+    """How each flow counts in a perspective's money balance (+1 gain, −1 loss, 0 not at all);
+    society: production (wage + employer's contribution) and real resource use, transfers cancel.
+    The value of health is not a flow (see :func:`perspective_items`)."""
+    if name in PARTY_PERSPECTIVES:
+        parties = PARTY_PERSPECTIVES[name]
+        return {f: float((b in parties) - (a in parties)) for f, a, b, _ in FLOWS}
+    if name == "society":
+        return {f: 1.0 if c in ("gross_wage", "employer_contribution") else -1.0 if b == "resources" else 0.0
+                for f, a, b, c in FLOWS}
+    raise InputError(None, "perspective", f"unknown perspective {name!r}", ", ".join(PERSPECTIVES))
+
 
 def party_net(ledger: Ledger) -> xr.DataArray:
     """Inflows minus outflows of every party: (sample, strategy, month, party)."""

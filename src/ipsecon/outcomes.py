@@ -1,0 +1,127 @@
+"""Per-sample economic outcomes over several horizons: the quantities sensitivity analysis studies.
+
+One simulation at the longest horizon gives every shorter one (cycle k depends only on trace
+points 0..k), so a parameter sample costs one engine run whatever the number of horizons.
+Samples are evaluated in batches that bound memory; the result is an ``xarray.Dataset`` with
+dims (sample, strategy, perspective, horizon):
+
+* ``net_gain``  — discounted net gain per person for the perspective (society: incl. the money
+  value of QALYs), NOK of the price year;
+* ``cost``      — discounted net cost per person, the value of health excluded (CE-plane cost);
+* ``qalys``, ``employment_years`` — discounted per person;
+* ``inc_npv``   — intervention minus comparator ``net_gain``;
+* ``breakeven_wage`` / ``breakeven_status`` — see :func:`ipsecon.breakeven.breakeven_wages`.
+
+With the microsim, ``mc_se_<reward>[sample, strategy]`` gives the Monte Carlo standard error of
+each discounted reward total at the longest horizon, so simulation noise can be told apart
+from parameter uncertainty.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+import xarray as xr
+
+from . import economics
+from .breakeven import BREAKEVEN_STATUS, DEFAULT_BRACKET, breakeven_wages
+from .errors import InputError
+from .ledger import build_ledger
+from .scenario import LoadedScenario
+from .simulate import horizon_cycles, simulate
+
+DEFAULT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
+BATCH_BYTES = 256 * 2 ** 20  # memory for one batch's trace arrays
+
+
+def _batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int) -> int:
+    m = scenario.model
+    per_value = len(m.strategies) * scenario.strata.size * (n_cycles + 1) * 8
+    per_sample = per_value * (m.n_states + len(m.transitions)) * (1 + len(m.rewards))
+    return int(max(1, min(n_samples, BATCH_BYTES // max(per_sample, 1))))
+
+
+def _strategy_pair(scenario: LoadedScenario, intervention: str | None, comparator: str | None) -> tuple[int, int]:
+    names = list(scenario.model.strategies)
+    if len(names) < 2:
+        raise InputError(scenario.file, "model.strategies", "sensitivity analysis needs two strategies")
+    k1 = names.index(intervention) if intervention in names else len(names) - 1
+    k0 = names.index(comparator) if comparator in names else 0
+    for s in (intervention, comparator):
+        if s is not None and s not in names:
+            raise InputError(scenario.file, "strategies", f"unknown strategy {s!r}", ", ".join(names))
+    return k1, k0
+
+
+def _slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]:
+    return {k: (v[rows] if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n else v) for k, v in values.items()}
+
+
+def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
+             horizons: Iterable[float] = DEFAULT_HORIZONS, perspectives: Iterable[str] = economics.DEFAULT_PERSPECTIVES,
+             engine: str | None = None, individuals: int | None = None, seed: int | None = None,
+             intervention: str | None = None, comparator: str | None = None, breakeven: bool = True,
+             bracket: tuple[float, float] = DEFAULT_BRACKET, progress=None) -> xr.Dataset:
+    """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names)."""
+    horizons = sorted(float(h) for h in horizons)
+    perspectives = list(perspectives)
+    cycles = [horizon_cycles(scenario, h) for h in horizons]
+    T = max(cycles)
+    k1, k0 = _strategy_pair(scenario, intervention, comparator)
+    batch = _batch_size(scenario, T, n_samples)
+    parts = [_evaluate_batch(scenario, _slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
+                             min(a + batch, n_samples) - a, horizons, cycles, perspectives, engine, individuals,
+                             seed, k1, k0, breakeven, bracket, progress)
+             for a in range(0, n_samples, batch)]
+    ds = xr.concat(parts, dim="sample") if len(parts) > 1 else parts[0]
+    names = list(scenario.model.strategies)
+    ds = ds.assign_coords(sample=np.arange(n_samples), strategy=names, perspective=perspectives, horizon=horizons)
+    ds.attrs.update(scenario=scenario.name, title=scenario.spec.title, price_year=scenario.spec.price_year,
+                    intervention=names[k1], comparator=names[k0], units="NOK per person (price year), discounted",
+                    breakeven_status_codes="; ".join(f"{k}: {v}" for k, v in BREAKEVEN_STATUS.items()),
+                    bracket_low=float(bracket[0]), bracket_high=float(bracket[1]))
+    return ds
+
+
+def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine, individuals, seed, k1, k0,
+                    breakeven, bracket, progress) -> xr.Dataset:
+    T = max(cycles)
+    sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=T * scenario.model.cycle_years,
+                   values=values, n_samples=n)
+    ledger = build_ledger(sim, values=values)
+    rate = economics.discount_schedule(values)
+    d = economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting)
+    at = [c - 1 for c in cycles]
+
+    def by_horizon(x):  # (n, K, T) per cycle -> discounted cumulative at each horizon (n, K, H)
+        return np.cumsum(x * d, axis=-1)[..., at]
+
+    K = len(scenario.model.strategies)
+    net = np.zeros((n, K, len(perspectives), len(horizons)))
+    cost = np.zeros_like(net)
+    for j, p in enumerate(perspectives):
+        items = ledger.perspective_items(p).transpose("sample", "strategy", "month", "component")
+        total = by_horizon(items.sum("component").values)
+        health = by_horizon(items.sel(component="health_value").values) if "health_value" in items.component else 0.0
+        net[:, :, j] = total
+        cost[:, :, j] = -(total - health)
+    qalys = by_horizon(ledger.qalys)
+    employment = by_horizon(ledger.employment_years)
+    inc = net[:, k1] - net[:, k0]  # (n, P, H)
+    data = {
+        "net_gain": (("sample", "strategy", "perspective", "horizon"), net),
+        "cost": (("sample", "strategy", "perspective", "horizon"), cost),
+        "qalys": (("sample", "strategy", "horizon"), qalys),
+        "employment_years": (("sample", "strategy", "horizon"), employment),
+        "inc_npv": (("sample", "perspective", "horizon"), inc),
+    }
+    if breakeven:
+        wage, status = breakeven_wages(sim, ledger, perspectives, cycles, inc, k1, k0, bracket)
+        data["breakeven_wage"] = (("sample", "perspective", "horizon"), wage)
+        data["breakeven_status"] = (("sample", "perspective", "horizon"), status.astype(np.int8))
+    for r, se in sim.reward_standard_errors().items():
+        data[f"mc_se_{r}"] = (("sample", "strategy"), np.asarray(se))
+    if progress is not None:
+        progress.advance(n)
+    return xr.Dataset(data)
