@@ -421,7 +421,8 @@ def _sel_h(da, horizon):
     return da.sel(horizon=horizon, method="nearest") if "horizon" in da.dims else da
 
 
-def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = None):
+def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = None,
+                    labels: Mapping[str, str] | None = None):
     """Incremental cost against incremental QALYs, one dot per PSA sample, with the WTP line."""
     intervention, comparator = _pair(psa)
     cost = _sel_h(psa["cost"].sel(perspective=perspective), horizon)
@@ -441,7 +442,8 @@ def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = N
     ax.axhline(0, color="black", lw=0.7)
     ax.axvline(0, color="black", lw=0.7)
     below = np.mean(dc < wtp * dq)
-    ax.set_xlabel(f"incremental QALYs per person ({intervention} − {comparator}, discounted)")
+    ax.set_xlabel(f"incremental QALYs per person ({_label(intervention, labels)} − "
+                  f"{_label(comparator, labels).lower()}, discounted)")
     ax.set_ylabel(f"incremental net cost per person, {nok(price_year)}")
     _thousands(ax)
     ax.legend(fontsize=8, loc="best")
@@ -456,7 +458,7 @@ def _h(ds, horizon):
     return ds["horizon"].sel(horizon=horizon, method="nearest").values if "horizon" in ds.coords else horizon
 
 
-def ceac_figure(psa, perspective: str, horizon: float):
+def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str] | None = None):
     """Probability each strategy is the most cost-effective (CEAC) and the frontier (CEAF)."""
     ceac = _sel_h(psa["ceac"].sel(perspective=perspective), horizon)
     wtp = psa["wtp"].values
@@ -464,7 +466,7 @@ def ceac_figure(psa, perspective: str, horizon: float):
     colours = strategy_colours(strategies)
     fig, ax = plt.subplots(figsize=(7.6, 4.6))
     for s in strategies:
-        ax.plot(wtp, ceac.sel(strategy=s).values, color=colours[s], lw=1.8, label=f"{s} (CEAC)")
+        ax.plot(wtp, ceac.sel(strategy=s).values, color=colours[s], lw=1.8, label=f"{_label(s, labels)} (CEAC)")
     if "ceaf_probability" in psa:
         prob = _sel_h(psa["ceaf_probability"].sel(perspective=perspective), horizon).values
         best = _sel_h(psa["ceaf_strategy"].sel(perspective=perspective), horizon).values
@@ -553,8 +555,11 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
         ax.text(0.99, 0.92, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
         ax.set_ylabel(PERSPECTIVE_LABELS.get(p, p), fontsize=9)
         if typical_wage:
-            ax.axvline(typical_wage / 1000, color="grey", ls="--", lw=1)
+            ax.axvline(typical_wage / 1000, color="grey", ls="--", lw=1,
+                       label=f"wage assumed for the group ({typical_wage / 1000:,.0f}k): above it, pays off")
         ax.grid(alpha=0.3)
+    if typical_wage:
+        axes[0, 0].legend(fontsize=7.5, loc="upper left")
     axes[-1, 0].set_xlabel(f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)")
     return _finish(fig, f"Break-even wage across PSA samples at {float(_h(psa, horizon)):g} years (count of samples)")
 
@@ -635,8 +640,8 @@ def _fmt_value(v) -> str:
 def twoway_figure(dsa, pair, perspective: str, horizon: float):
     """Two-way sensitivity: incremental NPV over a grid of two parameters, zero contour drawn."""
     z = _sel_h(dsa["twoway_inc_npv"].sel(pair=pair, perspective=perspective), horizon)
-    x = dsa["twoway_x"].sel(pair=pair).values
-    y = dsa["twoway_y"].sel(pair=pair).values
+    x = np.asarray(dsa["twoway_x"].sel(pair=pair).values, dtype=float)
+    y = np.asarray(dsa["twoway_y"].sel(pair=pair).values, dtype=float)
     xname = str(dsa["twoway_x_name"].sel(pair=pair).values) if "twoway_x_name" in dsa else "x"
     yname = str(dsa["twoway_y_name"].sel(pair=pair).values) if "twoway_y_name" in dsa else "y"
     zz = z.transpose("y_index", "x_index").values
@@ -650,8 +655,13 @@ def twoway_figure(dsa, pair, perspective: str, horizon: float):
     cb.set_label(f"incremental NPV per person, NOK ({dsa.attrs.get('price_year', '')} prices)")
     ax.set_xlabel(xname)
     ax.set_ylabel(yname)
-    return _finish(fig, f"Two-way sensitivity: {xname} × {yname} — {PERSPECTIVE_LABELS.get(perspective, perspective)}, "
-                        f"{float(_h(dsa, horizon)):g} years (blue: pays off)")
+    _thousands(ax, "x")
+    _thousands(ax, "y")
+    if max(abs(x).max(), abs(y).max()) < 1000:  # small values: let matplotlib choose decimals
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    return _finish(fig, f"Two-way sensitivity — {PERSPECTIVE_LABELS.get(perspective, perspective)}, "
+                        f"{float(_h(dsa, horizon)):g} years\n(blue: pays off, red: does not; black line: breaks even)")
 
 
 # --- Sobol indices (sobol.nc) ----------------------------------------------------------------------

@@ -752,6 +752,7 @@ def _psa(inp: Inputs) -> Section | None:
     main = persp[0]
     py = psa.attrs.get("price_year", inp.price_year)
     wtp = float(psa.attrs.get("wtp_default", np.median(psa["wtp"].values)))
+    short = _short_labels(inp, [str(s) for s in psa["strategy"].values])
     sec = Section("psa", "Probabilistic sensitivity analysis")
     sec.add(Text(f"{int(psa.attrs.get('n_samples', psa.sizes.get('sample', 0))):,} parameter sets drawn from their "
                  f"distributions (seed {psa.attrs.get('seed', '–')}, engine {psa.attrs.get('engine', '–')}); each "
@@ -774,11 +775,11 @@ def _psa(inp: Inputs) -> Section | None:
         sec.add(Table(pd.DataFrame(rows), "Incremental NPV per person across samples."))
     if "cost" in psa and "qalys" in psa:
         for p in [q for q in persp if q in ("society", "public")][:2] or [main]:
-            sec.add(Figure(f"ce_plane_{p}", lambda p=p: figs.ce_plane_figure(psa, p, h, wtp),
+            sec.add(Figure(f"ce_plane_{p}", lambda p=p: figs.ce_plane_figure(psa, p, h, wtp, short),
                            f"Cost-effectiveness plane, {figs.PERSPECTIVE_LABELS.get(p, p)} perspective. Below the "
                            "dashed line the intervention is cost-effective at that willingness to pay."))
     if "ceac" in psa:
-        sec.add(Figure("ceac", lambda: figs.ceac_figure(psa, main, h),
+        sec.add(Figure("ceac", lambda: figs.ceac_figure(psa, main, h, short),
                        "Cost-effectiveness acceptability curves and frontier"))
     if "evpi" in psa:
         sec.add(Figure("evpi", lambda: figs.evpi_figure(psa, main, h),
