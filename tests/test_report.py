@@ -201,3 +201,19 @@ def test_no_report_writes_no_report(tmp_path, root):
                                   "--out", str(tmp_path / "r"), "--reports", str(tmp_path / "reports"), "--no-report"])
     assert r.exit_code == 0, r.output
     assert not (tmp_path / "reports").exists() and not (tmp_path / "r" / "breakeven.csv").exists()
+
+
+def test_params_and_validate_help_the_user(tmp_path, root):
+    runner = CliRunner()
+    r = runner.invoke(main, ["params", "caseload", "--dir", str(root / "parameters")])
+    assert r.exit_code == 0 and "ips.cost.caseload = 20 [clients per FTE]" in r.output and "fidelity" in r.output.lower()
+    r = runner.invoke(main, ["params", "caselod", "--dir", str(root / "parameters")])
+    assert r.exit_code == 2 and "did you mean ips.cost.caseload" in r.output
+    text = (root / "scenarios" / "norway_rct.yaml").read_text(encoding="utf-8")
+    text = text.replace("model: models/ips.yaml", f"model: {root / 'scenarios' / 'models' / 'ips.yaml'}")
+    text = text.replace("parameter_dirs: [../parameters]", f"parameter_dirs: ['{root / 'parameters'}']")
+    text = text.replace("output: ../parameters/calibrated/norway_rct.yaml", f"output: {tmp_path / 'fit.yaml'}")
+    (tmp_path / "bad.yaml").write_text(text.replace("strategy: ips, month: 18", "strategy: ips, month: 30"),
+                                       encoding="utf-8")
+    r = runner.invoke(main, ["validate", str(tmp_path / "bad.yaml")])
+    assert r.exit_code == 2 and "calibration.targets[3].month: month 30 is beyond run.horizon_years" in r.output

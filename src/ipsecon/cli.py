@@ -316,8 +316,39 @@ def validate(scenario):
 
     loaded = load_scenario(scenario)
     run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
+    _check_targets(loaded)
+    spec = loaded.spec
     click.echo(f"{scenario}: ok ({loaded.model.n_states} states, {len(loaded.model.transitions)} transitions, "
                f"{len(loaded.model.strategies)} strategies, {loaded.strata.size} subgroups)")
+    targets = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
+    assumed = sorted(n for n in loaded.overrides)
+    click.echo(f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population {spec.population.size:,} "
+               f"from {spec.population.start_year}, prices of {spec.price_year}; {len(targets)} published target(s)"
+               + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
+
+
+def _check_targets(loaded) -> None:
+    """Targets and calibration name real strategies, states and parameters, within the horizon."""
+    spec, model = loaded.spec, loaded.model
+    groups = [("targets", spec.targets)]
+    if spec.calibration is not None:
+        groups.append(("calibration.targets", spec.calibration.targets))
+        for name in spec.calibration.parameters:
+            if name not in loaded.parameters:
+                raise InputError(loaded.file, f"calibration.parameters.{name}", "not a parameter", "see `ipsecon params`")
+    for where, targets in groups:
+        for i, t in enumerate(targets):
+            path = f"{where}[{i}]"
+            if t.strategy not in model.strategies:
+                raise InputError(loaded.file, f"{path}.strategy", f"unknown strategy {t.strategy!r}", ", ".join(model.strategies))
+            if t.state not in model.states:
+                raise InputError(loaded.file, f"{path}.state", f"unknown state {t.state!r}", ", ".join(model.states))
+            if t.measure == "ever_in" and t.state not in model.spec.ever_in:
+                raise InputError(loaded.file, f"{path}.state", f"{t.state!r} is not listed in model.ever_in",
+                                 ", ".join(model.spec.ever_in) or "add it to model.ever_in")
+            if t.month > spec.run.horizon_years * 12 + 1e-9:
+                raise InputError(loaded.file, f"{path}.month", f"month {t.month} is beyond run.horizon_years "
+                                 f"({spec.run.horizon_years:g} years)", "a month within the horizon")
 
 
 @main.command()
@@ -330,9 +361,14 @@ def params(pattern, directory):
     ps = load_parameters(directory)
     if "*" not in pattern and "?" not in pattern:
         pattern = f"*{pattern}*"
-    for name in ps.names():
-        if not fnmatch.fnmatch(name, pattern):
-            continue
+    matches = [n for n in ps.names() if fnmatch.fnmatch(n, pattern)]
+    if not matches:
+        import difflib
+
+        close = difflib.get_close_matches(pattern.strip("*"), ps.names(), n=5, cutoff=0.5)
+        raise InputError(directory, pattern, "no parameter matches" + (f"; did you mean {', '.join(close)}?" if close else ""),
+                         "a name part or a glob such as 'ips.cost.*'; `ipsecon params` lists all")
+    for name in matches:
         p = ps[name]
         if p.table is not None:
             value = f"table by {p.table.key} ({len(p.table.rows)} rows × {', '.join(p.table.columns)})"
@@ -347,4 +383,5 @@ def params(pattern, directory):
         if p.distribution is not None:
             fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
             dist = f"  ~ {p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
-        click.echo(f"{name} = {value} [{p.unit}]{dist}\n    {p.evidence}: {p.source}")
+        description = " ".join(p.description.split())
+        click.echo(f"{name} = {value} [{p.unit}]{dist}\n    {description}\n    {p.evidence}: {p.source}")
