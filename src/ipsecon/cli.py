@@ -1,4 +1,4 @@
-"""Command line: ``ipsecon simulate | calibrate | validate | params``.
+"""Command line: ``ipsecon simulate | breakeven | psa | dsa | sobol | sweep | report | calibrate | validate | params``.
 
 Bad input ends with one line on stderr naming the file, field, problem and what is
 allowed, and exit code 2 — never a traceback, and nothing half-written.
@@ -287,6 +287,186 @@ def report(results_dir, reports_root, quiet):
     click.echo(f"wrote {paths['markdown']} (figures in {paths['figures']})")
 
 
+# --- uncertainty: psa, dsa, sobol --------------------------------------------------------------
+
+def _years(text: str, option: str) -> list[float]:
+    try:
+        years = sorted({float(h) for h in text.split(",") if h.strip()})
+    except ValueError:
+        raise InputError(option, text, "expected comma-separated numbers of years", "e.g. 5,10,20,40") from None
+    if not years or years[0] <= 0 or years[-1] > 100:
+        raise InputError(option, text, "horizons must be in (0, 100] years")
+    return years
+
+
+def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str, ...]):
+    """Options shared by psa, dsa and sobol."""
+    from .ledger import PERSPECTIVES
+
+    def wrap(f):
+        for option in reversed([
+            click.argument("scenario", type=click.Path(dir_okay=False)),
+            click.option("--horizons", default=default_horizons, show_default=True, help="comma-separated years"),
+            click.option("--perspective", "perspectives", multiple=True, default=default_perspectives, show_default=True,
+                         type=click.Choice(PERSPECTIVES), help="repeatable"),
+            click.option("--structure", default=None, help="structural alternative of the model (model.structures), "
+                                                           "e.g. no_decay, catch_up_3y"),
+            click.option("--set", "overrides", multiple=True, help="fix a parameter: path=value (repeatable)"),
+            click.option("--engine", type=click.Choice(["cohort", "microsim"]), default="cohort", show_default=True),
+            click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size"),
+            click.option("--seed", type=click.IntRange(min=0), default=None, help="default: the scenario's run.seed"),
+            click.option("--out", type=click.Path(file_okay=False), default=None,
+                         help="output folder (default results/<scenario>_<command>)"),
+            click.option("--no-report", is_flag=True, help="skip the HTML/Markdown report"),
+            click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports",
+                         show_default=True, help="folder for reports (<folder>/<scenario>/)"),
+            click.option("--quiet", is_flag=True, help="no progress output"),
+        ]):
+            f = option(f)
+        return f
+
+    return wrap
+
+
+def _finish(ds, loaded, command: str, out, no_report: bool, reports_root: str, quiet: bool) -> Path:
+    """Write <out>/<command>.nc atomically with provenance, then the report."""
+    from .results import _atomic_write
+
+    out_dir = Path(out) if out else Path("results") / f"{loaded.name}_{command}"
+    ds.attrs.update(scenario_file=str(loaded.file), scenario_hash=loaded.digest, ipsecon_version=__version__,
+                    overrides=json.dumps(loaded.overrides), structure=loaded.structure or "default",
+                    command=" ".join(sys.argv[1:]) or command)
+    path = out_dir / f"{command}.nc"
+    _atomic_write(path, lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+    click.echo(f"wrote {path}")
+    if not no_report:
+        from .report import write_report
+
+        paths = write_report(out_dir, Path(reports_root), quiet=quiet)
+        click.echo(f"wrote {paths['html']}, {paths['markdown']}")
+    return path
+
+
+def _load_for_uncertainty(scenario, overrides, structure, quiet):
+    from .progress import set_quiet
+    from .scenario import load_scenario
+
+    if quiet:
+        set_quiet(True)
+    return load_scenario(scenario, parse_overrides(overrides), structure)
+
+
+def _money(x: float) -> str:
+    return "n/a" if x != x else f"{x:,.0f}"
+
+
+@main.command()
+@_uncertainty_options("1.5,3,5,10,20,40", ("nav", "health", "municipality", "state", "public", "individual", "society"))
+@click.option("--samples", type=click.IntRange(min=2), default=1000, show_default=True)
+@click.option("--method", type=click.Choice(["random", "lhs", "sobol"]), default="random", show_default=True)
+@click.option("--population", type=click.FloatRange(min=0), default=None,
+              help="persons to scale EVPI/EVPPI to (default: the scenario's population size)")
+@click.option("--wtp-max", type=click.FloatRange(min=0, min_open=True), default=2_000_000, show_default=True,
+              help="top of the willingness-to-pay grid, NOK per QALY")
+@click.option("--independent", is_flag=True, help="ignore declared correlations")
+def psa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
+        quiet, samples, method, population, wtp_max, independent):
+    """Probabilistic sensitivity analysis: CE plane, CEAC/CEAF, EVPI/EVPPI, break-even wage distribution."""
+    import numpy as np
+
+    from .psa import run_psa
+
+    loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    ds = run_psa(loaded, samples, seed, method, _years(horizons, "--horizons"), perspectives,
+                 np.linspace(0, wtp_max, 41), population, engine, individuals, correlated=not independent, quiet=quiet)
+    h, wtp = ds.horizon.values, ds.attrs["wtp_default"]
+    click.echo(f"PSA of {loaded.name}: {samples} samples ({method}), NOK per person discounted, "
+               f"{loaded.spec.price_year} prices; {ds.attrs['intervention']} vs {ds.attrs['comparator']}")
+    click.echo("  P(incremental NPV > 0)".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+    for p in ds.perspective.values:
+        click.echo(f"    {p}".ljust(28) + "".join(f"{v:>11.2f}" for v in ds.prob_pays_off.sel(perspective=p).values))
+    click.echo("  mean incremental NPV".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+    for p in ds.perspective.values:
+        click.echo(f"    {p}".ljust(28) + "".join(_money(v).rjust(11) for v in ds.inc_npv.sel(perspective=p).mean("sample").values))
+    if "society" in ds.perspective.values:
+        w = ds.breakeven_wage.sel(perspective="society")
+        click.echo("  society break-even wage".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+        for label, q in (("median", 0.5), ("2.5 %", 0.025), ("97.5 %", 0.975)):
+            # samples with no root are censored at the bracket ends for the quantiles
+            st = ds.breakeven_status.sel(perspective="society")
+            cens = w.where(st != 1, ds.attrs["bracket_low"]).where(st != 2, ds.attrs["bracket_high"])
+            click.echo(f"    {label}".ljust(28) + "".join(_money(v).rjust(11) for v in cens.quantile(q, "sample").values))
+        e = ds.evpi.sel(perspective="society", wtp=wtp)
+        click.echo(f"  EVPI at {wtp:,.0f} NOK/QALY (society), per person: " + ", ".join(
+            f"{x:g}y {_money(v)}" for x, v in zip(h, e.values)) + f"; population ({ds.attrs['population']:,.0f}): "
+                   + _money(float(ds.evpi_population.sel(perspective='society', wtp=wtp).values[-1])) + f" at {h[-1]:g}y")
+    _finish(ds, loaded, "psa", out, no_report, reports_root, quiet)
+
+
+@main.command()
+@_uncertainty_options("5,10,20,40", ("society", "public", "nav"))
+@click.option("--param", "params_", multiple=True, help="glob of parameters to vary (default: all uncertain ones)")
+@click.option("--pair", "pairs", multiple=True, help="two-way grid for A,B (repeatable)")
+@click.option("--grid", type=click.IntRange(min=2, max=41), default=7, show_default=True, help="points per axis in two-way grids")
+@click.option("--coverage", type=click.FloatRange(min=0.5, max=0.999), default=0.95, show_default=True,
+              help="central interval of each distribution used as its range (where no bounds are declared)")
+@click.option("--wtp", type=click.FloatRange(min=0), default=None, help="NOK per QALY for INMB (default: the QALY value)")
+def dsa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
+        quiet, params_, pairs, grid, coverage, wtp):
+    """One-way (tornado) and two-way sensitivity on incremental NPV, INMB and the break-even wage."""
+    from .dsa import run_dsa
+    from .sampling import uncertain_parameters
+
+    loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    names = uncertain_parameters(loaded, include=params_ or None)
+    parsed = []
+    for p in pairs:
+        parts = [x.strip() for x in p.split(",")]
+        if len(parts) != 2:
+            raise InputError("--pair", p, "expected two parameter names separated by a comma", "e.g. --pair a.b,c.d")
+        parsed.append(tuple(parts))
+    ds = run_dsa(loaded, names, coverage, parsed, grid, _years(horizons, "--horizons"), perspectives, wtp, engine,
+                 individuals, seed, quiet)
+    h = float(ds.horizon.values[-1])
+    for p in ds.perspective.values:
+        inc = ds.inc_npv.sel(perspective=p, horizon=h)
+        swing = (inc.sel(bound="high") - inc.sel(bound="low")).to_pandas().abs().sort_values(ascending=False)
+        click.echo(f"Tornado, incremental NPV ({p}, {h:g} years; base {_money(float(ds.base_inc_npv.sel(perspective=p, horizon=h)))} NOK/person):")
+        for name in swing.index[:8]:
+            lo, hi = (float(inc.sel(parameter=name, bound=b)) for b in ("low", "high"))
+            click.echo(f"  {name:<46} {_money(lo):>12} .. {_money(hi):<12}")
+    _finish(ds, loaded, "dsa", out, no_report, reports_root, quiet)
+
+
+@main.command()
+@_uncertainty_options("5,10,20,40", ("society", "public", "nav"))
+@click.option("--base-samples", type=click.IntRange(min=2), default=128, show_default=True,
+              help="N of the Saltelli design (a power of two); runs = N(D+2), or N(2D+2) with --second-order")
+@click.option("--second-order", is_flag=True, help="also second-order indices")
+@click.option("--group-by", type=click.Choice(["parameter", "family"]), default="parameter", show_default=True)
+@click.option("--param", "params_", multiple=True, help="glob of parameters to include (default: all uncertain ones)")
+@click.option("--resamples", type=click.IntRange(min=10), default=200, show_default=True, help="bootstrap resamples for CIs")
+def sobol(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
+          quiet, base_samples, second_order, group_by, params_, resamples):
+    """Sobol' first-order and total indices (SALib) of incremental NPV and break-even wage, per horizon."""
+    from .sampling import uncertain_parameters
+    from .sobol import run_sobol
+
+    loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    names = uncertain_parameters(loaded, include=params_ or None)
+    ds = run_sobol(loaded, base_samples, seed, second_order, _years(horizons, "--horizons"), perspectives, names,
+                   group_by, engine, individuals, resamples, quiet)
+    click.echo(f"Sobol' indices for {loaded.name}: {ds.attrs['n_evaluations']} model runs; total index ST (95 % CI) of the "
+               f"five largest inputs:")
+    for o in ds.output.values:
+        for h in ds.horizon.values:
+            st = ds.ST.sel(output=o, horizon=h).to_pandas().sort_values(ascending=False)
+            ci = ds.ST_conf.sel(output=o, horizon=h).to_pandas()
+            top = ", ".join(f"{k} {v:.2f}±{ci[k]:.2f}" for k, v in st.head(5).items())
+            click.echo(f"  {o} at {h:g}y: {top}")
+    _finish(ds, loaded, "sobol", out, no_report, reports_root, quiet)
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="fit and print, do not write the parameter file")
@@ -385,3 +565,34 @@ def params(pattern, directory):
             dist = f"  ~ {p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
         description = " ".join(p.description.split())
         click.echo(f"{name} = {value} [{p.unit}]{dist}\n    {description}\n    {p.evidence}: {p.source}")
+
+
+# --- ipsecon sweep (batch of scenarios × overrides × samples on Dask; see sweep.py) -----------
+
+@main.command()
+@click.argument("sweep_file", metavar="SWEEP.yaml", type=click.Path(dir_okay=False))
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="local Dask workers (processes, 1 thread each); default the usable cores; 0 = no Dask, in this process")
+@click.option("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="output folder (default results/sweeps/<file>)")
+@click.option("--resume", is_flag=True, help="continue an interrupted sweep: skip finished units, redo the rest")
+@click.option("--overwrite", is_flag=True, help="replace an existing sweep output")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, help="samples per work unit")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, quiet):
+    """Run SWEEP.yaml (scenarios × overrides × samples) into OUT/sweep.zarr."""
+    from .progress import set_quiet
+    from .sweep import run_sweep
+
+    if resume and overwrite:
+        raise InputError("--resume/--overwrite", None, "give one of them, not both")
+    if quiet:
+        set_quiet(True)
+    r = run_sweep(sweep_file, out, workers=workers, scheduler=scheduler, resume=resume, overwrite=overwrite,
+                  chunk_size=chunk_size, quiet=quiet or None)
+    info = r.info
+    where = f"scheduler {scheduler}" if scheduler else (f"{r.workers} local workers" if r.workers else "this process")
+    click.echo(f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
+               f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
+               f"{r.skipped} already done; {r.seconds:.1f} s")
+    click.echo(f"wrote {r.store}")

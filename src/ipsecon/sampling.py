@@ -176,7 +176,8 @@ def unit_draws(n: int, dims: int, seed: int, method: str = "random") -> np.ndarr
     elif method == "lhs":
         u = qmc.LatinHypercube(d=dims, seed=seed).random(n)
     elif method == "sobol":
-        u = qmc.Sobol(d=dims, scramble=True, seed=seed).random(n)
+        # balanced in blocks of powers of two; other sizes take the first n points of the next block
+        u = qmc.Sobol(d=dims, scramble=True, seed=seed).random_base2(int(np.ceil(np.log2(max(n, 2)))))[:n]
     else:
         raise InputError(None, "method", f"unknown sampling method {method!r}", ", ".join(METHODS))
     return np.clip(u, _EPS, 1 - _EPS)

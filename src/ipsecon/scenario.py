@@ -28,6 +28,7 @@ class LoadedScenario:
     strata: Strata
     overrides: dict[str, float]
     digest: str
+    structure: str | None = None
 
     @property
     def name(self) -> str:
@@ -69,7 +70,18 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -> LoadedScenario:
+def _replace_variables(model_spec: Model, replacements: dict, file: str, path: str) -> Model:
+    """A model with some variable formulas replaced (a scenario's ``variables:`` or a structure)."""
+    unknown = sorted(set(replacements) - set(model_spec.variables))
+    if unknown:
+        raise InputError(file, f"{path}.{unknown[0]}", "not a variable of the model", ", ".join(model_spec.variables))
+    return model_spec.model_copy(update={"variables": {**model_spec.variables, **replacements}})
+
+
+def load_scenario(path: str | Path, overrides: dict[str, float] | None = None,
+                  structure: str | None = None) -> LoadedScenario:
+    """Load and check a scenario; ``overrides`` fix parameter values, ``structure`` picks one of
+    the model's structural alternatives (``model.structures``, e.g. how the IPS effect decays)."""
     path = Path(path)
     raw = load_yaml(path)
     file = str(path)
@@ -86,10 +98,13 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
         model_spec, model_file_name, model_raw = validate(Model, spec.model, file, "model"), file, None
     if spec.variables:
         # a scenario may replace the formula of a model variable (a "reform" of the shared model)
-        unknown = sorted(set(spec.variables) - set(model_spec.variables))
-        if unknown:
-            raise InputError(file, f"variables.{unknown[0]}", "not a variable of the model", ", ".join(model_spec.variables))
-        model_spec = model_spec.model_copy(update={"variables": {**model_spec.variables, **spec.variables}})
+        model_spec = _replace_variables(model_spec, spec.variables, file, "variables")
+    if structure is not None:
+        if structure not in model_spec.structures:
+            raise InputError(model_file_name, "model.structures", f"no structural alternative {structure!r}",
+                             ", ".join(model_spec.structures) or "none declared")
+        model_spec = _replace_variables(model_spec, model_spec.structures[structure].variables, model_file_name,
+                                        f"model.structures.{structure}.variables")
     model = CompiledModel(model_spec, model_file_name)
     params = ParameterSet({}, {})
     for d in spec.parameter_dirs:
@@ -104,7 +119,8 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     if overrides:
         params = params.with_overrides(overrides, "--set")
     strata = build_strata(spec.population, model.states, file, base)
-    digest = _digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides)
-    scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest)
+    digest = _digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides,
+                     structure)
+    scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest, structure)
     scenario.start_mix(scenario.base_values())  # check shares now, before any run
     return scenario

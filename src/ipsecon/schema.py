@@ -63,6 +63,13 @@ class Reward(Strict):
     transitions: dict[str, Number] = {}
 
 
+class Structure(Strict):
+    """A structural alternative of the model: named replacements of variable formulas."""
+
+    description: str
+    variables: dict[str, Number] = {}
+
+
 class Model(Strict):
     name: str | None = None
     cycle_years: float = Field(1 / 12, gt=0, le=1)
@@ -75,6 +82,7 @@ class Model(Strict):
     discount: dict[Literal["cost", "effect"], float] = {"cost": 0.04, "effect": 0.04}
     ever_in: list[str] = []
     employment_state: str | None = None
+    structures: dict[str, Structure] = {}
 
     @field_validator("states")
     @classmethod

@@ -1,0 +1,104 @@
+"""Probabilistic sensitivity analysis: draw parameter sets, evaluate them, summarise the decision.
+
+``run_psa`` returns one ``xarray.Dataset`` (saved as ``psa.nc``): the samples and their
+outcomes (outcomes.py) plus, per perspective and horizon, the probability that IPS pays off,
+CEAC/CEAF, EVPI and EVPPI over a willingness-to-pay grid — per person and scaled to a
+population (``attrs['population']`` persons, the scenario's population size unless given).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import xarray as xr
+
+from . import economics, voi
+from .outcomes import DEFAULT_HORIZONS, evaluate
+from .progress import Progress
+from .sampling import Samples, draw_samples
+from .scenario import LoadedScenario
+
+DEFAULT_WTP = tuple(np.linspace(0, 2_000_000, 41))
+
+
+def default_groups(samples: Samples) -> dict[str, list[str]]:
+    """EVPPI groups: every parameter alone, and each family (name up to its last dot) of two or more."""
+    groups = {p: cols for p, cols in samples.groups().items()}
+    families: dict[str, list[str]] = {}
+    for p, cols in samples.groups().items():
+        families.setdefault(p.rsplit(".", 1)[0] + ".*", []).extend(cols)
+    groups.update({f: cols for f, cols in families.items() if len(cols) > 1 and f[:-2] not in groups})
+    return groups
+
+
+def wtp_default(values: dict) -> float:
+    """The QALY value the society perspective uses, in price-year NOK."""
+    return float(values["economics.qaly_value"]) * float(values.get("ledger.qaly_value_uprating", 1.0))
+
+
+def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: str = "random",
+            horizons: Iterable[float] = DEFAULT_HORIZONS, perspectives: Iterable[str] = economics.DEFAULT_PERSPECTIVES,
+            wtp: Iterable[float] = DEFAULT_WTP, population: float | None = None, engine: str | None = None,
+            individuals: int | None = None, groups: dict[str, list[str]] | None = None,
+            correlated: bool = True, quiet: bool = False) -> xr.Dataset:
+    seed = scenario.spec.run.seed if seed is None else seed
+    samples = draw_samples(scenario, n, seed, method, correlated=correlated)
+    base = scenario.base_values()
+    with Progress(f"PSA {scenario.name}: samples", total=n, quiet=quiet) as bar:
+        ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
+                      individuals=individuals, seed=seed, progress=bar)
+    ds["parameters"] = samples.to_xarray()
+    return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
+                     groups if groups is not None else default_groups(samples), wtp_default(base), seed, method,
+                     engine or scenario.spec.run.engine)
+
+
+def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population: float,
+              groups: dict[str, list[str]], wtp_ref: float, seed: int | None, method: str, engine: str) -> xr.Dataset:
+    """Add the decision summaries to per-sample outcomes."""
+    wtp = np.asarray(sorted(set(float(w) for w in wtp) | {wtp_ref}))
+    names = list(ds.strategy.values)
+    ref = names.index(ds.attrs["comparator"])
+    P, H, W, K = ds.sizes["perspective"], ds.sizes["horizon"], len(wtp), len(names)
+    ceac = np.zeros((P, H, W, K))
+    ceaf_k = np.zeros((P, H, W), dtype=int)
+    ceaf_p = np.zeros((P, H, W))
+    evpi = np.zeros((P, H, W))
+    evppi = np.zeros((len(groups), P, H, W))
+    q_all = ds.qalys.transpose("sample", "horizon", "strategy").values
+    table = ds.parameters.values
+    col = {c: j for j, c in enumerate(samples.columns)}
+    for a in range(P):
+        c_all = ds.cost.isel(perspective=a).transpose("sample", "horizon", "strategy").values
+        for h in range(H):
+            q, c = q_all[:, h], c_all[:, h]
+            ceac[a, h] = voi.ceac(q, c, wtp)
+            ceaf_k[a, h], ceaf_p[a, h] = voi.ceaf(q, c, wtp)
+            evpi[a, h] = voi.evpi(q, c, wtp)
+            for g, cols in enumerate(groups.values()):
+                evppi[g, a, h] = voi.evppi(table[:, [col[x] for x in cols]], q, c, wtp, ref)
+    dims = ("perspective", "horizon", "wtp")
+    out = ds.assign_coords(wtp=wtp, group=list(groups))
+    out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")
+    out["ceac"] = (dims + ("strategy",), ceac)
+    out["ceaf_probability"] = (dims, ceaf_p)
+    out["ceaf_strategy"] = (dims, np.asarray(names, dtype=object)[ceaf_k].astype(str))
+    out["evpi"] = (dims, evpi)
+    out["evpi_population"] = (dims, evpi * population)
+    out["evppi"] = (("group",) + dims, evppi)
+    out["evppi_population"] = (("group",) + dims, evppi * population)
+    out["group_members"] = ("group", [", ".join(v) for v in groups.values()])
+    out.attrs.update(population=float(population), seed=-1 if seed is None else int(seed), n_samples=int(ds.sizes["sample"]),
+                     method=method, engine=engine, wtp_default=wtp_ref, horizon_default=float(ds.horizon.values[-1]),
+                     correlated=int(bool(samples.meta.get("correlated"))),
+                     evppi_method="regression metamodel (Strong, Oakley & Brennan 2014): natural cubic splines "
+                                  f"({voi.SPLINE_KNOTS} knots) per parameter + pairwise interactions",
+                     wtp_units="NOK per QALY (price year)")
+    for v, unit in (("net_gain", "NOK per person"), ("cost", "NOK per person"), ("inc_npv", "NOK per person"),
+                    ("qalys", "QALYs per person"), ("evpi", "NOK per person"), ("evpi_population", "NOK"),
+                    ("evppi", "NOK per person"), ("evppi_population", "NOK"),
+                    ("breakeven_wage", "NOK per year (gross)")):
+        if v in out:
+            out[v].attrs["units"] = unit
+    return out
