@@ -512,12 +512,13 @@ def evpi_figure(psa, perspective: str, horizon: float):
                         f"{float(_h(psa, horizon)):g} years")
 
 
-def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None):
-    """EVPPI per parameter group (bars), at one willingness to pay, per person."""
+def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None, top: int = 15):
+    """EVPPI per parameter group (bars, the ``top`` largest), at one willingness to pay, per person."""
     wtp = float(psa.attrs.get("wtp_default", psa["wtp"].values[0])) if wtp is None else wtp
     da = _sel_h(psa["evppi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")
-    s = da.to_series().sort_values()
-    fig, ax = plt.subplots(figsize=(7.6, 0.38 * len(s) + 1.6))
+    full = da.to_series().sort_values()
+    s = full.iloc[-top:]
+    fig, ax = plt.subplots(figsize=(8.2, 0.34 * len(s) + 1.9))
     ax.barh(range(len(s)), s.values, color="#5e3c99")
     ax.set_yticks(range(len(s)), [str(g) for g in s.index])
     if "evpi" in psa:
@@ -527,22 +528,30 @@ def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None
     ax.set_xlabel(f"NOK per person ({psa.attrs.get('price_year', '')} prices)")
     _thousands(ax, "x")
     ax.grid(axis="x", alpha=0.3)
-    return _finish(fig, f"Value of learning more about each parameter group (EVPPI) — "
+    ax.set_ylim(-0.6, len(s) - 0.4)
+    more = f"; the {len(s)} largest of {len(full)} groups" if len(full) > len(s) else ""
+    return _finish(fig, f"Value of learning more about each parameter group (EVPPI)\n"
                         f"{PERSPECTIVE_LABELS.get(perspective, perspective)}, {float(_h(psa, horizon)):g} years, "
-                        f"WTP {wtp:,.0f}")
+                        f"WTP {wtp:,.0f} NOK per QALY{more}")
 
 
 def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[str] | None = None,
-                                  typical_wage: float | None = None):
-    """Distribution of the break-even wage over PSA samples, per perspective, with the share of
-    samples where no wage breaks even or every wage pays."""
+                                  typical_wage: float | None = None, top: int = 4):
+    """Distribution of the break-even wage over PSA samples, one panel per perspective (the first
+    ``top`` that have any break-even wage), with the share of samples where no wage breaks even or
+    every wage pays. Perspectives without any wage-linked flow are named under the panels."""
     perspectives = list(perspectives or [str(p) for p in psa["perspective"].values])
     wage = _sel_h(psa["breakeven_wage"], horizon)
     status = _sel_h(psa["breakeven_status"], horizon) if "breakeven_status" in psa else None
-    fig, axes = plt.subplots(len(perspectives), 1, figsize=(8, 1.9 * len(perspectives) + 1), sharex=True, squeeze=False)
-    allw = wage.values[np.isfinite(wage.values)]
+    shown = [p for p in perspectives if np.isfinite(wage.sel(perspective=p).values).any()][:top]
+    left_out = [p for p in perspectives if p not in shown]
+    if not shown:
+        shown = perspectives[:1]
+    fig, axes = plt.subplots(len(shown), 1, figsize=(8, 1.9 * len(shown) + 1.3), sharex=True, squeeze=False)
+    allw = wage.sel(perspective=shown).values
+    allw = allw[np.isfinite(allw)]
     bins = np.linspace(0, np.percentile(allw, 99) if allw.size else 1, 40) / 1000
-    for ax, p in zip(axes[:, 0], perspectives):
+    for ax, p in zip(axes[:, 0], shown):
         w = wage.sel(perspective=p).values
         ax.hist(w[np.isfinite(w)] / 1000, bins=bins, color=PERSPECTIVE_COLOURS.get(p, "#999999"), alpha=0.85)
         notes = []
@@ -554,14 +563,18 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
                     notes.append(f"{text}: {share:.0%}")
         ax.text(0.99, 0.92, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
         ax.set_ylabel(PERSPECTIVE_LABELS.get(p, p), fontsize=9)
+        ax.yaxis.get_major_locator().set_params(integer=True)
         if typical_wage:
             ax.axvline(typical_wage / 1000, color="grey", ls="--", lw=1,
                        label=f"wage assumed for the group ({typical_wage / 1000:,.0f}k): above it, pays off")
         ax.grid(alpha=0.3)
     if typical_wage:
         axes[0, 0].legend(fontsize=7.5, loc="upper left")
-    axes[-1, 0].set_xlabel(f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)")
-    return _finish(fig, f"Break-even wage across PSA samples at {float(_h(psa, horizon)):g} years (count of samples)")
+    xlabel = f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)"
+    if left_out:
+        xlabel += "\nnot shown: " + ", ".join(PERSPECTIVE_LABELS.get(p, p) for p in left_out)
+    axes[-1, 0].set_xlabel(xlabel)
+    return _finish(fig, f"Break-even wage across PSA samples at {float(_h(psa, horizon)):g} years (number of samples)")
 
 
 def prob_pays_off_figure(psa):
@@ -581,8 +594,8 @@ def prob_pays_off_figure(psa):
     ax.set_xlabel("horizon (years, log scale)")
     ax.set_ylabel("probability incremental NPV > 0")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return _finish(fig, "How likely IPS pays off, by perspective and horizon")
+    ax.legend(fontsize=8, title="perspective", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return _finish(fig, "How likely IPS pays off (incremental NPV > 0), by perspective and horizon")
 
 
 # --- one-way and two-way sensitivity (dsa.nc) ------------------------------------------------------
