@@ -637,8 +637,9 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
     handles = [Patch(color="#4393c3", label="parameter at its low value"), Patch(color="#d6604d", label="at its high value")]
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
+    more = f"; the {len(order)} widest of {len(params)} parameters" if len(params) > len(order) else ""
     return _finish(fig, f"Tornado: {name} — {PERSPECTIVE_LABELS.get(perspective, perspective)}, "
-                        f"{float(_h(dsa, horizon)):g} years (widest swing on top)")
+                        f"{float(_h(dsa, horizon)):g} years (widest swing on top{more})")
 
 
 def _fmt_value(v) -> str:
@@ -679,6 +680,13 @@ def twoway_figure(dsa, pair, perspective: str, horizon: float):
 
 # --- Sobol indices (sobol.nc) ----------------------------------------------------------------------
 
+def output_label(output: str) -> str:
+    """'inc_npv:society' -> 'incremental NPV, society'."""
+    name, _, perspective = str(output).partition(":")
+    text = DSA_OUTPUTS.get(name, (name.replace("_", " "), ""))[0]
+    return f"{text}, {PERSPECTIVE_LABELS.get(perspective, perspective)}" if perspective else text
+
+
 def sobol_bars_figure(sobol, output: str, top: int = 12):
     """First-order (S1) and total (ST) indices with 95 % intervals, one panel per horizon."""
     horizons = sobol["horizon"].values
@@ -707,7 +715,7 @@ def sobol_bars_figure(sobol, output: str, top: int = 12):
     axes[0, 0].set_yticks(y, params, fontsize=8)
     axes[0, 0].invert_yaxis()
     axes[0, 0].legend(fontsize=7.5, loc="lower right")
-    return _finish(fig, f"Sobol indices for {output} (bars: 95 % intervals)")
+    return _finish(fig, f"Sobol indices: {output_label(output)} (bars: 95 % intervals)")
 
 
 def sobol_horizon_figure(sobol, output: str, top: int = 8):
@@ -731,4 +739,4 @@ def sobol_horizon_figure(sobol, output: str, top: int = 8):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="solid: total (ST), dashed: first order (S1)", title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1))
-    return _finish(fig, f"Which inputs matter at which horizon — {output}")
+    return _finish(fig, f"Which inputs matter at which horizon — {output_label(output)}")

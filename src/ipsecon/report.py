@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import inspect
 import io
 import json
 import re
@@ -206,10 +207,14 @@ def _load_scenario(inp: Inputs) -> None:
         overrides = json.loads(attrs.get("overrides", "{}") or "{}")
     except (TypeError, ValueError):
         pass
+    structure = attrs.get("structure")
+    extra = {}
+    if structure and structure != "default" and "structure" in inspect.signature(load_scenario).parameters:
+        extra["structure"] = structure  # a structural alternative of the model (psa/dsa/sobol --structure)
     for path in candidates:
         if path.is_file():
             try:
-                inp.scenario = load_scenario(path, overrides or None)
+                inp.scenario = load_scenario(path, overrides or None, **extra)
             except InputError as exc:
                 inp.scenario_note = f"The scenario file {path} could not be read now ({exc.message()})."
                 return
@@ -836,10 +841,10 @@ def _sobol(inp: Inputs) -> Section | None:
     for i, out in enumerate(sob["output"].values):
         out = str(out)
         sec.add(Figure(f"sobol_bars_{i}", lambda out=out: figs.sobol_bars_figure(sob, out),
-                       f"Sobol indices for {out} at each horizon"))
+                       f"Sobol indices for {figs.output_label(out)} at each horizon"))
         if sob.sizes.get("horizon", 1) > 1:
             sec.add(Figure(f"sobol_horizon_{i}", lambda out=out: figs.sobol_horizon_figure(sob, out),
-                           f"Sobol indices for {out} against horizon"))
+                           f"Sobol indices for {figs.output_label(out)} against horizon"))
     return sec
 
 
