@@ -312,12 +312,13 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
                for p in parties]
     handles += [Patch(facecolor="white", edgecolor=GAIN, lw=1.5, label="gain"),
                 Patch(facecolor="white", edgecolor=LOSS, lw=1.5, label="cost")]
-    ax.legend(handles=handles, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.5 / (len(steps) + 2)),
-              ncol=3, frameon=False)
+    fig.legend(handles=handles, fontsize=7.5, loc="lower center", ncol=3, frameon=False)
     lo, hi = ax.get_xlim()
     ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
     ax.grid(axis="x", alpha=0.3)
-    return _finish(fig, title)
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1))
+    return fig
 
 
 def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarray], price_year: int | None,

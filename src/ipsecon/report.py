@@ -27,6 +27,7 @@ import html
 import inspect
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1031,4 +1032,8 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
     paths = {"html": out_dir / f"{stem}.html", "markdown": out_dir / f"{stem}.md", "figures": fig_dir}
     _atomic_write(paths["html"], lambda p: Path(p).write_text(html_text, encoding="utf-8"))
     _atomic_write(paths["markdown"], lambda p: Path(p).write_text(md_text, encoding="utf-8"))
+    umask = os.umask(0)
+    os.umask(umask)
+    for key in ("html", "markdown"):  # a temporary file is private (0600); a report is meant to be shared
+        paths[key].chmod(0o666 & ~umask)
     return paths
