@@ -9,6 +9,14 @@ from ipsecon import progress
 from ipsecon.progress import Progress, track
 
 
+@pytest.fixture(autouse=True)
+def not_quiet():
+    """Progress defaults to the process-wide quiet flag: start each test from the default."""
+    progress.set_quiet(False)
+    yield
+    progress.set_quiet(False)
+
+
 class FakeTerminal(io.StringIO):
     def isatty(self):
         return True

@@ -39,10 +39,15 @@ class Guarded(click.Group):
     """Turns InputError from any command into a clear message and exit code 2."""
 
     def invoke(self, ctx):
+        from . import progress
+
+        quiet = progress.is_quiet()
         try:
             return super().invoke(ctx)
         except InputError as exc:
             _fail(exc)
+        finally:  # --quiet is for one command: do not leak it into the next call in this process (tests, scripts)
+            progress.set_quiet(quiet)
 
 
 @click.group(cls=Guarded)
