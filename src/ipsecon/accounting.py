@@ -65,7 +65,11 @@ def cycle_occupancy(occupancy: np.ndarray, convention: str, v: np.ndarray) -> np
     """Discounted occupancy measure per cycle: (..., T+1, S) -> (..., T, S)."""
     T = occupancy.shape[-2] - 1
     a, b = counting_weights(convention, T)
-    xv = occupancy * v[:, None]
+    xv = occupancy if np.all(v == 1) else occupancy * v[:, None]
+    if convention == "end":  # the common cases need no arithmetic
+        return xv[..., 1:, :]
+    if convention == "start":
+        return xv[..., :-1, :]
     return a[:, None] * xv[..., :-1, :] + b[:, None] * xv[..., 1:, :]
 
 
@@ -73,7 +77,7 @@ def reward_per_cycle(occupancy: np.ndarray, flows: np.ndarray, state_values: np.
                      transition_values: np.ndarray, convention: str, v: np.ndarray) -> np.ndarray:
     """Discounted reward in each cycle: (..., T). ``v`` has T+1 points (use ones for undiscounted)."""
     occ = cycle_occupancy(occupancy, convention, v)
-    value = (state_values * occ).sum(axis=-1)
+    value = np.einsum("...s,...s->...", state_values, occ)
     if flows.shape[-1]:
         value = value + (transition_values * flows).sum(axis=-1) * v[1:]
     return value

@@ -153,17 +153,6 @@ BREAKEVEN_STATUS = {
 }
 
 
-def _wage_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group the (stratum, cycle) cells by what the employed-state amounts depend on besides the
-    wage (full AAP and income basis, each possibly per sample): returns class index [G, T] and the
-    class values [n, C] of both."""
-    n, G, T = shape
-    a = np.broadcast_to(aap_full, (n, G, T)).reshape(n, G * T)
-    b = np.broadcast_to(basis, (n, G, T)).reshape(n, G * T)
-    keys, index = np.unique(np.concatenate([a, b]), axis=1, return_inverse=True)
-    return index.reshape(G, T), keys[:n], keys[n:]
-
-
 def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizon_cycles: Iterable[int],
                     base_npv: np.ndarray, k1: int = 1, k0: int = 0, bracket: tuple[float, float] = DEFAULT_BRACKET,
                     xtol: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +183,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     else:
         basis = L._param(values, "ledger.prior_income", n) * np.ones((G, 1))
     aap_full = rules.aap(basis, age)
-    cls, aap_c, basis_c = _wage_classes(aap_full, basis, (n, G, T))
+    cls, aap_c, basis_c = L.cell_classes(aap_full, basis, (n, G, T))
     C = aap_c.shape[1]
 
     e = L._regime_states(sim, None)["employed"]

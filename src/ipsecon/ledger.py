@@ -219,25 +219,43 @@ def employed_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray
     }
 
 
-def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, age: np.ndarray,
+def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, aap_full: np.ndarray,
                      basis: np.ndarray, n: int) -> dict[str, dict[str, np.ndarray]]:
-    """Annual price-year amounts per person in each regime: {regime: {flow: array (…, G, T)}}."""
-    p = lambda name: _param(values, name, n)  # noqa: E731
+    """Annual price-year amounts per person in each regime, {regime: {flow: array (n|1, C)}}, for
+    cell classes of full AAP ``aap_full`` and income ``basis`` (each (n|1, C))."""
+    p = lambda name: _param(values, name, n, 2)  # noqa: E731
     W = np.asarray(wage, dtype=float)
-    W = W.reshape(n, 1, 1) if W.ndim == 1 else W
-    aap_full = rules.aap(basis, age)
-    ut_full = uforetrygd_full(values, rules, basis, n)
-    employed = employed_annual(values, rules, W, aap_full, basis, n)
+    W = W.reshape(n, 1) if W.ndim == 1 else W
+    ut_full = uforetrygd_full(values, rules, basis, n, 2)
+    employed = employed_annual(values, rules, W, aap_full, basis, n, 2)
     tax_a, tyg_a = _split_tax(income_tax(aap_full, 0.0, rules))
     tax_u, tyg_u = _split_tax(income_tax(0.0, ut_full, rules))
+    ones = np.ones_like(aap_full)
     return {
         "employed": employed,
         "aap": {"aap": aap_full, "income_tax": tax_a, "trygdeavgift": tyg_a},
-        "ufore": {"uforetrygd": ut_full * np.ones_like(age), "income_tax": tax_u * np.ones_like(age),
-                  "trygdeavgift": tyg_u * np.ones_like(age)},
-        "other": {"social_assistance": 12 * p("ledger.social_assistance_monthly") * p("ledger.social_assistance_share")
-                  * np.ones_like(age)},
+        "ufore": {"uforetrygd": ut_full * ones, "income_tax": tax_u * ones, "trygdeavgift": tyg_u * ones},
+        "other": {"social_assistance": 12 * p("ledger.social_assistance_monthly") * p("ledger.social_assistance_share") * ones},
     }
+
+
+def cell_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group the (stratum, cycle) cells by what the money rules read besides the state: full AAP
+    (which carries the age) and the income basis, each possibly per sample. Returns the class of
+    each cell [G, T] and the class values [n, C] of both — so the rules run once per class."""
+    n, G, T = shape
+    a = np.broadcast_to(aap_full, (n, G, T)).reshape(n, G * T)
+    b = np.broadcast_to(basis, (n, G, T)).reshape(n, G * T)
+    rows = np.concatenate([a, b])
+    # label columns by their values row after row (faster than np.unique(axis=1) on wide arrays)
+    code = np.zeros(G * T, dtype=np.int64)
+    first = np.zeros(1, dtype=np.int64)  # a cell of each class
+    for row in rows:
+        if np.array_equal(row, row[first][code]):  # constant within every class: no refinement
+            continue
+        _, ids = np.unique(row, return_inverse=True)
+        _, first, code = np.unique(code * (ids.max() + 1) + ids, return_index=True, return_inverse=True)
+    return code.reshape(G, T), a[:, first], b[:, first]
 
 
 def _rules_vary(values: dict[str, Any]) -> bool:
@@ -276,30 +294,48 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     if wage is None:
         raise InputError(None, "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
 
+    date = scenario.price_date
     if _rules_vary(values):
-        per = [_annual_by_state(_sample(values, i), RuleParameters.from_values(_sample(values, i), scenario.price_date),
-                                np.ravel(wage)[i] if np.ndim(wage) else wage, age,
-                                basis[i] if basis.ndim == 3 else basis, 1) for i in range(n)]
-        annual = {r: {f: np.stack([np.broadcast_to(per[i][r][f], (G, T)) for i in range(n)]) for f in per[0][r]}
+        per_rules = [RuleParameters.from_values(_sample(values, i), date) for i in range(n)]
+        aap_cells = np.stack([per_rules[i].aap(basis[i] if basis.ndim == 3 else basis, age) for i in range(n)])
+    else:
+        rules = RuleParameters.from_values(values, date)
+        aap_cells = rules.aap(basis, age)  # (G, T) or (n, G, T)
+    cls, aap_c, basis_c = cell_classes(aap_cells, basis, (n, G, T))
+    C = aap_c.shape[1]
+    if _rules_vary(values):
+        per = [_annual_by_state(_sample(values, i), per_rules[i], np.ravel(wage)[i] if np.ndim(wage) else wage,
+                                aap_c[i:i + 1], basis_c[i:i + 1], 1) for i in range(n)]
+        annual = {r: {f: np.concatenate([np.broadcast_to(per[i][r][f], (1, C)) for i in range(n)]) for f in per[0][r]}
                   for r in per[0]}
     else:
-        rules = RuleParameters.from_values(values, scenario.price_date)
-        annual = _annual_by_state(values, rules, wage, age, basis, n)
-    growth = (1 + _param(values, "wages.real_wage_growth", n)) ** years  # (…, 1, T) or (T,)
+        annual = _annual_by_state(values, rules, wage, aap_c, basis_c, n)
+    growth = (1 + _param(values, "wages.real_wage_growth", n, 2)) ** years  # (n, T) or (T,)
 
     names = [f[0] for f in FLOWS]
     amounts = np.zeros((n, K, T, len(FLOWS)))
     w = trace.weights
+    onehot = (cls[None] == np.arange(C)[:, None, None]).astype(float)  # (C, G, T)
+    occ_w: dict[int, np.ndarray] = {}  # occupancy of a state times the strata weights (n, K, G, T)
+
+    def weighted(s: int) -> np.ndarray:
+        if s not in occ_w:
+            occ_w[s] = occ[..., s] * w[:, None]
+        return occ_w[s]
 
     def book(flow: str, per_month: np.ndarray, s: int) -> None:
         """Add per-person-month amounts (broadcastable to n,K,G,T) times occupancy of state s."""
         rate = np.broadcast_to(per_month, (n, K, G, T))
-        amounts[..., names.index(flow)] += np.einsum("nkgt,nkgt,g->nkt", rate, occ[..., s], w)
+        amounts[..., names.index(flow)] += np.einsum("nkgt,nkgt->nkt", rate, weighted(s))
 
+    # benefits, wages and taxes: rules evaluated per cell class, occupancy summed per class
+    g_nt = growth if growth.ndim == 2 else growth[None, :]
     for regime, by_flow in annual.items():
+        s = state_of[regime]
+        occ_class = np.einsum("nkgt,cgt->nkct", weighted(s), onehot)
         for flow, a in by_flow.items():
-            monthly = np.asarray(a / 12 * growth)  # (G,T) or (n,G,T)
-            book(flow, monthly[:, None] if monthly.ndim == 3 else monthly, state_of[regime])
+            monthly = np.broadcast_to(a, (n, C)) / 12
+            amounts[..., names.index(flow)] += np.einsum("nc,nkct->nkt", monthly, occ_class) * g_nt[:, None, :]
 
     # health care: state cost, changed for IPS users in the non-comparator strategies
     user = (np.asarray(cols["ips_user"]) == "yes").astype(float) if "ips_user" in cols else np.ones(G)
@@ -318,16 +354,23 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         ips_part = treated * user[None, None, :, None]
         nav_share = _param(values, "ledger.ips_cost_nav_share", n)
         nav_share = nav_share.reshape(n, 1, 1, 1) if nav_share.ndim == 3 else nav_share
-        for s in range(S):
-            book("ips_programme_nav", prog[..., s] * ips_part * nav_share, s)
-            book("ips_programme_health_trust", prog[..., s] * ips_part * (1 - nav_share), s)
-            book("usual_vocational_rehabilitation", prog[..., s] * (1 - ips_part), s)
+        # programme cost per person of the stratum: the reward summed over occupied states
+        per_person = np.einsum("nkgts,nkgts->nkgt", prog, occ) * w[:, None]  # weighted, like occ_w
+        ips_cost = per_person * ips_part
+        for flow, part in (("ips_programme_nav", ips_cost * nav_share),
+                           ("ips_programme_health_trust", ips_cost * (1 - nav_share)),
+                           ("usual_vocational_rehabilitation", per_person - ips_cost)):
+            amounts[..., names.index(flow)] += part.sum(axis=2)
 
     e = state_of["employed"]
     employment_years = np.einsum("nkgt,g->nkt", occ[..., e], w) * model.cycle_years
     if QALY_REWARD in trace.reward_states:
-        q = accounting.reward_per_cycle(trace.occupancy, trace.flows, trace.reward_states[QALY_REWARD],
-                                        trace.reward_transitions[QALY_REWARD], model.spec.counting, np.ones(T1))
+        # one-off rewards on transitions only where the model declares some (saves a pass over flows)
+        has_tr = bool(model.rewards[QALY_REWARD]["transitions"])
+        flows = trace.flows if has_tr else trace.flows[..., :0]
+        tr_values = trace.reward_transitions[QALY_REWARD] if has_tr else flows
+        q = accounting.reward_per_cycle(trace.occupancy, flows, trace.reward_states[QALY_REWARD],
+                                        tr_values, model.spec.counting, np.ones(T1))
         qalys = np.einsum("nkgt,g->nkt", q, w)
     else:
         qalys = np.zeros((n, K, T))

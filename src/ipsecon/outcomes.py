@@ -27,7 +27,7 @@ import xarray as xr
 from . import economics
 from .breakeven import BREAKEVEN_STATUS, DEFAULT_BRACKET, breakeven_wages
 from .errors import InputError
-from .ledger import build_ledger
+from .ledger import build_ledger, flow_signs
 from .scenario import LoadedScenario
 from .simulate import horizon_cycles, simulate
 
@@ -100,12 +100,14 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
     K = len(scenario.model.strategies)
     net = np.zeros((n, K, len(perspectives), len(horizons)))
     cost = np.zeros_like(net)
+    # the same views as ledger.perspective_items, in plain arrays (this loop runs per batch)
+    qaly_money = ledger.qalys * np.reshape(ledger.qaly_value, (-1, 1, 1))
     for j, p in enumerate(perspectives):
-        items = ledger.perspective_items(p).transpose("sample", "strategy", "month", "component")
-        total = by_horizon(items.sum("component").values)
-        health = by_horizon(items.sel(component="health_value").values) if "health_value" in items.component else 0.0
-        net[:, :, j] = total
-        cost[:, :, j] = -(total - health)
+        signs = flow_signs(p)
+        money = by_horizon(ledger.amounts @ np.array([signs[f] for f in ledger.flows]))
+        health = by_horizon(qaly_money) if p == "society" else 0.0
+        net[:, :, j] = money + health
+        cost[:, :, j] = -money
     qalys = by_horizon(ledger.qalys)
     employment = by_horizon(ledger.employment_years)
     inc = net[:, k1] - net[:, k0]  # (n, P, H)
