@@ -1,0 +1,177 @@
+"""`ipsecon sweep`: results independent of worker count and chunk size; resume after kill -9 gives
+the same store as a clean run; bad sweep files end with one clear line, exit 2, nothing written."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from click.testing import CliRunner
+
+from ipsecon.cli import main
+from ipsecon.sweep import DELAY_ENV, MARKER_DIR, STORE_NAME, run_sweep
+
+N_SAMPLES = 6
+
+
+def sweep_dict(root, **changes):
+    d = {
+        "title": "test sweep",
+        "scenarios": [str(root / "scenarios" / "norway_rct.yaml")],
+        "overrides": {"base": {}, "no_decay": {"set": {"ips.persistence.half_life": 1.0e9}},
+                      "catch_up": {"structure": "catch_up_3y", "variables": {"effect_end": "1"}}},
+        "samples": {"n": N_SAMPLES, "seed": 11, "method": "lhs"},
+        "horizons": [1.0, 1.5],
+        "perspectives": ["society", "nav"],
+    }
+    d.update(changes)
+    return d
+
+
+@pytest.fixture(scope="module")
+def sweep_file(root, tmp_path_factory):
+    path = tmp_path_factory.mktemp("sweep") / "sweep.yaml"
+    path.write_text(yaml.safe_dump(sweep_dict(root), sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(sweep_file):
+    """A clean, uninterrupted run in this process (no Dask), one unit per scenario × override."""
+    out = sweep_file.parent / "reference"
+    r = run_sweep(sweep_file, out, workers=0, chunk_size=N_SAMPLES, quiet=True)
+    assert r.units == r.computed == 3
+    return out
+
+
+def arrays(out):
+    with xr.open_zarr(out / STORE_NAME) as ds:
+        return {name: ds[name].values for name in ds.variables}
+
+
+def assert_bitwise_equal(out_a, out_b):
+    a, b = arrays(out_a), arrays(out_b)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name].dtype == b[name].dtype and a[name].shape == b[name].shape, name
+        assert a[name].tobytes() == b[name].tobytes(), f"{name} differs"
+
+
+def test_store_layout_and_provenance(reference, sweep_file):
+    with xr.open_zarr(reference / STORE_NAME) as ds:
+        assert ds.sizes["scenario"] == 1 and list(ds.override.values) == ["base", "no_decay", "catch_up"]
+        assert ds.sizes["sample"] == N_SAMPLES and list(ds.horizon.values) == [1.0, 1.5]
+        assert {"net_gain", "cost", "qalys", "inc_npv", "breakeven_wage", "employment_years"} <= set(ds.data_vars)
+        assert ds.net_gain.dims[:3] == ("scenario", "override", "sample")
+        assert ds.attrs["seed"] == 11 and ds.attrs["samples_method"] == "lhs" and ds.attrs["ipsecon_version"]
+        assert len(ds.attrs["sweep_hash"]) == 16 and len(json.loads(ds.attrs["scenario_hashes"])) == 3
+        inc = ds.inc_npv.sel(perspective="society", horizon=1.5).load()
+        assert np.isfinite(inc).all()
+        # overrides act: 'no decay' never lowers the 18-month gain, catch-up by year 1 changes it
+        assert (inc.sel(override="no_decay") >= inc.sel(override="base") - 1e-6).all()
+        assert not np.allclose(inc.sel(override="catch_up"), inc.sel(override="base"))
+        # samples differ from each other; the same draw is used under every override
+        assert np.unique(inc.sel(override="base").values).size == N_SAMPLES
+        assert ds.parameter_value.sizes["sample"] == N_SAMPLES
+    assert len(list((reference / MARKER_DIR).glob("*.json"))) == 3
+
+
+def test_identical_for_worker_counts_and_chunk_sizes(reference, sweep_file, tmp_path):
+    """Against a running cluster (--scheduler): 2 workers with 4 samples per unit, then 1 worker
+    with one per unit; both bitwise equal to the in-process run (6 per unit). The local-cluster path
+    (--workers) runs in the kill/resume test."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, Client(cluster) as client:
+        for workers, chunk in ((2, 4), (1, 1)):
+            cluster.scale(workers)
+            deadline = time.monotonic() + 60
+            while len(client.scheduler_info(n_workers=-1)["workers"]) != workers and time.monotonic() < deadline:
+                time.sleep(0.05)
+            out = tmp_path / f"w{workers}c{chunk}"
+            r = run_sweep(sweep_file, out, scheduler=cluster.scheduler_address, chunk_size=chunk, quiet=True)
+            assert r.workers == workers and r.computed == r.units == 3 * -(-N_SAMPLES // chunk)
+            assert_bitwise_equal(out, reference)
+
+
+def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tmp_path):
+    out = tmp_path / "killed"
+    env = {**os.environ, DELAY_ENV: "0.4"}  # slow units, so the kill lands mid-sweep
+    cmd = [sys.executable, "-c", "from ipsecon.cli import main; main()", "sweep", str(sweep_file), "--out", str(out),
+           "--workers", "1", "--chunk-size", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    markers = out / MARKER_DIR
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            if markers.is_dir() and len(list(markers.glob("*.json"))) >= 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()[0].decode()
+        os.kill(proc.pid, signal.SIGKILL)  # kill -9 of the sweep process, mid-write or not
+        proc.wait()
+    finally:
+        try:  # and the worker processes it started (its own session)
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    done_before = {p.name: p.stat().st_mtime_ns for p in markers.glob("*.json")}
+    assert 3 <= len(done_before) < 3 * N_SAMPLES
+
+    # without --resume the existing output is refused
+    refused = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--workers", "0"])
+    assert refused.exit_code == 2 and "--resume" in refused.output and "already exists" in refused.output
+
+    result = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--resume", "--workers", "0",
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert f"{3 * N_SAMPLES - len(done_before)} computed" in result.output
+    assert f"{len(done_before)} already done" in result.output
+    for name, mtime in done_before.items():  # finished units were not redone
+        assert (markers / name).stat().st_mtime_ns == mtime
+    assert_bitwise_equal(out, reference)
+
+    # a resumed sweep whose file changed is refused
+    changed = sweep_file.parent / "changed.yaml"
+    changed.write_text(sweep_file.read_text() + "\n# edited\n")
+    bad = CliRunner().invoke(main, ["sweep", str(changed), "--out", str(out), "--resume", "--workers", "0"])
+    assert bad.exit_code == 2 and "changed" in bad.output
+
+
+@pytest.mark.parametrize("change, expect", [
+    (lambda d: d.update(engines="cohort"), ["unknown key", "engine", "scenarios"]),
+    (lambda d: d.update(perspectives=["society", "treasury"]), ["perspectives[1]", "'nav'"]),
+    (lambda d: d["overrides"]["no_decay"].update(sett={}), ["overrides.no_decay.sett", "unknown key", "variables"]),
+    (lambda d: d["overrides"]["no_decay"]["set"].update({"ips.no_such": 1}),
+     ["overrides.no_decay.set.ips.no_such", "unknown parameter"]),
+    (lambda d: d["overrides"]["catch_up"]["variables"].update(no_such_var="1"),
+     ["overrides.catch_up.variables.no_such_var", "not a variable", "effect_end"]),
+    (lambda d: d["overrides"]["catch_up"]["variables"].update(effect_end="no_such_parameter * 2"),
+     ["no_such_parameter", "catch_up"]),
+    (lambda d: d["overrides"]["catch_up"].update(structure="sudden_death"),
+     ["overrides.catch_up.structure", "sudden_death", "no_decay"]),
+    (lambda d: d["scenarios"].append("nowhere.yaml"), ["scenarios[1]", "not found"]),
+    (lambda d: d.update(horizons=[0, 5]), ["horizons", "(0, 100]"]),
+    (lambda d: d.update(samples={"n": 4, "method": "halton"}), ["samples.method", "sobol"]),
+    (lambda d: d.update(samples={"n": 4, "parameters": ["no.such.*"]}), ["samples", "no parameter matches"]),
+])
+def test_bad_sweep_file(root, tmp_path, change, expect):
+    data = sweep_dict(root)
+    change(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "0"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    for text in expect:
+        assert text in lines[0], lines[0]
+    assert not out.exists(), "nothing may be written on bad input"
