@@ -131,7 +131,8 @@ class Ledger:
         n, K, T, F = self.amounts.shape
         return xr.DataArray(
             self.amounts, dims=("sample", "strategy", "month", "flow"),
-            coords={"sample": np.arange(n), "strategy": self.strategies, "month": np.arange(1, T + 1),
+            coords={"sample": np.arange(n), "strategy": self.strategies,
+                    "month": np.round(np.arange(1, T + 1) * self.cycle_years * 12, 9),  # end of each cycle
                     "flow": self.flows, "payer": ("flow", self.payer), "receiver": ("flow", self.receiver),
                     "category": ("flow", self.category)},
             name="ledger",

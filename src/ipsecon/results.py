@@ -21,7 +21,8 @@ SUMMARY_MONTHS = (6, 12, 18, 24, 60)
 
 
 def _months(sim: Simulation) -> np.ndarray:
-    return np.arange(sim.n_cycles + 1) * sim.scenario.model.cycle_years * 12
+    # rounded so that e.g. 7 × (1/12) × 12 is 7.0 and matches the ledger's month coordinate
+    return np.round(np.arange(sim.n_cycles + 1) * sim.scenario.model.cycle_years * 12, 9)
 
 
 def measure(sim: Simulation, target: Target, file: str = "") -> float:
@@ -109,7 +110,8 @@ def to_dataset(sim: Simulation) -> xr.Dataset:
         if se:
             ds["reward_mc_se"] = (sample_dims + ("strategy", "reward"), take(np.stack([se[r] for r in rewards], axis=-1)),
                                   {"units": "per person", "long_name": "Monte Carlo standard error of the discounted totals"})
-    ds["month"].attrs["units"] = "months since the strategy started"
+    # not "months since …": xarray would try to decode that as calendar dates
+    ds["month"].attrs.update(units="month", long_name="months since the strategy started")
     ds.attrs.update(provenance(sim))
     return ds
 
@@ -162,6 +164,7 @@ def _atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o644)  # results are for sharing; mkstemp makes them private
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -174,7 +177,8 @@ def write_results(sim: Simulation, out_dir: Path, extra: xr.Dataset | None = Non
     """results.nc (NetCDF), occupancy.csv (tidy) and summary.csv; each written atomically."""
     ds = to_dataset(sim)
     if extra is not None:
-        ds = xr.merge([ds, extra], combine_attrs="override")
+        # outer join: the ledger has months 1..T, occupancy 0..T; keep attrs of both
+        ds = xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
     paths = {"netcdf": out_dir / "results.nc", "csv": out_dir / "occupancy.csv", "summary": out_dir / "summary.csv"}
     _atomic_write(paths["netcdf"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
     _atomic_write(paths["csv"], lambda p: tidy_frame(sim).to_csv(p, index=False))
