@@ -122,7 +122,7 @@ def test_good_population_csv_runs(tmp_path, base):
     csv.write_text("age,state\n30,A\n41,B\n55,A\n")
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(edit(base, lambda d: d["population"].update(file=str(csv), age=None, start_state=None))))
-    result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--engine", "microsim", "--individuals", "3"])
+    result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--engine", "microsim", "--individuals", "3", "--no-report"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "results.nc").exists()
 
@@ -134,6 +134,6 @@ def test_parquet_population_runs(tmp_path, base):
     pd.DataFrame({"age": [30, 41, 55], "state": ["A", "B", "A"]}).to_parquet(pq)
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(edit(base, lambda d: d["population"].update(file=str(pq), age=None, start_state=None))))
-    result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--format", "json"])
+    result = CliRunner().invoke(main, ["simulate", str(path), "--out", str(tmp_path / "o"), "--format", "json", "--no-report"])
     assert result.exit_code == 0, result.output
     assert '"scenario": "chancellor_hiv"' in result.output
