@@ -100,7 +100,7 @@ def test_identical_for_worker_counts_and_chunk_sizes(reference, sweep_file, tmp_
             assert_bitwise_equal(out, reference)
 
 
-def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tmp_path):
+def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tmp_path, monkeypatch):
     out = tmp_path / "killed"
     env = {**os.environ, DELAY_ENV: "0.4"}  # slow units, so the kill lands mid-sweep
     cmd = [sys.executable, "-c", "from ipsecon.cli import main; main()", "sweep", str(sweep_file), "--out", str(out),
@@ -142,6 +142,13 @@ def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tm
     changed.write_text(sweep_file.read_text() + "\n# edited\n")
     bad = CliRunner().invoke(main, ["sweep", str(changed), "--out", str(out), "--resume", "--workers", "0"])
     assert bad.exit_code == 2 and "changed" in bad.output
+
+    # ... and so is one started by other ipsecon code (an upgrade or a local edit in between)
+    import ipsecon.sweep
+
+    monkeypatch.setattr(ipsecon.sweep, "code_hash", lambda: "0123456789abcdef")
+    bad = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--resume", "--workers", "0"])
+    assert bad.exit_code == 2 and "other ipsecon code" in bad.output
 
 
 @pytest.mark.parametrize("change, expect", [

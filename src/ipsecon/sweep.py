@@ -165,6 +165,7 @@ class Plan:
             "scenario_hashes": json.dumps({f"{self.scenario_names[si]}/{self.override_names[oi]}": c.digest
                                            for (si, oi), c in self.cases.items()}),
             "ipsecon_version": __version__,
+            "ipsecon_code_hash": code_hash(),
             "engine": spec.engine,
             "seed": int(spec.samples.seed),
             "samples_method": spec.samples.method if spec.samples.n else "deterministic",
@@ -181,6 +182,25 @@ class Plan:
 
 def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+_CODE_HASH: dict[tuple, str] = {}
+
+
+def code_hash() -> str:
+    """Digest of this package's Python sources: a worker, or a resumed run, must compute with the
+    same code as this process (the version string alone misses local edits). Content-based, so
+    equal across machines; recomputed only when a file's size or time changes."""
+    files = sorted(Path(__file__).parent.glob("*.py"))
+    stamp = tuple((f.name, st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
+    if stamp not in _CODE_HASH:
+        h = hashlib.sha256()
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+        _CODE_HASH.clear()
+        _CODE_HASH[stamp] = h.hexdigest()[:16]
+    return _CODE_HASH[stamp]
 
 
 def apply_override(scenario_path: Path, override: OverrideSpec | None, sweep_file: str, where: str) -> LoadedScenario:
@@ -277,7 +297,8 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
 
 
 def default_chunk_size(n_samples: int, n_cases: int, workers: int | None) -> int:
-    """About four units per worker in all, at most 256 samples per unit (memory), at least 1."""
+    """At least about four units per worker in all (one chunk per scenario × override at least),
+    at most 256 samples per unit (memory)."""
     workers = max(1, workers or 1)
     per_case = math.ceil(4 * workers / max(1, n_cases))
     return int(max(1, min(256, math.ceil(n_samples / per_case))))
@@ -305,6 +326,7 @@ def compute_unit(case: LoadedScenario, samples: Any | None, fixed: dict[str, flo
     with threadpool_limits(limits=1, user_api="blas"):
         ds = _evaluate(case, values, n, settings)
     ds.attrs["ipsecon_version"] = __version__
+    ds.attrs["ipsecon_code_hash"] = code_hash()
     return ds
 
 
@@ -358,7 +380,7 @@ def create_store(path: Path, plan: Plan, first: xr.Dataset) -> None:
         fill = _fill(dtype)
         data_vars[name] = (SWEEP_DIMS + rest, da.full(shape, fill, dtype=dtype, chunks=chunks), dict(var.attrs))
         encoding[name] = {"chunks": chunks, "_FillValue": fill}
-    attrs = {k: v for k, v in first.attrs.items() if k not in ("scenario", "title", "ipsecon_version")}
+    attrs = {k: v for k, v in first.attrs.items() if k not in ("scenario", "title", "ipsecon_version", "ipsecon_code_hash")}
     ds = xr.Dataset(data_vars, coords=coords, attrs={**attrs, **plan.provenance()})
     if plan.spec.samples.n:  # the parameter draws, per scenario (NaN where a scenario does not sample a column)
         columns = sorted({c for s in plan.samples for c in s.columns})
@@ -451,6 +473,10 @@ def _check_resumable(store: Path, plan: Plan, chunk_given: bool) -> None:
     if attrs.get("scenario_hashes") != plan.provenance()["scenario_hashes"]:
         raise InputError(store, "scenario_hashes", "a scenario or parameter file changed since the sweep was started",
                          "--overwrite to start again")
+    if attrs.get("ipsecon_code_hash") != code_hash():
+        raise InputError(store, "ipsecon_code_hash", f"the store was started by other ipsecon code "
+                         f"({attrs.get('ipsecon_version')}, code {attrs.get('ipsecon_code_hash')}; now {__version__}, "
+                         f"code {code_hash()}): a resumed store would mix results", "--overwrite to start again")
     stored_chunk = int(attrs.get("chunk_size", plan.chunk_size))
     if chunk_given and stored_chunk != plan.chunk_size:
         raise InputError("--chunk-size", str(plan.chunk_size), f"the store was started with chunk size {stored_chunk}",
@@ -518,9 +544,11 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
 
     def finish(unit: Unit, ds: xr.Dataset) -> None:
         nonlocal writer
-        version = ds.attrs.get("ipsecon_version")
-        if version != __version__:
-            raise RuntimeError(f"a worker runs ipsecon {version}, this process {__version__}: install the same version")
+        version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
+        here = code_hash()
+        if (version, code) != (__version__, here):
+            raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version} (code {code}), this process "
+                             f"{__version__} (code {here})", "the same ipsecon installation on every machine")
         if writer is None:
             create_store(store, plan, ds)
             writer = StoreWriter(out)
