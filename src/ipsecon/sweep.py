@@ -2,9 +2,10 @@
 
     ipsecon sweep sweeps/persistence.yaml --workers 2
 
-A sweep file (:class:`SweepSpec`) lists scenarios, named override sets (parameter values and/or
-model-variable formulas, e.g. "no decay" = ``ips.persistence.half_life: 1e9``), parameter samples
-(``n: 0`` = the deterministic base case), horizons, perspectives and the engine.
+A sweep file (:class:`SweepSpec`) lists scenarios, named override sets (parameter values as with
+``--set``, one of the model's structural alternatives such as ``structure: no_decay``, and/or
+model-variable formulas), parameter samples (``n: 0`` = the deterministic base case), horizons,
+perspectives and the engine.
 
 The work is cut into **units** = (scenario, override, chunk of samples). Units run on Dask workers
 (a local cluster of single-threaded processes by default, or a running cluster given its scheduler
@@ -38,7 +39,6 @@ import logging
 import math
 import os
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -61,7 +61,6 @@ STORE_NAME = "sweep.zarr"
 MARKER_DIR = "units"
 DELAY_ENV = "IPSECON_SWEEP_UNIT_DELAY"  # seconds of sleep per unit: a testing aid (kill/resume tests)
 
-log = logging.getLogger(__name__)
 
 
 # --- the sweep file ---------------------------------------------------------------------------
