@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -531,7 +532,8 @@ def main(argv=None) -> int:
         ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {[f[0] for f in FIGURES]}")
     meta = machine_info(args.quick)
     print(f"ipsecon benchmarks ({'QUICK: reduced sizes, targets not judged' if args.quick else 'full'}) — "
-          f"{meta['cpu_count']} cores, load average {meta['load_average'][0]:.2f} at start, {meta['commit']}")
+          f"{meta['cpu_count']} cores, load average {meta['load_average'][0]:.2f} at start, {meta['commit']}, "
+          f"sources {meta['source_sha256']}")
     results = []
     rows = []
     for name, title, impls, env, specs in FIGURES:
@@ -579,6 +581,11 @@ def main(argv=None) -> int:
     print()
     print_table(rows)
     meta["load_average_end"] = list(os.getloadavg())
+    end = machine_info(args.quick)["source_sha256"]
+    if end != meta["source_sha256"]:
+        meta["source_sha256_end"] = end
+        print(f"\nWARNING: ipsecon's sources changed during the run ({meta['source_sha256']} -> {end}); "
+              "figures may mix code versions")
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"meta": meta, "figures": results}, indent=2, default=float))
@@ -629,7 +636,12 @@ def machine_info(quick: bool) -> dict:
                 break
     except OSError:
         pass
+    # the commit does not say which uncommitted engine code ran: a digest of the package's sources does
+    digest = hashlib.sha256()
+    for f in sorted((ROOT / "src" / "ipsecon").glob("*.py")):
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
     return {"date": dt.datetime.now().isoformat(timespec="seconds"), "quick": quick, "commit": commit,
+            "source_sha256": digest.hexdigest()[:16],
             "cpu": cpu, "cpu_count": os.cpu_count(), "load_average": list(os.getloadavg()),
             "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
             "platform": platform.platform(), "sizes": {k: size(k, quick) for k in SIZES}}
