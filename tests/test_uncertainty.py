@@ -301,3 +301,20 @@ def test_bad_uncertainty_input_is_one_clear_line(root, tmp_path, args, words):
     assert r.exit_code == 2, r.output
     assert words in r.output and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_microsim_psa_separates_simulation_noise_from_parameter_uncertainty(scenario):
+    from ipsecon.psa import run_psa
+
+    small = run_psa(scenario, 12, seed=3, horizons=SHORT, perspectives=["society"], engine="microsim",
+                    individuals=500, quiet=True)
+    large = run_psa(scenario, 12, seed=3, horizons=SHORT, perspectives=["society"], engine="microsim",
+                    individuals=8000, quiet=True)
+    # the standard error of each sample's mean falls as 1/sqrt(individuals) (16x people -> 1/4);
+    # employment-years vary across people in every sample (QALYs mostly through rare deaths)
+    ratio = float(large.mc_se_employment_years.mean() / small.mc_se_employment_years.mean())
+    assert 0.2 < ratio < 0.3
+    share_small = small.simulation_noise_share_qalys.values
+    share_large = large.simulation_noise_share_qalys.values
+    assert np.all((share_large > 0) & (share_large < share_small))
+    assert np.allclose(small.inc_npv_mean_se, small.inc_npv.std("sample", ddof=1) / np.sqrt(12))

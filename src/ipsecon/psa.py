@@ -81,6 +81,14 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
     dims = ("perspective", "horizon", "wtp")
     out = ds.assign_coords(wtp=wtp, group=list(groups))
     out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")
+    # Monte Carlo error of the PSA means (from the number of parameter samples)
+    n = ds.sizes["sample"]
+    out["inc_npv_mean"] = ds.inc_npv.mean("sample")
+    out["inc_npv_mean_se"] = ds.inc_npv.std("sample", ddof=1) / np.sqrt(n)
+    if "mc_se_qalys" in ds:
+        # microsim: the share of the QALYs' spread across samples that is simulation noise
+        q = ds.qalys.isel(horizon=-1)
+        out["simulation_noise_share_qalys"] = (ds.mc_se_qalys ** 2).mean("sample") / q.var("sample", ddof=1)
     out["ceac"] = (dims + ("strategy",), ceac)
     out["ceaf_probability"] = (dims, ceaf_p)
     out["ceaf_strategy"] = (dims, np.asarray(names, dtype=object)[ceaf_k].astype(str))
@@ -96,6 +104,7 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
                                   f"({voi.SPLINE_KNOTS} knots) per parameter + pairwise interactions",
                      wtp_units="NOK per QALY (price year)")
     for v, unit in (("net_gain", "NOK per person"), ("cost", "NOK per person"), ("inc_npv", "NOK per person"),
+                    ("inc_npv_mean", "NOK per person"), ("inc_npv_mean_se", "NOK per person"),
                     ("qalys", "QALYs per person"), ("evpi", "NOK per person"), ("evpi_population", "NOK"),
                     ("evppi", "NOK per person"), ("evppi_population", "NOK"),
                     ("breakeven_wage", "NOK per year (gross)")):
