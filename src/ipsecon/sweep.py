@@ -39,6 +39,7 @@ import logging
 import math
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -187,9 +188,10 @@ _CODE_HASH: dict[tuple, str] = {}
 
 
 def code_hash() -> str:
-    """Digest of this package's Python sources: a worker, or a resumed run, must compute with the
-    same code as this process (the version string alone misses local edits). Content-based, so
-    equal across machines; recomputed only when a file's size or time changes."""
+    """Digest of this package's Python sources, recorded in the store and in each unit's marker so
+    that units computed by different code (local edits, editable installs that differ between
+    machines: the version string misses both) are visible. Content-based, so equal across machines;
+    recomputed only when a file's size or time changes."""
     files = sorted(Path(__file__).parent.glob("*.py"))
     stamp = tuple((f.name, st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
     if stamp not in _CODE_HASH:
@@ -435,8 +437,13 @@ class StoreWriter:
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(a).tobytes())
         marker = {"unit": unit.key, "scenario": unit.scenario, "override": unit.override, "rows": [unit.start, unit.stop],
-                  "sha256": digest.hexdigest(), "version": ds.attrs.get("ipsecon_version", "")}
+                  "sha256": digest.hexdigest(), "version": ds.attrs.get("ipsecon_version", ""),
+                  "code": ds.attrs.get("ipsecon_code_hash", "")}
         _atomic_text(self.markers / f"{unit.key}.json", json.dumps(marker))
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr, flush=True)
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -472,10 +479,10 @@ def _check_resumable(store: Path, plan: Plan, chunk_given: bool) -> None:
     if attrs.get("scenario_hashes") != plan.provenance()["scenario_hashes"]:
         raise InputError(store, "scenario_hashes", "a scenario or parameter file changed since the sweep was started",
                          "--overwrite to start again")
-    if attrs.get("ipsecon_code_hash") != code_hash():
-        raise InputError(store, "ipsecon_code_hash", f"the store was started by other ipsecon code "
-                         f"({attrs.get('ipsecon_version')}, code {attrs.get('ipsecon_code_hash')}; now {__version__}, "
-                         f"code {code_hash()}): a resumed store would mix results", "--overwrite to start again")
+    if attrs.get("ipsecon_code_hash") != code_hash():  # warn, do not refuse: an edit may not touch the numbers
+        _warn(f"{store} was started by other ipsecon code ({attrs.get('ipsecon_version')}, code "
+              f"{attrs.get('ipsecon_code_hash')}; now {__version__}, code {code_hash()}): units computed before and "
+              "after may differ (each unit's marker records its code; --overwrite recomputes everything)")
     stored_chunk = int(attrs.get("chunk_size", plan.chunk_size))
     if chunk_given and stored_chunk != plan.chunk_size:
         raise InputError("--chunk-size", str(plan.chunk_size), f"the store was started with chunk size {stored_chunk}",
@@ -540,14 +547,18 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
     from .progress import Progress
 
     writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
+    warned: list[str] = []
 
     def finish(unit: Unit, ds: xr.Dataset) -> None:
         nonlocal writer
         version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
-        here = code_hash()
-        if (version, code) != (__version__, here):
-            raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version} (code {code}), this process "
-                             f"{__version__} (code {here})", "the same ipsecon installation on every machine")
+        if version != __version__:
+            raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version}, this process {__version__}",
+                             "the same ipsecon installation on every machine")
+        if code != code_hash() and not warned:
+            warned.append(code)
+            _warn(f"unit {unit.key} was computed by other ipsecon code ({code}) than this process has ({code_hash()}): "
+                  "an edit since the start, or machines with different installations (each unit's marker records its code)")
         if writer is None:
             create_store(store, plan, ds)
             writer = StoreWriter(out)
