@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
-from scipy import stats
+from scipy import special, stats
 
 
 class Distribution(BaseModel):
@@ -98,7 +98,8 @@ class Distribution(BaseModel):
         if self.type == "dirichlet":
             names = list(self.alpha)
             u = np.atleast_2d(u)
-            gammas = np.column_stack([stats.gamma(self.alpha[n]).ppf(u[:, i]) for i, n in enumerate(names)])
+            # Gamma(α, 1) quantiles; gammaincinv avoids building a frozen scipy distribution per component
+            gammas = np.column_stack([special.gammaincinv(self.alpha[n], u[:, i]) for i, n in enumerate(names)])
             shares = gammas / gammas.sum(axis=1, keepdims=True)
             return {n: shares[:, i] for i, n in enumerate(names)}
         return self.frozen().ppf(u)
