@@ -67,17 +67,17 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
     evpi = np.zeros((P, H, W))
     evppi = np.zeros((len(groups), P, H, W))
     q_all = ds.qalys.transpose("sample", "horizon", "strategy").values
+    c_all = ds.cost.transpose("sample", "perspective", "horizon", "strategy").values
     table = ds.parameters.values
     col = {c: j for j, c in enumerate(samples.columns)}
     for a in range(P):
-        c_all = ds.cost.isel(perspective=a).transpose("sample", "horizon", "strategy").values
         for h in range(H):
-            q, c = q_all[:, h], c_all[:, h]
+            q, c = q_all[:, h], c_all[:, a, h]
             ceac[a, h] = voi.ceac(q, c, wtp)
             ceaf_k[a, h], ceaf_p[a, h] = voi.ceaf(q, c, wtp)
             evpi[a, h] = voi.evpi(q, c, wtp)
-            for g, cols in enumerate(groups.values()):
-                evppi[g, a, h] = voi.evppi(table[:, [col[x] for x in cols]], q, c, wtp, ref)
+    for g, cols in enumerate(groups.values()):  # one metamodel basis per group, fitted to all columns
+        evppi[g] = voi.evppi(table[:, [col[x] for x in cols]], q_all[:, None], c_all, wtp, ref)
     dims = ("perspective", "horizon", "wtp")
     out = ds.assign_coords(wtp=wtp, group=list(groups))
     out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")

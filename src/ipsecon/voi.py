@@ -97,10 +97,14 @@ def fitted(params: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def evppi(params: np.ndarray, qalys: np.ndarray, cost: np.ndarray, wtp: np.ndarray, reference: int = 0) -> np.ndarray:
-    """EVPPI per person [wtp] for the parameters ``params`` [sample, m] (Strong–Oakley regression)."""
-    dq = qalys - qalys[:, [reference]]
-    dc = cost - cost[:, [reference]]
-    g_q = fitted(params, dq)  # (n, K)
+    """EVPPI per person [..., wtp] for the parameters ``params`` [sample, m] (Strong–Oakley regression).
+
+    ``qalys`` and ``cost`` are [sample, ..., strategy] (any batch axes between, e.g. perspective and
+    horizon); the metamodel basis is built once and fitted to every column."""
+    dq = qalys - qalys[..., [reference]]
+    dc = cost - cost[..., [reference]]
+    dq, dc = np.broadcast_arrays(dq, dc)
+    g_q = fitted(params, dq)  # (n, ..., K)
     g_c = fitted(params, dc)
-    g = nmb(g_q, g_c, wtp)  # (n, W, K): fitted incremental NMB; the reference column is 0
+    g = nmb(g_q, g_c, wtp)  # (n, ..., W, K): fitted incremental NMB; the reference column is 0
     return g.max(axis=-1).mean(axis=0) - g.mean(axis=0).max(axis=-1)
