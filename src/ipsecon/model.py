@@ -1,11 +1,15 @@
 """From a declared model to per-cycle transition probabilities.
 
 The engine is generic: states, transitions, strategy effects and rewards all come
-from the model file. This module turns them into arrays
+from the model file. This module turns them, for a block of cycles, into
 
-    P[sample, stratum, cycle, state, duration, next_state]
+* ``compact``: each transition's per-cycle value (hazard or probability, effects applied)
+  in the small shape its formula broadcasts to, packed in one buffer that the compiled
+  engines read and turn into probabilities cell by cell; or
+* ``probabilities``: the dense P[sample, stratum, cycle, state, duration, next_state]
+  (the reference path the kernels are tested against).
 
-for a block of cycles, which both engines consume. Conventions (documented in README):
+Conventions (documented in README):
 
 * ``probability`` over ``per`` = period P is turned into a per-cycle value through the
   constant hazard it implies; ``rate`` per P is scaled to the cycle length.
@@ -49,6 +53,21 @@ class CompiledTransition:
     @property
     def per_cycle_native(self) -> bool:
         return self.kind == "probability" and self.per_cycle_factor == 1.0
+
+
+@dataclass
+class CompactValues:
+    """Per-cycle values of every transition on a block of cycles, in one flat buffer.
+
+    value(q, n, g, j, d) = buf[offset[q] + n*strides[q, 0] + g*strides[q, 1] + j*strides[q, 2] + d*strides[q, 3]]
+    for transition q, sample n, stratum g, cycle j of the block and duration d; a stride is 0
+    on an axis the transition's formula does not vary over, so nothing is stored for it.
+    """
+
+    buf: np.ndarray
+    offset: np.ndarray
+    strides: np.ndarray
+    shapes: list[tuple[int, ...]]
 
 
 @dataclass
@@ -96,6 +115,14 @@ class CompiledModel:
         # next duration index after staying one more cycle (tunnel step, capped)
         d = np.arange(self.max_duration)
         self.next_duration = np.minimum(d[None, :] + 1, self.caps[:, None] - 1)
+        # static structure for the compiled kernels: how each state's row of probabilities is made
+        # (0 absorbing, 1 per-cycle probabilities as given, 2 competing hazards), its outgoing
+        # transitions in declaration order (out_tr[out_ptr[s]:out_ptr[s + 1]]), their targets
+        outgoing = [[tr for tr in self.transitions if tr.source == s] for s in range(self.n_states)]
+        self.row_kind = np.array([0 if not o else 1 if all(tr.per_cycle_native for tr in o) else 2 for o in outgoing], dtype=np.int64)
+        self.out_ptr = np.cumsum([0] + [len(o) for o in outgoing]).astype(np.int64)
+        self.out_tr = np.array([tr.index for o in outgoing for tr in o], dtype=np.int64)
+        self.tr_target = np.array([tr.target for tr in self.transitions], dtype=np.int64)
 
     # -- compilation -------------------------------------------------------
     def _state(self, name: str, path: str) -> int:
@@ -218,12 +245,17 @@ class CompiledModel:
             raise ctx(tr, v, v < 0, "rate is negative", "rates >= 0")
         return v
 
-    def probabilities(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
-                      cycles: np.ndarray) -> np.ndarray:
-        """P[sample, stratum, cycle, state, duration, next] for one strategy over a block of cycles."""
+    def _outgoing_values(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
+                         cycles: np.ndarray):
+        """For each state with outgoing transitions: (state, transitions, native, per-cycle values).
+
+        Values are hazards per cycle (competing risks) or per-cycle probabilities (``native``),
+        with strategy effects applied, each in the broadcast-reduced shape its formula gives
+        (every axis of (sample, stratum, cycle, duration) full or 1). All input checks happen
+        here, on those small arrays, in the order the dense path always used.
+        """
         n, g, tb = shape
-        D, S = self.max_duration, self.n_states
-        full = (n, g, tb, D)
+        full = (n, g, tb, self.max_duration)
 
         def ctx(tr, values, mask, problem, allowed):
             values = np.broadcast_to(values, full)
@@ -236,11 +268,9 @@ class CompiledModel:
         effects_by_tr: dict[int, list[CompiledEffect]] = {}
         for e in self.effects[strategy]:
             effects_by_tr.setdefault(e.transition, []).append(e)
-        P = np.zeros((n, g, tb, S, D, S))
-        for s in range(S):
+        for s in range(self.n_states):
             outgoing = [tr for tr in self.transitions if tr.source == s]
             if not outgoing:
-                P[:, :, :, s, :, s] = 1.0
                 continue
             native = all(tr.per_cycle_native for tr in outgoing)
             values = []
@@ -251,7 +281,7 @@ class CompiledModel:
                     p = v
                     for e in effects:
                         p = self._apply_to_probability(e, p, ns)
-                    values.append(np.broadcast_to(p, full))
+                    values.append(_four_axes(p))
                 else:
                     # hazard per cycle
                     if tr.kind == "probability":
@@ -263,15 +293,33 @@ class CompiledModel:
                         r = v / tr.per_cycle_factor
                     for e in effects:
                         r = self._apply_to_rate(e, r, ns)
-                    values.append(np.broadcast_to(r, full))
-            stacked = np.stack(values, axis=-1)  # (n, g, tb, D, k)
+                    values.append(_four_axes(r))
             if native:
-                total = stacked.sum(axis=-1)
+                # summed the way numpy sums the dense stack, so the reported total is the same
+                total = np.stack(np.broadcast_arrays(*values), axis=-1).sum(axis=-1)
                 bad = total > 1 + 1e-9
                 if bad.any():
-                    i, gi, ti, di = (int(x[0]) for x in np.nonzero(bad))
+                    i, gi, ti, di = (int(x[0]) for x in np.nonzero(np.broadcast_to(bad, full)))
+                    total = np.broadcast_to(total, full)
                     raise InputError(self.file, f"state {self.states[s]}, strategy {strategy}, cycle {int(cycles[ti])}, duration {di}, subgroup [{strata.describe(gi)}], sample {i}",
                                      f"outgoing probabilities sum to {total[i, gi, ti, di]:.6g}", "a sum <= 1 (staying is the complement)")
+            yield s, outgoing, native, values
+
+    def probabilities(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
+                      cycles: np.ndarray) -> np.ndarray:
+        """P[sample, stratum, cycle, state, duration, next] for one strategy over a block of cycles.
+
+        Dense and large (the reference path); the engines read :meth:`compact` instead.
+        """
+        n, g, tb = shape
+        D, S = self.max_duration, self.n_states
+        full = (n, g, tb, D)
+        P = np.zeros((n, g, tb, S, D, S))
+        for s in self.absorbing:
+            P[:, :, :, s, :, s] = 1.0
+        for s, outgoing, native, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
+            stacked = np.stack([np.broadcast_to(v, full) for v in values], axis=-1)  # (n, g, tb, D, k)
+            if native:
                 probs = stacked
             else:
                 total = stacked.sum(axis=-1, keepdims=True)
@@ -282,6 +330,29 @@ class CompiledModel:
             P[:, :, :, s, :, s] = 1.0 - probs.sum(axis=-1)
         np.clip(P, 0.0, 1.0, out=P)
         return P
+
+    def compact(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
+                cycles: np.ndarray) -> CompactValues:
+        """Per-cycle transition values for one strategy over a block of cycles, packed for the kernels.
+
+        Same checks as :meth:`probabilities`, but nothing larger than the formulas' own
+        broadcast shapes is allocated; the kernels turn values into probabilities
+        (``cohort.transition_probabilities``) exactly as :meth:`probabilities` does.
+        """
+        arrays: list[np.ndarray | None] = [None] * len(self.transitions)
+        for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
+            for tr, v in zip(outgoing, values):
+                arrays[tr.index] = np.ascontiguousarray(v, dtype=np.float64)
+        offset = np.zeros(len(self.transitions), dtype=np.int64)
+        strides = np.zeros((len(self.transitions), 4), dtype=np.int64)
+        at = 0
+        for q, v in enumerate(arrays):
+            offset[q] = at
+            # element strides, 0 on broadcast axes so the kernel reads every index the same way
+            strides[q] = [st // 8 if size > 1 else 0 for st, size in zip(v.strides, v.shape)]
+            at += v.size
+        buf = np.concatenate([v.ravel() for v in arrays]) if arrays else np.zeros(0)
+        return CompactValues(buf, offset, strides, [v.shape for v in arrays])
 
     def _apply_to_rate(self, e: CompiledEffect, r, ns):
         w = self._effect_weight(e, ns)
@@ -327,6 +398,30 @@ class CompiledModel:
                     raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number", "finite numbers")
             out[name] = {"states": states, "transitions": trans}
         return out
+
+    def reward_values_reduced(self, ns: dict[str, Any]) -> dict[str, dict]:
+        """Like :meth:`reward_values`, in the broadcast-reduced shape the formulas give:
+        states (n|1, g|1, t|1, S) and transitions (n|1, g|1, t|1, n_transitions)."""
+        out = {}
+        for name, r in self.rewards.items():
+            parts = {}
+            for what, formulas, width in (("states", r["states"], self.n_states), ("transitions", r["transitions"], len(self.transitions))):
+                cols = {k: _four_axes(f(ns))[..., 0] for k, f in formulas.items()}
+                common = np.broadcast_shapes((1, 1, 1), *(c.shape for c in cols.values()))
+                arr = np.zeros(common + (width,))
+                for k, c in cols.items():
+                    arr[..., k] = c
+                if not np.all(np.isfinite(arr)):
+                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number", "finite numbers")
+                parts[what] = arr
+            out[name] = parts
+        return out
+
+
+def _four_axes(value) -> np.ndarray:
+    """A formula's value as a 4-axis (sample, stratum, cycle, duration) array, broadcast axes kept at 1."""
+    v = np.asarray(value, dtype=float)
+    return v.reshape((1,) * (4 - v.ndim) + v.shape)
 
 
 def _over_cycles(value, shape: tuple[int, int, int]) -> np.ndarray:
