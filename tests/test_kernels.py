@@ -1,0 +1,217 @@
+"""The compiled engines give the reference (dense, unfused) paths' results.
+
+* cohort: ``run_cohort`` (numba kernel over compact per-cycle values) equals
+  ``run_cohort_reference`` (dense P[sample, stratum, cycle, state, duration, next]) to
+  rounding (1e-12), on the shipped scenarios and on models with per-cycle probabilities,
+  durations and more than 8 transitions out of a state;
+* microsim: ``run_microsim`` draws exactly the states ``run_microsim_reference`` draws
+  (the same probabilities, summed in numpy's order, for the inverse-CDF draw), so the
+  counts, flows and per-person totals are identical for the same seed;
+* both are identical whatever the chunk size and the number of threads.
+"""
+
+import copy
+
+import numba
+import numpy as np
+import pytest
+import yaml
+
+from ipsecon.cohort import _numpy_sum, run_cohort, run_cohort_reference
+from ipsecon.microsim import run_microsim, run_microsim_reference
+from ipsecon.scenario import load_scenario
+from ipsecon.simulate import horizon_cycles
+
+TOL = 1e-12
+
+
+def _args(scenario, years, n_samples=1, vary=None):
+    values = dict(scenario.base_values())
+    if vary:
+        values[vary] = float(values[vary]) * np.linspace(0.7, 1.3, n_samples)
+    T = horizon_cycles(scenario, years)
+    mix = scenario.start_mix(values, n_samples)
+    return scenario.model, values, scenario.strata, mix, scenario.spec.population.start_year, T, n_samples
+
+
+def _assert_cohort_equal(a, b):
+    for name in ("occupancy", "flows", "ever"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape, name
+        assert np.abs(x - y).max(initial=0.0) < TOL, name
+    for r in b.reward_states:
+        assert np.array_equal(a.reward_states[r], b.reward_states[r]), r
+        assert np.array_equal(a.reward_transitions[r], b.reward_transitions[r]), r
+    assert a.transitions == b.transitions and a.ever_states == b.ever_states
+    assert np.array_equal(a.weights, b.weights)
+
+
+def _assert_microsim_identical(a, b):
+    for name in ("occupancy", "flows", "ever", "counts", "weights"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for r in b.totals_sd:
+        assert np.array_equal(a.totals_sd[r], b.totals_sd[r]), r
+        assert np.array_equal(a.reward_states[r], b.reward_states[r]), r
+
+
+# --- models beyond the shipped scenarios -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hiv_text(root):
+    return yaml.safe_load((root / "tests/data/chancellor_hiv.yaml").read_text())
+
+
+def _write(tmp_path_factory, name, data):
+    path = tmp_path_factory.mktemp(name) / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def hiv(root):
+    return load_scenario(root / "tests/data/chancellor_hiv.yaml")
+
+
+@pytest.fixture(scope="module")
+def hiv_durations(tmp_path_factory, hiv_text):
+    """Per-cycle probabilities that depend on time in state (a tunnel of 4)."""
+    d = copy.deepcopy(hiv_text)
+    d["model"]["states"]["B"]["track_duration"] = 4
+    for tr in d["model"]["transitions"]:
+        if tr["from"] == "B" and tr["to"] == "C":
+            tr["probability"] = "where(duration >= 2, 0.45, hiv.count.BC / nB)"
+        if tr["from"] == "B" and tr["to"] == "D":
+            tr["probability"] = "hiv.count.BD / nB * (1 + duration / 4)"
+    d["model"]["ever_in"] = ["C"]
+    return _write(tmp_path_factory, "hiv_durations", d)
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """Ten states: 9 per-cycle probabilities out of S0 and 9 competing rates out of S1
+    (numpy sums 8 or more terms pairwise; the kernels must round the same way)."""
+    states = {f"S{i}": {"label": f"state {i}"} for i in range(10)}
+    states["S1"]["track_duration"] = 3
+    tr = [{"from": "S0", "to": f"S{i}", "probability": 0.013 * i + 0.0007} for i in range(1, 10)]
+    tr += [{"from": "S1", "to": f"S{i}", "rate": f"0.11 * {i} + 0.05 * duration", "per": "year"}
+           for i in range(10) if i != 1]
+    tr += [{"from": f"S{i}", "to": "S0", "probability": 0.2} for i in range(2, 9)]
+    data = {
+        "name": "wide", "title": "wide", "description": "ten states",
+        "model": {
+            "cycle_years": 1 / 12, "states": states, "transitions": tr, "ever_in": ["S9", "S1"],
+            "strategies": {"a": {}, "b": {"effects": [{"transition": "S1->S0", "hr": 0.7, "end": 1},
+                                                       {"transition": "S0->S2", "rr": 1.3, "end": 2}]}},
+            "rewards": {"cost": {"kind": "cost", "unit": "x", "states": {f"S{i}": i for i in range(10)},
+                                 "transitions": {"S0->S1": 5}}},
+        },
+        "population": {"size": 100, "age": {"distribution": "uniform", "low": 30, "high": 33},
+                       "attributes": {"sex": {"female": 0.4, "male": 0.6}}, "start_state": {"S0": 0.7, "S1": 0.3}},
+        "run": {"horizon_years": 3},
+    }
+    return _write(tmp_path_factory, "wide", data)
+
+
+# --- cohort ------------------------------------------------------------------------------------
+
+def test_cohort_kernel_equals_reference_norway(scenario):
+    args = _args(scenario, 4)
+    _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
+
+
+def test_cohort_kernel_equals_reference_bodo_with_per_sample_values(root):
+    bodo = load_scenario(root / "scenarios/bodo.yaml")
+    args = _args(bodo, 3.5, n_samples=3, vary="transitions.aap_to_ufore")
+    _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
+
+
+def test_cohort_kernel_equals_reference_per_sample_effect_and_many_samples(scenario):
+    """More samples than one lane block (64), a per-sample effect and start mix."""
+    args = _args(scenario, 1.5, n_samples=70, vary="calibrated.norway_rct.hr_entry")
+    _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
+
+
+@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide"])
+def test_cohort_kernel_equals_reference_other_models(which, request):
+    sc = request.getfixturevalue(which)
+    args = _args(sc, sc.spec.run.horizon_years)
+    _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
+
+
+def test_cohort_reproduces_published_hiv_life_years(hiv):
+    tr = run_cohort(*_args(hiv, 20))
+    life_years = tr.population_occupancy()[0, :, 1:, :3].sum(axis=(-1, -2))
+    assert life_years == pytest.approx([7.991, 8.937], abs=1e-3)
+
+
+def test_cohort_kernel_same_whatever_the_thread_count(scenario):
+    args = _args(scenario, 2, n_samples=5, vary="calibrated.norway_rct.job_entry")
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_cohort(*args)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = run_cohort(*args)
+    finally:
+        numba.set_num_threads(before)
+    for name in ("occupancy", "flows", "ever"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+
+
+def test_compact_values_keep_the_formulas_small_shapes(root):
+    """Per-sample values only widen the transitions that read them: nothing is stored per
+    sample × stratum × cycle × duration unless a formula varies over all four."""
+    bodo = load_scenario(root / "scenarios/bodo.yaml")
+    model, values, strata, _, year, T, n = _args(bodo, 40, n_samples=1000, vary="transitions.aap_to_ufore")
+    cycles = np.arange(T)
+    ns = model.namespace(values, strata, year, "ips", cycles, n)
+    cv = model.compact(ns, "ips", (n, strata.size, T), strata, cycles)
+    aap_ufore = model.transition_index("aap->ufore", "test")
+    assert cv.shapes[aap_ufore] == (n, 1, 1, model.max_duration)
+    dense = n * strata.size * T * model.n_states * model.max_duration * model.n_states
+    assert cv.buf.size < dense / 1000
+
+
+def test_numpy_sum_order():
+    rng = np.random.default_rng(3)
+    for k in list(range(1, 40)) + [127, 128, 129, 200, 1000, 1029]:
+        x = rng.random(k + 2) * rng.choice([1e-3, 1.0, 1e3], k + 2)
+        assert _numpy_sum(x, 2, k + 2) == x[2:].sum()
+
+
+# --- microsim ------------------------------------------------------------------------------------
+
+def _micro(scenario, years, people, seed, n_samples=1, vary=None, chunk_size=4096):
+    model, values, strata, mix, year, T, n = _args(scenario, years, n_samples, vary)
+    return (model, values, strata, mix, year, T, people, seed, n, chunk_size)
+
+
+def test_microsim_kernel_identical_to_reference_norway(scenario):
+    args = _micro(scenario, 3, 4000, seed=3)
+    _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args))
+
+
+def test_microsim_kernel_identical_to_reference_bodo_two_samples(root):
+    bodo = load_scenario(root / "scenarios/bodo.yaml")
+    args = _micro(bodo, 4, 5000, seed=8, n_samples=2, vary="transitions.aap_to_ufore", chunk_size=1000)
+    _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args))
+
+
+@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide"])
+def test_microsim_kernel_identical_to_reference_other_models(which, request):
+    sc = request.getfixturevalue(which)
+    args = _micro(sc, sc.spec.run.horizon_years, 3000, seed=21)
+    _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args))
+
+
+def test_microsim_kernel_same_whatever_chunks_and_threads(scenario):
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads, chunk in ((1, 5000), (min(2, numba.config.NUMBA_NUM_THREADS), 97), (1, 333)):
+            numba.set_num_threads(threads)
+            runs.append(run_microsim(*_micro(scenario, 2, 5000, seed=4, chunk_size=chunk)))
+    finally:
+        numba.set_num_threads(before)
+    for other in runs[1:]:
+        _assert_microsim_identical(other, runs[0])
