@@ -227,7 +227,7 @@ LANES = 64  # samples of one stratum advanced together: the innermost loops run 
 
 @nb.njit(cache=True, nogil=True)
 def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, out_tr, dest, caps, cell, ever_states,
-                   run_end, sample_free, occ, never, k, t0, tb, occupancy, flows, ever):
+                   run_end, sample_free, changed, occ, never, k, t0, tb, occupancy, flows, ever):
     """Worker w of ``_cohort_block``: tasks w, w + n_slots, … of strategy k through cycles
     t0 … t0 + tb − 1. A task is one stratum g and up to LANES samples, kept side by side
     (lane l = sample n0 + l) so that every per-cell update is a loop over lanes.
@@ -239,10 +239,10 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
 
     A state's durations are taken in runs d … run_end[s, d] − 1 over which no value out of
     s changes (for any sample, stratum or cycle of the block). Per run and lane the values
-    are read once and compared with those last seen there; the probabilities (and their
-    exp) are remade only when they differ, once for all lanes when no value out of s
-    depends on the sample (sample_free[s]). The mass leaving is gathered over the run and
-    moved out once.
+    are read once and compared with those last seen there, unless changed[j, g·S + s] says
+    none changed since the last cycle; the probabilities (and their exp) are remade only
+    when they differ, once for all lanes when no value out of s depends on the sample
+    (sample_free[s]). The mass leaving is gathered over the run and moved out once.
     """
     S, E = len(sizes[0]), len(sizes[1])
     G, C, N = occ.shape
@@ -298,7 +298,9 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 while d0 < cap:
                     d1 = run_end[s, d0]
                     r = c0 + d0
-                    for l in range(1 if sample_free[s] else nl):
+                    # no value out of s changed since last cycle (for any sample): keep its probabilities
+                    check = 0 if j > 0 and not changed[j, g * S + s] else (1 if sample_free[s] else nl)
+                    for l in range(check):
                         n = n0 + l
                         same = fresh[r, l]
                         for i in range(a, b):
@@ -437,6 +439,19 @@ def duration_runs(model: CompiledModel, cv) -> np.ndarray:
     return np.ascontiguousarray(ends[:, :D])
 
 
+def value_changes(model: CompiledModel, cv, n_strata: int, n_block: int) -> np.ndarray:
+    """[j, g, s]: whether any value out of state s for stratum g (any sample, any duration)
+    differs between block cycles j − 1 and j; True at j = 0."""
+    changed = np.zeros((n_block, n_strata, model.n_states), dtype=bool)
+    changed[0] = True
+    for q, shape in enumerate(cv.shapes):
+        if shape[2] > 1:
+            v = cv.buf[cv.offset[q]:cv.offset[q] + int(np.prod(shape))].reshape(shape)
+            diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (g|1, cycles − 1)
+            changed[1:, :, model.transitions[q].source] |= diff.T
+    return changed
+
+
 def sample_free(model: CompiledModel, cv) -> np.ndarray:
     """[s]: whether no value out of state s varies over samples (probabilities shared by all)."""
     out = np.ones(model.n_states, dtype=np.bool_)
@@ -504,7 +519,8 @@ def run_cohort(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
             ns = model.namespace(values, strata, start_year, strategy, cycles, n)
             cv = model.compact(ns, strategy, (n, G, len(cycles)), strata, cycles)
             _cohort_block(n_slots, sizes, cv.buf, cv.offset, cv.strides, model.row_kind, model.out_ptr, model.out_tr, dest,
-                          model.caps, cell, ever_states, duration_runs(model, cv), sample_free(model, cv), occ, never,
+                          model.caps, cell, ever_states, duration_runs(model, cv), sample_free(model, cv),
+                          value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1), occ, never,
                           k, t0, len(cycles), occupancy, flows, ever)
         ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
         for name, parts in model.reward_values_reduced(ns).items():

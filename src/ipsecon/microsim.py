@@ -25,7 +25,8 @@ import numba as nb
 import numpy as np
 
 from . import accounting
-from .cohort import block_length, compact_block_length, compact_value, transition_probabilities, tunnel_cells
+from .cohort import (block_length, compact_block_length, compact_value, transition_probabilities, tunnel_cells,
+                     value_changes)
 from .model import CompiledModel
 from .population import Strata
 from .trace import Trace
@@ -239,14 +240,7 @@ def _run_compact(n_slots: int, *args) -> None:
 def last_value_change(model: CompiledModel, cv, n_strata: int, n_block: int) -> np.ndarray:
     """[j, g·S + s]: the latest block month ≤ j at which any value out of state s changed for
     stratum g (at any duration); 0 at the block's start. Rows made since are still valid."""
-    S = model.n_states
-    changed = np.zeros((n_block, n_strata, S), dtype=bool)
-    changed[0] = True
-    for q, shape in enumerate(cv.shapes):
-        if shape[2] > 1:
-            v = cv.buf[cv.offset[q]:cv.offset[q] + int(np.prod(shape))].reshape(shape)
-            diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (g|1, months − 1)
-            changed[1:, :, model.transitions[q].source] |= diff.T
+    changed = value_changes(model, cv, n_strata, n_block)
     months = np.arange(n_block)[:, None, None]
     return np.maximum.accumulate(np.where(changed, months, 0), axis=0).reshape(n_block, -1)
 
