@@ -112,6 +112,16 @@ def wide(tmp_path_factory):
     return _write(tmp_path_factory, "wide", data)
 
 
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    """Edge case: no rewards, no ever_in, an absorbing tunnel state and one exit."""
+    data = {"name": "bare", "title": "bare", "description": "edge case",
+            "model": {"cycle_years": 1, "states": {"A": {}, "B": {"track_duration": 3}, "C": {}},
+                      "transitions": [{"from": "A", "to": "B", "probability": 0.1}], "strategies": {"only": {}}},
+            "population": {"size": 10, "start_state": {"A": 0.6, "C": 0.4}}, "run": {"horizon_years": 6}}
+    return _write(tmp_path_factory, "bare", data)
+
+
 # --- cohort ------------------------------------------------------------------------------------
 
 def test_cohort_kernel_equals_reference_norway(scenario):
@@ -131,7 +141,7 @@ def test_cohort_kernel_equals_reference_per_sample_effect_and_many_samples(scena
     _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
 
 
-@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide"])
+@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide", "bare"])
 def test_cohort_kernel_equals_reference_other_models(which, request):
     sc = request.getfixturevalue(which)
     args = _args(sc, sc.spec.run.horizon_years)
@@ -197,7 +207,7 @@ def test_microsim_kernel_identical_to_reference_bodo_two_samples(root):
     _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args))
 
 
-@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide"])
+@pytest.mark.parametrize("which", ["hiv", "hiv_durations", "wide", "bare"])
 def test_microsim_kernel_identical_to_reference_other_models(which, request):
     sc = request.getfixturevalue(which)
     args = _micro(sc, sc.spec.run.horizon_years, 3000, seed=21)

@@ -25,8 +25,14 @@ import numba as nb
 import numpy as np
 
 from . import accounting
-from .cohort import (block_length, compact_block_length, compact_value, transition_probabilities, tunnel_cells,
-                     value_changes)
+from .cohort import (
+    block_length,
+    compact_block_length,
+    compact_value,
+    transition_probabilities,
+    tunnel_cells,
+    value_changes,
+)
 from .model import CompiledModel
 from .population import Strata
 from .trace import Trace
@@ -409,8 +415,8 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                 v = accounting.discount_factors(times, model.spec.discount[model.rewards[r]["kind"]])
                 w_transition[r_i] = rewards[r]["transitions"][0] * v[None, 1:, None]
             # [t, (g·S + s)·R + r]: what one person-month reads is contiguous
-            w_point_k = np.ascontiguousarray(w_point.transpose(2, 1, 3, 0)).reshape(T + 1, -1)
-            w_transition_k = np.ascontiguousarray(w_transition.transpose(2, 1, 3, 0)).reshape(T, -1)
+            w_point_k = np.ascontiguousarray(w_point.transpose(2, 1, 3, 0)).reshape(T + 1, G * S * R)
+            w_transition_k = np.ascontiguousarray(w_transition.transpose(2, 1, 3, 0)).reshape(T, G * Q * R)
             xcell = cell[state0]
             ever_flags = np.zeros(n_individuals, dtype=np.int64)
             for q, e in enumerate(model.ever_in):
