@@ -445,10 +445,11 @@ def dsa(scenario, horizons, perspectives, structure, overrides, engine, individu
 
 @main.command()
 @_uncertainty_options("5,10,20,40", ("society", "public", "nav"))
-@click.option("--base-samples", type=click.IntRange(min=2), default=128, show_default=True,
+@click.option("--base-samples", type=click.IntRange(min=2), default=64, show_default=True,
               help="N of the Saltelli design (a power of two); runs = N(D+2), or N(2D+2) with --second-order")
 @click.option("--second-order", is_flag=True, help="also second-order indices")
-@click.option("--group-by", type=click.Choice(["parameter", "family"]), default="parameter", show_default=True)
+@click.option("--group-by", type=click.Choice(["parameter", "family"]), default="family", show_default=True,
+              help="inputs: parameter families (ips.cost, utilities, …; a quick first look) or single parameters")
 @click.option("--param", "params_", multiple=True, help="glob of parameters to include (default: all uncertain ones)")
 @click.option("--resamples", type=click.IntRange(min=10), default=200, show_default=True, help="bootstrap resamples for CIs")
 def sobol(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
