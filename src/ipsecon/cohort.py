@@ -223,6 +223,7 @@ def compact_value(buf, offset, strides, q, n, g, j, d):
 
 
 LANES = 64  # samples of one stratum advanced together: the innermost loops run over them
+OUT_CYCLES = 32  # cycles of results gathered per lane before they are written to the trace
 
 
 @nb.njit(cache=True, nogil=True)
@@ -267,6 +268,9 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
     fresh = np.empty((C, L), dtype=np.bool_)
     tv = np.empty(width)
     tp = np.empty(width)
+    out_occ = np.empty((L, OUT_CYCLES, S))
+    out_flow = np.empty((L, OUT_CYCLES, Q))
+    out_ever = np.empty((L, OUT_CYCLES, E))
     for task in range(w, G * n_blocks, n_slots):
         g = task // n_blocks
         n0 = (task - g * n_blocks) * L
@@ -362,23 +366,32 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 for c in range(cell[es], cell[es] + caps[es]):
                     for l in range(nl):
                         nnew[e, c, l] = 0.0
+            # results go to per-lane buffers first, then out in contiguous runs of cycles
+            # (each lane's rows lie far apart in the trace; many small scattered writes are slow)
+            m = j % OUT_CYCLES
             for s in range(S):
                 tot[:nl] = 0.0
                 for c in range(cell[s], cell[s] + caps[s]):
                     for l in range(nl):
                         tot[l] += new[c, l]
                 for l in range(nl):
-                    occupancy[n0 + l, k, g, t + 1, s] = tot[l]
+                    out_occ[l, m, s] = tot[l]
             for q in range(Q):
                 for l in range(nl):
-                    flows[n0 + l, k, g, t, q] = flow[q, l]
+                    out_flow[l, m, q] = flow[q, l]
             for e in range(E):
                 tot[:nl] = 0.0
                 for c in range(C):
                     for l in range(nl):
                         tot[l] += nnew[e, c, l]
                 for l in range(nl):
-                    ever[n0 + l, k, g, t + 1, e] = 1.0 - tot[l]
+                    out_ever[l, m, e] = 1.0 - tot[l]
+            if m == OUT_CYCLES - 1 or j == tb - 1:
+                first = t - m
+                for l in range(nl):
+                    occupancy[n0 + l, k, g, first + 1:t + 2] = out_occ[l, :m + 1]
+                    flows[n0 + l, k, g, first:t + 1] = out_flow[l, :m + 1]
+                    ever[n0 + l, k, g, first + 1:t + 2] = out_ever[l, :m + 1]
             cur, new = new, cur
             nev, nnew = nnew, nev
         for c in range(C):
