@@ -125,7 +125,6 @@ def _warm_microsim(sc):
 
 def w_throughput(impl: str, quick: bool, model: str) -> dict:
     """Microsim person-months per second on one core (the worker runs with one numba thread)."""
-    import numpy as np
 
     n = size("throughput_people", quick)
     path = IPS if model == "ips" else REFERENCE
