@@ -33,8 +33,11 @@ class Simulation:
         rate = model.spec.discount[model.rewards[name]["kind"]] if discounted else 0.0
         v = accounting.discount_factors(times, rate)
         tr = self.trace
-        per_stratum = accounting.reward_per_cycle(tr.occupancy, tr.flows, tr.reward_states[name],
-                                                  tr.reward_transitions[name], model.spec.counting, v)
+        # one-off transition rewards only where the model declares some (saves a pass over the flows)
+        has_tr = bool(model.rewards[name]["transitions"])
+        flows = tr.flows if has_tr else tr.flows[..., :0]
+        per_stratum = accounting.reward_per_cycle(tr.occupancy, flows, tr.reward_states[name],
+                                                  tr.reward_transitions[name] if has_tr else flows, model.spec.counting, v)
         return np.einsum("nkgt,g->nkt", per_stratum, tr.weights)
 
     def reward_totals(self, discounted: bool = True) -> dict[str, np.ndarray]:
