@@ -27,6 +27,12 @@ from .rules import RuleParameters
 from .simulate import Simulation
 
 DEFAULT_BRACKET = (0.0, 2_000_000.0)
+BREAKEVEN_STATUS = {
+    0: "root found",
+    1: "pays off at any wage in the bracket",
+    2: "no wage in the bracket breaks even",
+    3: "does not depend on the wage",
+}
 
 
 @dataclass
@@ -40,6 +46,7 @@ class BreakevenResult:
     bracket: tuple[float, float]
     intervention: str
     comparator: str
+    status: int = 0  # a key of BREAKEVEN_STATUS
 
 
 def _pair(sim: Simulation, strategies: tuple[str, str] | None) -> tuple[int, int]:
@@ -100,13 +107,13 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
     lo, hi = (float(x) for x in bracket)
     f_lo, f_hi = f(lo), f(hi)
 
-    def result(wage: float | None, reason: str) -> BreakevenResult:
-        return BreakevenResult(perspective, horizon, wage, reason, f_lo, f_hi, (lo, hi), names[k1], names[k0])
+    def result(wage: float | None, reason: str, status: int = 0) -> BreakevenResult:
+        return BreakevenResult(perspective, horizon, wage, reason, f_lo, f_hi, (lo, hi), names[k1], names[k0], status)
 
     scale = max(abs(f_lo), abs(f_hi), 1.0)
     if abs(f_hi - f_lo) <= 1e-9 * scale:
         return result(None, f"the {perspective} perspective's incremental NPV does not depend on the wage "
-                            f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK at any wage")
+                            f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK at any wage", 3)
     if f_lo == 0:
         return result(lo, "breaks even at the lower end of the bracket")
     if f_hi == 0:
@@ -119,7 +126,7 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
         else:
             why = (f"incremental NPV is still negative at a wage of {hi:,.0f} ({f_hi:,.0f} NOK): "
                    "no wage in the bracket breaks even")
-        return result(None, why)
+        return result(None, why, 1 if f_lo > 0 and f_hi > 0 else 2)
     wage = brentq(f, lo, hi, xtol=xtol)
     return result(float(wage), "root of incremental NPV (scipy brentq)")
 
@@ -145,12 +152,6 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
 
 # --- many samples at once ----------------------------------------------------------------------
 
-BREAKEVEN_STATUS = {
-    0: "root found",
-    1: "pays off at any wage in the bracket",
-    2: "no wage in the bracket breaks even",
-    3: "does not depend on the wage",
-}
 
 
 def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizon_cycles: Iterable[int],
@@ -176,14 +177,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
         return _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
     rules = RuleParameters.from_values(values, scenario.price_date)
     years = np.arange(T) * model.cycle_years
-    cols = scenario.strata.columns
-    age = np.asarray(cols["start_age"], dtype=float)[:, None] + years[None, :]
-    if "prior_income" in cols:
-        basis = np.asarray(cols["prior_income"], dtype=float)[:, None]
-    else:
-        basis = L._param(values, "ledger.prior_income", n) * np.ones((G, 1))
-    aap_full = rules.aap(basis, age)
-    cls, aap_c, basis_c = L.cell_classes(aap_full, basis, (n, G, T))
+    cls, aap_c, basis_c = ledger.cells  # the ledger's classes of cells that share their amounts
     C = aap_c.shape[1]
 
     e = L._regime_states(sim, None)["employed"]
@@ -197,21 +191,17 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     z = np.cumsum(np.einsum("ngt,cgt->nct", m, onehot), axis=2)  # (n, C, T)
     Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
 
-    signs = np.array([[L.flow_signs(p)[f] for f in _EMPLOYED_FLOWS]
-                      for p in perspectives])  # (P, F)
+    signs = [L.flow_signs(p) for p in perspectives]
     sh = (n, 1, 1, C)
     aap_b, basis_b = aap_c.reshape(sh), basis_c.reshape(sh)
 
     def net(W):  # W (n, P, H, 1) -> employed net per perspective (n, P, H, C)
         amounts = L.employed_annual(values, rules, W, aap_b, basis_b, n, ndim=4)
-        total = 0.0
-        for j, f in enumerate(_EMPLOYED_FLOWS):
-            total = total + signs[:, j].reshape(1, -1, 1, 1) * amounts[f]
-        return total
+        sign = {f: np.array([s[f] for s in signs]).reshape(1, -1, 1, 1) for f in amounts}
+        return sum(sign[f] * a for f, a in amounts.items())
 
     H, P = len(horizon_cycles), len(perspectives)
-    W0 = np.broadcast_to(np.reshape(np.asarray(values["wages.ips_annual_gross_wage"], dtype=float), (-1, 1, 1, 1)),
-                         (n, P, H, 1))
+    W0 = np.broadcast_to(np.reshape(np.asarray(ledger.wage, dtype=float), (-1, 1, 1, 1)), (n, P, H, 1))
     F0 = net(W0)
 
     def npv(W):
@@ -237,9 +227,6 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     return wage, status
 
 
-_EMPLOYED_FLOWS = ("gross_wage", "employer_contribution", "aap", "uforetrygd", "income_tax", "trygdeavgift")
-
-
 def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol):
     n = sim.trace.occupancy.shape[0]
     wage = np.full((n, len(perspectives), len(horizon_cycles)), np.nan)
@@ -252,8 +239,7 @@ def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bra
                 r = breakeven_wage(one, p, h * sim.scenario.model.cycle_years, bracket, (names[k1], names[k0]),
                                    L._sample(values, i), xtol=xtol)
                 wage[i, a, b] = np.nan if r.wage is None else r.wage
-                status[i, a, b] = 0 if r.wage is not None else (3 if "does not depend" in r.reason else
-                                                                1 if "positive" in r.reason else 2)
+                status[i, a, b] = r.status
     return wage, status
 
 

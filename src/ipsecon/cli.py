@@ -395,11 +395,11 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
         click.echo(f"    {p}".ljust(28) + "".join(_money(v).rjust(11) for v in ds.inc_npv.sel(perspective=p).mean("sample").values))
     if "society" in ds.perspective.values:
         w = ds.breakeven_wage.sel(perspective="society")
+        st = ds.breakeven_status.sel(perspective="society")
+        # samples with no root are censored at the bracket ends for the quantiles
+        cens = w.where(st != 1, ds.attrs["bracket_low"]).where(st != 2, ds.attrs["bracket_high"])
         click.echo("  society break-even wage".ljust(28) + "".join(f"{x:>10g}y" for x in h))
         for label, q in (("median", 0.5), ("2.5 %", 0.025), ("97.5 %", 0.975)):
-            # samples with no root are censored at the bracket ends for the quantiles
-            st = ds.breakeven_status.sel(perspective="society")
-            cens = w.where(st != 1, ds.attrs["bracket_low"]).where(st != 2, ds.attrs["bracket_high"])
             click.echo(f"    {label}".ljust(28) + "".join(_money(v).rjust(11) for v in cens.quantile(q, "sample").values))
         e = ds.evpi.sel(perspective="society", wtp=wtp)
         click.echo(f"  EVPI at {wtp:,.0f} NOK/QALY (society), per person: " + ", ".join(

@@ -103,6 +103,9 @@ class Ledger:
     mcpf: np.ndarray | float
     discount: dict[str, float] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict, repr=False)
+    wage: Any = None  # the gross annual wage the employed amounts were booked at (number or per sample)
+    # cell classes of the rules (see cell_classes): class of each (stratum, cycle), full AAP and basis per class
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_cycles(self) -> int:
@@ -380,7 +383,8 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     return Ledger(amounts, names, [f[1] for f in FLOWS], [f[2] for f in FLOWS], [f[3] for f in FLOWS],
                   list(model.strategies), model.cycle_years, model.spec.counting, scenario.spec.price_year,
                   qalys, employment_years, qaly_value if qaly_value.size > 1 else float(qaly_value[0]),
-                  mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.spec.discount), values)
+                  mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.spec.discount), values, wage,
+                  (cls, aap_c, basis_c))
 
 
 # --- views ----------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def uncertain_parameters(scenario: LoadedScenario, include: Iterable[str] | None
     return names
 
 
-def _layout(scenario: LoadedScenario, names: list[str]) -> tuple[list[str], list[str]]:
+def layout(scenario: LoadedScenario, names: list[str]) -> tuple[list[str], list[str]]:
+    """Sampled columns (a Dirichlet row spans one per component) and the parameter each belongs to."""
     columns, owners = [], []
     for name in names:
         d = scenario.parameters[name].distribution
@@ -185,8 +186,8 @@ def unit_draws(n: int, dims: int, seed: int, method: str = "random") -> np.ndarr
 
 def from_uniforms(scenario: LoadedScenario, names: list[str], u: np.ndarray, correlated: bool = True,
                   seed: int | None = None, method: str = "given") -> Samples:
-    """Map uniforms (one column per sampled column, see ``_layout``) to parameter values."""
-    columns, owners = _layout(scenario, names)
+    """Map uniforms (one column per sampled column, see ``layout``) to parameter values."""
+    columns, owners = layout(scenario, names)
     u = np.clip(np.asarray(u, dtype=float), _EPS, 1 - _EPS)
     if u.ndim != 2 or u.shape[1] != len(columns):
         raise ValueError(f"need uniforms of shape (n, {len(columns)}), got {u.shape}")
@@ -222,6 +223,6 @@ def draw_samples(scenario: LoadedScenario, n: int, seed: int, method: str = "ran
     if n < 1:
         raise InputError(None, "samples", f"need at least one sample, got {n}", "an integer >= 1")
     names = uncertain_parameters(scenario) if names is None else names
-    columns, _ = _layout(scenario, names)
+    columns, _ = layout(scenario, names)
     u = unit_draws(n, len(columns), seed, method)
     return from_uniforms(scenario, names, u, correlated, seed, method)

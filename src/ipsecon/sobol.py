@@ -26,7 +26,7 @@ from SALib.sample import sobol as sobol_sample
 from .errors import InputError
 from .outcomes import evaluate
 from .progress import Progress
-from .sampling import Samples, _layout, from_uniforms, uncertain_parameters
+from .sampling import Samples, layout, from_uniforms, uncertain_parameters
 from .scenario import LoadedScenario
 
 SOBOL_HORIZONS = (5.0, 10.0, 20.0, 40.0)
@@ -35,7 +35,7 @@ SOBOL_PERSPECTIVES = ("society", "public", "nav")
 
 def problem_for(scenario: LoadedScenario, names: list[str], group_by: str = "parameter") -> dict:
     """SALib problem over the unit cube: one variable per sampled column, Dirichlet rows grouped."""
-    columns, owners = _layout(scenario, names)
+    columns, owners = layout(scenario, names)
     if group_by == "family":
         groups = [o.rsplit(".", 1)[0] if "." in o else o for o in owners]
     elif group_by == "parameter":
