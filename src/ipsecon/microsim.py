@@ -4,16 +4,16 @@
   hash of (seed, id, t, stream). A seed therefore gives identical results whatever the
   chunking or number of threads, and every strategy sees the same numbers for the same
   person and month (common random numbers).
-* Memory is O(individuals): per person only the current tunnel cell (state and time in
-  state), the ever-visited flags and running reward totals are kept; the trace is
-  accumulated as integer counts per worker × stratum × month × state (integers, so the
-  sum over workers does not depend on how people were shared out).
-* The next state is drawn by inverse CDF. ``run_microsim`` makes the probabilities in the
-  kernel from the model's compact per-cycle values, with the same arithmetic as the
-  cohort engine (``cohort.transition_probabilities``); each worker caches one cumulative
-  row per stratum × tunnel cell and remakes it only in a month where a value out of that
-  state changed. ``run_microsim_reference`` reads dense per-stratum tables instead; both
-  draw identical states from the same seed (tests/test_kernels.py).
+* Memory is O(individuals × samples): per person only the current tunnel cell (state and
+  time in state), the ever-visited flags and running reward totals are kept; the trace is
+  accumulated as integer counts per slot × stratum × month (integers, so the sum over
+  workers does not depend on how people were shared out).
+* The next state is drawn by inverse CDF from cumulative rows made before each block of
+  months (``_fill_rows``) from the model's compact per-cycle values, with the same
+  arithmetic as the cohort engine (``cohort.transition_probabilities``). The kernel
+  (``_walk``) then takes each person through the block's months; all PSA samples share
+  its calls. ``run_microsim_reference`` reads dense per-stratum tables month by month;
+  both draw identical states from the same seed (tests/test_kernels.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ import numpy as np
 
 from . import accounting
 from .cohort import (
+    _stack_rewards,
     block_length,
     compact_block_length,
     compact_value,
+    duration_runs,
+    sample_free,
     transition_probabilities,
     tunnel_cells,
     value_changes,
@@ -41,6 +44,7 @@ STREAM_TRANSITION, STREAM_STRATUM, STREAM_START = 0, 1, 2
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+TABLE_BYTES = 64 * 2 ** 20  # cap on one block's precomputed rows and reward weights
 
 
 @nb.njit(cache=True, inline="always")
@@ -138,13 +142,13 @@ def person_keys(seed, ids, stream):
 
 
 @nb.njit(cache=True)
-def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, g, j, d, cum, at, vals, probs, row):
+def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, d, cum, at, vals, probs, row):
     """cum[at:at + S − 1]: cumulative probabilities of the next state from state s at duration d
-    (stratum g, block cycle j), made as CompiledModel.probabilities and np.cumsum make them."""
+    (sample n, stratum g, block cycle j), made as CompiledModel.probabilities and np.cumsum make them."""
     a, b = out_ptr[s], out_ptr[s + 1]
     S = row.shape[0]
     for p in range(a, b):
-        vals[p] = compact_value(buf, offset, strides, out_tr[p], 0, g, j, d)
+        vals[p] = compact_value(buf, offset, strides, out_tr[p], n, g, j, d)
     stay = transition_probabilities(row_kind[s], vals, probs, a, b)
     row[:] = 0.0
     for p in range(a, b):
@@ -156,135 +160,229 @@ def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, g, 
         cum[at + y] = acc
 
 
+@nb.njit(cache=True, parallel=True)
+def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell, caps, runs, changed, n_tab, n_strata,
+               tb, pcum):
+    """pcum[(((n·G + g)·tb + j)·C + x)·(S − 1) + y]: the cumulative row of tunnel cell x for
+    sample n (or the one shared row set), block cycle j, stratum g.
+
+    A row is made once per run of durations over which no value changes (``runs``) and
+    copied along it; where no value out of a state changed since the previous cycle
+    (``changed``), that cycle's rows are copied instead of remade.
+    """
+    S = caps.shape[0]
+    W = S - 1
+    C = pcum.shape[0] // (n_tab * tb * n_strata * W)
+    Q = max(tr_target.shape[0], 1)
+    for ng in nb.prange(n_tab * n_strata):
+        n, g = ng // n_strata, ng % n_strata
+        vals, probs, row = np.empty(Q), np.empty(Q), np.empty(S)
+        for j in range(tb):
+            for s in range(S):
+                lo = (((n * n_strata + g) * tb + j) * C + cell[s]) * W
+                if j > 0 and not changed[j, g, s]:
+                    for z in range(caps[s] * W):
+                        pcum[lo + z] = pcum[lo - C * W + z]
+                    continue
+                d = 0
+                while d < caps[s]:
+                    _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, d, pcum,
+                              lo + d * W, vals, probs, row)
+                    end = min(runs[s, d], caps[s])
+                    for dd in range(d + 1, end):
+                        for y in range(W):
+                            pcum[lo + dd * W + y] = pcum[lo + d * W + y]
+                    d = end
+
+
 @nb.njit(cache=True, nogil=True)
-def _run_worker(w, n_slots, sizes, buf, offset, strides, last_change, row_kind, out_ptr, out_tr, tr_target, tr_index,
-                cell, cell_state, cell_next, ever_bit, stratum, xcell, ever, keys, t0, tb, chunk_bounds,
-                occ_counts, flow_counts, ever_counts, w_point, w_transition, totals):
-    """Worker w of ``_run_compact``: its chunks of people through cycles t0 … t0 + tb − 1.
+def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bounds, order, stratum, keys,
+          xcell, ever, totals, pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit, t0, tb,
+          moves, flow_counts, firsts, w_stay, n_w, w_transition, with_tr):
+    """Worker w: its work items (sample, chunk of people) through block cycles t0 … t0 + tb − 1.
+
+    People are the outer loop and months the inner one: a person's cell and flags stay in
+    registers while each month's row is read from the precomputed ``pcum`` (``_fill_rows``),
+    and ``order`` lists people by stratum, so neighbours read the same rows. Most months
+    nobody moves, so work beyond drawing the next state happens only at a change of state:
+    it is counted as one leaving and one arriving (``moves``; occupancy is their running
+    sum), first entries into ever-states are counted (``firsts``), and the rewards of the
+    stay just ended are added as a difference of cumulative weights (``w_stay``).
 
     ``sizes`` = (states, rewards, ever states) as tuples of that many zeros: their lengths
-    are compile-time constants, so the per-person loops over them unroll (about twice as
-    fast as loops of run-time length). A person is (stratum[i], tunnel cell xcell[i]).
-    Each worker keeps, per stratum × cell, the cumulative row of next-state probabilities
-    and the block month it was made at; a row is remade only when
-    last_change[j, g·S + s] (the latest month ≤ j at which a value out of state s changed
-    for stratum g) is after that. Months are the outer loop so that a row made once serves
-    every person of the worker that month. Chunks of people are dealt to ``n_slots``
-    workers round-robin; each worker adds into its own integer count arrays.
+    are compile-time constants, so the loops over them unroll. Counts go to the item's slot
+    (its sample, or its worker × sample where workers share a sample), as integers, so the
+    sums do not depend on how people were shared out.
 
-    Layouts (flattened so each person-month does plain 1-D indexing): occ_counts[w, t, g·S + s],
-    flow_counts[w, t, g·Q + k], ever_counts[w, t, g·E + q], w_point[t, (g·S + s)·R + r],
-    w_transition[t, (g·Q + k)·R + r], totals[i, r].
+    Layouts: xcell/ever[n·N + p], totals[(n·N + p)·R + r]; moves[slot, g, t, s],
+    flow_counts[slot, g, t, k], firsts[slot, g, t, q] at trace point or cycle t;
+    w_stay[(((n·G + g)·S + s)·(tb + 2) + m)·R + r]: the sum of the point weights of state s
+    over trace points t0 … t0 + m − 1; w_transition[(((n·G + g)·tb + j)·Q + k)·R + r] for
+    cycle t0 + j.
     """
     S, R, E = len(sizes[0]), len(sizes[1]), len(sizes[2])
-    n_chunks = chunk_bounds.shape[0] - 1
+    W = S - 1
+    N = stratum.shape[0]
+    G = moves.shape[1]
+    Q = flow_counts.shape[3]
     C = cell_state.shape[0]
-    Q = tr_target.shape[0]
-    G = occ_counts.shape[2] // S
-    tot = totals.reshape(-1)
-    vals = np.empty(max(Q, 1))
-    probs = np.empty(max(Q, 1))
-    row = np.empty(S)
-    made = np.full(G * C, -1, dtype=np.int64)
-    cum = np.empty(G * C * S)
-    for j in range(tb):
-        t = t0 + j
-        occ_t = occ_counts[w, t + 1]
-        flow_t = flow_counts[w, t]
-        ever_t = ever_counts[w, t + 1]
-        wp_t = w_point[t + 1]
-        wt_t = w_transition[t]
-        change_t = last_change[j]
-        for c in range(w, n_chunks, n_slots):
-            for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-                g = stratum[i]
-                x = xcell[i]
-                s = cell_state[x]
-                gx = g * C + x
-                if made[gx] < change_t[g * S + s]:
-                    made[gx] = j
-                    _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, g, j, x - cell[s],
-                              cum, gx * S, vals, probs, row)
-                u = _uniform_at(keys[i], t)
-                # inverse CDF: the first state whose cumulative probability exceeds u, counted
-                # without branches (rows are non-decreasing), at most the last state
+    M = (tb + 2) * R  # one state's cumulative weights
+    for it in range(item_worker.shape[0]):
+        if item_worker[it] != w:
+            continue
+        n, c, slot = item_sample[it], item_chunk[it], item_slot[it]
+        nt = n if n_tab > 1 else 0
+        nw = n if n_w > 1 else 0
+        for pos in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            p = order[pos]
+            g = stratum[p]
+            ip = n * N + p
+            x = xcell[ip]
+            s = cell_state[x]
+            key = keys[p]
+            rows = (nt * G + g) * tb * C * W
+            stay = (nw * G + g) * S * M
+            lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
+            for j in range(tb):
+                u = _uniform_at(key, t0 + j)
+                # inverse CDF without branches (rows are non-decreasing): at most the last state
+                at = rows + (j * C + x) * W
                 nxt = 0
-                for y in range(S - 1):
-                    nxt += u >= cum[gx * S + y]
+                for y in range(W):
+                    nxt += u >= pcum[at + y]
                 if nxt == s:
                     x = cell_next[x]
-                else:
-                    k = tr_index[s * S + nxt]
-                    if k >= 0:
-                        flow_t[g * Q + k] += 1
+                    continue
+                t = t0 + j
+                k = tr_index[s * S + nxt]
+                if k >= 0:
+                    flow_counts[slot, g, t, k] += 1
+                    if with_tr:
                         for r in range(R):
-                            tot[i * R + r] += wt_t[(g * Q + k) * R + r]
-                    x = cell[nxt]
-                xcell[i] = x
-                e = ever[i] | ever_bit[nxt]
-                ever[i] = e
-                occ_t[g * S + nxt] += 1
-                for q in range(E):
-                    ever_t[g * E + q] += (e >> q) & 1
+                            totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
+                ended = stay + s * M  # the stay in s: block points lo … j
                 for r in range(R):
-                    tot[i * R + r] += wp_t[(g * S + nxt) * R + r]
+                    totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
+                moves[slot, g, t + 1, s] -= 1
+                moves[slot, g, t + 1, nxt] += 1
+                e = ever[ip]
+                new = ever_bit[nxt] & ~e
+                if new:
+                    for q in range(E):
+                        firsts[slot, g, t + 1, q] += (new >> q) & 1
+                    ever[ip] = e | new
+                s = nxt
+                x = cell[nxt]
+                lo = j + 1
+            for r in range(R):
+                totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
+            xcell[ip] = x
 
 
-def _run_compact(n_slots: int, *args) -> None:
-    """Advance every person through one block of cycles: ``n_slots`` workers (``_run_worker``)
-    on threads, the GIL released. Plain threads rather than a numba prange: the type-level
-    ``sizes`` tuple cannot be passed into a parallel region, and the worker loop compiled
-    on its own ran about twice as fast as inside one."""
+def _walk_all(n_slots: int, *args) -> None:
+    """``_walk`` on ``n_slots`` threads with the GIL released. Plain threads rather than a numba
+    prange: a parallel region cannot take the type-level ``sizes`` tuple, and the loop
+    compiled on its own ran about twice as fast as inside one."""
     if n_slots == 1:
-        _run_worker(0, n_slots, *args)
+        _walk(0, *args)
         return
     with ThreadPoolExecutor(n_slots) as pool:
-        for f in [pool.submit(_run_worker, w, n_slots, *args) for w in range(n_slots)]:
+        for f in [pool.submit(_walk, w, *args) for w in range(n_slots)]:
             f.result()
-
-
-def last_value_change(model: CompiledModel, cv, n_strata: int, n_block: int) -> np.ndarray:
-    """[j, g·S + s]: the latest block month ≤ j at which any value out of state s changed for
-    stratum g (at any duration); 0 at the block's start. Rows made since are still valid."""
-    changed = value_changes(model, cv, n_strata, n_block)
-    months = np.arange(n_block)[:, None, None]
-    return np.maximum.accumulate(np.where(changed, months, 0), axis=0).reshape(n_block, -1)
 
 
 def _chunks(n: int, chunk_size: int) -> np.ndarray:
     return np.unique(np.append(np.arange(0, n, max(1, chunk_size)), n)).astype(np.int64)
 
 
+@nb.njit(cache=True)
+def _inverse_cdf(seed, n, stream, cum, row):
+    """For person i: how many of cum[row[i], :] its uniform (seed, i, −1, stream) reaches,
+    at most the last index (the state or stratum drawn)."""
+    out = np.empty(n, dtype=np.int64)
+    last = cum.shape[1] - 1
+    for i in range(n):
+        u = uniform(seed, i, -1, stream)
+        r = row[i] if row.shape[0] > 0 else 0
+        k = 0
+        for y in range(cum.shape[1]):
+            k += u >= cum[r, y]
+        out[i] = min(k, last)
+    return out
+
+
 def draw_individuals(strata: Strata, start_mix: np.ndarray, n_individuals: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratum and start state per person, from counter-based draws (chunking-proof)."""
-    ids = np.arange(n_individuals, dtype=np.int64)
     if strata.individuals is not None and len(strata.individuals) == n_individuals:
         stratum = strata.individuals["stratum"].to_numpy().astype(np.int64)
     else:
-        u = uniforms(seed, ids, -1, STREAM_STRATUM)
-        stratum = np.searchsorted(np.cumsum(strata.weight), u, side="right").clip(0, strata.size - 1).astype(np.int64)
+        stratum = _inverse_cdf(seed, n_individuals, STREAM_STRATUM, np.cumsum(strata.weight)[None, :], np.zeros(0, np.int64))
     if strata.individuals is not None and "state" in strata.individuals and len(strata.individuals) == n_individuals:
         state = strata.individuals["state"].to_numpy().astype(np.int64)
     else:
-        u = uniforms(seed, ids, -1, STREAM_START)
-        cum = np.cumsum(start_mix[stratum], axis=1)
-        state = (u[:, None] >= cum).sum(axis=1).clip(0, start_mix.shape[1] - 1).astype(np.int64)
+        state = _inverse_cdf(seed, n_individuals, STREAM_START, np.cumsum(start_mix, axis=1), stratum)
     return stratum, state
 
 
-def point_weights(model: CompiledModel, rewards: dict[str, np.ndarray], n_cycles: int) -> np.ndarray:
-    """W[r, g, j, s]: what being in state s at point j adds to a person's discounted total of reward r."""
-    names = list(model.rewards)
-    T = n_cycles
-    a, b = accounting.counting_weights(model.spec.counting, T)
-    times = np.arange(T + 1) * model.cycle_years
-    out = np.zeros((len(names), rewards[names[0]].shape[0] if names else 0, T + 1, model.n_states)) if names else np.zeros((0, 1, T + 1, model.n_states))
-    for r, name in enumerate(names):
-        v = accounting.discount_factors(times, model.spec.discount[model.rewards[name]["kind"]])
-        R = rewards[name]  # [g, T, S]
-        out[r, :, :-1] += a[None, :, None] * v[None, :-1, None] * R
-        out[r, :, 1:] += b[None, :, None] * v[None, 1:, None] * R
+def point_weight_block(a: np.ndarray, b: np.ndarray, v: np.ndarray, R: np.ndarray, p0: int, p1: int) -> np.ndarray:
+    """W[..., p − p0, s] for trace points p0 ≤ p < p1: what being in state s at point p adds
+    to a person's discounted total, for per-cycle rewards R[..., t|1, s] (t over all cycles
+    or broadcast) and counting weights (a, b): W_p = a_p v_p R_p + b_{p−1} v_p R_{p−1},
+    with the terms that do not exist at p = 0 and p = T left out."""
+    T = len(a)
+    at = (lambda idx: R[..., idx, :]) if R.shape[-2] > 1 else (lambda idx: R[..., np.zeros_like(idx), :])
+    p = np.arange(p0, p1)
+    out = np.zeros(R.shape[:-2] + (len(p), R.shape[-1]))
+    now = p[p < T]
+    out[..., :len(now), :] += (a[now] * v[now])[:, None] * at(now)
+    after = p[p >= 1]
+    out[..., len(p) - len(after):, :] += (b[after - 1] * v[after])[:, None] * at(after - 1)
     return out
+
+
+def point_weights(model: CompiledModel, rewards: dict[str, np.ndarray], n_cycles: int) -> np.ndarray:
+    """W[r, g, j, s]: what being in state s at point j adds to a person's discounted total of
+    reward r, for rewards[name][g, t, s]."""
+    a, b = accounting.counting_weights(model.spec.counting, n_cycles)
+    times = np.arange(n_cycles + 1) * model.cycle_years
+    parts = [point_weight_block(a, b, _discount(model, name, times), rewards[name], 0, n_cycles + 1) for name in model.rewards]
+    return np.stack(parts) if parts else np.zeros((0, 1, n_cycles + 1, model.n_states))
+
+
+def _discount(model: CompiledModel, reward: str, times: np.ndarray) -> np.ndarray:
+    return accounting.discount_factors(times, model.spec.discount[model.rewards[reward]["kind"]])
+
+
+def _transition_index(model: CompiledModel) -> np.ndarray:
+    """[source, target] -> transition number, −1 where there is none."""
+    out = np.full((model.n_states, model.n_states), -1, dtype=np.int64)
+    for tr in model.transitions:
+        out[tr.source, tr.target] = tr.index
+    return out
+
+
+def _ever_flags(model: CompiledModel, state: np.ndarray) -> np.ndarray:
+    flags = np.zeros(state.shape, dtype=np.int64)
+    for q, e in enumerate(model.ever_in):
+        flags |= (state == e).astype(np.int64) << q
+    return flags
+
+
+def _sample_values(values: dict[str, Any], i: int) -> dict[str, Any]:
+    return {k: (v[i] if isinstance(v, np.ndarray) and v.ndim == 1 else v) for k, v in values.items()}
+
+
+def _trace(model: CompiledModel, counts: np.ndarray, occupancy, flows, ever, reward_states, reward_transitions,
+           totals_sd) -> Trace:
+    return Trace("microsim", model.states, model.strategies,
+                 [f"{model.states[t.source]}->{model.states[t.target]}" for t in model.transitions],
+                 [model.states[e] for e in model.ever_in], model.cycle_years, counts / counts.sum(),
+                 occupancy, flows, ever, reward_states, reward_transitions, counts=counts, totals_sd=totals_sd)
+
+
+def _per_person(counts: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, 1.0 / counts, 0.0)
 
 
 def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
@@ -295,9 +393,7 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
     S, G, T = model.n_states, strata.size, n_cycles
     K, n = len(model.strategies), n_samples
     names = list(model.rewards)
-    tr_index = np.full((S, S), -1, dtype=np.int64)
-    for tr in model.transitions:
-        tr_index[tr.source, tr.target] = tr.index
+    tr_index = _transition_index(model)
     ever_states = np.array(model.ever_in, dtype=np.int64)
     ids = np.arange(n_individuals, dtype=np.int64)
     bounds = _chunks(n_individuals, chunk_size)
@@ -312,7 +408,7 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
     tb = block_length(model, 1, G, T)
     times = np.arange(T + 1) * model.cycle_years
     for i in range(n):
-        sample_values = {k: (v[i] if isinstance(v, np.ndarray) and v.ndim == 1 else v) for k, v in values.items()}
+        sample_values = _sample_values(values, i)
         mix = start_mix[min(i, start_mix.shape[0] - 1)]
         stratum0, state0 = draw_individuals(strata, mix, n_individuals, seed)
         counts = np.bincount(stratum0, minlength=G).astype(float)
@@ -325,13 +421,10 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
             w_point = point_weights(model, {r: rewards[r]["states"][0] for r in names}, T)
             w_transition = np.zeros((len(names), G, T, len(model.transitions)))
             for r_i, r in enumerate(names):
-                v = accounting.discount_factors(times, model.spec.discount[model.rewards[r]["kind"]])
-                w_transition[r_i] = rewards[r]["transitions"][0] * v[None, 1:, None]
+                w_transition[r_i] = rewards[r]["transitions"][0] * _discount(model, r, times)[None, 1:, None]
             state = state0.copy()
             duration = np.zeros(n_individuals, dtype=np.int64)
-            ever_flags = np.zeros(n_individuals, dtype=np.int64)
-            for q, e in enumerate(model.ever_in):
-                ever_flags |= (state == e).astype(np.int64) << q
+            ever_flags = _ever_flags(model, state)
             totals = np.zeros((n_individuals, len(names)))
             for r_i in range(len(names)):
                 totals[:, r_i] = w_point[r_i, stratum0, 0, state]
@@ -348,18 +441,34 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
                 pcum = np.cumsum(P, axis=-1)
                 _run_block(pcum, model.next_duration, tr_index, ever_states, stratum0, state, duration, ever_flags,
                            ids, seed, t0, bounds, occ_c, flow_c, ever_c, w_point, w_transition, totals)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                per = np.where(counts > 0, 1.0 / counts, 0.0)
+            per = _per_person(counts)
             occupancy[i, k] = occ_c.sum(axis=0) * per[:, None, None]
             flows[i, k] = flow_c.sum(axis=0) * per[:, None, None]
             ever[i, k] = ever_c.sum(axis=0) * per[:, None, None]
             for r_i, r in enumerate(names):
                 totals_sd[r][i, k] = totals[:, r_i].std(ddof=1) if n_individuals > 1 else np.nan
-    weights = counts / counts.sum()
-    return Trace("microsim", model.states, model.strategies,
-                 [f"{model.states[t.source]}->{model.states[t.target]}" for t in model.transitions],
-                 [model.states[e] for e in model.ever_in], model.cycle_years, weights,
-                 occupancy, flows, ever, reward_states, reward_transitions, counts=counts, totals_sd=totals_sd)
+    return _trace(model, counts, occupancy, flows, ever, reward_states, reward_transitions, totals_sd)
+
+
+def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
+                  n_samples: int, n_cycles: int, n_rewards: int) -> int:
+    """Cycles per block: the block's compact values (``compact_block_length``), rows and
+    weights (per sample, as in a PSA, in the worst case) stay within their budgets."""
+    S, C, G = model.n_states, int(model.caps.sum()), strata.size
+    per_cycle = n_samples * G * (C * (S - 1) + (S + len(model.transitions)) * n_rewards) * 8
+    tb = compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles)
+    return int(max(1, min(tb, TABLE_BYTES // max(per_cycle, 1))))
+
+
+def _work_items(n_samples: int, n_chunks: int, n_slots: int) -> tuple[np.ndarray, ...]:
+    """(worker, sample, chunk, count slot) per work item. With enough samples each sample is
+    one worker's, counted in its own slot; otherwise workers share each sample's chunks and
+    count in a slot per worker × sample (summed afterwards)."""
+    sample, chunk = (a.ravel().astype(np.int64) for a in np.meshgrid(np.arange(n_samples), np.arange(n_chunks), indexing="ij"))
+    by_sample = n_samples >= 4 * n_slots
+    worker = sample % n_slots if by_sample else chunk % n_slots
+    slot = sample if by_sample else worker * n_samples + sample
+    return worker, sample, chunk, slot, (n_samples if by_sample else n_slots * n_samples)
 
 
 def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
@@ -367,18 +476,17 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                  chunk_size: int = 4096) -> Trace:
     """Simulate ``n_individuals`` people per strategy (and per parameter sample).
 
+    Every sample runs in the same kernel calls (one per strategy and block of cycles).
     Same draws, counts and per-person totals as :func:`run_microsim_reference` for the same
     seed, whatever ``chunk_size`` and the number of threads.
     """
     S, G, T = model.n_states, strata.size, n_cycles
-    K, n = len(model.strategies), n_samples
+    K, n, N = len(model.strategies), n_samples, n_individuals
     Q, E = len(model.transitions), len(model.ever_in)
     names = list(model.rewards)
     R = len(names)
     sizes = ((0,) * S, (0,) * R, (0,) * E)
-    tr_index = np.full((S, S), -1, dtype=np.int64)
-    for tr in model.transitions:
-        tr_index[tr.source, tr.target] = tr.index
+    tr_index = _transition_index(model).ravel()
     cell = tunnel_cells(model)
     cell_state = np.repeat(np.arange(S), model.caps).astype(np.int64)
     # the cell after staying one more cycle: next duration, capped at the last tunnel slot
@@ -386,69 +494,86 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     ever_bit = np.zeros(S, dtype=np.int64)
     for q, e in enumerate(model.ever_in):
         ever_bit[e] |= 1 << q
-    ids = np.arange(n_individuals, dtype=np.int64)
-    keys = person_keys(seed, ids, STREAM_TRANSITION)
-    bounds = _chunks(n_individuals, chunk_size)
-    n_slots = max(1, min(nb.get_num_threads(), len(bounds) - 1))
+    keys = person_keys(seed, np.arange(N, dtype=np.int64), STREAM_TRANSITION)
+    bounds = _chunks(N, chunk_size)
+    n_slots = max(1, min(nb.get_num_threads(), n * (len(bounds) - 1)))
+    worker, item_sample, item_chunk, slot, n_count = _work_items(n, len(bounds) - 1, n_slots)
+    # stratum and start state per person and sample (the stratum draw does not read the mix)
+    # stratum and start state per person (samples stacked); the stratum draw does not read the mix
+    if start_mix.shape[0] > 1:
+        drawn = [draw_individuals(strata, start_mix[min(i, start_mix.shape[0] - 1)], N, seed) for i in range(n)]
+        state0 = np.concatenate([d[1] for d in drawn])
+    else:
+        drawn = [draw_individuals(strata, start_mix[0], N, seed)]
+        state0 = np.tile(drawn[0][1], n)
+    stratum = drawn[0][0]
+    order = np.argsort(stratum.astype(np.int16) if G < 2 ** 15 else stratum, kind="stable")  # int16: a radix sort
+    counts = np.bincount(stratum, minlength=G).astype(float)
+    per = _per_person(counts)
+    a, b = accounting.counting_weights(model.spec.counting, T)
+    times = np.arange(T + 1) * model.cycle_years
+    v = {r: _discount(model, r, times) for r in names}
     occupancy = np.zeros((n, K, G, T + 1, S))
     flows = np.zeros((n, K, G, T, Q))
     ever = np.zeros((n, K, G, T + 1, E))
-    reward_states = {r: np.zeros((n, K, G, T, S)) for r in names}
-    reward_transitions = {r: np.zeros((n, K, G, T, Q)) for r in names}
+    rewards = {r: {"states": [], "transitions": []} for r in names}
     totals_sd = {r: np.zeros((n, K)) for r in names}
-    counts = np.zeros(G)
-    times = np.arange(T + 1) * model.cycle_years
-    for i in range(n):
-        sample_values = {k: (v[i] if isinstance(v, np.ndarray) and v.ndim == 1 else v) for k, v in values.items()}
-        mix = start_mix[min(i, start_mix.shape[0] - 1)]
-        stratum0, state0 = draw_individuals(strata, mix, n_individuals, seed)
-        counts = np.bincount(stratum0, minlength=G).astype(float)
-        for k, strategy in enumerate(model.strategies):
-            ns_all = model.namespace(sample_values, strata, start_year, strategy, np.arange(T), 1, with_duration=False)
-            rewards = model.reward_values(ns_all, (1, G, T))
-            for r in names:
-                reward_states[r][i, k] = rewards[r]["states"][0]
-                reward_transitions[r][i, k] = rewards[r]["transitions"][0]
-            w_point = point_weights(model, {r: rewards[r]["states"][0] for r in names}, T)
-            w_transition = np.zeros((R, G, T, Q))
-            for r_i, r in enumerate(names):
-                v = accounting.discount_factors(times, model.spec.discount[model.rewards[r]["kind"]])
-                w_transition[r_i] = rewards[r]["transitions"][0] * v[None, 1:, None]
-            # [t, (g·S + s)·R + r]: what one person-month reads is contiguous
-            w_point_k = np.ascontiguousarray(w_point.transpose(2, 1, 3, 0)).reshape(T + 1, G * S * R)
-            w_transition_k = np.ascontiguousarray(w_transition.transpose(2, 1, 3, 0)).reshape(T, G * Q * R)
-            xcell = cell[state0]
-            ever_flags = np.zeros(n_individuals, dtype=np.int64)
-            for q, e in enumerate(model.ever_in):
-                ever_flags |= (state0 == e).astype(np.int64) << q
-            totals = np.zeros((n_individuals, R))
-            for r_i in range(R):
-                totals[:, r_i] = w_point[r_i, stratum0, 0, state0]
-            occ_c = np.zeros((n_slots, T + 1, G * S), dtype=np.int64)
-            flow_c = np.zeros((n_slots, T, G * Q), dtype=np.int64)
-            ever_c = np.zeros((n_slots, T + 1, G * E), dtype=np.int64)
-            np.add.at(occ_c[0, 0], stratum0 * S + state0, 1)
+    for k, strategy in enumerate(model.strategies):
+        ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
+        reduced = model.reward_values_reduced(ns)
+        for r in names:
+            rewards[r]["states"].append(reduced[r]["states"])
+            rewards[r]["transitions"].append(reduced[r]["transitions"])
+        with_tr = any(np.any(reduced[r]["transitions"] != 0) for r in names)
+        n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")], default=1)
+        xcell = cell[state0]
+        ever_flags = _ever_flags(model, state0)
+        totals = np.zeros((n, N, R))
+        # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
+        moves = np.zeros((n_count, G, T + 1, S), dtype=np.int64)
+        flow_c = np.zeros((n_count, G, T, Q), dtype=np.int64)
+        firsts = np.zeros((n_count, G, T + 1, E), dtype=np.int64)
+        for i, at in enumerate(slot[item_chunk == 0]):
+            people = slice(i * N, (i + 1) * N)
+            moves[at, :, 0] = np.bincount(stratum * S + state0[people], minlength=G * S).reshape(G, S)
             for q in range(E):
-                np.add.at(ever_c[0, 0], stratum0 * E + q, (ever_flags >> q) & 1)
-            tb = compact_block_length(model, sample_values, strata, start_year, strategy, 1, T)
-            for t0 in range(0, T, tb):
-                cycles = np.arange(t0, min(T, t0 + tb))
-                ns = model.namespace(sample_values, strata, start_year, strategy, cycles, 1)
-                cv = model.compact(ns, strategy, (1, G, len(cycles)), strata, cycles)
-                last = last_value_change(model, cv, G, len(cycles))
-                _run_compact(n_slots, sizes, cv.buf, cv.offset, cv.strides, last, model.row_kind, model.out_ptr,
-                             model.out_tr, model.tr_target, tr_index.ravel(), cell, cell_state, cell_next, ever_bit,
-                             stratum0, xcell, ever_flags, keys, t0, len(cycles), bounds, occ_c, flow_c, ever_c,
-                             w_point_k, w_transition_k, totals)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                per = np.where(counts > 0, 1.0 / counts, 0.0)
-            occupancy[i, k] = occ_c.sum(axis=0).reshape(T + 1, G, S).transpose(1, 0, 2) * per[:, None, None]
-            flows[i, k] = flow_c.sum(axis=0).reshape(T, G, Q).transpose(1, 0, 2) * per[:, None, None]
-            ever[i, k] = ever_c.sum(axis=0).reshape(T + 1, G, E).transpose(1, 0, 2) * per[:, None, None]
+                firsts[at, :, 0, q] = np.bincount(stratum, weights=(ever_flags[people] >> q) & 1, minlength=G)
+        tb = _block_cycles(model, values, strata, start_year, strategy, n, T, R)
+        for t0 in range(0, T, tb):
+            cycles = np.arange(t0, min(T, t0 + tb))
+            nb_ = len(cycles)
+            ns = model.namespace(values, strata, start_year, strategy, cycles, n)
+            cv = model.compact(ns, strategy, (n, G, nb_), strata, cycles)
+            n_tab = 1 if sample_free(model, cv).all() else n
+            pcum = np.empty(n_tab * nb_ * G * len(cell_state) * (S - 1))
+            _fill_rows(cv.buf, cv.offset, cv.strides, model.row_kind, model.out_ptr, model.out_tr, model.tr_target,
+                       cell, model.caps, duration_runs(model, cv), value_changes(model, cv, G, nb_), n_tab, G, nb_, pcum)
+            w_stay = np.zeros((n_w, G, S, nb_ + 2, R))
             for r_i, r in enumerate(names):
-                totals_sd[r][i, k] = totals[:, r_i].std(ddof=1) if n_individuals > 1 else np.nan
-    weights = counts / counts.sum()
-    return Trace("microsim", model.states, model.strategies,
-                 [f"{model.states[t.source]}->{model.states[t.target]}" for t in model.transitions],
-                 [model.states[e] for e in model.ever_in], model.cycle_years, weights,
-                 occupancy, flows, ever, reward_states, reward_transitions, counts=counts, totals_sd=totals_sd)
+                w = point_weight_block(a, b, v[r], reduced[r]["states"], t0, t0 + nb_ + 1)
+                np.cumsum(np.broadcast_to(w, (n_w, G, nb_ + 1, S)).transpose(0, 1, 3, 2), axis=-1, out=w_stay[..., 1:, r_i])
+            if with_tr:
+                w_tr = np.stack([np.broadcast_to(_cycles(reduced[r]["transitions"], cycles) * v[r][cycles + 1, None],
+                                                 (n_w, G, nb_, Q)) for r in names], axis=-1)
+            else:
+                w_tr = np.zeros(1)
+            _walk_all(n_slots, sizes, worker, item_sample, item_chunk, slot, bounds, order, stratum, keys, xcell,
+                      ever_flags, totals.reshape(-1), pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit,
+                      t0, nb_, moves, flow_c, firsts, w_stay.reshape(-1), n_w,
+                      np.ascontiguousarray(w_tr).reshape(-1), with_tr)
+        shares = per[None, :, None, None]
+        fold = (n_count // n, n)
+        occupancy[:, k] = np.cumsum(moves.reshape(fold + moves.shape[1:]).sum(axis=0), axis=2) * shares
+        flows[:, k] = flow_c.reshape(fold + flow_c.shape[1:]).sum(axis=0) * shares
+        ever[:, k] = np.cumsum(firsts.reshape(fold + firsts.shape[1:]).sum(axis=0), axis=2) * shares
+        for r_i, r in enumerate(names):
+            for i in range(n):
+                totals_sd[r][i, k] = totals[i][:, r_i].std(ddof=1) if N > 1 else np.nan
+    reward_states = {r: _stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
+    reward_transitions = {r: _stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
+    return _trace(model, counts, occupancy, flows, ever, reward_states, reward_transitions, totals_sd)
+
+
+def _cycles(R: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+    """R[..., t|1, X] on the given cycles (broadcast axes stay 1)."""
+    return R[..., cycles, :] if R.shape[-2] > 1 else R
