@@ -35,10 +35,14 @@ DEFAULT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
 BATCH_BYTES = 256 * 2 ** 20  # memory for one batch's trace arrays
 
 
-def _batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int) -> int:
+def _batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int, engine: str | None = None,
+                individuals: int | None = None) -> int:
     m = scenario.model
     per_value = len(m.strategies) * scenario.strata.size * (n_cycles + 1) * 8
     per_sample = per_value * (m.n_states + len(m.transitions)) * (1 + len(m.rewards))
+    if (engine or scenario.spec.run.engine) == "microsim":
+        # the microsim kernel keeps each sample's people: cell, flags, start state and totals
+        per_sample += (individuals or scenario.spec.run.individuals) * (3 + len(m.rewards)) * 8
     return int(max(1, min(n_samples, BATCH_BYTES // max(per_sample, 1))))
 
 
@@ -69,7 +73,7 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
     cycles = [horizon_cycles(scenario, h) for h in horizons]
     T = max(cycles)
     k1, k0 = _strategy_pair(scenario, intervention, comparator)
-    batch = _batch_size(scenario, T, n_samples)
+    batch = _batch_size(scenario, T, n_samples, engine, individuals)
     parts = [_evaluate_batch(scenario, _slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
                              min(a + batch, n_samples) - a, horizons, cycles, perspectives, engine, individuals,
                              seed, k1, k0, breakeven, bracket, progress)
