@@ -239,7 +239,11 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
             ip = n * N + p
             x = xcell[ip]
             s = cell_state[x]
+            e = ever[ip]
             key = keys[p]
+            mv = moves[slot, g]
+            fl = flow_counts[slot, g]
+            fi = firsts[slot, g]
             rows = (nt * G + g) * tb * C * W
             stay = (nw * G + g) * S * M
             lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
@@ -256,27 +260,27 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
                 t = t0 + j
                 k = tr_index[s * S + nxt]
                 if k >= 0:
-                    flow_counts[slot, g, t, k] += 1
+                    fl[t, k] += 1
                     if with_tr:
                         for r in range(R):
                             totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
                 ended = stay + s * M  # the stay in s: block points lo … j
                 for r in range(R):
                     totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
-                moves[slot, g, t + 1, s] -= 1
-                moves[slot, g, t + 1, nxt] += 1
-                e = ever[ip]
+                mv[t + 1, s] -= 1
+                mv[t + 1, nxt] += 1
                 new = ever_bit[nxt] & ~e
                 if new:
                     for q in range(E):
-                        firsts[slot, g, t + 1, q] += (new >> q) & 1
-                    ever[ip] = e | new
+                        fi[t + 1, q] += (new >> q) & 1
+                    e |= new
                 s = nxt
                 x = cell[nxt]
                 lo = j + 1
             for r in range(R):
                 totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
             xcell[ip] = x
+            ever[ip] = e
 
 
 def _walk_all(n_slots: int, *args) -> None:
