@@ -160,7 +160,7 @@ def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, 
         cum[at + y] = acc
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell, caps, runs, changed, n_tab, n_strata,
                tb, pcum):
     """pcum[(((n·G + g)·tb + j)·C + x)·(S − 1) + y]: the cumulative row of tunnel cell x for
@@ -174,7 +174,8 @@ def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell,
     W = S - 1
     C = pcum.shape[0] // (n_tab * tb * n_strata * W)
     Q = max(tr_target.shape[0], 1)
-    for ng in nb.prange(n_tab * n_strata):
+    # serial: a few per cent of a run, and no parallel region that a caller's threads could nest
+    for ng in range(n_tab * n_strata):
         n, g = ng // n_strata, ng % n_strata
         vals, probs, row = np.empty(Q), np.empty(Q), np.empty(S)
         for j in range(tb):
