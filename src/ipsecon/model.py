@@ -231,6 +231,8 @@ class CompiledModel:
             w = w * np.where(yrs > ds, 0.5 ** ((yrs - ds) / hl), 1.0)
         if e.end is not None:
             w = w * (yrs < e.end(ns))
+        if w.ndim == 4 and w.shape[2] > 1 and np.all(w == w[:, :, :1]):
+            w = w[:, :, :1]  # the same in every cycle of the block: keep the effect's values that small
         return w
 
     def _value(self, tr: CompiledTransition, ns: dict[str, Any], ctx) -> np.ndarray:
