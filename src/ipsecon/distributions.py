@@ -74,7 +74,16 @@ class Distribution(BaseModel):
         return self
 
     def frozen(self):
-        """The scipy frozen distribution (not for dirichlet)."""
+        """The scipy frozen distribution (not for dirichlet). Shared by equal distributions:
+        making one costs about as much as a thousand quantiles, and a PSA asks for each often."""
+        if self.type == "dirichlet":
+            raise ValueError("dirichlet has no univariate form")
+        key = tuple(getattr(self, f) for f in type(self).model_fields)
+        if key not in _FROZEN:
+            _FROZEN[key] = self._make_frozen()
+        return _FROZEN[key]
+
+    def _make_frozen(self):
         t = self.type
         if t == "beta":
             a, b = (self.alpha, self.beta) if self.alpha is not None else _beta_from_moments(self.mean, self.sd)
@@ -98,8 +107,8 @@ class Distribution(BaseModel):
         if self.type == "dirichlet":
             names = list(self.alpha)
             u = np.atleast_2d(u)
-            # Gamma(α, 1) quantiles; gammaincinv avoids building a frozen scipy distribution per component
-            gammas = np.column_stack([special.gammaincinv(self.alpha[n], u[:, i]) for i, n in enumerate(names)])
+            # Gamma(α, 1) quantiles, all components in one call
+            gammas = special.gammaincinv(np.array([self.alpha[n] for n in names]), u)
             shares = gammas / gammas.sum(axis=1, keepdims=True)
             return {n: shares[:, i] for i, n in enumerate(names)}
         return self.frozen().ppf(u)
@@ -113,6 +122,9 @@ class Distribution(BaseModel):
             total = sum(self.alpha.values())
             return {k: v / total for k, v in self.alpha.items()}
         return float(self.frozen().mean())
+
+
+_FROZEN: dict[tuple, object] = {}  # Distribution.frozen, by field values
 
 
 def _beta_from_moments(mean: float, sd: float) -> tuple[float, float]:
