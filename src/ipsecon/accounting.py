@@ -61,6 +61,13 @@ def counting_weights(convention: str, n_cycles: int) -> tuple[np.ndarray, np.nda
     return a, b
 
 
+def cycle_weights(convention: str, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a_k · v_{k−1}, b_k · v_k, v_k) for k = 1 … T: the factors of R · x_{k−1}, R · x_k and
+    TR · flow_k in the reward of cycle k, for kernels that add totals up cycle by cycle."""
+    a, b = counting_weights(convention, len(v) - 1)
+    return a * v[:-1], b * v[1:], v[1:]
+
+
 def cycle_occupancy(occupancy: np.ndarray, convention: str, v: np.ndarray) -> np.ndarray:
     """Discounted occupancy measure per cycle: (..., T+1, S) -> (..., T, S)."""
     T = occupancy.shape[-2] - 1

@@ -10,7 +10,9 @@ them). It reads each transition's per-cycle value from the model's compact buffe
 (:meth:`CompiledModel.compact`), turns values into probabilities exactly as
 :meth:`CompiledModel.probabilities` does, and remakes them only where the values change
 (not along the durations of a tunnel state, rarely from one cycle to the next), so its
-memory is the formulas' own arrays plus the trace. ``run_cohort_reference`` is the
+memory is the formulas' own arrays plus the trace. ``cohort_reward_totals`` runs the same
+kernel but keeps no trace: it adds up reward totals as it goes (a PSA that needs only those
+spends most of a traced run writing and re-reading the trace). ``run_cohort_reference`` is the
 original dense array program over P[sample, stratum, cycle, state, duration, next];
 tests check the two agree to rounding.
 """
@@ -25,7 +27,7 @@ import numba as nb
 import numpy as np
 
 from .errors import InputError
-from .model import CompiledModel
+from .model import CompiledModel, pack_values
 from .population import Strata
 from .trace import Trace
 
@@ -228,7 +230,8 @@ OUT_CYCLES = 32  # cycles of results gathered per lane before they are written t
 
 @nb.njit(cache=True, nogil=True)
 def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, out_tr, dest, caps, cell, ever_states,
-                   run_end, sample_free, changed, occ, never, k, t0, tb, occupancy, flows, ever):
+                   run_end, sample_free, changed, occ, never, k, t0, tb, keep, occupancy, flows, ever,
+                   rs, rt, has_tr, rsel, wa, wb, wf, totals):
     """Worker w of ``_cohort_block``: tasks w, w + n_slots, … of strategy k through cycles
     t0 … t0 + tb − 1. A task is one stratum g and up to LANES samples, kept side by side
     (lane l = sample n0 + l) so that every per-cell update is a loop over lanes.
@@ -244,10 +247,17 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
     none changed since the last cycle; the probabilities (and their exp) are remade only
     when they differ, once for all lanes when no value out of s depends on the sample
     (sample_free[s]). The mass leaving is gathered over the run and moved out once.
+
+    ``keep``: write occupancy, flows and ever to the trace. Reward totals (see
+    ``cohort_reward_totals``) are added up in totals[m, k, g, n] for m = 0 … M − 1: reward
+    rsel[m] (state values rs[0], transition values rt[0] where has_tr, packed as by
+    ``pack_values`` over (sample, stratum, cycle, state|transition)), cycle t weighted by
+    wa[m, t], wb[m, t] (occupancy at its start and end) and wf[m, t] (flows).
     """
     S, E = len(sizes[0]), len(sizes[1])
     G, C, N = occ.shape
-    Q = flows.shape[4]
+    Q = len(out_tr)
+    M = wa.shape[0]
     L = min(N, LANES)
     n_blocks = (N + L - 1) // L
     width = 1
@@ -271,6 +281,20 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
     out_occ = np.empty((L, OUT_CYCLES, S))
     out_flow = np.empty((L, OUT_CYCLES, Q))
     out_ever = np.empty((L, OUT_CYCLES, E))
+    xs = np.empty((S, L))  # occupancy of each state at the start of the cycle
+    xe = np.empty((S, L))  # … and at its end
+    acc = np.empty((M, L))
+    val = np.empty(L)
+    tsum = np.empty(L)
+    rbuf, roff, rstr = rs
+    tbuf, toff, tstr = rt
+    R = len(roff) if M else 0
+    need_flows = keep  # for the trace, or for rewards on transitions
+    for m in range(M):
+        need_flows = need_flows or has_tr[rsel[m]]
+    # reward values of the lanes, gathered again only in cycles where they can change
+    rl = np.empty((R, S, L))
+    tl = np.empty((R, Q, L))
     for task in range(w, G * n_blocks, n_slots):
         g = task // n_blocks
         n0 = (task - g * n_blocks) * L
@@ -281,11 +305,20 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 for e in range(E):
                     nev[e, c, l] = never[g, e, c, n0 + l]
         fresh[:, :] = False
+        for s in range(S):
+            xs[s, :nl] = 0.0
+            for c in range(cell[s], cell[s] + caps[s]):
+                for l in range(nl):
+                    xs[s, l] += cur[c, l]
+        for m in range(M):
+            for l in range(nl):
+                acc[m, l] = totals[m, k, g, n0 + l]
         for j in range(tb):
             t = t0 + j
             new[:, :] = 0.0
             nnew[:, :, :] = 0.0
-            flow[:, :] = 0.0
+            if need_flows:
+                flow[:, :] = 0.0
             for s in range(S):
                 a, b = out_ptr[s], out_ptr[s + 1]
                 c0, cap = cell[s], caps[s]
@@ -353,10 +386,14 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                     # the mass leaving during the run
                     for i in range(a, b):
                         to, q = dest[i], out_tr[i]
-                        for l in range(nl):
-                            x = mass[l] * probs[r, i - a, l]
-                            new[to, l] += x
-                            flow[q, l] += x
+                        if need_flows:
+                            for l in range(nl):
+                                x = mass[l] * probs[r, i - a, l]
+                                new[to, l] += x
+                                flow[q, l] += x
+                        else:
+                            for l in range(nl):
+                                new[to, l] += mass[l] * probs[r, i - a, l]
                         for e in range(E):
                             for l in range(nl):
                                 nnew[e, to, l] += emass[e, l] * probs[r, i - a, l]
@@ -366,34 +403,68 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 for c in range(cell[es], cell[es] + caps[es]):
                     for l in range(nl):
                         nnew[e, c, l] = 0.0
-            # results go to per-lane buffers first, then out in contiguous runs of cycles
-            # (each lane's rows lie far apart in the trace; many small scattered writes are slow)
-            m = j % OUT_CYCLES
             for s in range(S):
-                tot[:nl] = 0.0
+                xe[s, :nl] = 0.0
                 for c in range(cell[s], cell[s] + caps[s]):
                     for l in range(nl):
-                        tot[l] += new[c, l]
-                for l in range(nl):
-                    out_occ[l, m, s] = tot[l]
-            for q in range(Q):
-                for l in range(nl):
-                    out_flow[l, m, q] = flow[q, l]
-            for e in range(E):
-                tot[:nl] = 0.0
-                for c in range(C):
+                        xe[s, l] += new[c, l]
+            # reward of the cycle as accounting.reward_per_cycle makes it, added to the totals
+            for r in range(R):
+                if j == 0 or rstr[r, 2] != 0:
+                    for s in range(S):
+                        at = roff[r] + g * rstr[r, 1] + t * rstr[r, 2] + s * rstr[r, 3]
+                        for l in range(nl):
+                            rl[r, s, l] = rbuf[at + (n0 + l) * rstr[r, 0]]
+                if has_tr[r] and (j == 0 or tstr[r, 2] != 0):
+                    for q in range(Q):
+                        at = toff[r] + g * tstr[r, 1] + t * tstr[r, 2] + q * tstr[r, 3]
+                        for l in range(nl):
+                            tl[r, q, l] = tbuf[at + (n0 + l) * tstr[r, 0]]
+            for m in range(M):
+                r = rsel[m]
+                a_, b_, f_ = wa[m, t], wb[m, t], wf[m, t]
+                val[:nl] = 0.0
+                for s in range(S):
                     for l in range(nl):
-                        tot[l] += nnew[e, c, l]
+                        val[l] += rl[r, s, l] * (a_ * xs[s, l] + b_ * xe[s, l])
+                if has_tr[r]:
+                    tsum[:nl] = 0.0
+                    for q in range(Q):
+                        for l in range(nl):
+                            tsum[l] += tl[r, q, l] * flow[q, l]
+                    for l in range(nl):
+                        val[l] += tsum[l] * f_
                 for l in range(nl):
-                    out_ever[l, m, e] = 1.0 - tot[l]
-            if m == OUT_CYCLES - 1 or j == tb - 1:
-                first = t - m
-                for l in range(nl):
-                    occupancy[n0 + l, k, g, first + 1:t + 2] = out_occ[l, :m + 1]
-                    flows[n0 + l, k, g, first:t + 1] = out_flow[l, :m + 1]
-                    ever[n0 + l, k, g, first + 1:t + 2] = out_ever[l, :m + 1]
+                    acc[m, l] += val[l]
+            if keep:
+                # results go to per-lane buffers first, then out in contiguous runs of cycles
+                # (each lane's rows lie far apart in the trace; many small scattered writes are slow)
+                m = j % OUT_CYCLES
+                for s in range(S):
+                    for l in range(nl):
+                        out_occ[l, m, s] = xe[s, l]
+                for q in range(Q):
+                    for l in range(nl):
+                        out_flow[l, m, q] = flow[q, l]
+                for e in range(E):
+                    tot[:nl] = 0.0
+                    for c in range(C):
+                        for l in range(nl):
+                            tot[l] += nnew[e, c, l]
+                    for l in range(nl):
+                        out_ever[l, m, e] = 1.0 - tot[l]
+                if m == OUT_CYCLES - 1 or j == tb - 1:
+                    first = t - m
+                    for l in range(nl):
+                        occupancy[n0 + l, k, g, first + 1:t + 2] = out_occ[l, :m + 1]
+                        flows[n0 + l, k, g, first:t + 1] = out_flow[l, :m + 1]
+                        ever[n0 + l, k, g, first + 1:t + 2] = out_ever[l, :m + 1]
             cur, new = new, cur
             nev, nnew = nnew, nev
+            xs, xe = xe, xs
+        for m in range(M):
+            for l in range(nl):
+                totals[m, k, g, n0 + l] = acc[m, l]
         for c in range(C):
             for l in range(nl):
                 occ[g, c, n0 + l] = cur[c, l]
@@ -501,32 +572,72 @@ def run_cohort(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
     :func:`run_cohort_reference` (to rounding), except that reward arrays are read-only
     broadcast views.
     """
+    return _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, None)
+
+
+def cohort_reward_totals(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
+                         start_year: int, n_cycles: int, n_samples: int,
+                         weights: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Population reward totals [m, sample, strategy] added up by the kernel, with no trace.
+
+    ``weights[m]`` = (reward name, wa, wb, wf), per-cycle factors of length ``n_cycles``
+    (``accounting.cycle_weights``): cycle t adds R(t)·(wa[t]·x_t + wb[t]·x_{t+1}) plus, where
+    the reward declares transition values, TR(t)·flow_t·wf[t] — what
+    ``accounting.reward_per_cycle`` makes from a trace, so the totals equal the trace's to
+    rounding. Occupancy, flows and ever are never stored: for a PSA that needs only totals,
+    writing them (and reading them back) is most of the run.
+    """
+    return _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights)
+
+
+def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):
+    """The trace (``weights`` None), or the reward totals of ``cohort_reward_totals``."""
+    keep = weights is None
     S, G, T = model.n_states, strata.size, n_cycles
     K, n = len(model.strategies), n_samples
-    Q, J = len(model.transitions), len(model.ever_in)
+    Q = len(model.transitions)
+    ever_in = model.ever_in if keep else []  # ever feeds only the trace
+    J = len(ever_in)
     cell = tunnel_cells(model)
     C = int(model.caps.sum())
-    ever_states = np.array(model.ever_in, dtype=np.int64)
+    ever_states = np.array(ever_in, dtype=np.int64)
     dest = cell[model.tr_target[model.out_tr]]  # where each outgoing transition (by position) enters
     sizes = ((0,) * S, (0,) * J)
     n_slots = max(1, min(nb.get_num_threads(), G * -(-n // LANES)))
-    # every element is written (point 0 here, the rest by the kernel); np.empty spares the
-    # page zeroing that np.zeros costs on these, the largest arrays of a PSA run
-    occupancy = np.empty((n, K, G, T + 1, S))
-    flows = np.empty((n, K, G, T, Q))
-    ever = np.empty((n, K, G, T + 1, J))
+    if keep:
+        # every element is written (point 0 here, the rest by the kernel); np.empty spares the
+        # page zeroing that np.zeros costs on these, the largest arrays of a PSA run
+        occupancy = np.empty((n, K, G, T + 1, S))
+        flows = np.empty((n, K, G, T, Q))
+        ever = np.empty((n, K, G, T + 1, J))
+    else:
+        occupancy = flows = ever = np.empty((0,) * 5)
     rewards = {r: {"states": [], "transitions": []} for r in model.rewards}
+    names = list(model.rewards)
+    weights = weights or []
+    M = len(weights)
+    rsel = np.array([names.index(w[0]) for w in weights], dtype=np.int64)
+    wa, wb, wf = (np.array([w[i] for w in weights], dtype=np.float64).reshape(M, T) for i in (1, 2, 3))
+    has_tr = np.array([bool(model.rewards[r]["transitions"]) for r in names], dtype=np.bool_)
+    totals = np.zeros((M, K, G, n))
+    no_rewards = pack_values([])
+    packs = (no_rewards, no_rewards)
     start = np.broadcast_to(start_mix, (n, G, S))
     for k, strategy in enumerate(model.strategies):
         # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
         occ = np.zeros((G, C, n))
         occ[:, cell, :] = start.transpose(1, 2, 0)
         never = np.repeat(occ[:, None], J, axis=1)
-        for j, e in enumerate(model.ever_in):
+        for j, e in enumerate(ever_in):
             never[:, j, cell[e]:cell[e] + model.caps[e]] = 0.0
-        occupancy[:, k, :, 0] = start
-        ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)
+        if keep:
+            occupancy[:, k, :, 0] = start
+            ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)
         tb = compact_block_length(model, values, strata, start_year, strategy, n, T)
+        if M:  # the kernel reads the reward values as it goes
+            ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
+            reduced = model.reward_values_reduced(ns)
+            packs = tuple(pack_values([reduced[r][what] for r in names]) for what in ("states", "transitions"))
         for t0 in range(0, T, tb):
             cycles = np.arange(t0, min(T, t0 + tb))
             ns = model.namespace(values, strata, start_year, strategy, cycles, n)
@@ -534,11 +645,15 @@ def run_cohort(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
             _cohort_block(n_slots, sizes, cv.buf, cv.offset, cv.strides, model.row_kind, model.out_ptr, model.out_tr, dest,
                           model.caps, cell, ever_states, duration_runs(model, cv), sample_free(model, cv),
                           value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1), occ, never,
-                          k, t0, len(cycles), occupancy, flows, ever)
-        ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
-        for name, parts in model.reward_values_reduced(ns).items():
-            rewards[name]["states"].append(parts["states"])
-            rewards[name]["transitions"].append(parts["transitions"])
+                          k, t0, len(cycles), keep, occupancy, flows, ever,
+                          *((p.buf, p.offset, p.strides) for p in packs), has_tr, rsel, wa, wb, wf, totals)
+        if keep:
+            ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
+            for name, parts in model.reward_values_reduced(ns).items():
+                rewards[name]["states"].append(parts["states"])
+                rewards[name]["transitions"].append(parts["transitions"])
+    if not keep:
+        return np.einsum("mkgn,g->mnk", totals, strata.weight)
     reward_states = {r: _stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: _stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
     return Trace("cohort", model.states, model.strategies,

@@ -344,17 +344,8 @@ class CompiledModel:
         arrays: list[np.ndarray | None] = [None] * len(self.transitions)
         for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
             for tr, v in zip(outgoing, values):
-                arrays[tr.index] = np.ascontiguousarray(v, dtype=np.float64)
-        offset = np.zeros(len(self.transitions), dtype=np.int64)
-        strides = np.zeros((len(self.transitions), 4), dtype=np.int64)
-        at = 0
-        for q, v in enumerate(arrays):
-            offset[q] = at
-            # element strides, 0 on broadcast axes so the kernel reads every index the same way
-            strides[q] = [st // 8 if size > 1 else 0 for st, size in zip(v.strides, v.shape)]
-            at += v.size
-        buf = np.concatenate([v.ravel() for v in arrays]) if arrays else np.zeros(0)
-        return CompactValues(buf, offset, strides, [v.shape for v in arrays])
+                arrays[tr.index] = v
+        return pack_values(arrays)
 
     def _apply_to_rate(self, e: CompiledEffect, r, ns):
         w = self._effect_weight(e, ns)
@@ -418,6 +409,22 @@ class CompiledModel:
                 parts[what] = arr
             out[name] = parts
         return out
+
+
+def pack_values(arrays: list[np.ndarray]) -> CompactValues:
+    """4-axis arrays (broadcast axes kept at 1) packed into one buffer with element offsets
+    and strides, for the kernels."""
+    arrays = [np.ascontiguousarray(v, dtype=np.float64) for v in arrays]
+    offset = np.zeros(len(arrays), dtype=np.int64)
+    strides = np.zeros((len(arrays), 4), dtype=np.int64)
+    at = 0
+    for q, v in enumerate(arrays):
+        offset[q] = at
+        # element strides, 0 on broadcast axes so the kernel reads every index the same way
+        strides[q] = [st // 8 if size > 1 else 0 for st, size in zip(v.strides, v.shape)]
+        at += v.size
+    buf = np.concatenate([v.ravel() for v in arrays]) if arrays else np.zeros(0)
+    return CompactValues(buf, offset, strides, [v.shape for v in arrays])
 
 
 def _four_axes(value) -> np.ndarray:
