@@ -163,16 +163,18 @@ def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, 
 @nb.njit(cache=True, nogil=True)
 def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell, caps, runs, changed, n_tab, n_strata,
                tb, pcum):
-    """pcum[(((n·G + g)·tb + j)·C + x)·(S − 1) + y]: the cumulative row of tunnel cell x for
-    sample n (or the one shared row set), block cycle j, stratum g.
+    """pcum[(((n·G + g)·tb + j)·C + x)·(S + 1) + y]: the row of tunnel cell x for sample n (or
+    the one shared row set), block cycle j, stratum g: 0, the S − 1 cumulative probabilities,
+    2 — so that staying in state s is row[s] ≤ u < row[s + 1] for any s, the first state and
+    the last included.
 
     A row is made once per run of durations over which no value changes (``runs``) and
     copied along it; where no value out of a state changed since the previous cycle
     (``changed``), that cycle's rows are copied instead of remade.
     """
     S = caps.shape[0]
-    W = S - 1
-    C = pcum.shape[0] // (n_tab * tb * n_strata * W)
+    V = S + 1
+    C = pcum.shape[0] // (n_tab * tb * n_strata * V)
     Q = max(tr_target.shape[0], 1)
     # serial: a few per cent of a run, and no parallel region that a caller's threads could nest
     for ng in range(n_tab * n_strata):
@@ -180,32 +182,35 @@ def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell,
         vals, probs, row = np.empty(Q), np.empty(Q), np.empty(S)
         for j in range(tb):
             for s in range(S):
-                lo = (((n * n_strata + g) * tb + j) * C + cell[s]) * W
+                lo = (((n * n_strata + g) * tb + j) * C + cell[s]) * V
                 if j > 0 and not changed[j, g, s]:
-                    for z in range(caps[s] * W):
-                        pcum[lo + z] = pcum[lo - C * W + z]
+                    for z in range(caps[s] * V):
+                        pcum[lo + z] = pcum[lo - C * V + z]
                     continue
                 d = 0
                 while d < caps[s]:
+                    at = lo + d * V
+                    pcum[at] = 0.0
                     _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, d, pcum,
-                              lo + d * W, vals, probs, row)
+                              at + 1, vals, probs, row)
+                    pcum[at + S] = 2.0
                     end = min(runs[s, d], caps[s])
                     for dd in range(d + 1, end):
-                        for y in range(W):
-                            pcum[lo + dd * W + y] = pcum[lo + d * W + y]
+                        for y in range(V):
+                            pcum[lo + dd * V + y] = pcum[at + y]
                     d = end
 
 
 @nb.njit(cache=True, nogil=True)
-def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bounds, order, stratum, keys,
+def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bounds, stratum, keys,
           xcell, ever, totals, pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit, t0, tb,
           moves, flow_counts, firsts, w_stay, n_w, w_transition, with_tr):
     """Worker w: its work items (sample, chunk of people) through block cycles t0 … t0 + tb − 1.
 
     People are the outer loop and months the inner one: a person's cell and flags stay in
-    registers while each month's row is read from the precomputed ``pcum`` (``_fill_rows``),
-    and ``order`` lists people by stratum, so neighbours read the same rows. Most months
-    nobody moves, so work beyond drawing the next state happens only at a change of state:
+    registers while each month's row is read from the precomputed ``pcum`` (``_fill_rows``);
+    people come sorted by stratum, so neighbours read the same rows. Most months nobody
+    moves, so work beyond drawing the next state happens only at a change of state:
     it is counted as one leaving and one arriving (``moves``; occupancy is their running
     sum), first entries into ever-states are counted (``firsts``), and the rewards of the
     stay just ended are added as a difference of cumulative weights (``w_stay``).
@@ -222,7 +227,7 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
     cycle t0 + j.
     """
     S, R, E = len(sizes[0]), len(sizes[1]), len(sizes[2])
-    W = S - 1
+    V = S + 1
     N = stratum.shape[0]
     G = moves.shape[1]
     Q = flow_counts.shape[3]
@@ -234,8 +239,7 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
         n, c, slot = item_sample[it], item_chunk[it], item_slot[it]
         nt = n if n_tab > 1 else 0
         nw = n if n_w > 1 else 0
-        for pos in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            p = order[pos]
+        for p in range(chunk_bounds[c], chunk_bounds[c + 1]):
             g = stratum[p]
             ip = n * N + p
             x = xcell[ip]
@@ -245,19 +249,19 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
             mv = moves[slot, g]
             fl = flow_counts[slot, g]
             fi = firsts[slot, g]
-            rows = (nt * G + g) * tb * C * W
+            rows = (nt * G + g) * tb * C * V
             stay = (nw * G + g) * S * M
             lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
             for j in range(tb):
                 u = _uniform_at(key, t0 + j)
-                # inverse CDF without branches (rows are non-decreasing): at most the last state
-                at = rows + (j * C + x) * W
-                nxt = 0
-                for y in range(W):
-                    nxt += u >= pcum[at + y]
-                if nxt == s:
+                at = rows + (j * C + x) * V
+                if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
                     x = cell_next[x]
                     continue
+                # inverse CDF without branches (rows are non-decreasing): at most the last state
+                nxt = 0
+                for y in range(1, S):
+                    nxt += u >= pcum[at + y]
                 t = t0 + j
                 k = tr_index[s * S + nxt]
                 if k >= 0:
@@ -460,7 +464,7 @@ def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, 
     """Cycles per block: the block's compact values (``compact_block_length``), rows and
     weights (per sample, as in a PSA, in the worst case) stay within their budgets."""
     S, C, G = model.n_states, int(model.caps.sum()), strata.size
-    per_cycle = n_samples * G * (C * (S - 1) + (S + len(model.transitions)) * n_rewards) * 8
+    per_cycle = n_samples * G * (C * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
     tb = compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles)
     return int(max(1, min(tb, TABLE_BYTES // max(per_cycle, 1))))
 
@@ -499,20 +503,20 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     ever_bit = np.zeros(S, dtype=np.int64)
     for q, e in enumerate(model.ever_in):
         ever_bit[e] |= 1 << q
-    keys = person_keys(seed, np.arange(N, dtype=np.int64), STREAM_TRANSITION)
     bounds = _chunks(N, chunk_size)
     n_slots = max(1, min(nb.get_num_threads(), n * (len(bounds) - 1)))
     worker, item_sample, item_chunk, slot, n_count = _work_items(n, len(bounds) - 1, n_slots)
-    # stratum and start state per person and sample (the stratum draw does not read the mix)
     # stratum and start state per person (samples stacked); the stratum draw does not read the mix
     if start_mix.shape[0] > 1:
         drawn = [draw_individuals(strata, start_mix[min(i, start_mix.shape[0] - 1)], N, seed) for i in range(n)]
-        state0 = np.concatenate([d[1] for d in drawn])
     else:
         drawn = [draw_individuals(strata, start_mix[0], N, seed)]
-        state0 = np.tile(drawn[0][1], n)
-    stratum = drawn[0][0]
-    order = np.argsort(stratum.astype(np.int16) if G < 2 ** 15 else stratum, kind="stable")  # int16: a radix sort
+    # people are kept sorted by stratum (ids, hence random numbers, go with them): neighbours
+    # read the same rows and weights, and a person's data are read in order
+    order = np.argsort(drawn[0][0].astype(np.int16) if G < 2 ** 15 else drawn[0][0], kind="stable")  # int16: radix sort
+    stratum = drawn[0][0][order]
+    keys = person_keys(seed, order.astype(np.int64), STREAM_TRANSITION)
+    state0 = np.concatenate([d[1][order] for d in drawn]) if len(drawn) > 1 else np.tile(drawn[0][1][order], n)
     counts = np.bincount(stratum, minlength=G).astype(float)
     per = _per_person(counts)
     a, b = accounting.counting_weights(model.spec.counting, T)
@@ -550,7 +554,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             ns = model.namespace(values, strata, start_year, strategy, cycles, n)
             cv = model.compact(ns, strategy, (n, G, nb_), strata, cycles)
             n_tab = 1 if sample_free(model, cv).all() else n
-            pcum = np.empty(n_tab * nb_ * G * len(cell_state) * (S - 1))
+            pcum = np.empty(n_tab * nb_ * G * len(cell_state) * (S + 1))
             _fill_rows(cv.buf, cv.offset, cv.strides, model.row_kind, model.out_ptr, model.out_tr, model.tr_target,
                        cell, model.caps, duration_runs(model, cv), value_changes(model, cv, G, nb_), n_tab, G, nb_, pcum)
             w_stay = np.zeros((n_w, G, S, nb_ + 2, R))
@@ -562,7 +566,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                                                  (n_w, G, nb_, Q)) for r in names], axis=-1)
             else:
                 w_tr = np.zeros(1)
-            _walk_all(n_slots, sizes, worker, item_sample, item_chunk, slot, bounds, order, stratum, keys, xcell,
+            _walk_all(n_slots, sizes, worker, item_sample, item_chunk, slot, bounds, stratum, keys, xcell,
                       ever_flags, totals.reshape(-1), pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit,
                       t0, nb_, moves, flow_c, firsts, w_stay.reshape(-1), n_w,
                       np.ascontiguousarray(w_tr).reshape(-1), with_tr)
