@@ -517,6 +517,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     stratum = drawn[0][0][order]
     keys = person_keys(seed, order.astype(np.int64), STREAM_TRANSITION)
     state0 = np.concatenate([d[1][order] for d in drawn]) if len(drawn) > 1 else np.tile(drawn[0][1][order], n)
+    ever0 = _ever_flags(model, state0)
     counts = np.bincount(stratum, minlength=G).astype(float)
     per = _per_person(counts)
     a, b = accounting.counting_weights(model.spec.counting, T)
@@ -536,7 +537,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         with_tr = any(np.any(reduced[r]["transitions"] != 0) for r in names)
         n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")], default=1)
         xcell = cell[state0]
-        ever_flags = _ever_flags(model, state0)
+        ever_flags = ever0.copy()
         totals = np.zeros((n, N, R))
         # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
         moves = np.zeros((n_count, G, T + 1, S), dtype=np.int64)
@@ -575,9 +576,9 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         occupancy[:, k] = np.cumsum(moves.reshape(fold + moves.shape[1:]).sum(axis=0), axis=2) * shares
         flows[:, k] = flow_c.reshape(fold + flow_c.shape[1:]).sum(axis=0) * shares
         ever[:, k] = np.cumsum(firsts.reshape(fold + firsts.shape[1:]).sum(axis=0), axis=2) * shares
+        sd = totals.std(axis=1, ddof=1) if N > 1 else np.full((n, R), np.nan)
         for r_i, r in enumerate(names):
-            for i in range(n):
-                totals_sd[r][i, k] = totals[i][:, r_i].std(ddof=1) if N > 1 else np.nan
+            totals_sd[r][:, k] = sd[:, r_i]
     reward_states = {r: _stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: _stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
     return _trace(model, counts, occupancy, flows, ever, reward_states, reward_transitions, totals_sd)
