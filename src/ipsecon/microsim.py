@@ -161,49 +161,57 @@ def _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, 
 
 
 @nb.njit(cache=True, nogil=True)
-def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, cell, caps, runs, changed, n_tab, n_strata,
-               tb, pcum):
-    """pcum[(((n·G + g)·tb + j)·C + x)·(S + 1) + y]: the row of tunnel cell x for sample n (or
+def _fill_rows(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, row_state, row_duration, changed, n_tab,
+               n_strata, tb, pcum):
+    """pcum[(((n·G + g)·tb + j)·B + b)·(S + 1) + y]: row b (``row_cells``) for sample n (or
     the one shared row set), block cycle j, stratum g: 0, the S − 1 cumulative probabilities,
     2 — so that staying in state s is row[s] ≤ u < row[s + 1] for any s, the first state and
-    the last included.
-
-    A row is made once per run of durations over which no value changes (``runs``) and
-    copied along it; where no value out of a state changed since the previous cycle
+    the last included. Where no value out of a state changed since the previous cycle
     (``changed``), that cycle's rows are copied instead of remade.
     """
-    S = caps.shape[0]
+    S = row_kind.shape[0]
     V = S + 1
-    C = pcum.shape[0] // (n_tab * tb * n_strata * V)
+    B = row_state.shape[0]
     Q = max(tr_target.shape[0], 1)
     # serial: a few per cent of a run, and no parallel region that a caller's threads could nest
     for ng in range(n_tab * n_strata):
         n, g = ng // n_strata, ng % n_strata
         vals, probs, row = np.empty(Q), np.empty(Q), np.empty(S)
         for j in range(tb):
-            for s in range(S):
-                lo = (((n * n_strata + g) * tb + j) * C + cell[s]) * V
+            for b in range(B):
+                s = row_state[b]
+                at = (((n * n_strata + g) * tb + j) * B + b) * V
                 if j > 0 and not changed[j, g, s]:
-                    for z in range(caps[s] * V):
-                        pcum[lo + z] = pcum[lo - C * V + z]
+                    for y in range(V):
+                        pcum[at + y] = pcum[at - B * V + y]
                     continue
-                d = 0
-                while d < caps[s]:
-                    at = lo + d * V
-                    pcum[at] = 0.0
-                    _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, d, pcum,
-                              at + 1, vals, probs, row)
-                    pcum[at + S] = 2.0
-                    end = min(runs[s, d], caps[s])
-                    for dd in range(d + 1, end):
-                        for y in range(V):
-                            pcum[lo + dd * V + y] = pcum[at + y]
-                    d = end
+                pcum[at] = 0.0
+                _make_row(buf, offset, strides, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, row_duration[b], pcum,
+                          at + 1, vals, probs, row)
+                pcum[at + S] = 2.0
+
+
+def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of each tunnel cell, state of each row, duration it is made at): the cells of a state
+    whose durations share every value (``cohort.duration_runs``) read one row, so a block's rows
+    are few enough to stay in the fastest caches."""
+    cell = tunnel_cells(model)
+    cell_row = np.empty(int(model.caps.sum()), dtype=np.int64)
+    row_state, row_duration = [], []
+    for s in range(model.n_states):
+        d = 0
+        while d < model.caps[s]:
+            end = min(int(runs[s, d]), int(model.caps[s]))
+            cell_row[cell[s] + d:cell[s] + end] = len(row_state)
+            row_state.append(s)
+            row_duration.append(d)
+            d = end
+    return cell_row, np.array(row_state, dtype=np.int64), np.array(row_duration, dtype=np.int64)
 
 
 @nb.njit(cache=True, nogil=True)
 def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bounds, stratum, keys,
-          xcell, ever, totals, pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit, t0, tb,
+          xcell, ever, totals, pcum, n_tab, cell_row, cell, cell_state, cell_next, tr_index, ever_bit, t0, tb,
           moves, flow_counts, firsts, w_stay, n_w, w_transition, with_tr):
     """Worker w: its work items (sample, chunk of people) through block cycles t0 … t0 + tb − 1.
 
@@ -231,7 +239,7 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
     N = stratum.shape[0]
     G = moves.shape[1]
     Q = flow_counts.shape[3]
-    C = cell_state.shape[0]
+    B = pcum.shape[0] // (max(n_tab, 1) * G * tb * V)  # rows per stratum and cycle
     M = (tb + 2) * R  # one state's cumulative weights
     for it in range(item_worker.shape[0]):
         if item_worker[it] != w:
@@ -249,12 +257,12 @@ def _walk(w, sizes, item_worker, item_sample, item_chunk, item_slot, chunk_bound
             mv = moves[slot, g]
             fl = flow_counts[slot, g]
             fi = firsts[slot, g]
-            rows = (nt * G + g) * tb * C * V
+            rows = (nt * G + g) * tb * B * V
             stay = (nw * G + g) * S * M
             lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
             for j in range(tb):
                 u = _uniform_at(key, t0 + j)
-                at = rows + (j * C + x) * V
+                at = rows + (j * B + cell_row[x]) * V
                 if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
                     x = cell_next[x]
                     continue
@@ -555,9 +563,10 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             ns = model.namespace(values, strata, start_year, strategy, cycles, n)
             cv = model.compact(ns, strategy, (n, G, nb_), strata, cycles)
             n_tab = 1 if sample_free(model, cv).all() else n
-            pcum = np.empty(n_tab * nb_ * G * len(cell_state) * (S + 1))
+            cell_row, row_state, row_duration = row_cells(model, duration_runs(model, cv))
+            pcum = np.empty(n_tab * G * nb_ * len(row_state) * (S + 1))
             _fill_rows(cv.buf, cv.offset, cv.strides, model.row_kind, model.out_ptr, model.out_tr, model.tr_target,
-                       cell, model.caps, duration_runs(model, cv), value_changes(model, cv, G, nb_), n_tab, G, nb_, pcum)
+                       row_state, row_duration, value_changes(model, cv, G, nb_), n_tab, G, nb_, pcum)
             w_stay = np.zeros((n_w, G, S, nb_ + 2, R))
             for r_i, r in enumerate(names):
                 w = point_weight_block(a, b, v[r], reduced[r]["states"], t0, t0 + nb_ + 1)
@@ -568,7 +577,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             else:
                 w_tr = np.zeros(1)
             _walk_all(n_slots, sizes, worker, item_sample, item_chunk, slot, bounds, stratum, keys, xcell,
-                      ever_flags, totals.reshape(-1), pcum, n_tab, cell, cell_state, cell_next, tr_index, ever_bit,
+                      ever_flags, totals.reshape(-1), pcum, n_tab, cell_row, cell, cell_state, cell_next, tr_index, ever_bit,
                       t0, nb_, moves, flow_c, firsts, w_stay.reshape(-1), n_w,
                       np.ascontiguousarray(w_tr).reshape(-1), with_tr)
         shares = per[None, :, None, None]
