@@ -82,6 +82,26 @@ def test_store_layout_and_provenance(reference, sweep_file):
     assert len(list((reference / MARKER_DIR).glob("*.json"))) == 3
 
 
+def test_a_unit_runs_on_one_core(sweep_file, tmp_path, monkeypatch):
+    """A worker is one core: inside a unit the engines' numba kernels get one thread (else one
+    worker would use every core and the worker count would not be the parallelism)."""
+    import numba
+
+    import ipsecon.sweep as sweep
+
+    seen, evaluate = [], sweep._evaluate
+
+    def spy(*args):
+        seen.append(numba.get_num_threads())
+        return evaluate(*args)
+
+    monkeypatch.setattr(sweep, "_evaluate", spy)
+    before = numba.get_num_threads()
+    run_sweep(sweep_file, tmp_path / "out", workers=0, chunk_size=N_SAMPLES, quiet=True)
+    assert seen and set(seen) == {1}
+    assert numba.get_num_threads() == before  # restored for the caller
+
+
 def test_identical_for_worker_counts_and_chunk_sizes(reference, sweep_file, tmp_path):
     """Against a running cluster (--scheduler): 2 workers with 4 samples per unit, then 1 worker
     with one per unit; both bitwise equal to the in-process run (6 per unit). The local-cluster path

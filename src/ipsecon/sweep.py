@@ -9,10 +9,11 @@ perspectives and the engine.
 
 The work is cut into **units** = (scenario, override, chunk of samples). Units run on Dask workers
 (a local cluster of single-threaded processes by default, or a running cluster given its scheduler
-address) and send back a small Dataset of outcomes; this process is the only writer of the store
-``DIR/sweep.zarr``, dims (scenario, override, sample, …the outcome dims: strategy, perspective,
-horizon). Because results travel back to the client, workers on other machines need the package but
-no shared filesystem.
+address); a unit runs on one core (one thread, numba and BLAS included), so the parallelism is the
+number of workers (or of worker threads on a remote cluster). Units send back a small Dataset of
+outcomes; this process is the only writer of the store ``DIR/sweep.zarr``, dims (scenario, override,
+sample, …the outcome dims: strategy, perspective, horizon). Because results travel back to the
+client, workers on other machines need the package but no shared filesystem.
 
 Crash safety: a unit first writes its region (its own Zarr chunks: the store is chunked one unit per
 chunk along scenario, override and sample), then its completion marker ``DIR/units/<unit>.json``
@@ -41,6 +42,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -241,7 +243,7 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
 
     path = Path(path)
     file = str(path)
-    spec = validate(SweepSpec, load_yaml(path), file)
+    spec = read_spec(path)
     base = path.parent
     scenario_paths = []
     for i, s in enumerate(spec.scenarios):
@@ -280,8 +282,11 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
     if spec.samples.n:
         from .sampling import draw_samples, uncertain_parameters
 
+        # draws come from the scenario without sweep overrides (see module doc): an empty override
+        # set has loaded it already (loading is mostly YAML parsing, about 0.5 s a scenario)
+        plain = next((oi for oi, o in enumerate(override_names) if spec.overrides[o] in (None, OverrideSpec())), None)
         for si, p in enumerate(scenario_paths):
-            scenario = load_scenario(p)  # draws come from the scenario without sweep overrides (see module doc)
+            scenario = cases[si, plain] if plain is not None else load_scenario(p)
             try:
                 chosen = None
                 if spec.samples.parameters:
@@ -295,6 +300,17 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
     chunk = chunk_size or spec.chunk_size or default_chunk_size(n, len(cases), workers)
     return Plan(path, spec, _file_hash(path), names, override_names, cases, fixed, samples, int(chunk),
                 strategies or [])
+
+
+def read_spec(path: Path) -> SweepSpec:
+    return validate(SweepSpec, load_yaml(path), str(path))
+
+
+def count_units(spec: SweepSpec, chunk_size: int | None, workers: int | None) -> int:
+    """Number of units of a sweep file, before its scenarios are loaded (as ``Plan.units``)."""
+    n, n_cases = spec.samples.n or 1, len(spec.scenarios) * len(spec.overrides)
+    chunk = chunk_size or spec.chunk_size or default_chunk_size(n, n_cases, workers)
+    return n_cases * math.ceil(n / chunk)
 
 
 def default_chunk_size(n_samples: int, n_cases: int, workers: int | None) -> int:
@@ -321,11 +337,19 @@ def compute_unit(case: LoadedScenario, samples: Any | None, fixed: dict[str, flo
         n = samples.table.shape[0]
     # Multi-threaded BLAS splits sums differently with its thread count, which changes the last
     # bits; one thread everywhere (this process, local or remote workers) keeps results bitwise
-    # identical whatever runs the unit.
+    # identical whatever runs the unit. The engines' numba threads are held to one as well: a
+    # unit uses one core, so parallelism comes from the number of workers (each of a remote
+    # cluster's worker threads, or the in-process fallback, would otherwise use every core).
+    import numba
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
-        ds = _evaluate(case, values, n, settings)
+    threads = numba.get_num_threads()  # per calling thread in numba
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            ds = _evaluate(case, values, n, settings)
+    finally:
+        numba.set_num_threads(threads)
     ds.attrs["ipsecon_version"] = __version__
     ds.attrs["ipsecon_code_hash"] = code_hash()
     return ds
@@ -517,9 +541,10 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
               on_unit: Callable[[Unit], None] | None = None) -> SweepResult:
     """Run a sweep file into ``out_dir/sweep.zarr`` (default ``results/sweeps/<file stem>``).
 
-    ``workers``: local cluster size (processes, one thread each; default the usable cores, at most
-    the number of units); 0 runs the units in this process without Dask. ``scheduler``: address of
-    a running cluster (``tcp://host:8786``) instead of a local one.
+    ``workers``: local cluster size (processes, one thread each: a worker is one core; default the
+    usable cores, at most the number of units); 0 runs the units in this process without Dask, also
+    on one core. ``scheduler``: address of a running cluster (``tcp://host:8786``) instead of a
+    local one.
     """
     t_start = time.monotonic()
     sweep_file = Path(sweep_file)
@@ -531,96 +556,139 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
         raise InputError(out, None, f"output already exists ({store.name}, {MARKER_DIR}/)",
                          "--resume to continue it, --overwrite to replace it, or another --out")
     planned_workers = workers if workers is not None else _local_workers()
-    plan = load_sweep(sweep_file, chunk_size, planned_workers)
-    if resume and store.exists():
-        _check_resumable(store, plan, chunk_size is not None)
-    else:  # fresh start: clear what an earlier run left (only our own paths)
-        for p in (store, markers, *out.glob(f".{STORE_NAME}.*.tmp")):
-            if p.is_dir():
-                shutil.rmtree(p)
-    units = plan.units
-    done = done_units(out) if store.exists() else set()
-    todo = [u for u in units if u.key not in done]
-    settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
-                "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
+    cluster = None
+    if scheduler is None and workers != 0 and not (resume and store.exists()):
+        # a fresh sweep runs every unit, so the sweep file alone sizes the local cluster: start it
+        # now, its workers start up while load_sweep reads the scenarios (a resume waits for the plan)
+        n_units = count_units(read_spec(sweep_file), chunk_size, planned_workers)
+        cluster = _client(None, min(planned_workers, n_units) or 1)
+    try:
+        plan = load_sweep(sweep_file, chunk_size, planned_workers)
+        if resume and store.exists():
+            _check_resumable(store, plan, chunk_size is not None)
+        else:  # fresh start: clear what an earlier run left (only our own paths)
+            for p in (store, markers, *out.glob(f".{STORE_NAME}.*.tmp")):
+                if p.is_dir():
+                    shutil.rmtree(p)
+        units = plan.units
+        done = done_units(out) if store.exists() else set()
+        todo = [u for u in units if u.key not in done]
+        settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
+                    "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
 
-    from .progress import Progress
+        from .progress import Progress
 
-    writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
-    warned: list[str] = []
+        writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
+        warned: list[str] = []
 
-    def finish(unit: Unit, ds: xr.Dataset) -> None:
-        nonlocal writer
-        version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
-        if version != __version__:
-            raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version}, this process {__version__}",
-                             "the same ipsecon installation on every machine")
-        if code != code_hash() and not warned:
-            warned.append(code)
-            _warn(f"unit {unit.key} was computed by other ipsecon code ({code}) than this process has ({code_hash()}): "
-                  "an edit since the start, or machines with different installations (each unit's marker records its code)")
-        if writer is None:
-            create_store(store, plan, ds)
-            writer = StoreWriter(out)
-        writer.write(unit, ds)
-        if on_unit is not None:
-            on_unit(unit)
+        def finish(unit: Unit, ds: xr.Dataset) -> None:
+            nonlocal writer
+            version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
+            if version != __version__:
+                raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version}, this process {__version__}",
+                                 "the same ipsecon installation on every machine")
+            if code != code_hash() and not warned:
+                warned.append(code)
+                _warn(f"unit {unit.key} was computed by other ipsecon code ({code}) than this process has ({code_hash()}): "
+                      "an edit since the start, or machines with different installations (each unit's marker records its code)")
+            if writer is None:
+                create_store(store, plan, ds)
+                writer = StoreWriter(out)
+            writer.write(unit, ds)
+            if on_unit is not None:
+                on_unit(unit)
 
-    def chunk_samples(u: Unit):
-        s = plan.samples[u.scenario]
-        return None if s is None else s.subset(slice(u.start, u.stop))
+        def chunk_samples(u: Unit):
+            s = plan.samples[u.scenario]
+            return None if s is None else s.subset(slice(u.start, u.stop))
 
-    n_workers = 0
-    desc = f"sweep {plan.spec.title or sweep_file.stem}"
-    t_ready = time.monotonic()
-    with Progress(desc, total=sum(u.stop - u.start for u in todo), quiet=quiet) as bar:
-        if todo and workers == 0 and scheduler is None:
-            t_ready = time.monotonic()
-            for u in todo:
-                ds = compute_unit(plan.cases[u.scenario, u.override], chunk_samples(u), plan.fixed[u.override], settings)
-                finish(u, ds)
-                bar.advance(u.stop - u.start)
-        elif todo:
-            from dask.distributed import as_completed
-
-            with _client(scheduler, min(planned_workers, len(todo)) or 1) as client:
-                n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        n_workers = 0
+        desc = f"sweep {plan.spec.title or sweep_file.stem}"
+        t_ready = time.monotonic()
+        with Progress(desc, total=sum(u.stop - u.start for u in todo), quiet=quiet) as bar:
+            if todo and workers == 0 and scheduler is None:
                 t_ready = time.monotonic()
-                # every worker gets every scenario it may need up front, so no unit waits on a transfer
-                # and the scheduler has no data-locality reason to pile units on one worker
-                needed = {(u.scenario, u.override) for u in todo}
-                cases = {key: client.scatter(plan.cases[key], hash=False, broadcast=True) for key in sorted(needed)}
-                futures, unit_of = [], {}
                 for u in todo:
-                    f = client.submit(compute_unit, cases[u.scenario, u.override], chunk_samples(u),
-                                      plan.fixed[u.override], settings, key=f"sweep-{u.key}-{uuid.uuid4().hex[:8]}",
-                                      pure=False, retries=1)
-                    unit_of[f.key] = u
-                    futures.append(f)
-                try:
-                    for f in as_completed(futures):
-                        u = unit_of[f.key]
-                        finish(u, f.result())
-                        bar.advance(u.stop - u.start)
-                        f.release()
-                except BaseException:
-                    client.cancel(futures)
-                    raise
-    t_end = time.monotonic()
-    return SweepResult(store, len(units), len(todo), len(units) - len(todo), t_end - t_start, t_end - t_ready,
-                       n_workers, {"chunk_size": plan.chunk_size, "n_samples": plan.n_samples,
-                                   "scenarios": plan.scenario_names, "overrides": plan.override_names})
+                    ds = compute_unit(plan.cases[u.scenario, u.override], chunk_samples(u), plan.fixed[u.override], settings)
+                    finish(u, ds)
+                    bar.advance(u.stop - u.start)
+            elif todo:
+                from dask.distributed import as_completed
+
+                with cluster or _client(scheduler, min(planned_workers, len(todo)) or 1) as client:
+                    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+                    t_ready = time.monotonic()
+                    # every worker gets every scenario it may need up front, so no unit waits on a transfer
+                    # and the scheduler has no data-locality reason to pile units on one worker
+                    needed = {(u.scenario, u.override) for u in todo}
+                    cases = {key: client.scatter(plan.cases[key], hash=False, broadcast=True) for key in sorted(needed)}
+                    futures, unit_of = [], {}
+                    for u in todo:
+                        f = client.submit(compute_unit, cases[u.scenario, u.override], chunk_samples(u),
+                                          plan.fixed[u.override], settings, key=f"sweep-{u.key}-{uuid.uuid4().hex[:8]}",
+                                          pure=False, retries=1)
+                        unit_of[f.key] = u
+                        futures.append(f)
+                    try:
+                        for f in as_completed(futures):
+                            u = unit_of[f.key]
+                            finish(u, f.result())
+                            bar.advance(u.stop - u.start)
+                            f.release()
+                    except BaseException:
+                        client.cancel(futures)
+                        raise
+        t_end = time.monotonic()
+        return SweepResult(store, len(units), len(todo), len(units) - len(todo), t_end - t_start, t_end - t_ready,
+                           n_workers, {"chunk_size": plan.chunk_size, "n_samples": plan.n_samples,
+                                       "scenarios": plan.scenario_names, "overrides": plan.override_names})
+    finally:
+        if cluster is not None:  # on an error before or while it ran (closing twice is harmless)
+            cluster.close()
 
 
 class _client:
-    """Context: a Client on a running scheduler, or on a fresh LocalCluster (closed on exit)."""
+    """Context: a Client on a running scheduler, or on a fresh LocalCluster (closed on exit).
+
+    A local cluster starts at construction, in a background thread, so that its worker processes
+    start and import the engine (about 2 s each) while this process reads and checks the sweep;
+    ``with`` waits for it. Each worker is one process with one thread and one numba thread: a
+    worker is one core, and the cluster's parallelism is its number of workers."""
 
     def __init__(self, scheduler: str | None, workers: int):
         self.scheduler, self.workers = scheduler, workers
-        self.cluster = self.client = None
+        self.cluster = self.client = self._error = None
+        self._thread = None
+        if not scheduler:
+            self._thread = threading.Thread(target=self._start_local, name="ipsecon-sweep-cluster", daemon=True)
+            self._thread.start()
+
+    def _start_local(self) -> None:
+        import dask
+        from dask.distributed import LocalCluster
+
+        # BLAS on one thread so that workers do not compete for cores (numba: compute_unit). Not
+        # NUMBA_NUM_THREADS: the nanny sets env only after the worker has imported numba (spawn
+        # re-runs the `ipsecon` script), so workers had 2 numba threads, and a compile after those
+        # started failed on the changed variable. Preload: workers import the engine while this
+        # process reads the sweep, not in their first unit.
+        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        # Dask's default MALLOC_TRIM_THRESHOLD_ also fixes glibc's mmap threshold, so each large
+        # NumPy temporary of a unit is fresh mmap'd memory: units ran 8 % slower than in-process.
+        # The workers' statistical profiler (a stack sample every 10 ms, for the dashboard) cost
+        # each worker about 4 % of a core.
+        config = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                  "distributed.worker.profile.enabled": False}
+        try:
+            with dask.config.set(config):
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=":0", silence_logs=logging.ERROR, env=env,
+                                            preload=["ipsecon.sweep", "ipsecon.outcomes"])
+        except BaseException as exc:  # noqa: BLE001 - raised again in __enter__
+            self._error = exc
 
     def __enter__(self):
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
         if self.scheduler:
             try:
@@ -629,18 +697,24 @@ class _client:
                 raise InputError("--scheduler", self.scheduler, f"cannot connect ({exc})",
                                  "the address a running `dask scheduler` prints, e.g. tcp://host:8786") from None
             return self.client
-        # one single-threaded process per worker: numba/BLAS threads off so workers do not compete
-        env = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                    dashboard_address=":0", silence_logs=logging.ERROR, env=env)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
         self.client = Client(self.cluster)
         return self.client
 
     def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Idempotent; waits for a cluster still starting, so that no worker process is left behind."""
+        if self._thread is not None:
+            self._thread.join()
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        self.client = self.cluster = self._thread = None
 
 
 # --- reading and benchmarking -----------------------------------------------------------------
