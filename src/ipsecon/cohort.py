@@ -228,6 +228,16 @@ LANES = 64  # samples of one stratum advanced together: the innermost loops run 
 OUT_CYCLES = 32  # cycles of results gathered per lane before they are written to the trace
 
 
+@nb.njit(cache=True, inline="always")
+def _state_sums(out, cells, cell, caps, nl):
+    """out[s, l] = the sum of lane l over state s's tunnel cells (lanes 0 … nl − 1)."""
+    for s in range(cell.shape[0]):
+        out[s, :nl] = 0.0
+        for c in range(cell[s], cell[s] + caps[s]):
+            for l in range(nl):
+                out[s, l] += cells[c, l]
+
+
 @nb.njit(cache=True, nogil=True)
 def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, out_tr, dest, caps, cell, ever_states,
                    run_end, sample_free, changed, occ, never, k, t0, tb, keep, occupancy, flows, ever,
@@ -305,11 +315,7 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 for e in range(E):
                     nev[e, c, l] = never[g, e, c, n0 + l]
         fresh[:, :] = False
-        for s in range(S):
-            xs[s, :nl] = 0.0
-            for c in range(cell[s], cell[s] + caps[s]):
-                for l in range(nl):
-                    xs[s, l] += cur[c, l]
+        _state_sums(xs, cur, cell, caps, nl)
         for m in range(M):
             for l in range(nl):
                 acc[m, l] = totals[m, k, g, n0 + l]
@@ -403,11 +409,7 @@ def _cohort_worker(w, n_slots, sizes, buf, offset, strides, row_kind, out_ptr, o
                 for c in range(cell[es], cell[es] + caps[es]):
                     for l in range(nl):
                         nnew[e, c, l] = 0.0
-            for s in range(S):
-                xe[s, :nl] = 0.0
-                for c in range(cell[s], cell[s] + caps[s]):
-                    for l in range(nl):
-                        xe[s, l] += new[c, l]
+            _state_sums(xe, new, cell, caps, nl)
             # reward of the cycle as accounting.reward_per_cycle makes it, added to the totals
             for r in range(R):
                 if j == 0 or rstr[r, 2] != 0:
