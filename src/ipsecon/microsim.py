@@ -26,6 +26,7 @@ import numpy as np
 
 from . import accounting
 from .cohort import (
+    COMPACT_ELEMENTS,
     _stack_rewards,
     block_length,
     compact_block_length,
@@ -473,8 +474,13 @@ def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, 
     weights (per sample, as in a PSA, in the worst case) stay within their budgets."""
     S, C, G = model.n_states, int(model.caps.sum()), strata.size
     per_cycle = n_samples * G * (C * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
-    tb = compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles)
-    return int(max(1, min(tb, TABLE_BYTES // max(per_cycle, 1))))
+    tb = int(max(1, min(n_cycles, TABLE_BYTES // max(per_cycle, 1))))
+    # the compact values are at most one per transition × sample × stratum × cycle × duration;
+    # only where that bound does not fit is it worth probing the formulas
+    most = n_samples * G * tb * len(model.transitions) * model.max_duration
+    if most > COMPACT_ELEMENTS:
+        tb = min(tb, compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles))
+    return tb
 
 
 def _work_items(n_samples: int, n_chunks: int, n_slots: int) -> tuple[np.ndarray, ...]:
