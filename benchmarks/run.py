@@ -71,6 +71,15 @@ def timed(fn, repeat: int = 1):
     return min(times), times, out
 
 
+def measured(info: dict, fn, repeat: int = 1):
+    """Run ``fn`` (``timed``), record its best and all times and the peak RSS before and after in
+    ``info``; return its result."""
+    rss0 = peak_rss_mb()
+    sec, times, out = timed(fn, repeat)
+    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb())
+    return out
+
+
 def _mean_se(x):
     import numpy as np
 
@@ -136,24 +145,20 @@ def w_throughput(impl: str, quick: bool, model: str) -> dict:
         from ipsecon.simulate import simulate
 
         _warm_microsim(sc)
-        rss0 = peak_rss_mb()
-        sec, times, sim = timed(lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years))
+        sim = measured(out, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years))
         tot, se = sim.reward_totals(), sim.reward_standard_errors()
         check = {f"{r} {s}": (float(tot[r][0, k]), float(se[r][0, k]))
                  for r in ("qalys" if model == "ips" else "cost",) for k, s in enumerate(sim.trace.strategies)}
     elif model == "ref":
         nv = _naive()
         nv.microsim(nv.point_parameters(), 0, 100, 1, months=2)
-        rss0 = peak_rss_mb()
-        sec, times, res = timed(lambda: nv.microsim_totals(nv.point_parameters(), 0, n, 1, months=months))
+        res = measured(out, lambda: nv.microsim_totals(nv.point_parameters(), 0, n, 1, months=months))
         check = {f"cost {s}": _mean_se(res["cost"][:, k]) for k, s in enumerate(("usual", "intervention"))}
     else:
-        rss0 = peak_rss_mb()
-        sec, times, res = timed(lambda: _naive_ips(sc, n, years, seed=1))
+        res = measured(out, lambda: _naive_ips(sc, n, years, seed=1))
         check = {f"qalys {s}": _mean_se(res[s][:, list(sc.model.rewards).index("qalys")]) for s in sc.model.strategies}
     pm = n * months * 2
-    out.update(seconds=sec, times=times, person_months=pm, value=pm / sec, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
-               check=check)
+    out.update(person_months=pm, value=pm / out["seconds"], check=check)
     return out
 
 
@@ -215,10 +220,8 @@ def w_cohort_psa(impl: str, quick: bool) -> dict:
             p = nv.sample_parameters(n, np.random.default_rng(11))
             cost, qaly = nv.cohort(p)
             return cost[:, 1] - cost[:, 0], qaly[:, 1] - qaly[:, 0]
-    rss0 = peak_rss_mb()
-    sec, times, (dc, dq) = timed(run, repeat=3)
-    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
-                check={"incremental cost": _mean_se(dc), "incremental QALYs": _mean_se(dq)})
+    dc, dq = measured(info, run, repeat=3)
+    info.update(check={"incremental cost": _mean_se(dc), "incremental QALYs": _mean_se(dq)})
     return info
 
 
@@ -243,10 +246,8 @@ def w_microsim(impl: str, quick: bool) -> dict:
             res = nv.microsim_totals(nv.point_parameters(), 0, n, 5)
             ms = [_mean_se(res["cost"][:, k]) for k in range(2)]
             return [m for m, _ in ms], [s for _, s in ms]
-    rss0 = peak_rss_mb()
-    sec, times, (cost, se) = timed(run, repeat=3)
-    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
-                check={f"cost {s}": (float(cost[k]), float(se[k])) for k, s in enumerate(("usual", "intervention"))})
+    cost, se = measured(info, run, repeat=3)
+    info.update(check={f"cost {s}": (float(cost[k]), float(se[k])) for k, s in enumerate(("usual", "intervention"))})
     return info
 
 
@@ -274,10 +275,8 @@ def w_microsim_psa(impl: str, quick: bool) -> dict:
         def run():
             p = nv.sample_parameters(n_samples, np.random.default_rng(13))
             return np.array([np.subtract(*nv.microsim(p, i, n, 5)[0][::-1]) for i in range(n_samples)])
-    rss0 = peak_rss_mb()
-    sec, times, dc = timed(run)
-    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(),
-                check={"incremental cost (mean over samples)": _mean_se(dc)})
+    dc = measured(info, run)
+    info.update(check={"incremental cost (mean over samples)": _mean_se(dc)})
     return info
 
 
@@ -368,10 +367,9 @@ def w_sobol(impl: str, quick: bool) -> dict:
         t3 = time.perf_counter()
         parts.update(sample_s=t1 - t0, model_s=t2 - t1, analyze_s=t3 - t2, evaluations=len(X))
         return Y, res
-    rss0 = peak_rss_mb()
-    sec, times, (Y, res) = timed(run)
+    Y, res = measured(info, run)
     top = {f"{h // 12}y": names[int(np.argmax(r["ST"]))] for h, r in zip(HORIZON_MONTHS, res)}
-    info.update(parts, seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(), top_total_index=top,
+    info.update(parts, top_total_index=top,
                 check={f"incremental NPV {h // 12}y (mean)": (float(Y[:, i].mean()), 0.0) for i, h in enumerate(HORIZON_MONTHS)})
     return info
 
@@ -385,16 +383,14 @@ def w_memory(impl: str, quick: bool) -> dict:
         from ipsecon.simulate import simulate
 
         _warm_microsim(sc)
-        rss0 = peak_rss_mb()
-        sec, times, sim = timed(lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=40.0))
+        sim = measured(info, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=40.0))
         tot, se = sim.reward_totals(), sim.reward_standard_errors()
         check = {f"qalys {s}": (float(tot["qalys"][0, k]), float(se["qalys"][0, k])) for k, s in enumerate(sim.trace.strategies)}
     else:
-        rss0 = peak_rss_mb()
-        sec, times, res = timed(lambda: _naive_ips(sc, n, 40.0, seed=1))
+        res = measured(info, lambda: _naive_ips(sc, n, 40.0, seed=1))
         q = list(sc.model.rewards).index("qalys")
         check = {f"qalys {s}": _mean_se(res[s][:, q]) for s in sc.model.strategies}
-    info.update(seconds=sec, times=times, rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(), check=check)
+    info.update(check=check)
     return info
 
 
