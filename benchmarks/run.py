@@ -95,13 +95,13 @@ def _naive():
 
 
 def _values(scenario, n: int, seed: int):
-    """Parameter draws as engine values: ipsecon.sampling when present, else each declared
+    """Parameter draws as engine values: ipsecon.uncertainty.sampling when present, else each declared
     distribution's ppf on independent uniforms (the same mapping, done here)."""
     import numpy as np
 
     base = scenario.base_values()
     try:
-        from ipsecon.sampling import draw_samples
+        from ipsecon.uncertainty.sampling import draw_samples
     except ImportError:
         rng = np.random.default_rng(seed)
         values = dict(base)
@@ -114,18 +114,18 @@ def _values(scenario, n: int, seed: int):
                 values.update({f"{name}.{c}": a for c, a in v.items()})
             else:
                 values[name] = v
-        return values, "distributions.ppf (ipsecon.sampling not available)"
-    return draw_samples(scenario, n, seed).values(base), "ipsecon.sampling.draw_samples"
+        return values, "distributions.ppf (ipsecon.uncertainty.sampling not available)"
+    return draw_samples(scenario, n, seed).values(base), "ipsecon.uncertainty.sampling.draw_samples"
 
 
 def _load(path):
-    from ipsecon.scenario import load_scenario
+    from ipsecon.model.scenario import load_scenario
 
     return load_scenario(path)
 
 
 def _warm_microsim(sc):
-    from ipsecon.simulate import simulate
+    from ipsecon.engines.simulate import simulate
 
     simulate(sc, engine="microsim", individuals=500, horizon_years=0.25)
 
@@ -142,7 +142,7 @@ def w_throughput(impl: str, quick: bool, model: str) -> dict:
     months = int(round(years * 12))
     out: dict = {"people": n, "months": months, "strategies": 2}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         _warm_microsim(sc)
         sim = measured(out, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years))
@@ -166,8 +166,8 @@ def _naive_ips(sc, n: int, years: float, seed: int) -> dict:
     """The naive per-month loop on the IPS model's own probability tables (built by ipsecon; timed)."""
     import numpy as np
 
-    from ipsecon.microsim import point_weights
-    from ipsecon.simulate import horizon_cycles
+    from ipsecon.engines.microsim import point_weights
+    from ipsecon.engines.simulate import horizon_cycles
 
     nv = _naive()
     model, strata, values = sc.model, sc.strata, sc.base_values()
@@ -202,7 +202,7 @@ def w_cohort_psa(impl: str, quick: bool) -> dict:
     sc = _load(REFERENCE)
     info: dict = {"samples": n, "months": 480, "strategies": 2}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         simulate(sc, n_samples=1, trace=False)  # warm-up: imports and caches
         _values(sc, 2, seed=0)
@@ -231,7 +231,7 @@ def w_microsim(impl: str, quick: bool) -> dict:
     sc = _load(REFERENCE)
     info: dict = {"people": n, "months": 480, "strategies": 2}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         _warm_microsim(sc)
 
@@ -259,7 +259,7 @@ def w_microsim_psa(impl: str, quick: bool) -> dict:
     sc = _load(REFERENCE)
     info: dict = {"samples": n_samples, "people": n, "months": 480, "strategies": 2}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         _warm_microsim(sc)
 
@@ -315,7 +315,7 @@ def w_sobol(impl: str, quick: bool) -> dict:
     info: dict = {"factors": len(factors), "base_samples": N, "horizons_years": [h / 12 for h in HORIZON_MONTHS]}
     parts: dict = {}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         simulate(sc, n_samples=1)
         batch = 1024
@@ -380,7 +380,7 @@ def w_memory(impl: str, quick: bool) -> dict:
     sc = _load(IPS)
     info: dict = {"people": n, "months": 480, "strategies": 2, "model": "IPS (scenarios/bodo.yaml)"}
     if impl == "ipsecon":
-        from ipsecon.simulate import simulate
+        from ipsecon.engines.simulate import simulate
 
         _warm_microsim(sc)
         sim = measured(info, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=40.0))
@@ -431,7 +431,7 @@ def w_sweep(impl: str, quick: bool) -> dict:
     command: start-up included. An untimed in-process sweep first brings numba's on-disk cache
     up to date, so that neither timed run compiles the kernels (their workers load them)."""
     try:
-        import ipsecon.sweep  # noqa: F401
+        import ipsecon.sweep.run  # noqa: F401
     except ImportError:
         return {"unavailable": "not available: sweep not built yet"}
     n = size("sweep_samples", quick)

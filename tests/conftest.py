@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ipsecon.scenario import load_scenario
+from ipsecon.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ipsecon import accounting
-from ipsecon.breakeven import breakeven_table, breakeven_wage, npv_of_wage
+from ipsecon.engines import counting as accounting
+from ipsecon.economics.breakeven import breakeven_table, breakeven_wage, npv_of_wage
 from ipsecon.errors import InputError
-from ipsecon.simulate import simulate
+from ipsecon.engines.simulate import simulate
 
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from ipsecon.calibrate import calibrate
-from ipsecon.results import measure
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
+from ipsecon.uncertainty.calibrate import calibrate
+from ipsecon.output.results import measure
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
 
 TARGETS = [("tau", 12, 0.271), ("tau", 18, 0.271), ("ips", 12, 0.366), ("ips", 18, 0.374)]
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from ipsecon import cohort
-from ipsecon.sampling import draw_samples
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
+from ipsecon.engines import cohort
+from ipsecon.uncertainty.sampling import draw_samples
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
 
 TOL = 1e-12
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipsecon import economics
-from ipsecon.ledger import build_ledger
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
+from ipsecon.economics import evaluation as economics
+from ipsecon.money.ledger import build_ledger
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
 
 ROOT = Path(__file__).parent.parent
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ipsecon.simulate import simulate
+from ipsecon.engines.simulate import simulate
 
 N = 20000
 

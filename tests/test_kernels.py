@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import yaml
 
-from ipsecon.cohort import _numpy_sum, run_cohort, run_cohort_reference
-from ipsecon.microsim import run_microsim, run_microsim_reference
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import horizon_cycles
+from ipsecon.engines.cohort import _numpy_sum, run_cohort, run_cohort_reference
+from ipsecon.engines.microsim import run_microsim, run_microsim_reference
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import horizon_cycles
 
 TOL = 1e-12
 
@@ -234,7 +234,7 @@ def test_microsim_kernel_same_whatever_chunks_and_threads(scenario):
 
 def _reference_model_psa(root, n_samples, people, years):
     """The benchmark's 5-state model with PSA draws and a different start mix per sample."""
-    from ipsecon.sampling import draw_samples
+    from ipsecon.uncertainty.sampling import draw_samples
 
     sc = load_scenario(root / "benchmarks/reference_5state.yaml")
     values = draw_samples(sc, n_samples, seed=3).values(sc.base_values())
@@ -271,7 +271,7 @@ def test_microsim_sample_in_a_batch_equals_it_alone(root):
 
 def test_microsim_many_blocks_equal_one(scenario, monkeypatch):
     """A horizon cut into blocks of a cycle or two gives the same draws as one block."""
-    import ipsecon.microsim as microsim
+    import ipsecon.engines.microsim as microsim
 
     args = _micro(scenario, 3, 2000, seed=6, n_samples=2, vary="calibrated.norway_rct.job_entry")
     one = run_microsim(*args)

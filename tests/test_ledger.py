@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from ipsecon.errors import InputError
-from ipsecon.ledger import PARTIES, PARTY_PERSPECTIVES, build_ledger, party_net, perspective_items, perspective_net
-from ipsecon.simulate import simulate
+from ipsecon.money.ledger import PARTIES, PARTY_PERSPECTIVES, build_ledger, party_net, perspective_items, perspective_net
+from ipsecon.engines.simulate import simulate
 
 G2024 = 124_028.0  # G from 1 May 2024 (evidence.md 1E); the price date is 1 July 2024
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipsecon.parameters import load_parameters
+from ipsecon.inputs.parameters import load_parameters
 
 ROOT = Path(__file__).parent.parent
 

@@ -6,8 +6,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
 
 # rows from / columns to E, A, D, U, X — typed in again from issue 5
 P = np.array([[0.9700, 0.0150, 0.0010, 0.0130, 0.0010],

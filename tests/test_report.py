@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner
 
-from ipsecon import report
+from ipsecon.output import report
 from ipsecon.cli import main
 
 PERSPECTIVES = ["society", "public"]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from ipsecon.errors import InputError
-from ipsecon.parameters import load_parameters
-from ipsecon.rules import (
+from ipsecon.inputs.parameters import load_parameters
+from ipsecon.money.rules import (
     RuleParameters,
     TaxSchedule,
     aap_annual,

@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from ipsecon.cli import main
-from ipsecon.sweep import DELAY_ENV, MARKER_DIR, STORE_NAME, run_sweep
+from ipsecon.sweep.run import DELAY_ENV, MARKER_DIR, STORE_NAME, run_sweep
 
 N_SAMPLES = 6
 
@@ -87,7 +87,7 @@ def test_a_unit_runs_on_one_core(sweep_file, tmp_path, monkeypatch):
     worker would use every core and the worker count would not be the parallelism)."""
     import numba
 
-    import ipsecon.sweep as sweep
+    import ipsecon.sweep.run as sweep
 
     seen, evaluate = [], sweep._evaluate
 
@@ -164,9 +164,9 @@ def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tm
     assert bad.exit_code == 2 and "changed" in bad.output
 
     # resuming with other ipsecon code (an upgrade or a local edit in between) says so; each marker has its code
-    import ipsecon.sweep
+    import ipsecon.sweep.run
 
-    monkeypatch.setattr(ipsecon.sweep, "code_hash", lambda: "0123456789abcdef")
+    monkeypatch.setattr(ipsecon.sweep.run, "code_hash", lambda: "0123456789abcdef")
     warned = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--resume", "--workers", "0"])
     assert warned.exit_code == 0 and "warning:" in warned.output and "other ipsecon code" in warned.output
     assert all(json.loads(p.read_text())["code"] for p in markers.glob("*.json"))

@@ -9,8 +9,8 @@ ICER £6,276 per life year gained.
 import numpy as np
 import pytest
 
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_counting_conventions_differ_as_expected(root):
     sim = simulate(sc)
     occ = sim.trace.population_occupancy()[0, 0]
     alive = occ[:, :3].sum(axis=1)
-    from ipsecon import accounting
+    from ipsecon.engines import counting as accounting
 
     v = np.ones(21)
     per = {c: accounting.cycle_occupancy(sim.trace.occupancy, c, v)[0, 0, 0, :, :3].sum() for c in ("start", "end", "trapezoid", "simpson")}

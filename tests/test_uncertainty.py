@@ -6,17 +6,18 @@ import yaml
 from click.testing import CliRunner
 from scipy import stats
 
-from ipsecon import economics, voi
-from ipsecon.breakeven import _breakeven_per_sample, breakeven_wages
-from ipsecon.calibrate import log_covariance
+from ipsecon.economics import evaluation as economics
+from ipsecon.uncertainty import voi
+from ipsecon.economics.breakeven import _breakeven_per_sample, breakeven_wages
+from ipsecon.uncertainty.calibrate import log_covariance
 from ipsecon.cli import main
-from ipsecon.dsa import parameter_range, run_dsa
-from ipsecon.ledger import build_ledger
-from ipsecon.outcomes import evaluate
-from ipsecon.sampling import draw_samples, uncertain_parameters
-from ipsecon.scenario import load_scenario
-from ipsecon.simulate import simulate
-from ipsecon.sobol import run_sobol
+from ipsecon.uncertainty.dsa import parameter_range, run_dsa
+from ipsecon.money.ledger import build_ledger
+from ipsecon.economics.outcomes import evaluate
+from ipsecon.uncertainty.sampling import draw_samples, uncertain_parameters
+from ipsecon.model.scenario import load_scenario
+from ipsecon.engines.simulate import simulate
+from ipsecon.uncertainty.sobol import run_sobol
 
 SHORT = (1.5,)  # the trial window: 18 monthly cycles keep these tests fast
 
@@ -194,7 +195,7 @@ def test_evpi_is_zero_when_one_strategy_always_wins():
 
 
 def test_psa_dataset_decision_summaries(scenario):
-    from ipsecon.psa import run_psa
+    from ipsecon.uncertainty.psa import run_psa
 
     ds = run_psa(scenario, 120, seed=5, horizons=SHORT + (3.0,), perspectives=["society", "public"], quiet=True)
     assert np.all(ds.evpi.values >= -1e-9)
@@ -304,7 +305,7 @@ def test_bad_uncertainty_input_is_one_clear_line(root, tmp_path, args, words):
 
 
 def test_microsim_psa_separates_simulation_noise_from_parameter_uncertainty(scenario):
-    from ipsecon.psa import run_psa
+    from ipsecon.uncertainty.psa import run_psa
 
     small = run_psa(scenario, 12, seed=3, horizons=SHORT, perspectives=["society"], engine="microsim",
                     individuals=500, quiet=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import InputError
+from ipsecon import __version__
+from ipsecon.errors import InputError
 
 
 def _fail(exc: InputError) -> None:
@@ -39,7 +39,7 @@ class Guarded(click.Group):
     """Turns InputError from any command into a clear message and exit code 2."""
 
     def invoke(self, ctx):
-        from . import progress
+        from ipsecon import progress
 
         quiet = progress.is_quiet()
         try:
@@ -71,9 +71,9 @@ def main():
 @click.option("--quiet", is_flag=True, help="no progress output")
 def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, no_report, reports_root, quiet):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
-    from .results import summary_frame, target_rows, write_results
-    from .scenario import load_scenario
-    from .simulate import simulate as run
+    from ipsecon.output.results import summary_frame, target_rows, write_results
+    from ipsecon.model.scenario import load_scenario
+    from ipsecon.engines.simulate import simulate as run
 
     loaded = load_scenario(scenario, parse_overrides(overrides))
     sim = run(loaded, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
@@ -111,15 +111,15 @@ REPORT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
 
 def _report_after_simulate(sim, out_dir: Path, has_ledger: bool, reports_root: str, quiet: bool) -> dict[str, Path]:
     """Break-even wage per horizon (society, public purse, NAV) into breakeven.csv, then the report."""
-    from .progress import set_quiet
-    from .report import write_report
-    from .results import _atomic_write
+    from ipsecon.progress import set_quiet
+    from ipsecon.output.report import write_report
+    from ipsecon.output.results import _atomic_write
 
     if quiet:
         set_quiet(True)
     paths = {}
     if has_ledger and len(sim.scenario.model.strategies) > 1:
-        from .breakeven import breakeven_table
+        from ipsecon.economics.breakeven import breakeven_table
 
         horizons = sorted({h for h in REPORT_HORIZONS if h < sim.horizon_years - 1e-9} | {float(sim.horizon_years)})
         table = breakeven_table({sim.scenario.name: sim}, ("society", "public", "nav"), horizons)
@@ -134,8 +134,8 @@ def _economics(sim):
     import numpy as np
     import xarray as xr
 
-    from . import economics
-    from .ledger import build_ledger
+    from ipsecon.economics import evaluation as economics
+    from ipsecon.money.ledger import build_ledger
 
     ledger = build_ledger(sim)
     qaly_value = ledger.qaly_value
@@ -221,11 +221,11 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_repo
     """Break-even gross annual wage of IPS vs usual care, per scenario, perspective and horizon."""
     import xarray as xr
 
-    from .breakeven import breakeven_table
-    from .figures import breakeven_figure
-    from .results import _atomic_write
-    from .scenario import load_scenario
-    from .simulate import simulate as run
+    from ipsecon.economics.breakeven import breakeven_table
+    from ipsecon.output.figures import breakeven_figure
+    from ipsecon.output.results import _atomic_write
+    from ipsecon.model.scenario import load_scenario
+    from ipsecon.engines.simulate import simulate as run
 
     try:
         years = sorted({float(h) for h in horizons.split(",") if h.strip()})
@@ -234,7 +234,7 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_repo
     if not years or years[0] <= 0 or years[-1] > 100:
         raise InputError("--horizons", horizons, "horizons must be in (0, 100] years")
     extra = parse_overrides(overrides)
-    from .progress import Progress, set_quiet
+    from ipsecon.progress import Progress, set_quiet
 
     if quiet:
         set_quiet(True)
@@ -269,7 +269,7 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_repo
         click.echo(f"  - {r['scenario']} / {r['perspective']} at {r['horizon_years']:g}y: {r['reason']}")
     click.echo(f"wrote {out_dir / 'breakeven.csv'}, {out_dir / 'breakeven.nc'}, {out_dir / 'breakeven.png'}")
     if not no_report:
-        from .report import write_report
+        from ipsecon.output.report import write_report
 
         report = write_report(out_dir, Path(reports_root), quiet=quiet)
         click.echo(f"wrote {report['html']}, {report['markdown']}")
@@ -285,7 +285,7 @@ def report(results_dir, reports_root, quiet):
 
     Reads whatever the folder holds: results.nc, summary.csv, breakeven.csv, psa.nc, dsa.nc, sobol.nc.
     """
-    from .report import write_report
+    from ipsecon.output.report import write_report
 
     paths = write_report(Path(results_dir), Path(reports_root), quiet=quiet)
     click.echo(f"wrote {paths['html']}")
@@ -306,7 +306,7 @@ def _years(text: str, option: str) -> list[float]:
 
 def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str, ...]):
     """Options shared by psa, dsa and sobol."""
-    from .ledger import PERSPECTIVES
+    from ipsecon.money.ledger import PERSPECTIVES
 
     def wrap(f):
         for option in reversed([
@@ -335,7 +335,7 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
 
 def _finish(ds, loaded, command: str, out, no_report: bool, reports_root: str, quiet: bool) -> Path:
     """Write <out>/<command>.nc atomically with provenance, then the report."""
-    from .results import _atomic_write
+    from ipsecon.output.results import _atomic_write
 
     out_dir = Path(out) if out else Path("results") / f"{loaded.name}_{command}"
     ds.attrs.update(scenario_file=str(loaded.file), scenario_hash=loaded.digest, ipsecon_version=__version__,
@@ -345,7 +345,7 @@ def _finish(ds, loaded, command: str, out, no_report: bool, reports_root: str, q
     _atomic_write(path, lambda p: ds.to_netcdf(p, engine="h5netcdf"))
     click.echo(f"wrote {path}")
     if not no_report:
-        from .report import write_report
+        from ipsecon.output.report import write_report
 
         paths = write_report(out_dir, Path(reports_root), quiet=quiet)
         click.echo(f"wrote {paths['html']}, {paths['markdown']}")
@@ -353,8 +353,8 @@ def _finish(ds, loaded, command: str, out, no_report: bool, reports_root: str, q
 
 
 def _load_for_uncertainty(scenario, overrides, structure, quiet):
-    from .progress import set_quiet
-    from .scenario import load_scenario
+    from ipsecon.progress import set_quiet
+    from ipsecon.model.scenario import load_scenario
 
     if quiet:
         set_quiet(True)
@@ -379,7 +379,7 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
     """Probabilistic sensitivity analysis: CE plane, CEAC/CEAF, EVPI/EVPPI, break-even wage distribution."""
     import numpy as np
 
-    from .psa import run_psa
+    from ipsecon.uncertainty.psa import run_psa
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
     ds = run_psa(loaded, samples, seed, method, _years(horizons, "--horizons"), perspectives,
@@ -419,8 +419,8 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
 def dsa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
         quiet, params_, pairs, grid, coverage, wtp):
     """One-way (tornado) and two-way sensitivity on incremental NPV, INMB and the break-even wage."""
-    from .dsa import run_dsa
-    from .sampling import uncertain_parameters
+    from ipsecon.uncertainty.dsa import run_dsa
+    from ipsecon.uncertainty.sampling import uncertain_parameters
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
     names = uncertain_parameters(loaded, include=params_ or None)
@@ -455,8 +455,8 @@ def dsa(scenario, horizons, perspectives, structure, overrides, engine, individu
 def sobol(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
           quiet, base_samples, second_order, group_by, params_, resamples):
     """Sobol' first-order and total indices (SALib) of incremental NPV and break-even wage, per horizon."""
-    from .sampling import uncertain_parameters
-    from .sobol import run_sobol
+    from ipsecon.uncertainty.sampling import uncertain_parameters
+    from ipsecon.uncertainty.sobol import run_sobol
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
     names = uncertain_parameters(loaded, include=params_ or None)
@@ -478,7 +478,7 @@ def sobol(scenario, horizons, perspectives, structure, overrides, engine, indivi
 @click.option("--dry-run", is_flag=True, help="fit and print, do not write the parameter file")
 def calibrate(scenario, dry_run):
     """Fit the parameters named in SCENARIO's calibration section to its targets."""
-    from .calibrate import calibrate as fit
+    from ipsecon.uncertainty.calibrate import calibrate as fit
 
     result = fit(scenario, write=not dry_run)
     for name, value in result.values.items():
@@ -497,8 +497,8 @@ def calibrate(scenario, dry_run):
 @click.argument("scenario", type=click.Path(dir_okay=False))
 def validate(scenario):
     """Check SCENARIO (model, parameters, population, one cycle of every formula) without running it."""
-    from .scenario import load_scenario
-    from .simulate import simulate as run
+    from ipsecon.model.scenario import load_scenario
+    from ipsecon.engines.simulate import simulate as run
 
     loaded = load_scenario(scenario)
     run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
@@ -542,7 +542,7 @@ def _check_targets(loaded) -> None:
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default="parameters", show_default=True)
 def params(pattern, directory):
     """List parameters matching PATTERN (glob, e.g. 'ips.*') with value, unit, distribution and source."""
-    from .parameters import load_parameters
+    from ipsecon.inputs.parameters import load_parameters
 
     ps = load_parameters(directory)
     if "*" not in pattern and "?" not in pattern:
@@ -587,8 +587,8 @@ def params(pattern, directory):
 @click.option("--quiet", is_flag=True, help="no progress output")
 def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, quiet):
     """Run SWEEP.yaml (scenarios × overrides × samples) into OUT/sweep.zarr."""
-    from .progress import set_quiet
-    from .sweep import run_sweep
+    from ipsecon.progress import set_quiet
+    from ipsecon.sweep.run import run_sweep
 
     if resume and overwrite:
         raise InputError("--resume/--overwrite", None, "give one of them, not both")

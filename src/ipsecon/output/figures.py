@@ -3,7 +3,7 @@
 One colour per strategy, state and perspective, used in every figure (``strategy_colours``,
 ``STATE_COLOURS``, ``PERSPECTIVE_COLOURS``). Money axes say NOK and the price year; time axes
 say months or years since the strategy started. The uncertainty figures read the datasets the
-``psa``, ``dsa`` and ``sobol`` commands write (schemas in :mod:`ipsecon.report`), so they can be
+``psa``, ``dsa`` and ``sobol`` commands write (schemas in :mod:`ipsecon.output.report`), so they can be
 called directly, e.g. ``tornado_figure(xr.open_dataset("dsa.nc"), "society", 10, "inc_npv")``.
 """
 

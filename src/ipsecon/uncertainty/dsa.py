@@ -19,12 +19,12 @@ from typing import Iterable
 import numpy as np
 import xarray as xr
 
-from . import economics
-from .errors import InputError
-from .outcomes import DEFAULT_HORIZONS, evaluate
-from .progress import Progress
-from .sampling import uncertain_parameters
-from .scenario import LoadedScenario
+from ipsecon.economics import evaluation as economics
+from ipsecon.errors import InputError
+from ipsecon.economics.outcomes import DEFAULT_HORIZONS, evaluate
+from ipsecon.progress import Progress
+from ipsecon.uncertainty.sampling import uncertain_parameters
+from ipsecon.model.scenario import LoadedScenario
 
 
 def parameter_range(scenario: LoadedScenario, name: str, coverage: float = 0.95) -> tuple[float, float]:

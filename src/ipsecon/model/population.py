@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
-from .schema import AgeSpec, ContinuousSpec, Population
+from ipsecon.errors import InputError
+from ipsecon.inputs.schema import AgeSpec, ContinuousSpec, Population
 
 
 @dataclass

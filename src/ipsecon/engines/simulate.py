@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from . import accounting
-from .cohort import cohort_reward_totals, run_cohort
-from .microsim import run_microsim
-from .scenario import LoadedScenario
-from .trace import Trace
+from ipsecon.engines import counting as accounting
+from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
+from ipsecon.engines.microsim import run_microsim
+from ipsecon.model.scenario import LoadedScenario
+from ipsecon.engines.trace import Trace
 
 
 @dataclass

@@ -10,7 +10,7 @@ dims (sample, strategy, perspective, horizon):
 * ``cost``      — discounted net cost per person, the value of health excluded (CE-plane cost);
 * ``qalys``, ``employment_years`` — discounted per person;
 * ``inc_npv``   — intervention minus comparator ``net_gain``;
-* ``breakeven_wage`` / ``breakeven_status`` — see :func:`ipsecon.breakeven.breakeven_wages`.
+* ``breakeven_wage`` / ``breakeven_status`` — see :func:`ipsecon.economics.breakeven.breakeven_wages`.
 
 With the microsim, ``mc_se_<reward>[sample, strategy]`` gives the Monte Carlo standard error of
 each discounted reward total at the longest horizon, so simulation noise can be told apart
@@ -24,12 +24,12 @@ from typing import Any, Iterable
 import numpy as np
 import xarray as xr
 
-from . import economics
-from .breakeven import BREAKEVEN_STATUS, DEFAULT_BRACKET, breakeven_wages
-from .errors import InputError
-from .ledger import build_ledger, flow_signs
-from .scenario import LoadedScenario
-from .simulate import horizon_cycles, simulate
+from ipsecon.economics import evaluation as economics
+from ipsecon.economics.breakeven import BREAKEVEN_STATUS, DEFAULT_BRACKET, breakeven_wages
+from ipsecon.errors import InputError
+from ipsecon.money.ledger import build_ledger, flow_signs
+from ipsecon.model.scenario import LoadedScenario
+from ipsecon.engines.simulate import horizon_cycles, simulate
 
 DEFAULT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
 BATCH_BYTES = 256 * 2 ** 20  # memory for one batch's trace arrays

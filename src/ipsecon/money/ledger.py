@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from . import accounting
-from .errors import InputError
-from .rules import RuleParameters, TaxComponents, income_tax
-from .simulate import Simulation
+from ipsecon.engines import counting as accounting
+from ipsecon.errors import InputError
+from ipsecon.money.rules import RuleParameters, TaxComponents, income_tax
+from ipsecon.engines.simulate import Simulation
 
 PARTIES = ("nav", "health_trust", "municipality", "state", "employer", "individual", "resources")
 REGIMES = ("employed", "aap", "ufore", "other", "dead")

@@ -2,7 +2,7 @@
 
 A scenario file holds a ``model`` (states, transitions, strategies, rewards), a
 ``population``, run settings, and optional inline ``parameters`` and ``set``
-overrides. Semantics live in :mod:`ipsecon.model`; this module only says what
+overrides. Semantics live in :mod:`ipsecon.model.state_machine`; this module only says what
 keys exist and what types they take.
 """
 

@@ -16,9 +16,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from .distributions import Distribution
-from .errors import InputError
-from .validation import load_yaml, validate
+from ipsecon.inputs.distributions import Distribution
+from ipsecon.errors import InputError
+from ipsecon.inputs.yaml_files import load_yaml, validate
 
 EVIDENCE_TAGS = ("C", "C2", "D", "M", "assumption", "calibrated")
 _PARAM_KEYS = {"value", "values", "table"}

@@ -8,7 +8,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError
+from ipsecon.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
 # libyaml's loader where PyYAML was built with it: the same documents, ten times faster

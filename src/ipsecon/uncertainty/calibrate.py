@@ -12,12 +12,12 @@ import numpy as np
 import yaml
 from scipy import optimize
 
-from . import __version__
-from .errors import InputError
-from .scenario import LoadedScenario, load_scenario
-from .schema import Target
-from .results import measure
-from .simulate import simulate
+from ipsecon import __version__
+from ipsecon.errors import InputError
+from ipsecon.model.scenario import LoadedScenario, load_scenario
+from ipsecon.inputs.schema import Target
+from ipsecon.output.results import measure
+from ipsecon.engines.simulate import simulate
 
 
 @dataclass

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .model import CompiledModel
-from .parameters import ParameterSet, load_parameter_tree, load_parameters
-from .population import Strata, build_strata
-from .schema import Model, Scenario
-from .validation import load_yaml, validate
+from ipsecon.errors import InputError
+from ipsecon.model.state_machine import CompiledModel
+from ipsecon.inputs.parameters import ParameterSet, load_parameter_tree, load_parameters
+from ipsecon.model.population import Strata, build_strata
+from ipsecon.inputs.schema import Model, Scenario
+from ipsecon.inputs.yaml_files import load_yaml, validate
 
 
 @dataclass
@@ -50,7 +50,7 @@ class LoadedScenario:
         if not spec:
             raise InputError(self.file, "population.start_state", "required when the population file has no state column",
                              "a mapping state -> share")
-        from . import expressions
+        from ipsecon.inputs import expressions
 
         ns = self.model.namespace(values, self.strata, self.spec.population.start_year, self.model.strategies[0],
                                   np.array([0]), n_samples, with_duration=False)

@@ -26,10 +26,10 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from .errors import InputError
-from .model import CompiledModel, pack_values
-from .population import Strata
-from .trace import Trace
+from ipsecon.errors import InputError
+from ipsecon.model.state_machine import CompiledModel, pack_values
+from ipsecon.model.population import Strata
+from ipsecon.engines.trace import Trace
 
 BLOCK_ELEMENTS = 4_000_000  # cap on the size of one block of transition probabilities (reference path)
 COMPACT_ELEMENTS = 4_000_000  # cap on the size of one block of compact transition values

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from . import expressions
-from .errors import InputError
-from .population import Strata
-from .schema import Effect, Model
+from ipsecon.inputs import expressions
+from ipsecon.errors import InputError
+from ipsecon.model.population import Strata
+from ipsecon.inputs.schema import Effect, Model
 
 PERIOD_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "month": 1 / 12, "year": 1.0}
 RESERVED = {"t", "years", "age", "year", "duration", "duration_years", "strategy"}

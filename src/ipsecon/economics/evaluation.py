@@ -5,7 +5,7 @@ combines trace points k-1 and k with weights (a_k, b_k), so it is discounted wit
 a_k v_{k-1} + b_k v_k. This is exact for ``start`` and ``end`` counting (the IPS model
 counts at the end of each month) and a close approximation for ``trapezoid``/``simpson``.
 
-Works on any object shaped like :class:`ipsecon.ledger.Ledger` (duck-typed, so this module
+Works on any object shaped like :class:`ipsecon.money.ledger.Ledger` (duck-typed, so this module
 imports only accounting, keeping imports one-directional).
 """
 
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import accounting
+from ipsecon.engines import counting as accounting
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .ledger import Ledger
+    from ipsecon.money.ledger import Ledger
 
 DEFAULT_PERSPECTIVES = ("nav", "health", "municipality", "state", "public", "individual", "society")
 

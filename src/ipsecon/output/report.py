@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import __version__
-from . import figures as figs
-from .progress import Progress
+from ipsecon import __version__
+from ipsecon.output import figures as figs
+from ipsecon.progress import Progress
 
 PREFERRED_PERSPECTIVES = ("society", "public", "nav", "health", "municipality", "state", "individual", "employer")
 GLOSSARY = [
@@ -192,8 +192,8 @@ def read_inputs(folder: Path) -> Inputs:
 
 def _load_scenario(inp: Inputs) -> None:
     """Re-read the scenario named in the provenance (for the model card), and say if it changed."""
-    from .errors import InputError
-    from .scenario import load_scenario
+    from ipsecon.errors import InputError
+    from ipsecon.model.scenario import load_scenario
 
     attrs = inp.attrs
     candidates = []
@@ -332,7 +332,7 @@ def _question(inp: Inputs, facts: dict) -> Section:
 
 
 def _referenced_names(sc) -> set[str]:
-    from . import expressions
+    from ipsecon.inputs import expressions
 
     spec = sc.model.spec
     texts = list(spec.variables.values()) + list(sc.spec.variables.values())
@@ -573,7 +573,7 @@ def _occupancy(inp: Inputs) -> Section | None:
 
 def _ledger(inp: Inputs):
     """A Ledger rebuilt from results.nc (amounts per flow and month; QALYs per month if stored)."""
-    from .ledger import Ledger
+    from ipsecon.money.ledger import Ledger
 
     ds = inp.results
     led = _clean_months(ds["ledger"]).transpose("sample", "strategy", "month", "flow")
@@ -597,7 +597,7 @@ def _ledger(inp: Inputs):
 
 
 def _discount(inp: Inputs, ledger) -> np.ndarray:
-    from . import economics
+    from ipsecon.economics import evaluation as economics
 
     if inp.scenario is not None:
         rate = economics.discount_schedule(inp.scenario.base_values())
@@ -1009,7 +1009,7 @@ def render(sections: list[Section], title: str, subtitle: str, fig_dir: Path, fi
 
 def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet: bool = False) -> dict[str, Path]:
     """Write ``reports/<scenario>/<results_dir name>.html`` and ``.md`` (figures in ``<name>_figures/``)."""
-    from .results import _atomic_write
+    from ipsecon.output.results import _atomic_write
 
     results_dir = Path(results_dir)
     inp = read_inputs(results_dir)

@@ -53,11 +53,11 @@ import numpy as np
 import xarray as xr
 from pydantic import Field, field_validator
 
-from . import __version__
-from .errors import InputError
-from .scenario import LoadedScenario, _digest, load_scenario
-from .schema import Number, Strict
-from .validation import load_yaml, validate
+from ipsecon import __version__
+from ipsecon.errors import InputError
+from ipsecon.model.scenario import LoadedScenario, _digest, load_scenario
+from ipsecon.inputs.schema import Number, Strict
+from ipsecon.inputs.yaml_files import load_yaml, validate
 
 PERSPECTIVES = ("nav", "health", "municipality", "state", "public", "individual", "employer", "society")
 STORE_NAME = "sweep.zarr"
@@ -194,12 +194,13 @@ def code_hash() -> str:
     that units computed by different code (local edits, editable installs that differ between
     machines: the version string misses both) are visible. Content-based, so equal across machines;
     recomputed only when a file's size or time changes."""
-    files = sorted(Path(__file__).parent.glob("*.py"))
-    stamp = tuple((f.name, st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
+    root = Path(__file__).resolve().parent.parent  # the whole package, every subpackage
+    files = sorted(root.rglob("*.py"))
+    stamp = tuple((str(f.relative_to(root)), st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
     if stamp not in _CODE_HASH:
         h = hashlib.sha256()
         for f in files:
-            h.update(f.name.encode())
+            h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
         _CODE_HASH.clear()
         _CODE_HASH[stamp] = h.hexdigest()[:16]
@@ -221,8 +222,8 @@ def apply_override(scenario_path: Path, override: OverrideSpec | None, sweep_fil
         raise
     if not override.variables:
         return loaded
-    from .model import CompiledModel
-    from .scenario import _replace_variables
+    from ipsecon.model.state_machine import CompiledModel
+    from ipsecon.model.scenario import _replace_variables
 
     spec = _replace_variables(loaded.model.spec, dict(override.variables), sweep_file, f"{where}.variables")
     try:
@@ -239,7 +240,7 @@ def apply_override(scenario_path: Path, override: OverrideSpec | None, sweep_fil
 def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | None = None) -> Plan:
     """Read and check a sweep file and every scenario × override in it (one cohort cycle each, so
     formula errors surface now); draw the parameter samples. Raises InputError on bad input."""
-    from .simulate import simulate
+    from ipsecon.engines.simulate import simulate
 
     path = Path(path)
     file = str(path)
@@ -280,7 +281,7 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
                              f"{strategies} of the first scenario", "scenarios of one model")
     samples: list[Any | None] = [None] * len(names)
     if spec.samples.n:
-        from .sampling import draw_samples, uncertain_parameters
+        from ipsecon.uncertainty.sampling import draw_samples, uncertain_parameters
 
         # draws come from the scenario without sweep overrides (see module doc): an empty override
         # set has loaded it already (loading is mostly YAML parsing, about 0.5 s a scenario)
@@ -356,7 +357,7 @@ def compute_unit(case: LoadedScenario, samples: Any | None, fixed: dict[str, flo
 
 
 def _evaluate(case: LoadedScenario, values: dict[str, Any], n: int, s: dict[str, Any]) -> xr.Dataset:
-    from .outcomes import evaluate
+    from ipsecon.economics.outcomes import evaluate
 
     return evaluate(case, values, n, s["horizons"], perspectives=s["perspectives"], engine=s["engine"],
                     individuals=s["individuals"], seed=s["seed"])
@@ -576,7 +577,7 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
         settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
                     "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
 
-        from .progress import Progress
+        from ipsecon.progress import Progress
 
         writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
         warned: list[str] = []
@@ -683,7 +684,7 @@ class _client:
             with dask.config.set(config):
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=":0", silence_logs=logging.ERROR, env=env,
-                                            preload=["ipsecon.sweep", "ipsecon.outcomes"])
+                                            preload=["ipsecon.sweep.run", "ipsecon.economics.outcomes"])
         except BaseException as exc:  # noqa: BLE001 - raised again in __enter__
             self._error = exc
 

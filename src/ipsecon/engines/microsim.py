@@ -24,8 +24,8 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from . import accounting
-from .cohort import (
+from ipsecon.engines import counting as accounting
+from ipsecon.engines.cohort import (
     COMPACT_ELEMENTS,
     _stack_rewards,
     block_length,
@@ -37,9 +37,9 @@ from .cohort import (
     tunnel_cells,
     value_changes,
 )
-from .model import CompiledModel
-from .population import Strata
-from .trace import Trace
+from ipsecon.model.state_machine import CompiledModel
+from ipsecon.model.population import Strata
+from ipsecon.engines.trace import Trace
 
 STREAM_TRANSITION, STREAM_STRATUM, STREAM_START = 0, 1, 2
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import InputError
+from ipsecon.errors import InputError
 
 
 def _weibull_hazard(t, shape, scale):

@@ -13,11 +13,12 @@ from typing import Iterable
 import numpy as np
 import xarray as xr
 
-from . import economics, voi
-from .outcomes import DEFAULT_HORIZONS, evaluate
-from .progress import Progress
-from .sampling import Samples, draw_samples
-from .scenario import LoadedScenario
+from ipsecon.economics import evaluation as economics
+from ipsecon.uncertainty import voi
+from ipsecon.economics.outcomes import DEFAULT_HORIZONS, evaluate
+from ipsecon.progress import Progress
+from ipsecon.uncertainty.sampling import Samples, draw_samples
+from ipsecon.model.scenario import LoadedScenario
 
 DEFAULT_WTP = tuple(np.linspace(0, 2_000_000, 41))
 

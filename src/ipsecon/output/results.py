@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import __version__, accounting
-from .errors import InputError
-from .schema import Target
-from .simulate import Simulation
+from ipsecon import __version__
+from ipsecon.engines import counting as accounting
+from ipsecon.errors import InputError
+from ipsecon.inputs.schema import Target
+from ipsecon.engines.simulate import Simulation
 
 SUMMARY_MONTHS = (6, 12, 18, 24, 60)
 

@@ -14,8 +14,8 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
-from .errors import InputError
-from .parameters import ParameterSet
+from ipsecon.errors import InputError
+from ipsecon.inputs.parameters import ParameterSet
 
 G_NAME = "rules.grunnbelop"
 G_UPRATING_MONTH = 5  # G changes on 1 May

@@ -27,8 +27,8 @@ import xarray as xr
 from scipy import stats
 from scipy.stats import qmc
 
-from .errors import InputError
-from .scenario import LoadedScenario
+from ipsecon.errors import InputError
+from ipsecon.model.scenario import LoadedScenario
 
 METHODS = ("random", "lhs", "sobol")
 # parameter families the ledger and economics read directly (not through model formulas)

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from . import accounting, economics
-from . import ledger as L
-from .errors import InputError
-from .ledger import build_ledger
-from .rules import RuleParameters
-from .simulate import Simulation
+from ipsecon.engines import counting as accounting
+from ipsecon.economics import evaluation as economics
+from ipsecon.money import ledger as L
+from ipsecon.errors import InputError
+from ipsecon.money.ledger import build_ledger
+from ipsecon.money.rules import RuleParameters
+from ipsecon.engines.simulate import Simulation
 
 DEFAULT_BRACKET = (0.0, 2_000_000.0)
 BREAKEVEN_STATUS = {

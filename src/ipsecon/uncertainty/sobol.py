@@ -23,11 +23,11 @@ import xarray as xr
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from .errors import InputError
-from .outcomes import evaluate
-from .progress import Progress
-from .sampling import Samples, layout, from_uniforms, uncertain_parameters
-from .scenario import LoadedScenario
+from ipsecon.errors import InputError
+from ipsecon.economics.outcomes import evaluate
+from ipsecon.progress import Progress
+from ipsecon.uncertainty.sampling import Samples, layout, from_uniforms, uncertain_parameters
+from ipsecon.model.scenario import LoadedScenario
 
 SOBOL_HORIZONS = (5.0, 10.0, 20.0, 40.0)
 SOBOL_PERSPECTIVES = ("society", "public", "nav")
