@@ -3,7 +3,6 @@
 import pytest
 
 from ipsecon.uncertainty.calibrate import calibrate
-from ipsecon.output.results import measure
 from ipsecon.model.scenario import load_scenario
 from ipsecon.engines.simulate import simulate
 
@@ -14,7 +13,7 @@ def test_committed_calibration_hits_trial_targets(root):
     sc = load_scenario(root / "scenarios/norway_rct.yaml")
     sim = simulate(sc, engine="cohort", horizon_years=1.5)
     for target in sc.spec.calibration.targets:
-        assert abs(measure(sim, target) - target.value) <= 0.01
+        assert abs(sim.measure(target) - target.value) <= 0.01
 
 
 def test_calibrate_fits_from_scratch(root):

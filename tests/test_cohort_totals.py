@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from ipsecon.engines import cohort
+from ipsecon.engines import blocks
 from ipsecon.uncertainty.sampling import draw_samples
 from ipsecon.model.scenario import load_scenario
 from ipsecon.engines.simulate import simulate
@@ -78,8 +78,8 @@ def test_totals_carried_across_blocks(root, monkeypatch):
     """A horizon cut into several blocks of cycles adds up to the same totals."""
     bodo = load_scenario(root / "scenarios/bodo.yaml")
     full, one_block = _both(bodo, 3)
-    monkeypatch.setattr(cohort, "COMPACT_ELEMENTS", 1)  # one cycle a block
-    assert cohort.compact_block_length(bodo.model, bodo.base_values(), bodo.strata, bodo.spec.population.start_year,
+    monkeypatch.setattr(blocks, "COMPACT_ELEMENTS", 1)  # one cycle a block
+    assert blocks.compact_block_length(bodo.model, bodo.base_values(), bodo.strata, bodo.spec.population.start_year,
                                        "ips", 1, full.n_cycles) == 1
     many = simulate(bodo, engine="cohort", horizon_years=3, trace=False)
     _assert_totals_equal(full, many)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ipsecon.economics import evaluation as economics
+from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES
 from ipsecon.money.ledger import build_ledger
 from ipsecon.model.scenario import load_scenario
 from ipsecon.engines.simulate import simulate
@@ -37,9 +38,9 @@ def test_constant_rate_against_the_formula():
 
 
 def test_declining_schedule_against_the_formula(sim):
-    rate = economics.discount_schedule(sim.scenario.base_values(), declining=True)
+    rate = economics.discount_schedule(0.04, sim.scenario.base_values(), declining=True)
     assert rate == [(0.0, 0.04), (40.0, 0.03), (75.0, 0.02)]
-    assert economics.discount_schedule(sim.scenario.base_values()) == 0.04
+    assert economics.discount_schedule(sim.scenario.model.discount_rate["cost"]) == 0.04
     d = economics.cycle_discount_factors(100, 1.0, rate, "end")  # yearly cycles, factor at the end of year k
     assert d[29] == pytest.approx(1.04 ** -30)
     assert d[49] == pytest.approx(1.04 ** -40 * 1.03 ** -10)
@@ -105,7 +106,7 @@ def test_summary_columns_and_consistency(outcomes):
     for c in ("costs", "gains", "npv", "incremental_npv", "bcr", "roi", "payback_month", "qalys",
               "extra_employment_years", "extra_earnings", "cost_per_extra_employment_year"):
         assert c in s.columns
-    assert set(s.perspective) == set(economics.DEFAULT_PERSPECTIVES)
+    assert set(s.perspective) == set(EVALUATION_PERSPECTIVES)
     assert np.allclose(s.gains - s.costs, s.npv)
     ips = s[s.strategy == "ips"]
     assert np.allclose(ips.incremental_gains - ips.incremental_costs, ips.incremental_npv)

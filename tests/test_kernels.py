@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 import yaml
 
-from ipsecon.engines.cohort import _numpy_sum, run_cohort, run_cohort_reference
+from ipsecon.engines.cohort import run_cohort, run_cohort_reference
+from ipsecon.engines.kernels import numpy_sum
 from ipsecon.engines.microsim import run_microsim, run_microsim_reference
 from ipsecon.model.scenario import load_scenario
 from ipsecon.engines.simulate import horizon_cycles
@@ -191,7 +192,7 @@ def test_numpy_sum_order():
     rng = np.random.default_rng(3)
     for k in list(range(1, 40)) + [127, 128, 129, 200, 1000, 1029]:
         x = rng.random(k + 2) * rng.choice([1e-3, 1.0, 1e3], k + 2)
-        assert _numpy_sum(x, 2, k + 2) == x[2:].sum()
+        assert numpy_sum(x, 2, k + 2) == x[2:].sum()
 
 
 # --- microsim ------------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ def fake_sim(scenario, state: str, start_age: float = 30.0, T: int = 12, n: int 
     if prior_income is not None:
         cols["prior_income"] = np.array([float(prior_income)])
     model = SimpleNamespace(states=list(states), strategies=["tau", "ips"], cycle_years=1 / 12, file="fake.yaml",
-                            spec=SimpleNamespace(counting="end", discount={"cost": 0.04, "effect": 0.04}),
-                            employment_state=None)
+                            spec=SimpleNamespace(counting="end"), discount_rate={"cost": 0.04, "effect": 0.04},
+                            comparator="tau", comparator_index=0, employment_state=None)
     sc = SimpleNamespace(model=model, strata=SimpleNamespace(columns=cols), base_values=lambda: values,
                          price_date=dt.date(2024, 7, 1), spec=SimpleNamespace(price_year=2024), file="fake.yaml")
     trace = SimpleNamespace(occupancy=occ, flows=np.zeros((n, 2, 1, T, 0)), weights=np.array([1.0]),

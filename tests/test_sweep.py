@@ -15,7 +15,9 @@ import yaml
 from click.testing import CliRunner
 
 from ipsecon.cli import main
-from ipsecon.sweep.run import DELAY_ENV, MARKER_DIR, STORE_NAME, run_sweep
+from ipsecon.sweep.compute import DELAY_ENV
+from ipsecon.sweep.run import run_sweep
+from ipsecon.sweep.store import MARKER_DIR, STORE_NAME
 
 N_SAMPLES = 6
 
@@ -87,7 +89,7 @@ def test_a_unit_runs_on_one_core(sweep_file, tmp_path, monkeypatch):
     worker would use every core and the worker count would not be the parallelism)."""
     import numba
 
-    import ipsecon.sweep.run as sweep
+    import ipsecon.sweep.compute as sweep
 
     seen, evaluate = [], sweep._evaluate
 

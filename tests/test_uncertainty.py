@@ -222,16 +222,16 @@ def test_one_way_bounds_equal_a_run_with_the_parameter_set(root, scenario):
         summary = economics.evaluate(build_ledger(sim), ["society", "nav"])["summary"]
         for p in ("society", "nav"):
             direct = summary.query("perspective == @p and strategy == 'ips'")["incremental_npv"].iloc[0]
-            assert float(ds.inc_npv.sel(parameter=name, bound=bound, perspective=p, horizon=1.5)) == pytest.approx(direct, rel=1e-9)
+            assert float(ds.inc_npv.sel(parameter=name, bound=bound, intervention="ips", perspective=p, horizon=1.5)) == pytest.approx(direct, rel=1e-9)
     # utilities do not move NAV's money
-    u = ds.inc_npv.sel(parameter="utilities.employed", perspective="nav")
+    u = ds.inc_npv.sel(parameter="utilities.employed", intervention="ips", perspective="nav")
     assert float(abs(u.sel(bound="high") - u.sel(bound="low")).max()) < 1e-6
 
 
 def test_two_way_grid_corner_equals_a_run_with_both_set(root, scenario):
     a, b = "calibrated.norway_rct.hr_entry", "ips.cost.per_client_year"
     ds = run_dsa(scenario, [a, b], pairs=[(a, b)], grid=3, horizons=SHORT, perspectives=["society"], quiet=True)
-    grid = ds.twoway_inc_npv.isel(pair=0).sel(perspective="society", horizon=1.5).values
+    grid = ds.twoway_inc_npv.isel(pair=0).sel(intervention="ips", perspective="society", horizon=1.5).values
     assert grid.shape == (3, 3)
     x, y = float(ds.twoway_x.isel(pair=0, x_index=2)), float(ds.twoway_y.isel(pair=0, y_index=0))
     assert (x, y) == pytest.approx((parameter_range(scenario, a)[1], parameter_range(scenario, b)[0]))

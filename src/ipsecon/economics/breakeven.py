@@ -51,11 +51,14 @@ class BreakevenResult:
 
 
 def _pair(sim: Simulation, strategies: tuple[str, str] | None) -> tuple[int, int]:
-    names = list(sim.scenario.model.strategies)
+    """(intervention, comparator) indices; by default the model's only intervention and its comparator."""
+    model = sim.scenario.model
+    names = list(model.strategies)
     if strategies is None:
-        if len(names) < 2:
-            raise InputError(sim.scenario.file, "model.strategies", "break-even needs two strategies")
-        return 1, 0
+        if len(model.interventions) != 1:
+            raise InputError(sim.scenario.file, "model.strategies", "break-even needs one intervention and a comparator; "
+                             f"this model has {len(model.interventions)} interventions", "name the pair (intervention, comparator)")
+        strategies = (model.interventions[0], model.comparator)
     for s in strategies:
         if s not in names:
             raise InputError(sim.scenario.file, "strategies", f"unknown strategy {s!r}", ", ".join(names))
@@ -83,7 +86,7 @@ def npv_of_wage(sim: Simulation, perspective: str, horizon_years: float | None =
 
     def f(wage: float) -> float:
         ledger = build_ledger(sim, wage=wage, values=values).truncated(T)
-        rate = economics.discount_schedule(ledger.values, declining)
+        rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
         d = economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting)
         net = ledger.perspective_net(perspective, mcpf).transpose("sample", "strategy", "month").values
         inc = (net[:, k1] - net[:, k0]) @ d
@@ -98,8 +101,7 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
                    mcpf: float | bool | None = None, xtol: float = 0.01) -> BreakevenResult:
     """Gross annual wage (price-year NOK, in employment) at which the incremental NPV is 0.
 
-    ``strategies`` = (intervention, comparator); default the second and first strategy of the
-    model. Returns ``wage=None`` with a reason when the bracket holds no root.
+    ``strategies`` = (intervention, comparator); default the model's intervention and comparator. Returns ``wage=None`` with a reason when the bracket holds no root.
     """
     k1, k0 = _pair(sim, strategies)
     names = list(sim.scenario.model.strategies)
@@ -141,13 +143,15 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
     rows = []
     horizons = list(horizons)
     for scenario, sim in sims_by_scenario.items():
-        for p in perspectives:
-            for h in horizons:
-                r = breakeven_wage(sim, p, h, **kwargs)
-                rows.append({"scenario": scenario, "perspective": p, "horizon_years": h, "breakeven_wage": r.wage,
-                             "npv_at_low": r.npv_low, "npv_at_high": r.npv_high, "bracket_low": r.bracket[0],
-                             "bracket_high": r.bracket[1], "intervention": r.intervention,
-                             "comparator": r.comparator, "reason": r.reason})
+        model = sim.scenario.model
+        for intervention in model.interventions:  # each intervention against the model's comparator
+            for p in perspectives:
+                for h in horizons:
+                    r = breakeven_wage(sim, p, h, strategies=(intervention, model.comparator), **kwargs)
+                    rows.append({"scenario": scenario, "perspective": p, "horizon_years": h, "breakeven_wage": r.wage,
+                                 "npv_at_low": r.npv_low, "npv_at_high": r.npv_high, "bracket_low": r.bracket[0],
+                                 "bracket_high": r.bracket[1], "intervention": r.intervention,
+                                 "comparator": r.comparator, "reason": r.reason})
     return pd.DataFrame(rows)
 
 
@@ -166,7 +170,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     discounted, growth-adjusted extra employed person-years of each cell and F_p the employed
     amounts' net for the perspective. Exact, like :func:`breakeven_wage` (which it matches), but
     all samples share each step. Returns (wage [n, p, h] with NaN where no root, status codes of
-    ``BREAKEVEN_STATUS``). Money is discounted as in the ledger (``economics.discount_rate``).
+    ``BREAKEVEN_STATUS``). Money is discounted as in the ledger (the model's cost rate).
     """
     perspectives, horizon_cycles = list(perspectives), list(horizon_cycles)
     values = ledger.values
@@ -174,19 +178,18 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     model = scenario.model
     n, K, G, T1, S = trace.occupancy.shape
     T = T1 - 1
-    if L._rules_vary(values):  # rules per sample: fall back to one root search per sample
+    if L.rules_vary(values):  # rules per sample: fall back to one root search per sample
         return _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
     rules = RuleParameters.from_values(values, scenario.price_date)
     years = np.arange(T) * model.cycle_years
     cls, aap_c, basis_c = ledger.cells  # the ledger's classes of cells that share their amounts
     C = aap_c.shape[1]
 
-    e = L._regime_states(sim, None)["employed"]
+    e = L.regime_states(sim, None)["employed"]
     occ = accounting.cycle_occupancy(trace.occupancy[..., e:e + 1], model.spec.counting, np.ones(T1))[..., 0]
     d_occ = occ[:, k1] - occ[:, k0]  # (n, G, T)
-    rate = economics.discount_schedule(values)
-    dc = economics.cycle_discount_factors(T, model.cycle_years, rate, model.spec.counting)
-    growth = (1 + np.reshape(L._param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
+    dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
+    growth = (1 + np.reshape(L.param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
     m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
     onehot = (cls[None] == np.arange(C)[:, None, None]).astype(float)  # (C, G, T)
     z = np.cumsum(np.einsum("ngt,cgt->nct", m, onehot), axis=2)  # (n, C, T)
@@ -238,7 +241,7 @@ def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bra
         for a, p in enumerate(perspectives):
             for b, h in enumerate(horizon_cycles):
                 r = breakeven_wage(one, p, h * sim.scenario.model.cycle_years, bracket, (names[k1], names[k0]),
-                                   L._sample(values, i), xtol=xtol)
+                                   L.sample(values, i), xtol=xtol)
                 wage[i, a, b] = np.nan if r.wage is None else r.wage
                 status[i, a, b] = r.status
     return wage, status

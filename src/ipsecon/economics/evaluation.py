@@ -16,21 +16,23 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES
 from ipsecon.engines import counting as accounting
 
 if TYPE_CHECKING:  # pragma: no cover
     from ipsecon.money.ledger import Ledger
 
-DEFAULT_PERSPECTIVES = ("nav", "health", "municipality", "state", "public", "individual", "society")
 
 
 # --- discounting ------------------------------------------------------------------------------
 
-def discount_schedule(values: dict[str, Any], declining: bool = False) -> float | list[tuple[float, float]]:
-    """The Norwegian rate: ``economics.discount_rate`` (4 %), or with ``declining`` the
-    R-109 schedule from ``economics.discount.*`` (4 % to year 40, 3 % to 75, then 2 %)."""
+def discount_schedule(rate: float, values: dict[str, Any] | None = None,
+                      declining: bool = False) -> float | list[tuple[float, float]]:
+    """``rate`` (the model's cost or effect rate, :attr:`CompiledModel.discount_rate`), or with
+    ``declining`` the R-109 schedule from ``economics.discount.*`` in ``values`` (4 % to year 40,
+    3 % to 75, then 2 %)."""
     if not declining:
-        return float(values["economics.discount_rate"])
+        return float(rate)
     d = "economics.discount."
     return [(0.0, float(values[d + "rate_years_0_40"])),
             (float(values[d + "first_break_year"]), float(values[d + "rate_years_40_75"])),
@@ -111,7 +113,7 @@ def _incremental_split(items: np.ndarray, ref: np.ndarray) -> tuple[float, float
     return float(-d[d < 0].sum()), float(d[d > 0].sum())
 
 
-def evaluate(ledger: "Ledger", perspectives: Iterable[str] = DEFAULT_PERSPECTIVES, comparator: int | str = 0,
+def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECTIVES, comparator: int | str = 0,
              wtp: float | None = None, declining: bool = False, mcpf: float | bool | None = None,
              cost_rate: float | list | None = None, effect_rate: float | list | None = None) -> dict[str, pd.DataFrame]:
     """Per sample, perspective and strategy: discounted costs, gains and NPV; against the
@@ -120,12 +122,13 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = DEFAULT_PERSPECTIVE
     NMB at ``wtp`` (money perspectives: cost = -NPV).
 
     Returns {"summary": DataFrame, "cea": DataFrame}. Money is discounted at ``cost_rate``,
-    QALYs and employment-years at ``effect_rate``; both default to the Norwegian schedule
-    (:func:`discount_schedule`).
+    QALYs and employment-years at ``effect_rate``; both default to the model's rates
+    (``ledger.discount``), or the declining schedule (:func:`discount_schedule`).
     """
-    default = discount_schedule(ledger.values, declining) if ledger.values else 0.04
-    cost_rate = default if cost_rate is None else cost_rate
-    effect_rate = default if effect_rate is None else effect_rate
+    if cost_rate is None:
+        cost_rate = discount_schedule(ledger.discount["cost"], ledger.values, declining)
+    if effect_rate is None:
+        effect_rate = discount_schedule(ledger.discount["effect"], ledger.values, declining)
     T = ledger.n_cycles
     dc = cycle_discount_factors(T, ledger.cycle_years, cost_rate, ledger.counting)
     de = cycle_discount_factors(T, ledger.cycle_years, effect_rate, ledger.counting)

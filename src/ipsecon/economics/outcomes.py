@@ -9,7 +9,8 @@ dims (sample, strategy, perspective, horizon):
   value of QALYs), NOK of the price year;
 * ``cost``      — discounted net cost per person, the value of health excluded (CE-plane cost);
 * ``qalys``, ``employment_years`` — discounted per person;
-* ``inc_npv``   — intervention minus comparator ``net_gain``;
+* ``inc_npv``   — each intervention minus the comparator ``net_gain`` (dim ``intervention``; the
+  model declares the comparator);
 * ``breakeven_wage`` / ``breakeven_status`` — see :func:`ipsecon.economics.breakeven.breakeven_wages`.
 
 With the microsim, ``mc_se_<reward>[sample, strategy]`` gives the Monte Carlo standard error of
@@ -19,19 +20,20 @@ from parameter uncertainty.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 import numpy as np
 import xarray as xr
 
 from ipsecon.economics import evaluation as economics
+from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HORIZONS
 from ipsecon.economics.breakeven import BREAKEVEN_STATUS, DEFAULT_BRACKET, breakeven_wages
 from ipsecon.errors import InputError
 from ipsecon.money.ledger import build_ledger, flow_signs
 from ipsecon.model.scenario import LoadedScenario
 from ipsecon.engines.simulate import horizon_cycles, simulate
 
-DEFAULT_HORIZONS = (1.5, 3.0, 5.0, 10.0, 20.0, 40.0)
 BATCH_BYTES = 256 * 2 ** 20  # memory for one batch's trace arrays
 
 
@@ -46,16 +48,12 @@ def _batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int, engine:
     return int(max(1, min(n_samples, BATCH_BYTES // max(per_sample, 1))))
 
 
-def _strategy_pair(scenario: LoadedScenario, intervention: str | None, comparator: str | None) -> tuple[int, int]:
-    names = list(scenario.model.strategies)
-    if len(names) < 2:
+def _roles(scenario: LoadedScenario) -> tuple[list[int], int]:
+    """Indices of the interventions and of the comparator, as the model declares them."""
+    model = scenario.model
+    if not model.interventions:
         raise InputError(scenario.file, "model.strategies", "sensitivity analysis needs two strategies")
-    k1 = names.index(intervention) if intervention in names else len(names) - 1
-    k0 = names.index(comparator) if comparator in names else 0
-    for s in (intervention, comparator):
-        if s is not None and s not in names:
-            raise InputError(scenario.file, "strategies", f"unknown strategy {s!r}", ", ".join(names))
-    return k1, k0
+    return [model.strategies.index(s) for s in model.interventions], model.comparator_index
 
 
 def _slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]:
@@ -63,16 +61,15 @@ def _slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]
 
 
 def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
-             horizons: Iterable[float] = DEFAULT_HORIZONS, perspectives: Iterable[str] = economics.DEFAULT_PERSPECTIVES,
-             engine: str | None = None, individuals: int | None = None, seed: int | None = None,
-             intervention: str | None = None, comparator: str | None = None, breakeven: bool = True,
+             horizons: Iterable[float] = HORIZONS, perspectives: Iterable[str] = EVALUATION_PERSPECTIVES,
+             engine: str | None = None, individuals: int | None = None, seed: int | None = None, breakeven: bool = True,
              bracket: tuple[float, float] = DEFAULT_BRACKET, progress=None) -> xr.Dataset:
     """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names)."""
     horizons = sorted(float(h) for h in horizons)
     perspectives = list(perspectives)
     cycles = [horizon_cycles(scenario, h) for h in horizons]
     T = max(cycles)
-    k1, k0 = _strategy_pair(scenario, intervention, comparator)
+    k1, k0 = _roles(scenario)
     batch = _batch_size(scenario, T, n_samples, engine, individuals)
     parts = [_evaluate_batch(scenario, _slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
                              min(a + batch, n_samples) - a, horizons, cycles, perspectives, engine, individuals,
@@ -80,9 +77,11 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
              for a in range(0, n_samples, batch)]
     ds = xr.concat(parts, dim="sample") if len(parts) > 1 else parts[0]
     names = list(scenario.model.strategies)
-    ds = ds.assign_coords(sample=np.arange(n_samples), strategy=names, perspective=perspectives, horizon=horizons)
+    ds = ds.assign_coords(sample=np.arange(n_samples), strategy=names, intervention=scenario.model.interventions,
+                          perspective=perspectives, horizon=horizons)
     ds.attrs.update(scenario=scenario.name, title=scenario.spec.title, price_year=scenario.spec.price_year,
-                    intervention=names[k1], comparator=names[k0], units="NOK per person (price year), discounted",
+                    comparator=names[k0], interventions=json.dumps(scenario.model.interventions),
+                    units="NOK per person (price year), discounted",
                     breakeven_status_codes="; ".join(f"{k}: {v}" for k, v in BREAKEVEN_STATUS.items()),
                     bracket_low=float(bracket[0]), bracket_high=float(bracket[1]))
     return ds
@@ -94,11 +93,12 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
     sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=T * scenario.model.cycle_years,
                    values=values, n_samples=n)
     ledger = build_ledger(sim, values=values)
-    rate = economics.discount_schedule(values)
-    d = economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting)
+    # money at the model's cost rate, QALYs and employment at its effect rate
+    d_cost, d_effect = (economics.cycle_discount_factors(T, ledger.cycle_years, ledger.discount[kind], ledger.counting)
+                        for kind in ("cost", "effect"))
     at = [c - 1 for c in cycles]
 
-    def by_horizon(x):  # (n, K, T) per cycle -> discounted cumulative at each horizon (n, K, H)
+    def by_horizon(x, d):  # (n, K, T) per cycle -> discounted cumulative at each horizon (n, K, H)
         return np.cumsum(x * d, axis=-1)[..., at]
 
     K = len(scenario.model.strategies)
@@ -108,24 +108,25 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
     qaly_money = ledger.qalys * np.reshape(ledger.qaly_value, (-1, 1, 1))
     for j, p in enumerate(perspectives):
         signs = flow_signs(p)
-        money = by_horizon(ledger.amounts @ np.array([signs[f] for f in ledger.flows]))
-        health = by_horizon(qaly_money) if p == "society" else 0.0
+        money = by_horizon(ledger.amounts @ np.array([signs[f] for f in ledger.flows]), d_cost)
+        health = by_horizon(qaly_money, d_effect) if p == "society" else 0.0
         net[:, :, j] = money + health
         cost[:, :, j] = -money
-    qalys = by_horizon(ledger.qalys)
-    employment = by_horizon(ledger.employment_years)
-    inc = net[:, k1] - net[:, k0]  # (n, P, H)
+    qalys = by_horizon(ledger.qalys, d_effect)
+    employment = by_horizon(ledger.employment_years, d_effect)
+    inc = net[:, k1] - net[:, k0, None]  # (n, I, P, H): each intervention minus the comparator
     data = {
         "net_gain": (("sample", "strategy", "perspective", "horizon"), net),
         "cost": (("sample", "strategy", "perspective", "horizon"), cost),
         "qalys": (("sample", "strategy", "horizon"), qalys),
         "employment_years": (("sample", "strategy", "horizon"), employment),
-        "inc_npv": (("sample", "perspective", "horizon"), inc),
+        "inc_npv": (("sample", "intervention", "perspective", "horizon"), inc),
     }
     if breakeven:
-        wage, status = breakeven_wages(sim, ledger, perspectives, cycles, inc, k1, k0, bracket)
-        data["breakeven_wage"] = (("sample", "perspective", "horizon"), wage)
-        data["breakeven_status"] = (("sample", "perspective", "horizon"), status.astype(np.int8))
+        found = [breakeven_wages(sim, ledger, perspectives, cycles, inc[:, i], k, k0, bracket) for i, k in enumerate(k1)]
+        data["breakeven_wage"] = (("sample", "intervention", "perspective", "horizon"), np.stack([w for w, _ in found], 1))
+        data["breakeven_status"] = (("sample", "intervention", "perspective", "horizon"),
+                                    np.stack([s for _, s in found], 1).astype(np.int8))
     for r, se in sim.reward_standard_errors().items():
         data[f"mc_se_{r}"] = (("sample", "strategy"), np.asarray(se))
     if progress is not None:

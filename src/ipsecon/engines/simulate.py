@@ -10,6 +10,8 @@ import numpy as np
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
 from ipsecon.engines.microsim import run_microsim
+from ipsecon.errors import InputError
+from ipsecon.inputs.schema import Target
 from ipsecon.model.scenario import LoadedScenario
 from ipsecon.engines.trace import Trace
 
@@ -34,7 +36,7 @@ class Simulation:
         """v at points 0 … T for reward ``name`` (ones when not discounted)."""
         model = self.scenario.model
         times = np.arange(self.n_cycles + 1) * model.cycle_years
-        rate = model.spec.discount[model.rewards[name]["kind"]] if discounted else 0.0
+        rate = model.discount_rate[model.rewards[name]["kind"]] if discounted else 0.0
         return accounting.discount_factors(times, rate)
 
     def reward_series(self, name: str, discounted: bool = True) -> np.ndarray:
@@ -56,6 +58,24 @@ class Simulation:
         if self.totals is not None:
             return dict(self.totals[discounted])
         return {r: self.reward_series(r, discounted).sum(axis=-1) for r in self.scenario.model.rewards}
+
+    def measure(self, target: "Target") -> float:
+        """The model's value for a target: share in a state at month m, or ever in it by month m."""
+        file = self.scenario.file
+        trace = self.trace
+        point = int(round(target.month / (self.scenario.model.cycle_years * 12)))
+        if target.strategy not in trace.strategies:
+            raise InputError(file, "targets", f"unknown strategy {target.strategy!r}", ", ".join(trace.strategies))
+        if point > trace.n_cycles:
+            raise InputError(file, "targets", f"target month {target.month} is beyond the horizon")
+        k = trace.strategies.index(target.strategy)
+        if target.measure == "in_state":
+            if target.state not in trace.states:
+                raise InputError(file, "targets", f"unknown state {target.state!r}", ", ".join(trace.states))
+            return float(trace.population_occupancy()[0, k, point, trace.states.index(target.state)])
+        if target.state not in trace.ever_states:
+            raise InputError(file, "targets", f"state {target.state!r} is not listed in model.ever_in", ", ".join(trace.ever_states))
+        return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""
@@ -85,6 +105,9 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     horizon_years = horizon_years or run.horizon_years
     seed = run.seed if seed is None else seed
     values = scenario.base_values() if values is None else values
+    if scenario.model.discount_rates(values) != scenario.model.discount_rate:
+        raise InputError(scenario.file, "model.discount", "the discount rates of these values differ from the scenario's "
+                         f"{scenario.model.discount_rate}", "change discount rates with overrides (--set), not per sample")
     T = horizon_cycles(scenario, horizon_years)
     mix = scenario.start_mix(values, n_samples)
     year = scenario.spec.population.start_year

@@ -6,6 +6,11 @@ compiled into a tree of numpy closures. Only the node types and functions listed
 here are accepted: nothing from a YAML file ever reaches ``eval`` or ``exec``.
 Every value is an array that broadcasts, so one formula is evaluated at once over
 samples × subgroups × months × durations.
+
+Arithmetic follows numpy everywhere, also on plain numbers: division by zero or
+overflow gives inf or nan, never an exception, and the engines check the values
+they use. Parts of a formula made of numbers only are worked out when it is
+parsed, so ``10 ** 10 ** 10`` or ``1 / 0`` is refused there.
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import reduce
+from typing import Any
 
 import numpy as np
 
 from ipsecon.errors import InputError
+
+MAX_LENGTH = 2000  # characters in one formula
+MAX_DEPTH = 100  # nesting of its syntax tree (deeper would strain Python's recursion limit)
 
 
 def _weibull_hazard(t, shape, scale):
@@ -41,8 +51,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "log1p": np.log1p,
     "sqrt": np.sqrt,
     "abs": np.abs,
-    "min": np.minimum,
-    "max": np.maximum,
+    "min": lambda *a: reduce(np.minimum, a),
+    "max": lambda *a: reduce(np.maximum, a),
     "clip": np.clip,
     "where": np.where,
     "floor": np.floor,
@@ -51,27 +61,62 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "weibull_hazard": _weibull_hazard,
     "half_life_decay": _half_life_decay,
 }
-
-_BINOPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-    ast.Mod: operator.mod,
+# name: (arguments as shown to users, fewest, most or None for any number). numpy's functions
+# take an ``out`` array as their next positional argument, so extra arguments must never reach them.
+SIGNATURES: dict[str, tuple[str, int, int | None]] = {
+    "exp": ("x", 1, 1), "log": ("x", 1, 1), "log1p": ("x", 1, 1), "sqrt": ("x", 1, 1),
+    "abs": ("x", 1, 1), "floor": ("x", 1, 1),
+    "min": ("a, b, ...", 2, None), "max": ("a, b, ...", 2, None),
+    "clip": ("x, low, high", 3, 3), "where": ("cond, a, b", 3, 3),
+    "prob_to_rate": ("p[, period]", 1, 2), "rate_to_prob": ("r[, period]", 1, 2),
+    "weibull_hazard": ("t, shape, scale", 3, 3), "half_life_decay": ("t, half_life", 2, 2),
+    "lookup": ("table, key[, column]", 2, 3),
 }
-_CMPOPS = {
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
+
+
+def _divide(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:  # plain Python numbers: give inf or nan, as numpy does for arrays
+        return np.true_divide(a, b)
+
+
+def _mod(a, b):
+    try:
+        return a % b
+    except ZeroDivisionError:
+        return np.mod(a, b)
+
+
+def _power(a, b):
+    try:
+        result = a ** b
+    except (ZeroDivisionError, OverflowError):
+        return np.power(a, b)
+    return np.power(a, b) if isinstance(result, complex) else result  # (-1.0) ** 0.5 is nan, as in numpy
+
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: _divide,
+           ast.Pow: _power, ast.Mod: _mod}
+_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+           ast.Eq: operator.eq, ast.NotEq: operator.ne}
+# what users are told when they write something else
+_REFUSED = {
+    ast.FloorDiv: "operator //", ast.MatMult: "operator @", ast.LShift: "operator <<", ast.RShift: "operator >>",
+    ast.BitOr: "operator |", ast.BitXor: "operator ^", ast.BitAnd: "operator &", ast.Invert: "operator ~",
+    ast.Is: "comparison 'is'", ast.IsNot: "comparison 'is not'", ast.In: "comparison 'in'", ast.NotIn: "comparison 'not in'",
+    ast.Attribute: "attribute access (other than in dotted parameter names such as a.b.c)",
+    ast.Subscript: "a subscript x[...]", ast.Slice: "a slice", ast.Lambda: "a lambda",
+    ast.NamedExpr: "assignment (:=)", ast.Starred: "a starred argument (*x)",
+    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension", ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string",
+    ast.List: "a list", ast.Tuple: "a tuple", ast.Set: "a set", ast.Dict: "a dict", ast.Await: "await",
 }
 
 ALLOWED_SYNTAX = (
-    "numbers, 'strings', names (a.b.c for parameters), + - * / ** %, comparisons, and/or/not, "
-    "'a if cond else b', and the functions " + ", ".join(sorted(FUNCTIONS)) + ", lookup(table, key[, column])"
+    "numbers, names (a.b.c for parameters), + - * / ** %, comparisons, and/or/not, 'a if cond else b', "
+    "'text' only in comparisons and as lookup's column, and the functions "
+    + ", ".join(f"{name}({args})" for name, (args, _, _) in sorted(SIGNATURES.items()))
 )
 
 
@@ -84,6 +129,18 @@ def _dotted_name(node: ast.AST) -> str | None:
     return None
 
 
+def _short(text: str, width: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    """A closure returning ``value``; ``.value`` marks it as known when the formula is parsed."""
+    fn = lambda ns: value
+    fn.value = value
+    return fn
+
+
 @dataclass
 class Formula:
     """A parsed formula: ``names`` are the variables and parameters it reads."""
@@ -91,9 +148,16 @@ class Formula:
     text: str
     names: frozenset[str]
     _fn: Callable[[dict[str, Any]], Any]
+    file: str | None = None
+    path: str | None = None
 
     def __call__(self, namespace: dict[str, Any]) -> Any:
-        return self._fn(namespace)
+        try:
+            return self._fn(namespace)
+        except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
+            # e.g. shapes that do not broadcast, text in arithmetic, a negative integer power
+            raise InputError(self.file, self.path, f"formula {_short(self.text)!r} cannot be evaluated: {exc}",
+                             ALLOWED_SYNTAX) from None
 
 
 def parse(text: Any, file: str | None = None, path: str | None = None) -> Formula:
@@ -102,26 +166,61 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
         raise InputError(file, path, f"expected a number or a formula, got {text!r}", ALLOWED_SYNTAX)
     if isinstance(text, (int, float)):
         value = float(text)
-        return Formula(repr(text), frozenset(), lambda ns: value)
+        return Formula(repr(text), frozenset(), lambda ns: value, file, path)
     if not isinstance(text, str) or not text.strip():
         raise InputError(file, path, f"expected a number or a formula, got {text!r}", ALLOWED_SYNTAX)
-    try:
-        tree = ast.parse(" ".join(line.strip() for line in text.strip().splitlines()), mode="eval")
-    except SyntaxError as exc:
-        raise InputError(file, path, f"formula {text!r} is not valid syntax ({exc.msg})", ALLOWED_SYNTAX) from None
-    names: set[str] = set()
+    source = " ".join(line.strip() for line in text.strip().splitlines())
 
     def fail(what: str) -> InputError:
-        return InputError(file, path, f"formula {text!r}: {what}", ALLOWED_SYNTAX)
+        return InputError(file, path, f"formula {_short(source)!r}: {what}", ALLOWED_SYNTAX)
 
-    def build(node: ast.AST) -> Callable[[dict[str, Any]], Any]:
+    if len(source) > MAX_LENGTH:
+        raise fail(f"{len(source)} characters is too long (at most {MAX_LENGTH}; split it into variables)")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError) as exc:  # ValueError: a null byte, on older Pythons
+        raise fail(f"not valid syntax ({exc.msg if isinstance(exc, SyntaxError) else exc})") from None
+    except (RecursionError, MemoryError):  # what CPython's parser raises for very deep nesting
+        raise fail(f"too deeply nested (at most {MAX_DEPTH} levels; split it into variables)") from None
+    stack = [(tree.body, 1)]  # depth checked without recursion, before anything recurses
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise fail(f"too deeply nested (at most {MAX_DEPTH} levels; split it into variables)")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    names: set[str] = set()
+
+    def refused(thing: ast.AST) -> InputError:
+        return fail(f"{_REFUSED.get(type(thing), type(thing).__name__)} is not allowed")
+
+    def fold(node: ast.AST, compute: Callable[[], Any]):
+        """A part made of numbers only, worked out now: it must be a finite number."""
+        with np.errstate(all="ignore"):
+            value = compute()
+        if not np.all(np.isfinite(value)):
+            part = ast.get_source_segment(source, node) or ast.unparse(node)
+            raise fail(f"{_short(part, 40)!r} is {value} "
+                       "(an overflow, a division by zero or no real result)")
+        return _constant(value)
+
+    def build(node: ast.AST, text_ok: bool = False) -> Callable[[dict[str, Any]], Any]:
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str)):
-                raise fail(f"constant {node.value!r} is not allowed")
-            value = float(node.value) if isinstance(node.value, (int, float)) else node.value
-            return lambda ns: value
+            value = node.value
+            if isinstance(value, str) and text_ok:
+                return _constant(value)
+            if isinstance(value, str):
+                raise fail(f"text {_short(repr(value), 30)} can only be compared (sex == 'female') or name a lookup column")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise fail(f"constant {_short(repr(value), 30)} is not allowed")
+            try:
+                number = np.float64(value)
+            except OverflowError:  # an integer literal beyond the float range
+                number = np.float64(np.inf)
+            return fold(node, lambda: number)
         name = _dotted_name(node)
         if name is not None:
+            if any(part.startswith("__") for part in name.split(".")):
+                raise fail(f"name {name!r}: names starting with '__' are not allowed")
             names.add(name)
 
             def get(ns, name=name):
@@ -130,25 +229,32 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
                 except KeyError:
                     close = difflib.get_close_matches(name, list(ns), n=3)
                     hint = ("did you mean " + ", ".join(close) + "? " if close else "") + "see `ipsecon params` for parameter names"
-                    raise InputError(file, path, f"formula {text!r} uses unknown name {name!r}", hint) from None
+                    raise InputError(file, path, f"formula {_short(source)!r} uses unknown name {name!r}", hint) from None
             return get
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINOPS:
+                raise refused(node.op)
             op, left, right = _BINOPS[type(node.op)], build(node.left), build(node.right)
+            if hasattr(left, "value") and hasattr(right, "value"):
+                return fold(node, lambda: op(left.value, right.value))
             return lambda ns: op(left(ns), right(ns))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
+                raise refused(node.op)
             inner = build(node.operand)
-            if isinstance(node.op, ast.USub):
-                return lambda ns: -inner(ns)
             if isinstance(node.op, ast.Not):
                 return lambda ns: np.logical_not(inner(ns))
-            return inner
+            if isinstance(node.op, ast.UAdd):
+                return inner
+            if hasattr(inner, "value"):
+                return fold(node, lambda: -inner.value)
+            return lambda ns: -inner(ns)
         if isinstance(node, ast.Compare):
-            parts = [build(node.left)] + [build(c) for c in node.comparators]
-            ops = []
             for op in node.ops:
                 if type(op) not in _CMPOPS:
-                    raise fail(f"comparison {type(op).__name__} is not allowed")
-                ops.append(_CMPOPS[type(op)])
+                    raise refused(op)
+            parts = [build(node.left, text_ok=True)] + [build(c, text_ok=True) for c in node.comparators]
+            ops = [_CMPOPS[type(op)] for op in node.ops]
 
             def compare(ns):
                 values = [p(ns) for p in parts]
@@ -171,34 +277,49 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
             cond, yes, no = build(node.test), build(node.body), build(node.orelse)
             return lambda ns: np.where(cond(ns), yes(ns), no(ns))
         if isinstance(node, ast.Call):
-            fname = _dotted_name(node.func)
-            if node.keywords:
-                raise fail("keyword arguments are not allowed")
-            if fname == "lookup":
-                return build_lookup(node)
-            if fname not in FUNCTIONS:
-                raise fail(f"function {fname!r} is not allowed")
-            fn = FUNCTIONS[fname]
-            args = [build(a) for a in node.args]
-            return lambda ns: fn(*[a(ns) for a in args])
-        raise fail(f"{type(node).__name__} is not allowed")
+            return build_call(node)
+        raise refused(node)
+
+    def build_call(node: ast.Call):
+        fname = _dotted_name(node.func)
+        if fname not in SIGNATURES:
+            what = f"function {fname!r}" if fname else "calling anything but the functions listed"
+            raise fail(f"{what} is not allowed")
+        if node.keywords:
+            raise fail(f"keyword arguments are not allowed (write {fname}({SIGNATURES[fname][0]}))")
+        args_text, fewest, most = SIGNATURES[fname]
+        if len(node.args) < fewest or (most is not None and len(node.args) > most):
+            count = str(fewest) if most == fewest else f"{fewest} or {most}" if most else f"at least {fewest}"
+            raise fail(f"{fname}({args_text}) takes {count} argument(s), got {len(node.args)}")
+        if fname == "lookup":
+            return build_lookup(node)
+        fn, args = FUNCTIONS[fname], [build(a) for a in node.args]
+        if all(hasattr(a, "value") for a in args):
+            return fold(node, lambda: fn(*[a.value for a in args]))
+        return lambda ns: fn(*[a(ns) for a in args])
 
     def build_lookup(node: ast.Call):
-        if len(node.args) not in (2, 3):
-            raise fail("lookup takes (table, key) or (table, key, column)")
         table_name = _dotted_name(node.args[0])
         if table_name is None:
             raise fail("lookup's first argument must be a table parameter name")
-        names.add(table_name)
+        build(node.args[0])  # the same checks as any name
         key = build(node.args[1])
-        column = build(node.args[2]) if len(node.args) == 3 else None
+        column = build(node.args[2], text_ok=True) if len(node.args) == 3 else None
 
         def do_lookup(ns):
             table = ns.get(table_name)
             if table is None or not hasattr(table, "lookup"):
-                raise InputError(file, path, f"formula {text!r}: {table_name!r} is not a table parameter")
-            return table.lookup(key(ns), column(ns) if column is not None else None)
+                raise InputError(file, path, f"formula {_short(source)!r}: {table_name!r} is not a table parameter")
+            k = key(ns)
+            if not np.all(np.isfinite(k)):  # nan would become a meaningless row index
+                raise InputError(file, path, f"formula {_short(source)!r}: lookup key for {table_name!r} is not a finite number",
+                                 "finite keys (e.g. age in years)")
+            try:
+                return table.lookup(k, column(ns) if column is not None else None)
+            except InputError as exc:
+                raise InputError(file, path, f"formula {_short(source)!r}: lookup in {table_name!r}: {exc.problem}",
+                                 exc.allowed) from None
         return do_lookup
 
     fn = build(tree.body)
-    return Formula(text.strip(), frozenset(names), fn)
+    return Formula(text.strip(), frozenset(names), fn, file, path)

@@ -79,7 +79,11 @@ class Model(Strict):
     strategies: dict[str, Strategy]
     rewards: dict[str, Reward] = {}
     counting: Literal["start", "end", "trapezoid", "simpson"] = "end"
-    discount: dict[Literal["cost", "effect"], float] = {"cost": 0.04, "effect": 0.04}
+    # annual rates: a number or a formula of parameters (e.g. economics.discount_rate), so that
+    # --set moves the trace's totals and the economics together
+    discount: dict[Literal["cost", "effect"], Number] = {"cost": 0.04, "effect": 0.04}
+    # the strategy every other one is compared with (default: the first declared)
+    comparator: str | None = None
     ever_in: list[str] = []
     employment_state: str | None = None
     structures: dict[str, Structure] = {}

@@ -56,7 +56,7 @@ class LoadedScenario:
                                   np.array([0]), n_samples, with_duration=False)
         mix = np.zeros((n_samples, G, S))
         for state, text in spec.items():
-            s = self.model._state(state, "population.start_state")
+            s = self.model.state_index(state, "population.start_state")
             f = expressions.parse(text, self.file, f"population.start_state.{state}")
             mix[..., s] = np.broadcast_to(np.asarray(f(ns), dtype=float), (n_samples, G, 1, 1))[..., 0, 0]
         total = mix.sum(axis=-1)
@@ -65,12 +65,12 @@ class LoadedScenario:
         return mix
 
 
-def _digest(*parts: Any) -> str:
+def content_digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _replace_variables(model_spec: Model, replacements: dict, file: str, path: str) -> Model:
+def replace_variables(model_spec: Model, replacements: dict, file: str, path: str) -> Model:
     """A model with some variable formulas replaced (a scenario's ``variables:`` or a structure)."""
     unknown = sorted(set(replacements) - set(model_spec.variables))
     if unknown:
@@ -98,12 +98,12 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None,
         model_spec, model_file_name, model_raw = validate(Model, spec.model, file, "model"), file, None
     if spec.variables:
         # a scenario may replace the formula of a model variable (a "reform" of the shared model)
-        model_spec = _replace_variables(model_spec, spec.variables, file, "variables")
+        model_spec = replace_variables(model_spec, spec.variables, file, "variables")
     if structure is not None:
         if structure not in model_spec.structures:
             raise InputError(model_file_name, "model.structures", f"no structural alternative {structure!r}",
                              ", ".join(model_spec.structures) or "none declared")
-        model_spec = _replace_variables(model_spec, model_spec.structures[structure].variables, model_file_name,
+        model_spec = replace_variables(model_spec, model_spec.structures[structure].variables, model_file_name,
                                         f"model.structures.{structure}.variables")
     model = CompiledModel(model_spec, model_file_name)
     params = ParameterSet({}, {})
@@ -119,8 +119,9 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None,
     if overrides:
         params = params.with_overrides(overrides, "--set")
     strata = build_strata(spec.population, model.states, file, base)
-    digest = _digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides,
+    digest = content_digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides,
                      structure)
     scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest, structure)
+    model.discount_rate = model.discount_rates(scenario.base_values())
     scenario.start_mix(scenario.base_values())  # check shares now, before any run
     return scenario

@@ -102,6 +102,21 @@ class CompiledModel:
             if name in RESERVED:
                 raise InputError(file, f"model.variables.{name}", "name is reserved", "not one of " + ", ".join(sorted(RESERVED)))
         self.strategies = list(model.strategies)
+        # strategy roles, decided here once: every command compares each intervention with the comparator
+        self.comparator = model.comparator or self.strategies[0]
+        if self.comparator not in model.strategies:
+            raise InputError(file, "model.comparator", f"unknown strategy {self.comparator!r}", ", ".join(self.strategies))
+        self.comparator_index = self.strategies.index(self.comparator)
+        self.interventions = [s for s in self.strategies if s != self.comparator]
+        self.discount = {kind: expressions.parse(v, file, f"model.discount.{kind}") for kind, v in model.discount.items()}
+        for kind in ("cost", "effect"):
+            if kind not in self.discount:
+                raise InputError(file, "model.discount", f"no {kind} rate", "both cost: and effect: (a number or a parameter name)")
+        # the rates of this run, bound once from the scenario's parameter values (LoadedScenario);
+        # engines, ledger and economics all read this one dict
+        self.discount_rate: dict[str, float] | None = (
+            {k: float(v) for k, v in model.discount.items()} if all(not isinstance(v, str) for v in model.discount.values())
+            else None)
         self.effects = {name: [self._compile_effect(e, f"model.strategies.{name}.effects[{i}]")
                                for i, e in enumerate(s.effects)]
                         for name, s in model.strategies.items()}
@@ -109,9 +124,9 @@ class CompiledModel:
                              for name, s in model.strategies.items()}
         self.rewards = self._compile_rewards(model)
         for s in model.ever_in:
-            self._state(s, "model.ever_in")
+            self.state_index(s, "model.ever_in")
         self.ever_in = [self.index[s] for s in model.ever_in]
-        self.employment_state = self._state(model.employment_state, "model.employment_state") if model.employment_state else None
+        self.employment_state = self.state_index(model.employment_state, "model.employment_state") if model.employment_state else None
         # next duration index after staying one more cycle (tunnel step, capped)
         d = np.arange(self.max_duration)
         self.next_duration = np.minimum(d[None, :] + 1, self.caps[:, None] - 1)
@@ -124,8 +139,31 @@ class CompiledModel:
         self.out_tr = np.array([tr.index for o in outgoing for tr in o], dtype=np.int64)
         self.tr_target = np.array([tr.target for tr in self.transitions], dtype=np.int64)
 
+    def discount_rates(self, values: dict[str, Any]) -> dict[str, float]:
+        """Annual discount rate of costs and of effects for these parameter values."""
+        out = {}
+        for kind, formula in self.discount.items():
+            rate = np.unique(np.asarray(formula(values), dtype=float))
+            if rate.size != 1 or not np.isfinite(rate[0]) or not -0.5 < rate[0] < 1:
+                raise InputError(self.file, f"model.discount.{kind}", f"rate {formula.text} is {rate.tolist()}",
+                                 "one finite rate in (-0.5, 1) per run (discount rates are not sampled)")
+            out[kind] = float(rate[0])
+        return out
+
+    def formula_names(self) -> set[str]:
+        """Every name the model's formulas read: variables, parameters, attributes."""
+        formulas = [f for _, f in self.variables] + [tr.formula for tr in self.transitions] + list(self.discount.values())
+        for effects in self.effects.values():
+            for e in effects:
+                formulas += [f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None]
+        for sets in self.strategy_set.values():
+            formulas += [f for _, f in sets]
+        for r in self.rewards.values():
+            formulas += list(r["states"].values()) + list(r["transitions"].values())
+        return set().union(*(f.names for f in formulas))
+
     # -- compilation -------------------------------------------------------
-    def _state(self, name: str, path: str) -> int:
+    def state_index(self, name: str, path: str) -> int:
         if name not in self.index:
             raise InputError(self.file, path, f"unknown state {name!r}", ", ".join(self.states))
         return self.index[name]
@@ -139,7 +177,7 @@ class CompiledModel:
             sources = tr.from_ if isinstance(tr.from_, list) else [tr.from_]
             if sources == ["any"]:
                 sources = [s for s in self.states if s != tr.to]
-            target = self._state(tr.to, f"{path}.to")
+            target = self.state_index(tr.to, f"{path}.to")
             if (tr.probability is None) == (tr.rate is None):
                 raise InputError(self.file, path, "give exactly one of probability or rate")
             kind = "probability" if tr.probability is not None else "rate"
@@ -147,7 +185,7 @@ class CompiledModel:
             formula = expressions.parse(text, self.file, f"{path}.{kind}")
             factor = 1.0 if tr.per == "cycle" else cycles_per_year * PERIOD_YEARS[tr.per]
             for s in sources:
-                source = self._state(s, f"{path}.from")
+                source = self.state_index(s, f"{path}.from")
                 if source == target:
                     raise InputError(self.file, path, f"transition {s}->{tr.to} goes to itself; staying is the complement")
                 if (source, target) in seen:
@@ -160,7 +198,7 @@ class CompiledModel:
         if "->" not in name:
             raise InputError(self.file, path, f"transition {name!r} must be written 'from->to'")
         a, b = (x.strip() for x in name.split("->", 1))
-        key = (self._state(a, path), self._state(b, path))
+        key = (self.state_index(a, path), self.state_index(b, path))
         if key not in self.pair_index:
             declared = ", ".join(f"{self.states[t.source]}->{self.states[t.target]}" for t in self.transitions)
             raise InputError(self.file, path, f"no transition {name!r} is declared", declared)
@@ -179,7 +217,7 @@ class CompiledModel:
     def _compile_rewards(self, model: Model) -> dict[str, dict]:
         out = {}
         for name, r in model.rewards.items():
-            states = {self._state(s, f"model.rewards.{name}.states"): expressions.parse(v, self.file, f"model.rewards.{name}.states.{s}")
+            states = {self.state_index(s, f"model.rewards.{name}.states"): expressions.parse(v, self.file, f"model.rewards.{name}.states.{s}")
                       for s, v in r.states.items()}
             trans = {self.transition_index(k, f"model.rewards.{name}.transitions"): expressions.parse(v, self.file, f"model.rewards.{name}.transitions.{k}")
                      for k, v in r.transitions.items()}

@@ -63,6 +63,10 @@ FLOWS: tuple[tuple[str, str, str, str], ...] = (
     ("health_care", "health_trust", "resources", "health_care"),
 )
 
+# parameters the ledger reads directly (not through model formulas), as glob patterns
+LEDGER_PARAMETERS = ("ledger.*", "wages.ips_annual_gross_wage", "wages.real_wage_growth", "wages.fte_share",
+                     "health_care.monthly_cost.*", "health_care.effect_on_use", "economics.qaly_value",
+                     "economics.discount_rate", "economics.mcpf")
 # Perspectives that are a set of parties; "society" is defined separately (see perspective_items).
 PARTY_PERSPECTIVES: dict[str, tuple[str, ...]] = {
     "nav": ("nav",),
@@ -76,6 +80,12 @@ PARTY_PERSPECTIVES: dict[str, tuple[str, ...]] = {
 PERSPECTIVES = tuple(PARTY_PERSPECTIVES) + ("society",)
 PROGRAMME_REWARD = "programme_cost"
 QALY_REWARD = "qalys"
+
+
+def qaly_value(values: dict[str, Any]) -> Any:
+    """The money value of a QALY in the price year, NOK (per sample where sampled): the
+    society perspective's value of health and the default willingness to pay."""
+    return np.asarray(values["economics.qaly_value"], dtype=float) * np.asarray(values.get("ledger.qaly_value_uprating", 1.0), dtype=float)
 
 
 @dataclass
@@ -146,7 +156,7 @@ class Ledger:
 
 # --- building -------------------------------------------------------------------------------
 
-def _regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, int]:
+def regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, int]:
     model = sim.scenario.model
     names = {r: r for r in REGIMES}
     if model.employment_state is not None:
@@ -162,7 +172,7 @@ def _regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str,
     return out
 
 
-def _param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarray:
+def param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarray:
     """A parameter as a scalar array or, for a sample vector, shaped (n, 1, …) with ``ndim`` axes."""
     if name not in values:
         raise InputError(None, name, "parameter missing", "see parameters/ledger.yaml, wages.yaml, health_care.yaml")
@@ -176,7 +186,7 @@ def _param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarr
 
 def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int, ndim: int = 3) -> np.ndarray:
     prefix = "ledger.employer_zone."
-    shares = {k[len(prefix):]: _param(values, k, n, ndim) for k in values if k.startswith(prefix)}
+    shares = {k[len(prefix):]: param(values, k, n, ndim) for k in values if k.startswith(prefix)}
     if not shares:
         raise InputError(None, "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
     total = sum(shares.values())
@@ -191,7 +201,7 @@ def _split_tax(tax: TaxComponents) -> tuple[np.ndarray, np.ndarray]:
 
 def uforetrygd_full(values: dict[str, Any], rules: RuleParameters, basis: np.ndarray, n: int, ndim: int = 3) -> np.ndarray:
     """Full uføretrygd at income ``basis``: the single / couple minimum mix of ``ledger.single_share``."""
-    single = _param(values, "ledger.single_share", n, ndim)
+    single = param(values, "ledger.single_share", n, ndim)
     return single * rules.uforetrygd(basis, True) + (1 - single) * rules.uforetrygd(basis, False)
 
 
@@ -200,7 +210,7 @@ def employed_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray
     """Annual amounts per employed person at gross wage ``W``: three groups (work only, work +
     graded AAP, work + reduced uføretrygd) by their shares. The only place the wage enters the
     ledger, so break-even solvers can re-evaluate it alone. Per-sample parameters take ``ndim`` axes."""
-    p = lambda name: _param(values, name, n, ndim)  # noqa: E731
+    p = lambda name: param(values, name, n, ndim)  # noqa: E731
     share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
     if np.any(share_aap + share_ut > 1):
         raise InputError(None, "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
@@ -227,7 +237,7 @@ def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, a
                      basis: np.ndarray, n: int) -> dict[str, dict[str, np.ndarray]]:
     """Annual price-year amounts per person in each regime, {regime: {flow: array (n|1, C)}}, for
     cell classes of full AAP ``aap_full`` and income ``basis`` (each (n|1, C))."""
-    p = lambda name: _param(values, name, n, 2)  # noqa: E731
+    p = lambda name: param(values, name, n, 2)  # noqa: E731
     W = np.asarray(wage, dtype=float)
     W = W.reshape(n, 1) if W.ndim == 1 else W
     ut_full = uforetrygd_full(values, rules, basis, n, 2)
@@ -262,11 +272,11 @@ def cell_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int,
     return code.reshape(G, T), a[:, first], b[:, first]
 
 
-def _rules_vary(values: dict[str, Any]) -> bool:
+def rules_vary(values: dict[str, Any]) -> bool:
     return any(k.startswith("rules.") and np.ndim(v) > 0 for k, v in values.items())
 
 
-def _sample(values: dict[str, Any], i: int) -> dict[str, Any]:
+def sample(values: dict[str, Any], i: int) -> dict[str, Any]:
     return {k: (np.asarray(v).ravel()[i] if isinstance(v, np.ndarray) and v.ndim > 0 else v) for k, v in values.items()}
 
 
@@ -285,7 +295,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     values = scenario.base_values() if values is None else values
     n, K, G, T1, S = trace.occupancy.shape
     T = T1 - 1
-    state_of = _regime_states(sim, regimes)
+    state_of = regime_states(sim, regimes)
     occ = accounting.cycle_occupancy(trace.occupancy, model.spec.counting, np.ones(T1))  # (n,K,G,T,S)
     years = np.arange(T) * model.cycle_years  # at the start of each cycle, as rewards are
     cols = scenario.strata.columns
@@ -293,28 +303,28 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     if "prior_income" in cols:
         basis = np.asarray(cols["prior_income"], dtype=float)[:, None]
     else:
-        basis = _param(values, "ledger.prior_income", n) * np.ones((G, 1))  # (G,1) or (n,G,1)
+        basis = param(values, "ledger.prior_income", n) * np.ones((G, 1))  # (G,1) or (n,G,1)
     wage = values.get("wages.ips_annual_gross_wage") if wage is None else wage
     if wage is None:
         raise InputError(None, "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
 
     date = scenario.price_date
-    if _rules_vary(values):
-        per_rules = [RuleParameters.from_values(_sample(values, i), date) for i in range(n)]
+    if rules_vary(values):
+        per_rules = [RuleParameters.from_values(sample(values, i), date) for i in range(n)]
         aap_cells = np.stack([per_rules[i].aap(basis[i] if basis.ndim == 3 else basis, age) for i in range(n)])
     else:
         rules = RuleParameters.from_values(values, date)
         aap_cells = rules.aap(basis, age)  # (G, T) or (n, G, T)
     cls, aap_c, basis_c = cell_classes(aap_cells, basis, (n, G, T))
     C = aap_c.shape[1]
-    if _rules_vary(values):
-        per = [_annual_by_state(_sample(values, i), per_rules[i], np.ravel(wage)[i] if np.ndim(wage) else wage,
+    if rules_vary(values):
+        per = [_annual_by_state(sample(values, i), per_rules[i], np.ravel(wage)[i] if np.ndim(wage) else wage,
                                 aap_c[i:i + 1], basis_c[i:i + 1], 1) for i in range(n)]
         annual = {r: {f: np.concatenate([np.broadcast_to(per[i][r][f], (1, C)) for i in range(n)]) for f in per[0][r]}
                   for r in per[0]}
     else:
         annual = _annual_by_state(values, rules, wage, aap_c, basis_c, n)
-    growth = (1 + _param(values, "wages.real_wage_growth", n, 2)) ** years  # (n, T) or (T,)
+    growth = (1 + param(values, "wages.real_wage_growth", n, 2)) ** years  # (n, T) or (T,)
 
     names = [f[0] for f in FLOWS]
     amounts = np.zeros((n, K, T, len(FLOWS)))
@@ -343,12 +353,12 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
 
     # health care: state cost, changed for IPS users in the non-comparator strategies
     user = (np.asarray(cols["ips_user"]) == "yes").astype(float) if "ips_user" in cols else np.ones(G)
-    treated = (np.arange(K) > 0).astype(float)[None, :, None, None]
-    effect = _param(values, "health_care.effect_on_use", n)
+    treated = (np.arange(K) != model.comparator_index).astype(float)[None, :, None, None]
+    effect = param(values, "health_care.effect_on_use", n)
     effect = effect.reshape(n, 1, 1, 1) if effect.ndim == 3 else effect
     factor = 1 + effect * treated * user[None, None, :, None]
     for regime in REQUIRED_REGIMES:
-        cost = _param(values, f"health_care.monthly_cost.{regime}", n)
+        cost = param(values, f"health_care.monthly_cost.{regime}", n)
         cost = cost.reshape(n, 1, 1, 1) if cost.ndim == 3 else cost
         book("health_care", cost * factor, state_of[regime])
 
@@ -356,7 +366,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     if PROGRAMME_REWARD in trace.reward_states:
         prog = trace.reward_states[PROGRAMME_REWARD]  # (n,K,G,T,S)
         ips_part = treated * user[None, None, :, None]
-        nav_share = _param(values, "ledger.ips_cost_nav_share", n)
+        nav_share = param(values, "ledger.ips_cost_nav_share", n)
         nav_share = nav_share.reshape(n, 1, 1, 1) if nav_share.ndim == 3 else nav_share
         # programme cost per person of the stratum: the reward summed over occupied states
         per_person = np.einsum("nkgts,nkgts->nkgt", prog, occ) * w[:, None]  # weighted, like occ_w
@@ -378,12 +388,12 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         qalys = np.einsum("nkgt,g->nkt", q, w)
     else:
         qalys = np.zeros((n, K, T))
-    qaly_value = np.ravel(_param(values, "economics.qaly_value", n) * _param(values, "ledger.qaly_value_uprating", n))
-    mcpf = np.ravel(_param(values, "economics.mcpf", n)) if "economics.mcpf" in values else np.zeros(1)
+    qaly_value = np.ravel(param(values, "economics.qaly_value", n) * param(values, "ledger.qaly_value_uprating", n))
+    mcpf = np.ravel(param(values, "economics.mcpf", n)) if "economics.mcpf" in values else np.zeros(1)
     return Ledger(amounts, names, [f[1] for f in FLOWS], [f[2] for f in FLOWS], [f[3] for f in FLOWS],
                   list(model.strategies), model.cycle_years, model.spec.counting, scenario.spec.price_year,
                   qalys, employment_years, qaly_value if qaly_value.size > 1 else float(qaly_value[0]),
-                  mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.spec.discount), values, wage,
+                  mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.discount_rate), values, wage,
                   (cls, aap_c, basis_c))
 
 

@@ -1,9 +1,7 @@
-"""Results as a labelled xarray Dataset with provenance, a tidy CSV, and a summary."""
+"""A run as one labelled xarray Dataset (trace, ledger, economics, break-even wages, targets), its files and a summary."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -12,10 +10,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ipsecon import __version__
+from ipsecon.economics import evaluation as economics_eval
 from ipsecon.engines import counting as accounting
-from ipsecon.errors import InputError
-from ipsecon.inputs.schema import Target
 from ipsecon.engines.simulate import Simulation
 
 SUMMARY_MONTHS = (6, 12, 18, 24, 60)
@@ -24,49 +20,6 @@ SUMMARY_MONTHS = (6, 12, 18, 24, 60)
 def _months(sim: Simulation) -> np.ndarray:
     # rounded so that e.g. 7 × (1/12) × 12 is 7.0 and matches the ledger's month coordinate
     return np.round(np.arange(sim.n_cycles + 1) * sim.scenario.model.cycle_years * 12, 9)
-
-
-def measure(sim: Simulation, target: Target, file: str = "") -> float:
-    """The model's value for a target: share in a state at month m, or ever in it by month m."""
-    trace = sim.trace
-    months_per_cycle = sim.scenario.model.cycle_years * 12
-    point = int(round(target.month / months_per_cycle))
-    if target.strategy not in trace.strategies:
-        raise InputError(file, "targets", f"unknown strategy {target.strategy!r}", ", ".join(trace.strategies))
-    if point > trace.n_cycles:
-        raise InputError(file, "targets", f"target month {target.month} is beyond the horizon")
-    k = trace.strategies.index(target.strategy)
-    if target.measure == "in_state":
-        if target.state not in trace.states:
-            raise InputError(file, "targets", f"unknown state {target.state!r}", ", ".join(trace.states))
-        return float(trace.population_occupancy()[0, k, point, trace.states.index(target.state)])
-    if target.state not in trace.ever_states:
-        raise InputError(file, "targets", f"state {target.state!r} is not listed in model.ever_in", ", ".join(trace.ever_states))
-    return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
-
-
-def provenance(sim: Simulation) -> dict[str, str | int | float]:
-    sc = sim.scenario
-    used = {name: {"source": p.source, "evidence": p.evidence, "unit": p.unit, "file": sc.parameters.files.get(name, "")}
-            for name, p in sc.parameters.params.items()}
-    return {
-        "scenario": sc.name,
-        "scenario_title": sc.spec.title,
-        "scenario_file": sc.file,
-        "scenario_hash": sc.digest,
-        "ipsecon_version": __version__,
-        "engine": sim.trace.engine,
-        "seed": int(sim.seed),
-        "individuals": int(sim.individuals or 0),
-        "horizon_years": float(sim.horizon_years),
-        "cycle_years": float(sc.model.cycle_years),
-        "counting": sc.model.spec.counting,
-        "discount_rates": json.dumps(sc.model.spec.discount),
-        "price_year": int(sc.spec.price_year),
-        "overrides": json.dumps(sc.overrides),
-        "parameter_sources": json.dumps(used, ensure_ascii=False),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
 
 
 def person_months(sim: Simulation) -> np.ndarray:
@@ -113,7 +66,6 @@ def to_dataset(sim: Simulation) -> xr.Dataset:
                                   {"units": "per person", "long_name": "Monte Carlo standard error of the discounted totals"})
     # not "months since …": xarray would try to decode that as calendar dates
     ds["month"].attrs.update(units="month", long_name="months since the strategy started")
-    ds.attrs.update(provenance(sim))
     return ds
 
 
@@ -154,14 +106,7 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("strategy")
 
 
-def tidy_frame(sim: Simulation) -> pd.DataFrame:
-    """Long table for spreadsheets: one row per strategy × month × state."""
-    ds = to_dataset(sim)
-    df = ds["occupancy"].to_dataframe().reset_index()
-    return df.rename(columns={"occupancy": "share"})
-
-
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -174,16 +119,80 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_results(sim: Simulation, out_dir: Path, extra: xr.Dataset | None = None) -> dict[str, Path]:
-    """results.nc (NetCDF), occupancy.csv (tidy) and summary.csv; each written atomically."""
-    ds = to_dataset(sim)
-    if extra is not None:
-        # outer join: the ledger has months 1..T, occupancy 0..T; keep attrs of both
-        ds = xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
+def with_economics(ds: xr.Dataset, ledger, summary: pd.DataFrame) -> xr.Dataset:
+    """The ledger's flows, QALYs per month, the discount factor of each month's money and the
+    outcomes per perspective and strategy, merged into a run's Dataset."""
+    extra = xr.Dataset({"ledger": ledger.to_xarray()})
+    coords = {k: extra["ledger"][k] for k in ("sample", "strategy", "month")}
+    # QALYs per month (undiscounted, per person) so a report can draw society's net over time
+    extra["qalys_per_month"] = xr.DataArray(ledger.qalys, dims=("sample", "strategy", "month"), coords=coords,
+                                            attrs={"units": "QALYs per person per cycle, undiscounted",
+                                                   "value_per_qaly": float(np.mean(ledger.qaly_value)),
+                                                   "value_units": f"NOK ({ledger.price_year}) per QALY"})
+    for kind in ("cost", "effect"):
+        factors = economics_eval.cycle_discount_factors(ledger.n_cycles, ledger.cycle_years, ledger.discount[kind],
+                                                        ledger.counting)
+        extra[f"discount_factor_{kind}"] = xr.DataArray(factors, dims=("month",), coords={"month": coords["month"]},
+                                                        attrs={"units": "1", "long_name": f"discount factor of each "
+                                                               f"month's {'money' if kind == 'cost' else 'QALYs'}"})
+    tidy = summary.set_index(["sample", "perspective", "strategy"]).to_xarray().isel(sample=0, drop=True)
+    for name in tidy.data_vars:
+        extra[f"outcome_{name}"] = tidy[name]
+        extra[f"outcome_{name}"].attrs["units"] = OUTCOME_UNITS.get(name, f"NOK ({ledger.price_year}) per person, discounted")
+    extra.attrs["willingness_to_pay_per_qaly"] = float(np.mean(ledger.qaly_value))
+    # outer join: the ledger has months 1..T, occupancy 0..T; keep attrs of both
+    return xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
+
+
+OUTCOME_UNITS = {"bcr": "1", "roi": "1", "payback_month": "month", "qalys": "QALYs per person, discounted",
+                 "employment_years": "years per person, discounted", "extra_employment_years": "years per person, discounted"}
+
+
+def with_breakeven(ds: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
+    """Break-even wages [intervention, perspective, horizon] with the reason where none breaks even."""
+    one = breakeven_dataset(table).isel(scenario=0, drop=True)
+    return ds.merge(one.rename(horizon_years="breakeven_horizon"), join="outer")
+
+
+def breakeven_dataset(table: pd.DataFrame) -> xr.Dataset:
+    """The break-even table as a Dataset [scenario, intervention, perspective, horizon_years]."""
+    keys = ["scenario", "intervention", "perspective", "horizon_years"]
+    ds = xr.Dataset.from_dataframe(table.set_index(keys)[["breakeven_wage", "npv_at_low", "npv_at_high", "reason"]])
+    ds["breakeven_wage"].attrs["units"] = "NOK per year (gross), price year of each scenario"
+    ds["npv_at_low"].attrs["units"] = ds["npv_at_high"].attrs["units"] = "NOK per person, discounted"
+    ds["reason"] = ds["reason"].astype(str)
+    ds["horizon_years"].attrs["units"] = "years"
+    return ds.rename(reason="breakeven_reason", npv_at_low="breakeven_npv_at_low", npv_at_high="breakeven_npv_at_high")
+
+
+def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
+    """The scenario's validation targets next to the model's values (dim ``target``)."""
+    if not rows:
+        return ds
+    frame = pd.DataFrame(rows)
+    out = ds.assign_coords(target=[f"{r['measure']} {r['state']} [{r['strategy']}] month {r['month']}" for r in rows])
+    out["target_published"] = ("target", frame["target"].to_numpy(float), {"units": "share"})
+    out["target_model"] = ("target", frame["model"].to_numpy(float), {"units": "share"})
+    out["target_within_tolerance"] = ("target", frame["within_tolerance"].to_numpy(bool))
+    out["target_source"] = ("target", frame["source"].astype(str).to_numpy())
+    return out
+
+
+def write_results(result, out_dir: Path) -> dict[str, Path]:
+    """results.nc (NetCDF), occupancy.csv (tidy), summary.csv and breakeven.csv; each written atomically."""
+    ds = result.dataset
     paths = {"netcdf": out_dir / "results.nc", "csv": out_dir / "occupancy.csv", "summary": out_dir / "summary.csv"}
-    _atomic_write(paths["netcdf"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-    _atomic_write(paths["csv"], lambda p: tidy_frame(sim).to_csv(p, index=False))
-    _atomic_write(paths["summary"], lambda p: summary_frame(sim).to_csv(p))
+    tidy = ds["occupancy"].to_dataframe().reset_index().rename(columns={"occupancy": "share"})
+    tidy = tidy[["strategy", "month", "state", "share"]] if "sample" not in tidy else tidy
+    atomic_write(paths["netcdf"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+    atomic_write(paths["csv"], lambda p: tidy.to_csv(p, index=False))
+    atomic_write(paths["summary"], lambda p: result.summary.to_csv(p))
+    stale = out_dir / "breakeven.csv"
+    if result.breakeven is not None:
+        paths["breakeven"] = stale
+        atomic_write(stale, lambda p: result.breakeven.to_csv(p, index=False))
+    elif stale.is_file() and not stale.is_symlink():
+        stale.unlink()  # from an earlier run: it would describe other inputs
     return paths
 
 
@@ -191,7 +200,7 @@ def target_rows(sim: Simulation) -> list[dict]:
     """The scenario's validation targets next to the model's values."""
     rows = []
     for t in sim.scenario.spec.targets:
-        value = measure(sim, t, sim.scenario.file)
+        value = sim.measure(t)
         rows.append({"measure": t.measure, "state": t.state, "strategy": t.strategy, "month": t.month,
                      "target": t.value, "model": value, "within_tolerance": abs(value - t.value) <= t.tolerance,
                      "source": t.source})

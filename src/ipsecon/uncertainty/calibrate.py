@@ -16,7 +16,6 @@ from ipsecon import __version__
 from ipsecon.errors import InputError
 from ipsecon.model.scenario import LoadedScenario, load_scenario
 from ipsecon.inputs.schema import Target
-from ipsecon.output.results import measure
 from ipsecon.engines.simulate import simulate
 
 
@@ -53,7 +52,7 @@ def calibrate(path: str | Path, write: bool = True) -> CalibrationResult:
         values = dict(base)
         values.update({n: float(np.exp(v)) for n, v in zip(names, x)})
         sim = simulate(scenario, engine="cohort", horizon_years=horizon, values=values)
-        return [measure(sim, t, scenario.file) for t in spec.targets]
+        return [sim.measure(t) for t in spec.targets]
 
     def residuals(x):
         return np.array([(m - t.value) / t.tolerance for m, t in zip(run(x), spec.targets)])

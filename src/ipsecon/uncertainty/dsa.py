@@ -19,9 +19,10 @@ from typing import Iterable
 import numpy as np
 import xarray as xr
 
-from ipsecon.economics import evaluation as economics
 from ipsecon.errors import InputError
-from ipsecon.economics.outcomes import DEFAULT_HORIZONS, evaluate
+from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
+from ipsecon.economics.outcomes import evaluate
+from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import uncertain_parameters
 from ipsecon.model.scenario import LoadedScenario
@@ -56,15 +57,17 @@ def _evaluate_settings(scenario, settings: list[dict[str, float]], horizons, per
     with Progress(label, total=len(settings), quiet=quiet) as bar:
         ds = evaluate(scenario, values, len(settings), horizons, perspectives, engine=engine, individuals=individuals,
                       seed=seed, progress=bar)
-    dq = ds.qalys.sel(strategy=ds.attrs["intervention"]) - ds.qalys.sel(strategy=ds.attrs["comparator"])
-    dc = ds.cost.sel(strategy=ds.attrs["intervention"]) - ds.cost.sel(strategy=ds.attrs["comparator"])
-    inmb = wtp * dq - dc
+    def incremental(da):  # each intervention minus the comparator, along the intervention dim
+        chosen = da.sel(strategy=list(ds.intervention.values)).rename(strategy="intervention")
+        return chosen - da.sel(strategy=ds.attrs["comparator"], drop=True)
+
+    inmb = wtp * incremental(ds.qalys) - incremental(ds.cost)
     return ds, inmb
 
 
 def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: float = 0.95,
-            pairs: Iterable[tuple[str, str]] = (), grid: int = 7, horizons: Iterable[float] = DEFAULT_HORIZONS,
-            perspectives: Iterable[str] = economics.DEFAULT_PERSPECTIVES, wtp: float | None = None,
+            pairs: Iterable[tuple[str, str]] = (), grid: int = 7, horizons: Iterable[float] = SENSITIVITY_HORIZONS,
+            perspectives: Iterable[str] = HEADLINE_PERSPECTIVES, wtp: float | None = None,
             engine: str | None = None, individuals: int | None = None, seed: int | None = None,
             quiet: bool = False) -> xr.Dataset:
     names = _dsa_names(scenario, names)
@@ -75,7 +78,7 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
                 raise InputError(scenario.file, f"--pair {a},{b}", f"unknown parameter {x!r}", "see `ipsecon params`")
     base = scenario.base_values()
     if wtp is None:
-        wtp = float(base["economics.qaly_value"]) * float(base.get("ledger.qaly_value_uprating", 1.0))
+        wtp = float(qaly_value(base))
     ranges = {n: parameter_range(scenario, n, coverage) for n in names}
     settings = [{}] + [{n: v} for n in names for v in ranges[n]]
     horizons, perspectives = list(horizons), list(perspectives)
@@ -87,7 +90,8 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
         body = da.isel(sample=slice(1, None)).values.reshape((m, 2) + da.shape[1:])
         return da.isel(sample=0, drop=True), body
 
-    out = xr.Dataset(coords={"parameter": names, "bound": ["low", "high"], "perspective": perspectives,
+    out = xr.Dataset(coords={"parameter": names, "bound": ["low", "high"], "intervention": ds.intervention.values,
+                             "perspective": perspectives,
                              "horizon": ds.horizon.values})
     out["base_value"] = ("parameter", [float(base[n]) for n in names])
     out["low_value"] = ("parameter", [ranges[n][0] for n in names])
@@ -96,9 +100,11 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
                                          else f"distribution {coverage:.0%} interval" for n in names])
     for var, da in (("inc_npv", ds.inc_npv), ("inmb", inmb), ("breakeven_wage", ds.breakeven_wage),
                     ("breakeven_status", ds.breakeven_status)):
-        b, body = split(da.transpose("sample", "perspective", "horizon"))
-        out[f"base_{var}"] = (("perspective", "horizon"), b.values)
-        out[var] = (("parameter", "bound", "perspective", "horizon"), body)
+        b, body = split(da.transpose("sample", "intervention", "perspective", "horizon"))
+        out[f"base_{var}"] = (("intervention", "perspective", "horizon"), b.values)
+        out[var] = (("parameter", "bound", "intervention", "perspective", "horizon"), body)
+    out["swing"] = abs(out.inc_npv.sel(bound="high", drop=True) - out.inc_npv.sel(bound="low", drop=True))
+    out["swing"].attrs["units"] = "NOK per person"
     if pairs:
         _add_two_way(out, scenario, pairs, grid, coverage, horizons, perspectives, wtp, engine, individuals, seed, quiet)
     out.attrs.update(ds.attrs)
@@ -117,10 +123,10 @@ def _add_two_way(out, scenario, pairs, grid, coverage, horizons, perspectives, w
         settings += [{a: float(xi), b: float(yj)} for xi in x for yj in y]
     ds, _ = _evaluate_settings(scenario, settings, horizons, perspectives, wtp, engine, individuals, seed, quiet,
                                f"DSA {scenario.name}: two-way grid")
-    inc = ds.inc_npv.transpose("sample", "perspective", "horizon").values
+    inc = ds.inc_npv.transpose("sample", "intervention", "perspective", "horizon").values
     inc = inc.reshape((len(pairs), grid, grid) + inc.shape[1:])
     out.coords["pair"] = [f"{a} × {b}" for a, b in pairs]
-    out["twoway_inc_npv"] = (("pair", "x_index", "y_index", "perspective", "horizon"), inc)
+    out["twoway_inc_npv"] = (("pair", "x_index", "y_index", "intervention", "perspective", "horizon"), inc)
     out["twoway_x"] = (("pair", "x_index"), np.array(xs))
     out["twoway_y"] = (("pair", "y_index"), np.array(ys))
     out["twoway_x_name"] = ("pair", [a for a, _ in pairs])

@@ -13,14 +13,14 @@ from typing import Iterable
 import numpy as np
 import xarray as xr
 
-from ipsecon.economics import evaluation as economics
 from ipsecon.uncertainty import voi
-from ipsecon.economics.outcomes import DEFAULT_HORIZONS, evaluate
+from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HORIZONS, wtp_grid
+from ipsecon.economics.outcomes import evaluate
+from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import Samples, draw_samples
 from ipsecon.model.scenario import LoadedScenario
 
-DEFAULT_WTP = tuple(np.linspace(0, 2_000_000, 41))
 
 
 def default_groups(samples: Samples) -> dict[str, list[str]]:
@@ -35,12 +35,12 @@ def default_groups(samples: Samples) -> dict[str, list[str]]:
 
 def wtp_default(values: dict) -> float:
     """The QALY value the society perspective uses, in price-year NOK."""
-    return float(values["economics.qaly_value"]) * float(values.get("ledger.qaly_value_uprating", 1.0))
+    return float(qaly_value(values))
 
 
 def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: str = "random",
-            horizons: Iterable[float] = DEFAULT_HORIZONS, perspectives: Iterable[str] = economics.DEFAULT_PERSPECTIVES,
-            wtp: Iterable[float] = DEFAULT_WTP, population: float | None = None, engine: str | None = None,
+            horizons: Iterable[float] = HORIZONS, perspectives: Iterable[str] = EVALUATION_PERSPECTIVES,
+            wtp: Iterable[float] = tuple(wtp_grid()), population: float | None = None, engine: str | None = None,
             individuals: int | None = None, groups: dict[str, list[str]] | None = None,
             correlated: bool = True, quiet: bool = False) -> xr.Dataset:
     seed = scenario.spec.run.seed if seed is None else seed
@@ -82,6 +82,14 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
     dims = ("perspective", "horizon", "wtp")
     out = ds.assign_coords(wtp=wtp, group=list(groups))
     out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")
+    if "breakeven_wage" in ds:
+        # quantiles over every sample: one that pays off at any wage counts at the bracket's low end,
+        # one that pays off at no wage in it at the top (censored); status 3 (no wage-linked flow) has none
+        w = ds.breakeven_wage.where(ds.breakeven_status != 1, ds.attrs["bracket_low"])
+        w = w.where(ds.breakeven_status != 2, ds.attrs["bracket_high"])
+        out["breakeven_wage_quantile"] = w.quantile([0.025, 0.5, 0.975], "sample")
+        out["breakeven_wage_quantile"].attrs.update(units="NOK per year (gross)",
+                                                    long_name="quantiles of the break-even wage, censored at the bracket")
     # Monte Carlo error of the PSA means (from the number of parameter samples)
     n = ds.sizes["sample"]
     out["inc_npv_mean"] = ds.inc_npv.mean("sample")

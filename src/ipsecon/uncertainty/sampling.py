@@ -78,21 +78,8 @@ class Samples:
 
 
 def referenced_names(scenario: LoadedScenario) -> set[str]:
-    """Every name the scenario's model formulas read, following variables to parameters."""
-    model = scenario.model
-    formulas = [f for _, f in model.variables]
-    formulas += [tr.formula for tr in model.transitions]
-    for effects in model.effects.values():
-        for e in effects:
-            formulas += [f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None]
-    for sets in model.strategy_set.values():
-        formulas += [f for _, f in sets]
-    for r in model.rewards.values():
-        formulas += list(r["states"].values()) + list(r["transitions"].values())
-    names: set[str] = set()
-    for f in formulas:
-        names |= set(f.names)
-    return names
+    """Every name the scenario's model formulas read (:meth:`CompiledModel.formula_names`)."""
+    return scenario.model.formula_names()
 
 
 def uncertain_parameters(scenario: LoadedScenario, include: Iterable[str] | None = None,

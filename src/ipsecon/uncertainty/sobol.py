@@ -24,13 +24,12 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from ipsecon.errors import InputError
+from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import Samples, layout, from_uniforms, uncertain_parameters
 from ipsecon.model.scenario import LoadedScenario
 
-SOBOL_HORIZONS = (5.0, 10.0, 20.0, 40.0)
-SOBOL_PERSPECTIVES = ("society", "public", "nav")
 
 
 def problem_for(scenario: LoadedScenario, names: list[str], group_by: str = "parameter") -> dict:
@@ -105,19 +104,27 @@ def indices(problem: dict, outputs: dict[str, np.ndarray], horizons: Iterable[fl
 
 
 def default_outputs(ds: xr.Dataset, perspectives: Iterable[str]) -> dict[str, np.ndarray]:
-    """Incremental NPV per perspective and the society break-even wage (censored), [n, horizon]."""
-    out = {f"inc_npv:{p}": ds.inc_npv.sel(perspective=p).transpose("sample", "horizon").values for p in perspectives}
-    if "society" in ds.perspective.values and "breakeven_wage" in ds:
-        w = ds.breakeven_wage.sel(perspective="society").transpose("sample", "horizon").values
-        st = ds.breakeven_status.sel(perspective="society").transpose("sample", "horizon").values
-        w = np.where(st == 1, ds.attrs["bracket_low"], np.where(st == 2, ds.attrs["bracket_high"], w))
-        if np.all(np.isfinite(w)):
-            out["breakeven_wage:society"] = w
+    """Incremental NPV per perspective and the society break-even wage (censored), [n, horizon],
+    for each intervention (named ``inc_npv:<perspective>``, with ``<intervention>:`` in front when
+    the model has several)."""
+    out = {}
+    several = ds.sizes["intervention"] > 1
+    for i in ds.intervention.values:
+        prefix = f"{i}:" if several else ""
+        one = ds.sel(intervention=i)
+        for p in perspectives:
+            out[f"{prefix}inc_npv:{p}"] = one.inc_npv.sel(perspective=p).transpose("sample", "horizon").values
+        if "society" in ds.perspective.values and "breakeven_wage" in ds:
+            w = one.breakeven_wage.sel(perspective="society").transpose("sample", "horizon").values
+            st = one.breakeven_status.sel(perspective="society").transpose("sample", "horizon").values
+            w = np.where(st == 1, ds.attrs["bracket_low"], np.where(st == 2, ds.attrs["bracket_high"], w))
+            if np.all(np.isfinite(w)):
+                out[f"{prefix}breakeven_wage:society"] = w
     return out
 
 
 def run_sobol(scenario: LoadedScenario, n_base: int = 128, seed: int | None = None, second_order: bool = False,
-              horizons: Iterable[float] = SOBOL_HORIZONS, perspectives: Iterable[str] = SOBOL_PERSPECTIVES,
+              horizons: Iterable[float] = SENSITIVITY_HORIZONS, perspectives: Iterable[str] = HEADLINE_PERSPECTIVES,
               names: list[str] | None = None, group_by: str = "parameter", engine: str | None = None,
               individuals: int | None = None, num_resamples: int = 200, quiet: bool = False,
               outputs: Callable[[Samples], dict[str, np.ndarray]] | None = None) -> xr.Dataset:
@@ -132,7 +139,7 @@ def run_sobol(scenario: LoadedScenario, n_base: int = 128, seed: int | None = No
             ds = evaluate(scenario, samples.values(scenario.base_values()), samples.n, horizons, perspectives,
                           engine=engine, individuals=individuals, seed=seed, progress=bar)
         ys = default_outputs(ds, perspectives)
-        units = {k: "NOK per person" if k.startswith("inc_npv") else "NOK per year" for k in ys}
+        units = {k: "NOK per person" if "inc_npv:" in k else "NOK per year" for k in ys}
     else:
         ys = outputs(samples)
         units = {k: "" for k in ys}

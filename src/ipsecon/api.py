@@ -1,0 +1,147 @@
+"""The pipeline behind every command: scenario -> engine -> ledger -> economics -> one Dataset.
+
+    import ipsecon
+    sc = ipsecon.load_scenario("scenarios/bodo.yaml", overrides={"ips.persistence.half_life": 3}, structure="no_decay")
+    result = ipsecon.run(sc, engine="cohort", horizon=10)
+    result.dataset                       # trace, ledger flows, economics, break-even wages, targets
+    result.save("results/bodo_test")     # results.nc, occupancy.csv, summary.csv, breakeven.csv
+    ipsecon.write_report("results/bodo_test")
+
+The CLI parses options, makes one of these calls and prints or saves what comes back; it
+computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import xarray as xr
+
+from ipsecon.economics import evaluation
+from ipsecon.economics.breakeven import breakeven_table
+from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, report_horizons
+from ipsecon.engines.simulate import Simulation, simulate
+from ipsecon.model.scenario import LoadedScenario, load_scenario
+from ipsecon.money.ledger import build_ledger
+from ipsecon.output import results as results_io
+from ipsecon.output.provenance import run_attributes
+
+
+@dataclass
+class Result:
+    """One run of a scenario: ``dataset`` holds everything it produced, labelled, with provenance."""
+
+    dataset: xr.Dataset
+    simulation: Simulation
+    summary: pd.DataFrame
+    economics: pd.DataFrame | None = None  # incremental outcomes per intervention and perspective
+    breakeven: pd.DataFrame | None = None
+    targets: list[dict] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> LoadedScenario:
+        return self.simulation.scenario
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write results.nc, occupancy.csv, summary.csv and (with a ledger) breakeven.csv, each atomically;
+        a breakeven.csv left by an earlier run is removed, so the folder holds one run."""
+        return results_io.write_results(self, Path(out_dir))
+
+
+def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | None = None, seed: int | None = None,
+        individuals: int | None = None, breakeven: bool = True,
+        perspectives: Iterable[str] = HEADLINE_PERSPECTIVES, command: str | None = None) -> Result:
+    """Run ``scenario`` and evaluate it: trace, payer ledger and economics per perspective (for
+    labour-market models), break-even wages at the standard horizons up to the run's, and the
+    scenario's validation targets."""
+    sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
+    ds = results_io.to_dataset(sim)
+    table, be = None, None
+    if scenario.model.employment_state is not None:  # the payer ledger applies to labour-market models
+        ledger = build_ledger(sim)
+        outcomes = evaluation.evaluate(ledger, wtp=ledger.qaly_value, comparator=scenario.model.comparator)
+        ds = results_io.with_economics(ds, ledger, outcomes["summary"])
+        summary = outcomes["summary"]
+        table = summary[(summary["sample"] == 0) & (summary["strategy"] != scenario.model.comparator)]
+        if breakeven and scenario.model.interventions:
+            be = breakeven_table({scenario.name: sim}, perspectives, report_horizons(sim.horizon_years))
+            ds = results_io.with_breakeven(ds, be)
+    targets = results_io.target_rows(sim)
+    ds = results_io.with_targets(ds, targets)
+    ds.attrs.update(run_attributes(scenario, sim.trace.engine, sim.seed, sim.individuals, sim.horizon_years, command))
+    return Result(ds, sim, results_io.summary_frame(sim), table, be, targets)
+
+
+def run_breakeven(scenarios: Iterable[LoadedScenario], perspectives: Iterable[str] = HEADLINE_PERSPECTIVES,
+                  horizons: Iterable[float] | None = None, engine: str = "cohort", progress=None,
+                  command: str | None = None) -> tuple[pd.DataFrame, xr.Dataset]:
+    """Break-even wage per scenario x intervention x perspective x horizon: (tidy table, Dataset with
+    each scenario's run attributes in ``attrs['runs']``)."""
+    horizons = sorted(float(h) for h in (horizons or report_horizons(40.0)))
+    sims, runs = {}, {}
+    for sc in scenarios:
+        sims[sc.name] = simulate(sc, engine=engine, horizon_years=horizons[-1])
+        sim = sims[sc.name]
+        runs[sc.name] = run_attributes(sc, engine, sim.seed, sim.individuals, sim.horizon_years, command, card=False)
+        runs[sc.name]["typical_wage"] = float(sc.base_values().get("wages.ips_annual_gross_wage", float("nan")))
+        if progress is not None:
+            progress.advance()
+    table = breakeven_table(sims, perspectives, horizons)
+    ds = results_io.breakeven_dataset(table)
+    first = next(iter(runs.values()))
+    ds.attrs.update(runs=json.dumps(runs, ensure_ascii=False), price_year=int(first["price_year"]), engine=engine,
+                    command=first["command"], scenario_files=json.dumps({k: v["scenario_file"] for k, v in runs.items()}),
+                    overrides=first["overrides"], typical_wage=first["typical_wage"])
+    return table, ds
+
+
+def stamp(ds: xr.Dataset, scenario: LoadedScenario, engine: str | None, seed: int | None,
+          individuals: int | None) -> xr.Dataset:
+    """Give an uncertainty analysis's Dataset the attributes of the run it comes from."""
+    engine = engine or scenario.spec.run.engine
+    seed = scenario.spec.run.seed if seed is None else seed
+    individuals = individuals or scenario.spec.run.individuals
+    for key, value in run_attributes(scenario, engine, seed, individuals, float(ds.horizon.values[-1])).items():
+        ds.attrs.setdefault(key, value)  # the analysis's own (e.g. the sampling seed) win
+    return ds
+
+
+def psa(scenario: LoadedScenario, samples: int = 1000, seed: int | None = None, engine: str | None = None,
+        individuals: int | None = None, **options) -> xr.Dataset:
+    """Probabilistic sensitivity analysis (:func:`ipsecon.uncertainty.psa.run_psa` options)."""
+    from ipsecon.uncertainty.psa import run_psa
+
+    ds = run_psa(scenario, samples, seed, engine=engine, individuals=individuals, **options)
+    return stamp(ds, scenario, engine, seed, individuals)
+
+
+def dsa(scenario: LoadedScenario, parameters: Iterable[str] | None = None, engine: str | None = None,
+        individuals: int | None = None, seed: int | None = None, **options) -> xr.Dataset:
+    """One-way and two-way sensitivity (:func:`ipsecon.uncertainty.dsa.run_dsa` options); ``parameters``
+    are glob patterns (default every uncertain parameter)."""
+    from ipsecon.uncertainty.dsa import run_dsa
+    from ipsecon.uncertainty.sampling import uncertain_parameters
+
+    names = uncertain_parameters(scenario, include=list(parameters) if parameters else None)
+    ds = run_dsa(scenario, names, engine=engine, individuals=individuals, seed=seed, **options)
+    return stamp(ds, scenario, engine, seed, individuals)
+
+
+def sobol(scenario: LoadedScenario, base_samples: int = 64, parameters: Iterable[str] | None = None,
+          engine: str | None = None, individuals: int | None = None, seed: int | None = None, **options) -> xr.Dataset:
+    """Sobol' indices (:func:`ipsecon.uncertainty.sobol.run_sobol` options)."""
+    from ipsecon.uncertainty.sampling import uncertain_parameters
+    from ipsecon.uncertainty.sobol import run_sobol
+
+    names = uncertain_parameters(scenario, include=list(parameters) if parameters else None)
+    options.setdefault("group_by", "family")
+    ds = run_sobol(scenario, base_samples, seed, names=names, engine=engine, individuals=individuals, **options)
+    return stamp(ds, scenario, engine, seed, individuals)
+
+
+__all__ = ["Result", "dsa", "load_scenario", "psa", "run", "run_breakeven", "sobol", "stamp"]
+

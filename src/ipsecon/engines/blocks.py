@@ -1,0 +1,92 @@
+"""Blocks of cycles, and what a block's compact values let the kernels skip.
+
+Both engines run the horizon in blocks of cycles whose transition values fit a memory
+budget, and look at each block's values once to see where they do not change: along runs
+of durations, from one cycle to the next, across samples. The kernels then make
+probabilities only where the values change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ipsecon.errors import InputError
+from ipsecon.model.population import Strata
+from ipsecon.model.state_machine import CompactValues, CompiledModel
+
+BLOCK_ELEMENTS = 4_000_000  # cap on the size of one block of transition probabilities (reference paths)
+COMPACT_ELEMENTS = 4_000_000  # cap on the size of one block of compact transition values
+
+
+def block_length(model: CompiledModel, n_samples: int, n_strata: int, n_cycles: int) -> int:
+    """Cycles per block of dense probabilities P[sample, stratum, cycle, state, duration, next]."""
+    per_cycle = n_samples * n_strata * model.n_states ** 2 * model.max_duration
+    return int(max(1, min(n_cycles, BLOCK_ELEMENTS // max(per_cycle, 1))))
+
+
+def compact_block_length(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int,
+                         strategy: str, n_samples: int, n_cycles: int) -> int:
+    """Cycles per block so that one block's compact values stay under COMPACT_ELEMENTS.
+
+    A two-cycle probe shows which transitions vary over cycles (their buffers grow with
+    the block) and which do not (fixed size). Usually the whole horizon fits in one block.
+    """
+    probe = np.arange(min(n_cycles, 2))
+    try:
+        ns = model.namespace(values, strata, start_year, strategy, probe, n_samples)
+        cv = model.compact(ns, strategy, (n_samples, strata.size, len(probe)), strata, probe)
+    except InputError:
+        # bad input: use the dense path's blocks, so the first error found is the one it reports
+        return block_length(model, n_samples, strata.size, n_cycles)
+    per_cycle = sum(int(np.prod(sh)) // sh[2] for sh in cv.shapes if sh[2] > 1)
+    fixed = sum(int(np.prod(sh)) for sh in cv.shapes if sh[2] == 1)
+    return int(max(1, min(n_cycles, (COMPACT_ELEMENTS - fixed) // max(per_cycle, 1))))
+
+
+def _values_of(cv: CompactValues, q: int) -> np.ndarray:
+    """Transition q's values in their own (sample, stratum, cycle, duration) shape."""
+    shape = cv.shapes[q]
+    return cv.buf[cv.offset[q]:cv.offset[q] + int(np.prod(shape))].reshape(shape)
+
+
+def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
+    """[s, d]: the end of the run of durations from d on over which no value out of state s
+    changes (for any sample, stratum or cycle of the block): the kernels read values and
+    make probabilities once per run."""
+    S, D = model.n_states, model.max_duration
+    change = np.zeros((S, D + 1), dtype=bool)
+    change[:, D] = True
+    change[np.arange(S), model.caps] = True
+    for q, shape in enumerate(cv.shapes):
+        if shape[3] > 1:
+            v = _values_of(cv, q)
+            change[model.transitions[q].source, 1:D] |= np.any(v[..., 1:] != v[..., :-1], axis=(0, 1, 2))
+    # next change strictly after d
+    ends = np.full((S, D + 1), D, dtype=np.int64)
+    for d in range(D - 1, -1, -1):
+        ends[:, d] = np.where(change[:, d + 1], d + 1, ends[:, d + 1])
+    return np.ascontiguousarray(ends[:, :D])
+
+
+def value_changes(model: CompiledModel, cv: CompactValues, n_strata: int, n_block: int) -> np.ndarray:
+    """[j, g, s]: whether any value out of state s for stratum g (any sample, any duration)
+    differs between block cycles j − 1 and j; True at j = 0."""
+    changed = np.zeros((n_block, n_strata, model.n_states), dtype=bool)
+    changed[0] = True
+    for q, shape in enumerate(cv.shapes):
+        if shape[2] > 1:
+            v = _values_of(cv, q)
+            diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (g|1, cycles − 1)
+            changed[1:, :, model.transitions[q].source] |= diff.T
+    return changed
+
+
+def sample_free(model: CompiledModel, cv: CompactValues) -> np.ndarray:
+    """[s]: whether no value out of state s varies over samples (probabilities shared by all)."""
+    out = np.ones(model.n_states, dtype=np.bool_)
+    for q, shape in enumerate(cv.shapes):
+        if shape[0] > 1:
+            out[model.transitions[q].source] = False
+    return out

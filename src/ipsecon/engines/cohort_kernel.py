@@ -1,0 +1,327 @@
+"""Cohort engine, compiled kernel: exact expected occupancy of every tunnel cell, cycle by cycle.
+
+Worker threads take tasks of one stratum × up to LANES samples (side by side, so each cell
+update is a loop over them) through a block of cycles. Values become probabilities with the
+dense path's arithmetic (``kernels.transition_probabilities``), remade only where the values
+change. The arguments come packed in namedtuples (free in numba: fields are resolved when
+compiling); the structure of the model is ``structure.ModelLayout``, the block's transition
+values ``kernels.PackedValues``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from ipsecon.engines.kernels import PackedValues, transition_probabilities
+
+LANES = 64  # samples of one stratum advanced together: the innermost loops run over them
+OUT_CYCLES = 32  # cycles of results gathered per lane before they are written to the trace
+
+
+class CohortBlock(NamedTuple):
+    """Strategy k through cycles t0 … t0 + tb − 1, and where the block's values change
+    (``blocks.duration_runs``, ``blocks.sample_free``, ``blocks.value_changes``)."""
+
+    k: int
+    t0: int
+    tb: int
+    run_end: np.ndarray  # [s, d]
+    sample_free: np.ndarray  # [s]
+    changed: np.ndarray  # [j, g·S + s]
+
+
+class CarriedMass(NamedTuple):
+    """Mass carried from block to block, samples last."""
+
+    occ: np.ndarray  # [g, cell, n]
+    never: np.ndarray  # [g, e, cell, n]: mass not yet in ever_states[e]
+
+
+class TraceArrays(NamedTuple):
+    """Where the trace goes (``keep``), else unused."""
+
+    keep: bool
+    occupancy: np.ndarray  # [n, k, g, point, s]
+    flows: np.ndarray  # [n, k, g, cycle, transition]
+    ever: np.ndarray  # [n, k, g, point, e]
+
+
+class RewardSums(NamedTuple):
+    """Reward totals added up as the kernel goes (``cohort_reward_totals``)."""
+
+    states: PackedValues  # each reward's state values over (sample, stratum, cycle, state)
+    transitions: PackedValues  # … and transition values, read where has_tr
+    has_tr: np.ndarray  # [reward]
+    rsel: np.ndarray  # [m]: the reward of total m
+    wa: np.ndarray  # [m, t]: weight of the occupancy at the start of cycle t
+    wb: np.ndarray  # [m, t]: … at its end
+    wf: np.ndarray  # [m, t]: … of its flows
+    totals: np.ndarray  # [m, k, g, n]
+
+
+@nb.njit(cache=True, inline="always")
+def _state_sums(out, cells, cell, caps, nl):
+    """out[s, l] = the sum of lane l over state s's tunnel cells (lanes 0 … nl − 1)."""
+    for s in range(cell.shape[0]):
+        out[s, :nl] = 0.0
+        for c in range(cell[s], cell[s] + caps[s]):
+            for l in range(nl):
+                out[s, l] += cells[c, l]
+
+
+@nb.njit(cache=True, nogil=True)
+def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
+    """Worker w of ``run_block``: tasks w, w + n_slots, … of strategy k through cycles
+    t0 … t0 + tb − 1. A task is one stratum g and up to LANES samples, kept side by side
+    (lane l = sample n0 + l) so that every per-cell update is a loop over lanes.
+
+    occ[g, c, n] carries the mass in tunnel cell c = cell[s] + d between blocks, and
+    never[g, e, c, n] the mass not yet in ever_states[e] (advanced alongside with the same
+    probabilities, and emptied in that state each cycle). ``sizes`` = (states, ever states)
+    as tuples of that many zeros, so their loops have compile-time lengths.
+
+    A state's durations are taken in runs d … run_end[s, d] − 1 over which no value out of
+    s changes (for any sample, stratum or cycle of the block). Per run and lane the values
+    are read once and compared with those last seen there, unless changed[j, g·S + s] says
+    none changed since the last cycle; the probabilities (and their exp) are remade only
+    when they differ, once for all lanes when no value out of s depends on the sample
+    (sample_free[s]). The mass leaving is gathered over the run and moved out once.
+
+    ``keep``: write occupancy, flows and ever to the trace. Reward totals are added up in
+    totals[m, k, g, n] for m = 0 … M − 1: reward rsel[m] (state values rs, transition values
+    rt where has_tr), cycle t weighted by wa[m, t], wb[m, t] (occupancy at its start and
+    end) and wf[m, t] (flows).
+    """
+    # unpacked once: the loops below read plain locals
+    row_kind, out_ptr, out_tr, dest = layout.row_kind, layout.out_ptr, layout.out_tr, layout.dest
+    caps, cell, ever_states = layout.caps, layout.cell, layout.ever_states
+    buf, offset, strides = values
+    k, t0, tb, run_end, sample_free, changed = block
+    occ, never = carry
+    keep, occupancy, flows, ever = trace
+    rs, rt, has_tr, rsel, wa, wb, wf, totals = sums
+    S, E = len(sizes[0]), len(sizes[1])
+    G, C, N = occ.shape
+    Q = len(out_tr)
+    M = wa.shape[0]
+    L = min(N, LANES)
+    n_blocks = (N + L - 1) // L
+    width = 1
+    for s in range(S):
+        width = max(width, out_ptr[s + 1] - out_ptr[s])
+    cur = np.empty((C, L))
+    new = np.empty((C, L))
+    nev = np.empty((E, C, L))
+    nnew = np.empty((E, C, L))
+    mass = np.empty(L)
+    emass = np.empty((E, L))
+    flow = np.empty((max(Q, 1), L))
+    tot = np.empty(L)
+    # per run start (tunnel cell r) and lane: values last read there, probabilities made from them
+    seen = np.empty((C, width, L))
+    probs = np.empty((C, width, L))
+    stays = np.empty((C, L))
+    fresh = np.empty((C, L), dtype=np.bool_)
+    tv = np.empty(width)
+    tp = np.empty(width)
+    out_occ = np.empty((L, OUT_CYCLES, S))
+    out_flow = np.empty((L, OUT_CYCLES, Q))
+    out_ever = np.empty((L, OUT_CYCLES, E))
+    xs = np.empty((S, L))  # occupancy of each state at the start of the cycle
+    xe = np.empty((S, L))  # … and at its end
+    acc = np.empty((M, L))
+    val = np.empty(L)
+    tsum = np.empty(L)
+    rbuf, roff, rstr = rs
+    tbuf, toff, tstr = rt
+    R = len(roff) if M else 0
+    need_flows = keep  # for the trace, or for rewards on transitions
+    for m in range(M):
+        need_flows = need_flows or has_tr[rsel[m]]
+    # reward values of the lanes, gathered again only in cycles where they can change
+    rl = np.empty((R, S, L))
+    tl = np.empty((R, Q, L))
+    for task in range(w, G * n_blocks, n_slots):
+        g = task // n_blocks
+        n0 = (task - g * n_blocks) * L
+        nl = min(L, N - n0)
+        for c in range(C):
+            for l in range(nl):
+                cur[c, l] = occ[g, c, n0 + l]
+                for e in range(E):
+                    nev[e, c, l] = never[g, e, c, n0 + l]
+        fresh[:, :] = False
+        _state_sums(xs, cur, cell, caps, nl)
+        for m in range(M):
+            for l in range(nl):
+                acc[m, l] = totals[m, k, g, n0 + l]
+        for j in range(tb):
+            t = t0 + j
+            new[:, :] = 0.0
+            nnew[:, :, :] = 0.0
+            if need_flows:
+                flow[:, :] = 0.0
+            for s in range(S):
+                a, b = out_ptr[s], out_ptr[s + 1]
+                c0, cap = cell[s], caps[s]
+                if a == b:  # absorbing: the mass stays, moving along its tunnel
+                    for d in range(cap):
+                        dd = d + 1 if d + 1 < cap else cap - 1
+                        for l in range(nl):
+                            new[c0 + dd, l] += cur[c0 + d, l]
+                        for e in range(E):
+                            for l in range(nl):
+                                nnew[e, c0 + dd, l] += nev[e, c0 + d, l]
+                    continue
+                d0 = 0
+                while d0 < cap:
+                    d1 = run_end[s, d0]
+                    r = c0 + d0
+                    # no value out of s changed since last cycle (for any sample): keep its probabilities
+                    check = 0 if j > 0 and not changed[j, g * S + s] else (1 if sample_free[s] else nl)
+                    for l in range(check):
+                        n = n0 + l
+                        same = fresh[r, l]
+                        for i in range(a, b):
+                            q = out_tr[i]
+                            v = buf[offset[q] + n * strides[q, 0] + g * strides[q, 1] + j * strides[q, 2] + d0 * strides[q, 3]]
+                            if v != seen[r, i - a, l]:
+                                seen[r, i - a, l] = v
+                                same = False
+                        if not same:
+                            for i in range(b - a):
+                                tv[i] = seen[r, i, l]
+                            stays[r, l] = transition_probabilities(row_kind[s], tv, tp, 0, b - a)
+                            for i in range(b - a):
+                                probs[r, i, l] = tp[i]
+                            fresh[r, l] = True
+                            if sample_free[s]:
+                                for m in range(1, nl):
+                                    stays[r, m] = stays[r, 0]
+                                    for i in range(b - a):
+                                        probs[r, i, m] = tp[i]
+                    # staying moves one duration on (the last tunnel slot keeps its mass)
+                    top = min(d1, cap - 1)
+                    mass[:nl] = 0.0
+                    for d in range(d0, top):
+                        for l in range(nl):
+                            x = cur[c0 + d, l]
+                            new[c0 + d + 1, l] += x * stays[r, l]
+                            mass[l] += x
+                    if d1 == cap:
+                        for l in range(nl):
+                            x = cur[c0 + cap - 1, l]
+                            new[c0 + cap - 1, l] += x * stays[r, l]
+                            mass[l] += x
+                    for e in range(E):
+                        emass[e, :nl] = 0.0
+                        for d in range(d0, top):
+                            for l in range(nl):
+                                x = nev[e, c0 + d, l]
+                                nnew[e, c0 + d + 1, l] += x * stays[r, l]
+                                emass[e, l] += x
+                        if d1 == cap:
+                            for l in range(nl):
+                                x = nev[e, c0 + cap - 1, l]
+                                nnew[e, c0 + cap - 1, l] += x * stays[r, l]
+                                emass[e, l] += x
+                    # the mass leaving during the run
+                    for i in range(a, b):
+                        to, q = dest[i], out_tr[i]
+                        if need_flows:
+                            for l in range(nl):
+                                x = mass[l] * probs[r, i - a, l]
+                                new[to, l] += x
+                                flow[q, l] += x
+                        else:
+                            for l in range(nl):
+                                new[to, l] += mass[l] * probs[r, i - a, l]
+                        for e in range(E):
+                            for l in range(nl):
+                                nnew[e, to, l] += emass[e, l] * probs[r, i - a, l]
+                    d0 = d1
+            for e in range(E):
+                es = ever_states[e]
+                for c in range(cell[es], cell[es] + caps[es]):
+                    for l in range(nl):
+                        nnew[e, c, l] = 0.0
+            _state_sums(xe, new, cell, caps, nl)
+            # reward of the cycle as accounting.reward_per_cycle makes it, added to the totals
+            for r in range(R):
+                if j == 0 or rstr[r, 2] != 0:
+                    for s in range(S):
+                        at = roff[r] + g * rstr[r, 1] + t * rstr[r, 2] + s * rstr[r, 3]
+                        for l in range(nl):
+                            rl[r, s, l] = rbuf[at + (n0 + l) * rstr[r, 0]]
+                if has_tr[r] and (j == 0 or tstr[r, 2] != 0):
+                    for q in range(Q):
+                        at = toff[r] + g * tstr[r, 1] + t * tstr[r, 2] + q * tstr[r, 3]
+                        for l in range(nl):
+                            tl[r, q, l] = tbuf[at + (n0 + l) * tstr[r, 0]]
+            for m in range(M):
+                r = rsel[m]
+                a_, b_, f_ = wa[m, t], wb[m, t], wf[m, t]
+                val[:nl] = 0.0
+                for s in range(S):
+                    for l in range(nl):
+                        val[l] += rl[r, s, l] * (a_ * xs[s, l] + b_ * xe[s, l])
+                if has_tr[r]:
+                    tsum[:nl] = 0.0
+                    for q in range(Q):
+                        for l in range(nl):
+                            tsum[l] += tl[r, q, l] * flow[q, l]
+                    for l in range(nl):
+                        val[l] += tsum[l] * f_
+                for l in range(nl):
+                    acc[m, l] += val[l]
+            if keep:
+                # results go to per-lane buffers first, then out in contiguous runs of cycles
+                # (each lane's rows lie far apart in the trace; many small scattered writes are slow)
+                m = j % OUT_CYCLES
+                for s in range(S):
+                    for l in range(nl):
+                        out_occ[l, m, s] = xe[s, l]
+                for q in range(Q):
+                    for l in range(nl):
+                        out_flow[l, m, q] = flow[q, l]
+                for e in range(E):
+                    tot[:nl] = 0.0
+                    for c in range(C):
+                        for l in range(nl):
+                            tot[l] += nnew[e, c, l]
+                    for l in range(nl):
+                        out_ever[l, m, e] = 1.0 - tot[l]
+                if m == OUT_CYCLES - 1 or j == tb - 1:
+                    first = t - m
+                    for l in range(nl):
+                        occupancy[n0 + l, k, g, first + 1:t + 2] = out_occ[l, :m + 1]
+                        flows[n0 + l, k, g, first:t + 1] = out_flow[l, :m + 1]
+                        ever[n0 + l, k, g, first + 1:t + 2] = out_ever[l, :m + 1]
+            cur, new = new, cur
+            nev, nnew = nnew, nev
+            xs, xe = xe, xs
+        for m in range(M):
+            for l in range(nl):
+                totals[m, k, g, n0 + l] = acc[m, l]
+        for c in range(C):
+            for l in range(nl):
+                occ[g, c, n0 + l] = cur[c, l]
+                for e in range(E):
+                    never[g, e, c, n0 + l] = nev[e, c, l]
+
+
+def run_block(n_slots: int, *args) -> None:
+    """Advance every (sample, stratum) pair through one block of cycles: ``n_slots`` workers
+    (``cohort_worker``) on threads with the GIL released. Plain threads rather than a numba
+    prange: a parallel region cannot take the type-level ``sizes`` tuple, and the same loop
+    compiled on its own ran about twice as fast as inside one."""
+    if n_slots == 1:
+        cohort_worker(0, n_slots, *args)
+        return
+    with ThreadPoolExecutor(n_slots) as pool:
+        for f in [pool.submit(cohort_worker, w, n_slots, *args) for w in range(n_slots)]:
+            f.result()

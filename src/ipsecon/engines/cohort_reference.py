@@ -1,0 +1,91 @@
+"""Cohort engine, reference path: the original dense array program.
+
+It builds P[sample, stratum, cycle, state, duration, next] block by block and moves the
+occupancy with numpy. Slow and memory-hungry, but plain: the compiled path
+(``cohort.run_cohort``) is tested against it to rounding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ipsecon.engines.assembly import make_trace
+from ipsecon.engines.blocks import block_length
+from ipsecon.engines.trace import Trace
+from ipsecon.model.population import Strata
+from ipsecon.model.state_machine import CompiledModel
+
+
+def advance(model: CompiledModel, occ: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One cycle: occ[n, g, S, D] and P[n, g, S, D, S] -> (new occ, moves[n, g, S, S])."""
+    flows = occ[..., None] * P
+    moves = flows.sum(axis=3)
+    S, D = model.n_states, model.max_duration
+    idx = np.arange(S)
+    stay = flows[:, :, idx, :, idx]  # (S, n, g, D)
+    stay = np.moveaxis(stay, 0, 2)  # (n, g, S, D)
+    new = np.zeros_like(occ)
+    if D > 1:
+        new[..., 1:] = stay[..., :-1]
+        new[..., -1] += stay[..., -1]
+        for s in range(S):
+            cap = model.caps[s]
+            if cap < D:
+                new[..., s, cap - 1] += new[..., s, cap:].sum(axis=-1)
+                new[..., s, cap:] = 0.0
+    else:
+        new[..., 0] = stay[..., 0]
+    entries = moves.copy()
+    entries[..., idx, idx] = 0.0
+    new[..., 0] += entries.sum(axis=2)
+    return new, moves
+
+
+def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
+               start_year: int, n_cycles: int, n_samples: int = 1) -> Trace:
+    """Expected occupancy for every sample, strategy and stratum: the dense reference path.
+
+    ``values``: parameter values for formulas (floats, or arrays of length n_samples);
+    ``start_mix``: [n_samples or 1, stratum, state] shares at cycle 0.
+    """
+    S, D, G, T = model.n_states, model.max_duration, strata.size, n_cycles
+    K = len(model.strategies)
+    n = n_samples
+    occupancy = np.zeros((n, K, G, T + 1, S))
+    flows = np.zeros((n, K, G, T, len(model.transitions)))
+    ever = np.zeros((n, K, G, T + 1, len(model.ever_in)))
+    reward_states = {r: np.zeros((n, K, G, T, S)) for r in model.rewards}
+    reward_transitions = {r: np.zeros((n, K, G, T, len(model.transitions))) for r in model.rewards}
+    src = np.array([tr.source for tr in model.transitions], dtype=int)
+    dst = np.array([tr.target for tr in model.transitions], dtype=int)
+    tb = block_length(model, n, G, T)
+    start = np.broadcast_to(start_mix, (n, G, S))
+    for k, strategy in enumerate(model.strategies):
+        occ = np.zeros((n, G, S, D))
+        occ[..., 0] = start
+        never = [occ.copy() for _ in model.ever_in]
+        for j, e in enumerate(model.ever_in):
+            never[j][:, :, e, :] = 0.0
+        occupancy[:, k, :, 0] = occ.sum(axis=-1)
+        for j in range(len(model.ever_in)):
+            ever[:, k, :, 0, j] = 1.0 - never[j].sum(axis=(-1, -2))
+        for t0 in range(0, T, tb):
+            cycles = np.arange(t0, min(T, t0 + tb))
+            ns = model.namespace(values, strata, start_year, strategy, cycles, n)
+            P = model.probabilities(ns, strategy, (n, G, len(cycles)), strata, cycles)
+            rewards = model.reward_values(ns, (n, G, len(cycles)))
+            for name, r in rewards.items():
+                reward_states[name][:, k, :, t0:t0 + len(cycles)] = r["states"]
+                reward_transitions[name][:, k, :, t0:t0 + len(cycles)] = r["transitions"]
+            for i, t in enumerate(cycles):
+                Pt = P[:, :, i]
+                occ, moves = advance(model, occ, Pt)
+                occupancy[:, k, :, t + 1] = occ.sum(axis=-1)
+                flows[:, k, :, t] = moves[..., src, dst]
+                for j, e in enumerate(model.ever_in):
+                    never[j], _ = advance(model, never[j], Pt)
+                    never[j][:, :, e, :] = 0.0
+                    ever[:, k, :, t + 1, j] = 1.0 - never[j].sum(axis=(-1, -2))
+    return make_trace("cohort", model, strata.weight, occupancy, flows, ever, reward_states, reward_transitions)

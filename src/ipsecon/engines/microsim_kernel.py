@@ -1,0 +1,248 @@
+"""Microsimulation, compiled kernels: each block's next-state rows, then every person's walk.
+
+``fill_rows`` makes, before each block of months, the cumulative rows the next state is
+drawn from (inverse CDF), from the model's compact per-cycle values with the cohort's
+arithmetic (``kernels.transition_probabilities``); ``walk`` then takes each person through
+the block's months, all PSA samples in the same calls. Arguments come packed in
+namedtuples (free in numba: fields are resolved when compiling).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from ipsecon.engines.draws import uniform_at
+from ipsecon.engines.kernels import compact_value, transition_probabilities
+from ipsecon.engines.structure import tunnel_cells
+from ipsecon.model.state_machine import CompiledModel
+
+
+class BlockRows(NamedTuple):
+    """Block cycles t0 … t0 + tb − 1 and their next-state rows (``row_cells``, ``fill_rows``)."""
+
+    t0: int
+    tb: int
+    n_tab: int  # row sets: one per sample, or 1 shared by all
+    cell_row: np.ndarray  # [cell]: the row it reads
+    row_state: np.ndarray  # [row]: the state it leaves
+    row_duration: np.ndarray  # [row]: the duration it is made at
+    pcum: np.ndarray  # the rows, laid out as ``fill_rows`` says
+
+
+class WorkItems(NamedTuple):
+    """Per work item (a sample × a chunk of people): its worker, sample, chunk and count slot."""
+
+    worker: np.ndarray
+    sample: np.ndarray
+    chunk: np.ndarray
+    slot: np.ndarray
+
+
+class People(NamedTuple):
+    """The people, sorted by stratum, and where each (sample, person) stands between blocks."""
+
+    chunk_bounds: np.ndarray  # [chunk + 1]: first person of each chunk
+    stratum: np.ndarray  # [p]
+    keys: np.ndarray  # [p]: random-number key (``draws.person_keys``)
+    xcell: np.ndarray  # [n·N + p]: tunnel cell
+    ever: np.ndarray  # [n·N + p]: ever-state flags
+    totals: np.ndarray  # [(n·N + p)·R + r]: discounted reward totals
+
+
+class Counts(NamedTuple):
+    """What the walk counts, per count slot, stratum and trace point or cycle."""
+
+    moves: np.ndarray  # [slot, g, t, s]: arrivals minus leavings (occupancy is their running sum)
+    flows: np.ndarray  # [slot, g, t, k]
+    firsts: np.ndarray  # [slot, g, t, q]: first entries into ever_states[q]
+
+
+class StayWeights(NamedTuple):
+    """Reward weights of the block (see ``walk``), per sample when n_w > 1."""
+
+    w_stay: np.ndarray
+    n_w: int
+    w_transition: np.ndarray
+    with_tr: bool
+
+
+def chunk_bounds(n: int, chunk_size: int) -> np.ndarray:
+    """First person of each chunk of ``chunk_size`` people, and n."""
+    return np.unique(np.append(np.arange(0, n, max(1, chunk_size)), n)).astype(np.int64)
+
+
+@nb.njit(cache=True)
+def _make_row(values, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, d, cum, at, vals, probs, row):
+    """cum[at:at + S − 1]: cumulative probabilities of the next state from state s at duration d
+    (sample n, stratum g, block cycle j), made as CompiledModel.probabilities and np.cumsum make them."""
+    a, b = out_ptr[s], out_ptr[s + 1]
+    S = row.shape[0]
+    for p in range(a, b):
+        vals[p] = compact_value(values, out_tr[p], n, g, j, d)
+    stay = transition_probabilities(row_kind[s], vals, probs, a, b)
+    row[:] = 0.0
+    for p in range(a, b):
+        row[tr_target[out_tr[p]]] = probs[p]
+    row[s] = stay
+    acc = 0.0
+    for y in range(S - 1):  # the last entry is never compared (the search stops at the last state)
+        acc += row[y]
+        cum[at + y] = acc
+
+
+@nb.njit(cache=True, nogil=True)
+def fill_rows(values, layout, changed, rows):
+    """pcum[(((n·G + g)·tb + j)·B + b)·(S + 1) + y]: row b (``row_cells``) for sample n (or
+    the one shared row set), block cycle j, stratum g: 0, the S − 1 cumulative probabilities,
+    2 — so that staying in state s is row[s] ≤ u < row[s + 1] for any s, the first state and
+    the last included. Where no value out of a state changed since the previous cycle
+    (``changed[j, g, s]``), that cycle's rows are copied instead of remade.
+    """
+    row_kind, out_ptr, out_tr, tr_target = layout.row_kind, layout.out_ptr, layout.out_tr, layout.tr_target
+    n_strata = changed.shape[1]
+    tb, n_tab, row_state, row_duration, pcum = rows.tb, rows.n_tab, rows.row_state, rows.row_duration, rows.pcum
+    S = row_kind.shape[0]
+    V = S + 1
+    B = row_state.shape[0]
+    Q = max(tr_target.shape[0], 1)
+    # serial: a few per cent of a run, and no parallel region that a caller's threads could nest
+    for ng in range(n_tab * n_strata):
+        n, g = ng // n_strata, ng % n_strata
+        vals, probs, row = np.empty(Q), np.empty(Q), np.empty(S)
+        for j in range(tb):
+            for b in range(B):
+                s = row_state[b]
+                at = (((n * n_strata + g) * tb + j) * B + b) * V
+                if j > 0 and not changed[j, g, s]:
+                    for y in range(V):
+                        pcum[at + y] = pcum[at - B * V + y]
+                    continue
+                pcum[at] = 0.0
+                _make_row(values, row_kind, out_ptr, out_tr, tr_target, s, n, g, j, row_duration[b], pcum,
+                          at + 1, vals, probs, row)
+                pcum[at + S] = 2.0
+
+
+def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of each tunnel cell, state of each row, duration it is made at): the cells of a state
+    whose durations share every value (``blocks.duration_runs``) read one row, so a block's rows
+    are few enough to stay in the fastest caches."""
+    cell = tunnel_cells(model)
+    cell_row = np.empty(int(model.caps.sum()), dtype=np.int64)
+    row_state, row_duration = [], []
+    for s in range(model.n_states):
+        d = 0
+        while d < model.caps[s]:
+            end = min(int(runs[s, d]), int(model.caps[s]))
+            cell_row[cell[s] + d:cell[s] + end] = len(row_state)
+            row_state.append(s)
+            row_duration.append(d)
+            d = end
+    return cell_row, np.array(row_state, dtype=np.int64), np.array(row_duration, dtype=np.int64)
+
+
+@nb.njit(cache=True, nogil=True)
+def walk(w, sizes, items, people, layout, rows, counts, weights):
+    """Worker w: its work items (sample, chunk of people) through block cycles t0 … t0 + tb − 1.
+
+    People are the outer loop and months the inner one: a person's cell and flags stay in
+    registers while each month's row is read from the precomputed ``pcum`` (``fill_rows``);
+    people come sorted by stratum, so neighbours read the same rows. Most months nobody
+    moves, so work beyond drawing the next state happens only at a change of state:
+    it is counted as one leaving and one arriving (``moves``; occupancy is their running
+    sum), first entries into ever-states are counted (``firsts``), and the rewards of the
+    stay just ended are added as a difference of cumulative weights (``w_stay``).
+
+    ``sizes`` = (states, rewards, ever states) as tuples of that many zeros: their lengths
+    are compile-time constants, so the loops over them unroll. Counts go to the item's slot
+    (its sample, or its worker × sample where workers share a sample), as integers, so the
+    sums do not depend on how people were shared out.
+
+    Weights: w_stay[(((n·G + g)·S + s)·(tb + 2) + m)·R + r], the sum of the point weights
+    of state s over trace points t0 … t0 + m − 1; w_transition[(((n·G + g)·tb + j)·Q + k)·R + r]
+    for cycle t0 + j.
+    """
+    # unpacked once: the loops below read plain locals
+    item_worker, item_sample, item_chunk, item_slot = items
+    bounds, stratum, keys, xcell, ever, totals = people
+    cell, cell_state, cell_next = layout.cell, layout.cell_state, layout.cell_next
+    tr_index, ever_bit = layout.tr_index, layout.ever_bit
+    t0, tb, n_tab, cell_row, pcum = rows.t0, rows.tb, rows.n_tab, rows.cell_row, rows.pcum
+    moves, flow_counts, firsts = counts
+    w_stay, n_w, w_transition, with_tr = weights
+    S, R, E = len(sizes[0]), len(sizes[1]), len(sizes[2])
+    V = S + 1
+    N = stratum.shape[0]
+    G = moves.shape[1]
+    Q = flow_counts.shape[3]
+    B = pcum.shape[0] // (max(n_tab, 1) * G * tb * V)  # rows per stratum and cycle
+    M = (tb + 2) * R  # one state's cumulative weights
+    for it in range(item_worker.shape[0]):
+        if item_worker[it] != w:
+            continue
+        n, c, slot = item_sample[it], item_chunk[it], item_slot[it]
+        nt = n if n_tab > 1 else 0
+        nw = n if n_w > 1 else 0
+        for p in range(bounds[c], bounds[c + 1]):
+            g = stratum[p]
+            ip = n * N + p
+            x = xcell[ip]
+            s = cell_state[x]
+            e = ever[ip]
+            key = keys[p]
+            mv = moves[slot, g]
+            fl = flow_counts[slot, g]
+            fi = firsts[slot, g]
+            table = (nt * G + g) * tb * B * V  # this sample's (or the shared) rows of stratum g
+            stay = (nw * G + g) * S * M
+            lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
+            for j in range(tb):
+                u = uniform_at(key, t0 + j)
+                at = table + (j * B + cell_row[x]) * V
+                if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
+                    x = cell_next[x]
+                    continue
+                # inverse CDF without branches (rows are non-decreasing): at most the last state
+                nxt = 0
+                for y in range(1, S):
+                    nxt += u >= pcum[at + y]
+                t = t0 + j
+                k = tr_index[s * S + nxt]
+                if k >= 0:
+                    fl[t, k] += 1
+                    if with_tr:
+                        for r in range(R):
+                            totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
+                ended = stay + s * M  # the stay in s: block points lo … j
+                for r in range(R):
+                    totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
+                mv[t + 1, s] -= 1
+                mv[t + 1, nxt] += 1
+                new = ever_bit[nxt] & ~e
+                if new:
+                    for q in range(E):
+                        fi[t + 1, q] += (new >> q) & 1
+                    e |= new
+                s = nxt
+                x = cell[nxt]
+                lo = j + 1
+            for r in range(R):
+                totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
+            xcell[ip] = x
+            ever[ip] = e
+
+
+def walk_all(n_slots: int, *args) -> None:
+    """``walk`` on ``n_slots`` threads with the GIL released. Plain threads rather than a numba
+    prange: a parallel region cannot take the type-level ``sizes`` tuple, and the loop
+    compiled on its own ran about twice as fast as inside one."""
+    if n_slots == 1:
+        walk(0, *args)
+        return
+    with ThreadPoolExecutor(n_slots) as pool:
+        for f in [pool.submit(walk, w, *args) for w in range(n_slots)]:
+            f.result()

@@ -1,0 +1,141 @@
+"""Microsimulation, reference path: dense per-stratum probability tables, month by month.
+
+Each sample runs on its own, from P[stratum, cycle, state, duration, next] as the dense
+cohort path builds it; the compiled path (``microsim.run_microsim``) draws identical states
+from the same seed (tests/test_kernels.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba as nb
+import numpy as np
+
+from ipsecon.engines.assembly import make_trace, per_person
+from ipsecon.engines.blocks import block_length
+from ipsecon.engines.draws import draw_individuals, uniform
+from ipsecon.engines.microsim_kernel import chunk_bounds
+from ipsecon.engines.reward_weights import point_weights, reward_discount
+from ipsecon.engines.structure import model_layout
+from ipsecon.engines.trace import Trace
+from ipsecon.model.population import Strata
+from ipsecon.model.state_machine import CompiledModel
+
+
+@nb.njit(cache=True, parallel=True)
+def _run_block(pcum, layout, stratum, state, duration, ever, ids, seed, t0,
+               bounds, occ_counts, flow_counts, ever_counts, w_point, w_transition, totals):
+    """Advance every person through one block of cycles.
+
+    pcum[g, j, s, d, s']: cumulative transition probabilities for cycle t0 + j.
+    Counts go into per-chunk arrays (no races); per-person totals are per person.
+    """
+    next_duration, tr_index, ever_states = layout.next_duration, layout.tr_index, layout.ever_states
+    n_chunks = bounds.shape[0] - 1
+    tb = pcum.shape[1]
+    S = pcum.shape[2]
+    R = w_point.shape[0]
+    for c in nb.prange(n_chunks):
+        for i in range(bounds[c], bounds[c + 1]):
+            g = stratum[i]
+            s = state[i]
+            d = duration[i]
+            e = ever[i]
+            for j in range(tb):
+                t = t0 + j
+                u = uniform(seed, ids[i], t, 0)
+                nxt = 0
+                while nxt < S - 1 and u >= pcum[g, j, s, d, nxt]:
+                    nxt += 1
+                if nxt == s:
+                    d = next_duration[s, d]
+                else:
+                    k = tr_index[s * S + nxt]
+                    if k >= 0:
+                        flow_counts[c, g, t, k] += 1
+                        for r in range(R):
+                            totals[i, r] += w_transition[r, g, t, k]
+                    s = nxt
+                    d = 0
+                for q in range(ever_states.shape[0]):
+                    if s == ever_states[q]:
+                        e |= 1 << q
+                occ_counts[c, g, t + 1, s] += 1
+                for q in range(ever_states.shape[0]):
+                    if (e >> q) & 1:
+                        ever_counts[c, g, t + 1, q] += 1
+                for r in range(R):
+                    totals[i, r] += w_point[r, g, t + 1, s]
+            state[i] = s
+            duration[i] = d
+            ever[i] = e
+
+
+def _sample_values(values: dict[str, Any], i: int) -> dict[str, Any]:
+    return {k: (v[i] if isinstance(v, np.ndarray) and v.ndim == 1 else v) for k, v in values.items()}
+
+
+def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
+                 start_year: int, n_cycles: int, n_individuals: int, seed: int, n_samples: int = 1,
+                 chunk_size: int = 4096) -> Trace:
+    """Simulate ``n_individuals`` people per strategy (and per parameter sample): reference path
+    over the dense probability tables."""
+    S, G, T = model.n_states, strata.size, n_cycles
+    K, n = len(model.strategies), n_samples
+    names = list(model.rewards)
+    layout = model_layout(model)
+    ids = np.arange(n_individuals, dtype=np.int64)
+    bounds = chunk_bounds(n_individuals, chunk_size)
+    n_chunks = len(bounds) - 1
+    occupancy = np.zeros((n, K, G, T + 1, S))
+    flows = np.zeros((n, K, G, T, len(model.transitions)))
+    ever = np.zeros((n, K, G, T + 1, len(model.ever_in)))
+    reward_states = {r: np.zeros((n, K, G, T, S)) for r in names}
+    reward_transitions = {r: np.zeros((n, K, G, T, len(model.transitions))) for r in names}
+    totals_sd = {r: np.zeros((n, K)) for r in names}
+    counts = np.zeros(G)
+    tb = block_length(model, 1, G, T)
+    times = np.arange(T + 1) * model.cycle_years
+    for i in range(n):
+        sample_values = _sample_values(values, i)
+        mix = start_mix[min(i, start_mix.shape[0] - 1)]
+        stratum0, state0 = draw_individuals(strata, mix, n_individuals, seed)
+        counts = np.bincount(stratum0, minlength=G).astype(float)
+        for k, strategy in enumerate(model.strategies):
+            ns_all = model.namespace(sample_values, strata, start_year, strategy, np.arange(T), 1, with_duration=False)
+            rewards = model.reward_values(ns_all, (1, G, T))
+            for r in names:
+                reward_states[r][i, k] = rewards[r]["states"][0]
+                reward_transitions[r][i, k] = rewards[r]["transitions"][0]
+            w_point = point_weights(model, {r: rewards[r]["states"][0] for r in names}, T)
+            w_transition = np.zeros((len(names), G, T, len(model.transitions)))
+            for r_i, r in enumerate(names):
+                w_transition[r_i] = rewards[r]["transitions"][0] * reward_discount(model, r, times)[None, 1:, None]
+            state = state0.copy()
+            duration = np.zeros(n_individuals, dtype=np.int64)
+            ever_flags = layout.ever_bit[state]
+            totals = np.zeros((n_individuals, len(names)))
+            for r_i in range(len(names)):
+                totals[:, r_i] = w_point[r_i, stratum0, 0, state]
+            occ_c = np.zeros((n_chunks, G, T + 1, S), dtype=np.int64)
+            flow_c = np.zeros((n_chunks, G, T, len(model.transitions)), dtype=np.int64)
+            ever_c = np.zeros((n_chunks, G, T + 1, len(model.ever_in)), dtype=np.int64)
+            np.add.at(occ_c[0], (stratum0, 0, state), 1)
+            for q in range(len(model.ever_in)):
+                np.add.at(ever_c[0], (stratum0, 0, q), (ever_flags >> q) & 1)
+            for t0 in range(0, T, tb):
+                cycles = np.arange(t0, min(T, t0 + tb))
+                ns = model.namespace(sample_values, strata, start_year, strategy, cycles, 1)
+                P = model.probabilities(ns, strategy, (1, G, len(cycles)), strata, cycles)[0]
+                pcum = np.cumsum(P, axis=-1)
+                _run_block(pcum, layout, stratum0, state, duration, ever_flags,
+                           ids, seed, t0, bounds, occ_c, flow_c, ever_c, w_point, w_transition, totals)
+            per = per_person(counts)
+            occupancy[i, k] = occ_c.sum(axis=0) * per[:, None, None]
+            flows[i, k] = flow_c.sum(axis=0) * per[:, None, None]
+            ever[i, k] = ever_c.sum(axis=0) * per[:, None, None]
+            for r_i, r in enumerate(names):
+                totals_sd[r][i, k] = totals[:, r_i].std(ddof=1) if n_individuals > 1 else np.nan
+    return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
+                      reward_transitions, counts=counts, totals_sd=totals_sd)

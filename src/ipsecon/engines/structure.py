@@ -1,0 +1,63 @@
+"""The model's static structure as the compiled kernels read it: one namedtuple of small arrays.
+
+Both engines keep a state's time in state as tunnel cells: state s at duration d lives in
+cell cell[s] + d, for d < caps[s] (staying on at the last duration keeps the mass there).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ipsecon.model.state_machine import CompiledModel
+
+
+class ModelLayout(NamedTuple):
+    """What the kernels need to know of the model, made once per run (``model_layout``).
+
+    Transitions out of state s, in declaration order, are out_tr[out_ptr[s]:out_ptr[s + 1]];
+    row_kind[s] says how their values become probabilities (``kernels.ROW_*``).
+    """
+
+    row_kind: np.ndarray  # [s]
+    out_ptr: np.ndarray  # [s + 1]
+    out_tr: np.ndarray  # [position]: transition number
+    tr_target: np.ndarray  # [transition]: target state
+    dest: np.ndarray  # [position]: the cell an outgoing transition enters (its target at duration 0)
+    caps: np.ndarray  # [s]: tunnel cells of state s
+    cell: np.ndarray  # [s]: first cell of state s
+    cell_state: np.ndarray  # [cell]: its state
+    cell_next: np.ndarray  # [cell]: the cell after staying one more cycle
+    tr_index: np.ndarray  # [source·S + target]: transition number, −1 where there is none
+    ever_states: np.ndarray  # [e]: the model's ever_in states
+    ever_bit: np.ndarray  # [s]: bit e set where s is ever_states[e]
+    next_duration: np.ndarray  # [s, d]: the duration after staying (dense paths)
+
+
+def tunnel_cells(model: CompiledModel) -> np.ndarray:
+    """First packed cell of each state: state s, duration d lives in cell[s] + d."""
+    return np.concatenate([[0], np.cumsum(model.caps)[:-1]]).astype(np.int64)
+
+
+def transition_index(model: CompiledModel) -> np.ndarray:
+    """[source, target] -> transition number, −1 where there is none."""
+    out = np.full((model.n_states, model.n_states), -1, dtype=np.int64)
+    for tr in model.transitions:
+        out[tr.source, tr.target] = tr.index
+    return out
+
+
+def model_layout(model: CompiledModel) -> ModelLayout:
+    S = model.n_states
+    cell = tunnel_cells(model)
+    cell_state = np.repeat(np.arange(S), model.caps).astype(np.int64)
+    duration = np.arange(len(cell_state)) - cell[cell_state]
+    cell_next = cell[cell_state] + np.minimum(duration + 1, model.caps[cell_state] - 1)  # capped at the last slot
+    ever_bit = np.zeros(S, dtype=np.int64)
+    for q, e in enumerate(model.ever_in):
+        ever_bit[e] |= 1 << q
+    dest = cell[model.tr_target[model.out_tr]]
+    return ModelLayout(model.row_kind, model.out_ptr, model.out_tr, model.tr_target, dest,
+                       model.caps, cell, cell_state, cell_next, transition_index(model).ravel(),
+                       np.array(model.ever_in, dtype=np.int64), ever_bit, model.next_duration)

@@ -1,0 +1,146 @@
+"""What the terminal shows: plain-text tables of results that the API computed (nothing is computed here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+
+def money(x: float) -> str:
+    return "n/a" if x != x else f"{x:,.0f}"
+
+
+def economics_table(table, price_year: int, comparator: str) -> str:
+    lines = [f"Economics per person, discounted, NOK {price_year} (vs {comparator}):",
+             "  " + "perspective".ljust(13) + "strategy".ljust(10) + "incr. NPV".rjust(13) + "BCR".rjust(8)
+             + "payback".rjust(10)]
+    for _, row in table.iterrows():
+        bcr = "" if row["bcr"] != row["bcr"] else f"{row['bcr']:.2f}"
+        payback = "never" if row["payback_month"] != row["payback_month"] else f"m{int(row['payback_month'])}"
+        lines.append("  " + str(row["perspective"]).ljust(13) + str(row["strategy"]).ljust(10)
+                     + f"{row['incremental_npv']:13,.0f}" + bcr.rjust(8) + payback.rjust(10))
+    lines.append("  (society includes QALYs valued at economics.qaly_value; 'payback' = month the cumulative "
+                 "discounted incremental net turns and stays positive)")
+    return "\n".join(lines)
+
+
+def summary_table(summary) -> str:
+    lines = []
+    emp = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
+    if emp:
+        lines.append("Share in competitive employment at month:")
+        header = "  " + "strategy".ljust(12) + "".join(c.replace("employed_m", "m").rjust(16) for c in emp)
+        lines.append(header)
+        for strategy, row in summary.iterrows():
+            cells = []
+            for c in emp:
+                text = f"{row[c]:.1%}"
+                if f"{c}_se" in summary.columns:
+                    text += f" ±{row[f'{c}_se']:.1%}"
+                cells.append(text.rjust(16))
+            lines.append("  " + str(strategy).ljust(12) + "".join(cells))
+    pm = [c for c in summary.columns if c.startswith("person_months_")]
+    lines.append("Person-months per person in each state:")
+    lines.append("  " + "strategy".ljust(12) + "".join(c.replace("person_months_", "").rjust(11) for c in pm))
+    for strategy, row in summary.iterrows():
+        lines.append("  " + str(strategy).ljust(12) + "".join(f"{row[c]:11.2f}" for c in pm))
+    rewards = [c for c in summary.columns if c.endswith("_discounted")]
+    if rewards:
+        lines.append("Discounted totals per person:")
+        for strategy, row in summary.iterrows():
+            parts = []
+            for c in rewards:
+                text = f"{c.replace('_discounted', '')} {row[c]:,.4g}"
+                if f"{c}_se" in summary.columns:
+                    text += f" (MC se {row[f'{c}_se']:,.2g})"
+                parts.append(text)
+            lines.append("  " + str(strategy).ljust(12) + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def simulation(result) -> str:
+    """The run's header, employment, person-months, totals, economics and validation targets."""
+    sc, sim = result.scenario, result.simulation
+    lines = [f"{sc.spec.title}  [{sc.name}, {sim.trace.engine}, horizon {sim.horizon_years:g} years"
+             + (f", {sim.individuals} individuals, seed {sim.seed}" if sim.individuals else "")
+             + (f", structure {sc.structure}" if sc.structure else "")
+             + (", overrides " + ", ".join(f"{k}={v:g}" for k, v in sc.overrides.items()) if sc.overrides else "") + "]",
+             summary_table(result.summary)]
+    if result.economics is not None:
+        lines.append(economics_table(result.economics, sc.spec.price_year, sc.model.comparator))
+    if result.targets:
+        lines.append("Validation targets (not fitted):")
+        for t in result.targets:
+            lines.append(f"  {t['measure']} {t['state']} [{t['strategy']}] month {t['month']}: published {t['target']:.1%}, "
+                         f"model {t['model']:.1%}  — {t['source']}")
+    return "\n".join(lines)
+
+
+def breakeven(table: pd.DataFrame, price_year: int) -> str:
+    label = table.apply(lambda r: f"{r['breakeven_wage']:,.0f}" if r["breakeven_wage"] == r["breakeven_wage"]
+                        else ("any wage" if r["npv_at_low"] > 0 else "none"), axis=1)
+    keys = ["scenario", "intervention", "perspective"]
+    pivot = table.assign(label=label).pivot(index=keys, columns="horizon_years", values="label")
+    several = table["intervention"].nunique() > 1
+    lines = [f"Break-even gross annual wage (NOK per year, {price_year} prices; 'any wage' = pays off even "
+             f"at 0, 'none' = no wage up to the bracket's top breaks even):",
+             "  " + "scenario / perspective".ljust(28) + "".join(f"{h:>10g}y" for h in pivot.columns)]
+    for (scenario, intervention, perspective), row in pivot.iterrows():
+        name = f"{scenario} / {intervention + ' / ' if several else ''}{perspective}"
+        lines.append("  " + name.ljust(28) + "".join(str(v).rjust(11) for v in row))
+    for _, r in table[table["breakeven_wage"].isna()].drop_duplicates(["scenario", "perspective", "reason"]).iterrows():
+        lines.append(f"  - {r['scenario']} / {r['perspective']} at {r['horizon_years']:g}y: {r['reason']}")
+    return "\n".join(lines)
+
+
+def psa(ds: xr.Dataset, name: str, price_year: int) -> str:
+    h, wtp = ds.horizon.values, ds.attrs["wtp_default"]
+    lines = [f"PSA of {name}: {ds.attrs['n_samples']} samples ({ds.attrs['method']}), NOK per person discounted, "
+             f"{price_year} prices; compared with {ds.attrs['comparator']}"]
+    for i in ds.intervention.values:
+        one = ds.sel(intervention=i)
+        lines.append(f" {i} vs {ds.attrs['comparator']}")
+        lines.append("  P(incremental NPV > 0)".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+        for p in ds.perspective.values:
+            lines.append(f"    {p}".ljust(28) + "".join(f"{v:>11.2f}" for v in one.prob_pays_off.sel(perspective=p).values))
+        lines.append("  mean incremental NPV".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+        for p in ds.perspective.values:
+            lines.append(f"    {p}".ljust(28) + "".join(money(v).rjust(11) for v in one.inc_npv_mean.sel(perspective=p).values))
+        if "society" in ds.perspective.values and "breakeven_wage_quantile" in ds:
+            q = one.breakeven_wage_quantile.sel(perspective="society")
+            lines.append("  society break-even wage".ljust(28) + "".join(f"{x:>10g}y" for x in h))
+            for label, level in (("median", 0.5), ("2.5 %", 0.025), ("97.5 %", 0.975)):
+                lines.append(f"    {label}".ljust(28) + "".join(money(v).rjust(11) for v in q.sel(quantile=level).values))
+    if "society" in ds.perspective.values:
+        e = ds.evpi.sel(perspective="society", wtp=wtp)
+        lines.append(f"  EVPI at {wtp:,.0f} NOK/QALY (society), per person: " + ", ".join(
+            f"{x:g}y {money(v)}" for x, v in zip(h, e.values)) + f"; population ({ds.attrs['population']:,.0f}): "
+            + money(float(ds.evpi_population.sel(perspective='society', wtp=wtp).values[-1])) + f" at {h[-1]:g}y")
+    return "\n".join(lines)
+
+
+def dsa(ds: xr.Dataset, top: int = 8) -> str:
+    h = float(ds.horizon.values[-1])
+    lines = []
+    for i in ds.intervention.values:
+        for p in ds.perspective.values:
+            inc = ds.inc_npv.sel(intervention=i, perspective=p, horizon=h)
+            swing = ds.swing.sel(intervention=i, perspective=p, horizon=h).to_pandas().sort_values(ascending=False)
+            base = float(ds.base_inc_npv.sel(intervention=i, perspective=p, horizon=h))
+            lines.append(f"Tornado, incremental NPV of {i} ({p}, {h:g} years; base {money(base)} NOK/person):")
+            for name in swing.index[:top]:
+                lo, hi = (float(inc.sel(parameter=name, bound=b)) for b in ("low", "high"))
+                lines.append(f"  {name:<46} {money(lo):>12} .. {money(hi):<12}")
+    return "\n".join(lines)
+
+
+def sobol(ds: xr.Dataset, name: str) -> str:
+    lines = [f"Sobol' indices for {name}: {ds.attrs['n_evaluations']} model runs; total index ST (95 % CI) of the "
+             f"five largest inputs:"]
+    for o in ds.output.values:
+        for h in ds.horizon.values:
+            st = ds.ST.sel(output=o, horizon=h).to_pandas().sort_values(ascending=False)
+            ci = ds.ST_conf.sel(output=o, horizon=h).to_pandas()
+            top = ", ".join(f"{k} {v:.2f}±{ci[k]:.2f}" for k, v in st.head(5).items())
+            lines.append(f"  {o} at {h:g}y: {top}")
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""Figures of money: who pays and who gains (waterfall), when (cumulative net), NPV per
+perspective, and the break-even wage against horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from ipsecon.output.figures.style import (GAIN, LOSS, PARTY_COLOURS, PARTY_LABELS, PERSPECTIVE_COLOURS, TOTAL, finish,
+                                           nok, perspective_label, save, thousands, time_axis)
+
+
+def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: str, total_label: str):
+    """Waterfall: each flow's discounted incremental effect on a budget, coloured by payer.
+
+    ``steps``: columns label, party, value (NOK per person, + = gain to the budget).
+    """
+    steps = steps.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8.6, 0.42 * (len(steps) + 1) + 2.2))
+    running = 0.0
+    for i, r in steps.iterrows():
+        start = running
+        running += r["value"]
+        colour = PARTY_COLOURS.get(r["party"], "#999999")
+        ax.barh(i, r["value"], left=start, color=colour, edgecolor=GAIN if r["value"] >= 0 else LOSS, lw=1.5)
+        ax.text(max(start, running), i, f"  {r['value']:+,.0f}", va="center", fontsize=8)
+        if i + 1 < len(steps):
+            ax.plot([running, running], [i + 0.4, i + 0.6], color="#777777", lw=0.8)
+    total_row = len(steps)
+    ax.barh(total_row, running, color=TOTAL if running >= 0 else LOSS, alpha=0.9)
+    ax.text(max(0, running), total_row, f"  {running:+,.0f}", va="center", fontsize=8, fontweight="bold")
+    ax.set_yticks(range(total_row + 1), list(steps["label"]) + [total_label])
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    thousands(ax, "x")
+    ax.set_xlabel(f"discounted gain (+) or cost (−) per person, {nok(price_year)}")
+    parties = list(dict.fromkeys(steps["party"]))
+    handles = [Patch(facecolor=PARTY_COLOURS.get(p, "#999999"), label=f"paid or received by {PARTY_LABELS.get(p, p)}")
+               for p in parties]
+    handles += [Patch(facecolor="white", edgecolor=GAIN, lw=1.5, label="gain"),
+                Patch(facecolor="white", edgecolor=LOSS, lw=1.5, label="cost")]
+    fig.legend(handles=handles, fontsize=7.5, loc="lower center", ncol=3, frameon=False)
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
+    ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1))
+    return fig
+
+
+def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarray], price_year: int | None,
+                          intervention: str = "IPS", comparator: str = "usual care"):
+    """Cumulative discounted incremental net per perspective over time (who gains, when)."""
+    x, xlabel = time_axis(months)
+    fig, ax = plt.subplots(figsize=(8.6, 4.8))
+    for p, y in cumulative.items():
+        y = np.asarray(y)
+        ax.plot(x, y, color=PERSPECTIVE_COLOURS.get(p), lw=2.4 if p in ("society", "public") else 1.5,
+                label=f"{perspective_label(p)} ({y[-1]:+,.0f})")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"cumulative discounted net per person\n{nok(price_year)}")
+    thousands(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="perspective (value at the end)", title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1))
+    return finish(fig, f"Who gains and when: {intervention} minus {comparator}, above 0 = gain")
+
+
+def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = "IPS"):
+    """Incremental NPV per perspective (bars), payback month written on each."""
+    table = table.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.6))
+    for i, r in table.iterrows():
+        v = r["incremental_npv"]
+        ax.barh(i, v, color=PERSPECTIVE_COLOURS.get(r["perspective"], "#999999"))
+        pb = r.get("payback_month")
+        note = "never pays back" if pb is None or pb != pb else f"pays back in month {int(pb)}"
+        ax.text(v, i, f"  {v:+,.0f}  ({note})  ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
+    ax.set_yticks(range(len(table)), [perspective_label(p) for p in table["perspective"]])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    thousands(ax, "x")
+    lo, hi = ax.get_xlim()
+    span = hi - lo
+    ax.set_xlim(lo - 0.45 * span * (lo < 0), hi + 0.45 * span)
+    ax.set_xlabel(f"incremental net present value per person, {nok(price_year)}")
+    ax.grid(axis="x", alpha=0.3)
+    return finish(fig, f"Net present value of {intervention} by perspective (> 0: gains exceed costs)")
+
+
+def _line_groups(table: pd.DataFrame) -> list[str]:
+    """The columns that tell the lines apart beyond perspective: scenario and, where several, intervention."""
+    keys = ["scenario"] if "scenario" in table else []
+    if "intervention" in table and table["intervention"].nunique() > 1:
+        keys.append("intervention")
+    return keys
+
+
+def breakeven_plot(table: pd.DataFrame, price_year: int | None,
+                   typical_wage: float | Mapping[str, float] | None = None, intervention: str = "IPS"):
+    """Break-even gross wage against horizon, one line per scenario (× intervention) × perspective;
+    horizons with no break-even wage are marked at the bottom ('any wage') or top ('none').
+    ``typical_wage``: the wage assumed for the group, one for all or one per scenario."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    styles = ["-", "--", ":", "-."]
+    keys = _line_groups(table)
+    groups = list(table.groupby(keys, sort=False)) if keys else [((), table)]
+    for i, (key, by_s) in enumerate(groups):
+        name = ": ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        for perspective, g in by_s.groupby("perspective", sort=False):
+            g = g.sort_values("horizon_years")
+            text = perspective_label(perspective)
+            if len(groups) > 1:
+                text = f"{name}: {text}"
+            colour = PERSPECTIVE_COLOURS.get(perspective)
+            ax.plot(g["horizon_years"], g["breakeven_wage"] / 1000, marker="o", linestyle=styles[i % len(styles)],
+                    color=colour, label=text)
+            if "npv_at_low" in g:
+                missing = g[g["breakeven_wage"].isna()]
+                anywage = missing[missing["npv_at_low"] > 0]
+                ax.scatter(anywage["horizon_years"], np.zeros(len(anywage)), marker="v", color=colour, s=45, zorder=4,
+                           clip_on=False)
+                never = missing[(missing["npv_at_low"] <= 0) & (missing.get("npv_at_high", missing["npv_at_low"]) <= 0)]
+                ax.scatter(never["horizon_years"], np.ones(len(never)), marker="^", color=colour, s=45, zorder=4,
+                           transform=ax.get_xaxis_transform(), clip_on=False)
+    ax.set_xscale("log")
+    horizons = sorted(table["horizon_years"].unique())
+    ax.set_xticks(horizons, [f"{h:g}" for h in horizons])
+    ax.minorticks_off()
+    wages = typical_wage if isinstance(typical_wage, Mapping) else {"": typical_wage}
+    wages = {k: float(v) for k, v in wages.items() if v is not None and v == v}
+    for j, (scenario, w) in enumerate(wages.items()):
+        who = f"{scenario}: " if scenario and len(wages) > 1 else ""
+        ax.axhline(w / 1000, color="grey", linewidth=0.8, linestyle=styles[j % len(styles)] if len(wages) > 1 else "--",
+                   label=f"{who}assumed wage of the group ({w / 1000:,.0f}k)")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("horizon (years, log scale)")
+    ax.set_ylabel(f"thousand NOK per year, gross ({price_year} prices)")
+    ax.set_title(f"Gross annual wage at which {intervention} breaks even — at wages above it, it pays off\n"
+                 "(▼ on the bottom edge: pays off at any wage; ▲ on the top edge: no wage up to the bracket's top)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def breakeven_figure(table: pd.DataFrame, path: Path, price_year: int,
+                     typical_wage: float | Mapping[str, float] | None = None) -> Path:
+    """Write :func:`breakeven_plot` to ``path`` (PNG)."""
+    return save(breakeven_plot(table, price_year, typical_wage), path)

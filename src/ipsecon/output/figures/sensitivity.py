@@ -1,0 +1,163 @@
+"""Figures of deterministic and variance-based sensitivity: tornados and two-way grids
+(``dsa.nc``), Sobol indices per horizon and against horizon (``sobol.nc``).
+
+Incremental outputs carry a leading ``intervention`` dimension; each function takes the
+``intervention`` to draw and may leave it out when the file holds one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from ipsecon.output.figures.style import finish, perspective_label, thousands
+from ipsecon.output.figures.uncertainty import for_intervention, horizon_value, sel_horizon
+
+DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incremental net monetary benefit", "NOK per person"),
+               "breakeven_wage": ("break-even wage", "NOK per year, gross")}
+
+
+def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv", top: int = 15,
+                   intervention: str | None = None):
+    """One-way sensitivity: the output at each parameter's low and high value, sorted by swing."""
+    name, unit = DSA_OUTPUTS.get(output, (output, ""))
+    da = sel_horizon(for_intervention(dsa[output], intervention).sel(perspective=perspective), horizon)
+    base = float(sel_horizon(for_intervention(dsa[f"base_{output}"], intervention).sel(perspective=perspective), horizon))
+    low, high = da.sel(bound="low").values, da.sel(bound="high").values
+    params = [str(p) for p in da["parameter"].values]
+    with np.errstate(invalid="ignore"):
+        swing = np.fmax(np.fmax(np.abs(low - base), np.abs(high - base)), np.abs(high - low))
+    swing = np.where(np.isnan(swing), -1.0, swing)  # parameters with no value at either bound go last
+    order = np.argsort(-swing, kind="stable")[:top][::-1]
+    fig, ax = plt.subplots(figsize=(8.6, 0.36 * len(order) + 1.8))
+    labels = []
+    for i, j in enumerate(order):
+        for v, colour in ((low[j], "#4393c3"), (high[j], "#d6604d")):
+            if np.isfinite(v):
+                ax.barh(i, v - base, left=base, color=colour, alpha=0.9)
+            else:
+                ax.text(base, i, " n/a", va="center", fontsize=7)
+        if "low_value" in dsa and "high_value" in dsa:
+            labels.append(f"{params[j]}  [{_fmt_value(dsa['low_value'].values[j])} – "
+                          f"{_fmt_value(dsa['high_value'].values[j])}]")
+        else:
+            labels.append(params[j])
+    ax.set_yticks(range(len(order)), labels, fontsize=8)
+    ax.axvline(base, color="black", lw=1)
+    if output != "breakeven_wage":
+        ax.axvline(0, color="grey", lw=0.8, ls=":")
+    thousands(ax, "x")
+    ax.set_xlabel(f"{name}, {unit} ({dsa.attrs.get('price_year', '')} prices); base {base:,.0f}")
+    handles = [Patch(color="#4393c3", label="parameter at its low value"), Patch(color="#d6604d", label="at its high value")]
+    ax.legend(handles=handles, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    more = f"; the {len(order)} widest of {len(params)} parameters" if len(params) > len(order) else ""
+    return finish(fig, f"Tornado: {name} — {perspective_label(perspective)}, "
+                       f"{horizon_value(dsa, horizon):g} years (widest swing on top{more})")
+
+
+def _fmt_value(v) -> str:
+    v = float(v)
+    if v == 0 or not np.isfinite(v):
+        return f"{v:g}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}"
+
+
+def twoway_figure(dsa, pair, perspective: str, horizon: float, intervention: str | None = None):
+    """Two-way sensitivity: incremental NPV over a grid of two parameters, zero contour drawn."""
+    z = sel_horizon(for_intervention(dsa["twoway_inc_npv"], intervention).sel(pair=pair, perspective=perspective), horizon)
+    x = np.asarray(dsa["twoway_x"].sel(pair=pair).values, dtype=float)
+    y = np.asarray(dsa["twoway_y"].sel(pair=pair).values, dtype=float)
+    xname = str(dsa["twoway_x_name"].sel(pair=pair).values) if "twoway_x_name" in dsa else "x"
+    yname = str(dsa["twoway_y_name"].sel(pair=pair).values) if "twoway_y_name" in dsa else "y"
+    zz = z.transpose("y_index", "x_index").values
+    fig, ax = plt.subplots(figsize=(7.2, 5.2))
+    lim = np.nanmax(np.abs(zz)) or 1.0
+    mesh = ax.pcolormesh(x, y, zz, cmap="RdBu", vmin=-lim, vmax=lim, shading="auto")
+    if np.nanmin(zz) < 0 < np.nanmax(zz):
+        cs = ax.contour(x, y, zz, levels=[0], colors="black", linewidths=1.5)
+        ax.clabel(cs, fmt={0: "breaks even"}, fontsize=8)
+    cb = fig.colorbar(mesh, ax=ax)
+    cb.set_label(f"incremental NPV per person, NOK ({dsa.attrs.get('price_year', '')} prices)")
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
+    thousands(ax, "x")
+    thousands(ax, "y")
+    if max(abs(x).max(), abs(y).max()) < 1000:  # small values: let matplotlib choose decimals
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    return finish(fig, f"Two-way sensitivity — {perspective_label(perspective)}, {horizon_value(dsa, horizon):g} years\n"
+                       "(blue: pays off, red: does not; black line: breaks even)")
+
+
+def output_label(output: str) -> str:
+    """'inc_npv:society' -> 'incremental NPV, society'; 'ips:inc_npv:society' (one of several
+    interventions) -> 'incremental NPV, society (ips)'."""
+    parts = str(output).split(":")
+    intervention = parts.pop(0) if parts[0] not in DSA_OUTPUTS and len(parts) > 1 else ""
+    name, perspective = parts[0], (parts[1] if len(parts) > 1 else "")
+    text = DSA_OUTPUTS.get(name, (name.replace("_", " "), ""))[0]
+    text = f"{text}, {perspective_label(perspective)}" if perspective else text
+    return f"{text} ({intervention})" if intervention else text
+
+
+def sobol_bars_figure(sobol, output: str, top: int = 12, intervention: str | None = None):
+    """First-order (S1) and total (ST) indices with 95 % intervals, one panel per horizon."""
+    sobol = for_intervention(sobol, intervention)
+    horizons = sobol["horizon"].values
+    st_mean = sobol["ST"].sel(output=output).mean("horizon")
+    params = [str(p) for p in st_mean.sortby(st_mean, ascending=False)["parameter"].values[:top]]
+    n = len(horizons)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 1.5, 0.3 * len(params) * rows + 1.6 * rows),
+                             squeeze=False, sharey=True)
+    y = np.arange(len(params))
+    for k, h in enumerate(horizons):
+        ax = axes[k // cols, k % cols]
+        d = sobol.sel(output=output, horizon=h, parameter=params)
+        for name, off, colour in (("S1", -0.18, "#92c5de"), ("ST", 0.18, "#2166ac")):
+            err = d[f"{name}_conf"].values if f"{name}_conf" in d else None
+            ax.barh(y + off, d[name].values, height=0.36, color=colour, xerr=err, ecolor="#333333", capsize=2,
+                    label={"S1": "first order (S1)", "ST": "total (ST)"}[name])
+        ax.set_title(f"{float(h):g} years", fontsize=9)
+        ax.set_xlim(left=min(0, ax.get_xlim()[0]))
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("share of output variance")
+    for k in range(n, rows * cols):
+        axes[k // cols, k % cols].axis("off")
+    axes[0, 0].set_yticks(y, params, fontsize=8)
+    axes[0, 0].invert_yaxis()
+    axes[0, 0].legend(fontsize=7.5, loc="lower right")
+    return finish(fig, f"Sobol indices: {output_label(output)} (bars: 95 % intervals)")
+
+
+def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | None = None):
+    """Total-order index (solid) and first-order (dashed) against horizon for the leading parameters."""
+    sobol = for_intervention(sobol, intervention)
+    st = sobol["ST"].sel(output=output)
+    params = [str(p) for p in st.max("horizon").sortby(st.max("horizon"), ascending=False)["parameter"].values[:top]]
+    h = sobol["horizon"].values
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
+    cmap = plt.get_cmap("tab10")
+    for i, p in enumerate(params):
+        c = cmap(i % 10)
+        ax.plot(h, st.sel(parameter=p).values, color=c, marker="o", lw=1.8, label=p)
+        ax.plot(h, sobol["S1"].sel(output=output, parameter=p).values, color=c, ls="--", lw=1)
+    if len(h) > 1 and h.max() / max(h.min(), 1e-9) > 5:
+        ax.set_xscale("log")
+        ax.set_xticks(h, [f"{v:g}" for v in h])
+        ax.minorticks_off()
+    ax.set_xlabel("horizon (years)")
+    ax.set_ylabel("share of output variance")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="solid: total (ST), dashed: first order (S1)", title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1))
+    return finish(fig, f"Which inputs matter at which horizon — {output_label(output)}")

@@ -1,0 +1,116 @@
+"""One look for every figure: colours per strategy, state, perspective and payer, labels, axes.
+
+The comparator is dark grey and IPS orange wherever they appear; money axes say NOK and the
+price year; time axes say months or years since the strategy started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+
+# Comparator dark grey, IPS orange; further strategies take the palette in order.
+KNOWN_STRATEGY_COLOURS = {"tau": "#4d4d4d", "usual_care": "#4d4d4d", "control": "#4d4d4d", "ips": "#e66101"}
+STRATEGY_PALETTE = ("#4d4d4d", "#e66101", "#5e3c99", "#1b7837", "#2166ac", "#b2182b", "#8c510a")
+STATE_COLOURS = {"employed": "#33a02c", "aap": "#a6cee3", "ufore": "#1f78b4", "other": "#cab2d6", "dead": "#595959"}
+STATE_PALETTE = ("#33a02c", "#a6cee3", "#1f78b4", "#cab2d6", "#fb9a99", "#fdbf6f", "#b15928", "#595959")
+PERSPECTIVE_COLOURS = {"society": "#1b9e77", "public": "#2166ac", "nav": "#7570b3", "individual": "#e7298a",
+                       "health": "#66a61e", "municipality": "#e6ab02", "state": "#a6761d", "employer": "#666666"}
+PARTY_COLOURS = {"nav": PERSPECTIVE_COLOURS["nav"], "health_trust": PERSPECTIVE_COLOURS["health"],
+                 "municipality": PERSPECTIVE_COLOURS["municipality"], "state": PERSPECTIVE_COLOURS["state"],
+                 "individual": PERSPECTIVE_COLOURS["individual"], "employer": PERSPECTIVE_COLOURS["employer"]}
+PERSPECTIVE_LABELS = {"society": "society", "public": "public purse", "nav": "NAV", "individual": "individual",
+                      "health": "health trust", "municipality": "municipality", "state": "state (tax)",
+                      "employer": "employer"}
+PARTY_LABELS = {"nav": "NAV", "health_trust": "health trust", "municipality": "municipality", "state": "state",
+                "individual": "individual", "employer": "employer", "resources": "resources"}
+GAIN, LOSS, TOTAL = "#1a9850", "#d73027", "#2166ac"
+
+DPI = 110
+BREAKEVEN_STATUS = {0: "break-even wage found", 1: "pays off at any wage", 2: "no wage in the bracket breaks even",
+                    3: "does not depend on the wage"}
+
+
+def strategy_colours(strategies: Iterable[str], comparator: str | None = None) -> dict[str, str]:
+    """The colour of each strategy: known names fixed; the comparator (when given) grey; others
+    take the palette in order."""
+    strategies = list(strategies)
+    out = {}
+    taken = {KNOWN_STRATEGY_COLOURS[s] for s in strategies if s in KNOWN_STRATEGY_COLOURS}
+    palette = STRATEGY_PALETTE[1:] if comparator is not None else STRATEGY_PALETTE
+    rest = iter([c for c in palette if c not in taken])
+    for s in strategies:
+        if s in KNOWN_STRATEGY_COLOURS:
+            out[s] = KNOWN_STRATEGY_COLOURS[s]
+        elif s == comparator:
+            out[s] = STRATEGY_PALETTE[0]
+        else:
+            out[s] = next(rest, "#999999")
+    return out
+
+
+def state_colours(states: Iterable[str]) -> dict[str, str]:
+    return {s: STATE_COLOURS.get(s, STATE_PALETTE[i % len(STATE_PALETTE)]) for i, s in enumerate(states)}
+
+
+def perspective_label(perspective: str) -> str:
+    return PERSPECTIVE_LABELS.get(perspective, perspective)
+
+
+def nok(price_year: int | None, unit: str = "NOK") -> str:
+    return f"{unit} ({price_year} prices)" if price_year else unit
+
+
+def thousands(ax, axis: str = "y") -> None:
+    """Tick labels with thousands separators."""
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def time_axis(months: np.ndarray) -> tuple[np.ndarray, str]:
+    """Months for short runs, years beyond three years (easier to read)."""
+    months = np.asarray(months, dtype=float)
+    if months.size and months.max() > 36:
+        return months / 12, "years since the strategy started"
+    return months, "months since the strategy started"
+
+
+def label(name: str, labels: Mapping[str, str] | None) -> str:
+    return (labels or {}).get(name, name)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    return lines + ([line] if line else [])
+
+
+def lighten(colour: str, amount: float = 0.55) -> tuple[float, float, float]:
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def finish(fig, title: str | None = None):
+    if title:
+        fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -1,0 +1,85 @@
+"""What a report is made of (sections of text, tables, figures and warnings) and how numbers read in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NOT_RECORDED = "not recorded in this file"
+PREFERRED_PERSPECTIVES = ("society", "public", "nav", "health", "municipality", "state", "individual", "employer")
+
+
+@dataclass
+class Text:
+    text: str  # paragraphs separated by blank lines; **bold**, `code`; lines starting "- " are a list
+
+
+@dataclass
+class Alert:
+    text: str  # like Text, drawn as a warning box
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    name: str
+    make: Callable[[], Any]  # returns a matplotlib Figure (made lazily, rendered once)
+    caption: str = ""
+    png: bytes | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    blocks: list = field(default_factory=list)
+
+    def add(self, block) -> Section:
+        self.blocks.append(block)
+        return self
+
+
+def money(v: float | None) -> str:
+    """NOK without decimals; '–' for missing, '0' for |v| < 0.5 (never '-0')."""
+    if v is None or v != v:
+        return "–"
+    return "0" if abs(v) < 0.5 else f"{v:,.0f}"
+
+
+def signed(v: float | None) -> str:
+    return "–" if v is None or v != v else f"{v:+,.0f}"
+
+
+def fmt(v: Any) -> str:
+    """A table cell: numbers to four significant digits (thousands with separators)."""
+    if isinstance(v, (float, np.floating)):
+        if v != v:
+            return "–"
+        if v == 0:
+            return "0"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def ordered_perspectives(available) -> list[str]:
+    available = [str(p) for p in available]
+    return [p for p in PREFERRED_PERSPECTIVES if p in available] + [p for p in available if p not in PREFERRED_PERSPECTIVES]
+
+
+def years_text(months: float) -> str:
+    return f"{months:g} months" if months < 36 else f"{months / 12:g} years"
+
+
+def bullets(lines) -> str:
+    return "\n".join(f"- {line}" for line in lines)

@@ -1,0 +1,101 @@
+"""The break-even wage section: from ``breakeven.nc`` (``ipsecon breakeven``, one run per
+scenario, each with its own title, prices and assumed wage), or the wages ``simulate`` stores in
+``results.nc``; ``breakeven.csv`` alone only in older folders."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ipsecon.output import figures as figs
+from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text
+from ipsecon.output.report.folder import Inputs
+from ipsecon.output.report.runs import RunInfo
+
+
+def breakeven_runs(inp: Inputs) -> dict[str, RunInfo]:
+    """The run of each scenario in the break-even table."""
+    if inp.breakeven_runs:
+        return inp.breakeven_runs
+    run = inp.run("breakeven.nc") if inp.breakeven_file == "breakeven.nc" else inp.run("results.nc")
+    scenarios = list(dict.fromkeys(str(s) for s in inp.breakeven["scenario"])) if inp.breakeven is not None else []
+    return {s: run for s in scenarios} if scenarios else {run.name: run}
+
+
+def scenario_label(name: str, run: RunInfo, several: bool) -> str:
+    return f"{run.title} (`{name}`)" if several and run.title else name
+
+
+def wage_label(r) -> str:
+    w = r["breakeven_wage"]
+    if w == w:
+        return f"{w:,.0f}"
+    return "any wage" if r.get("npv_at_low", 0) > 0 else "none"
+
+
+def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
+    be = inp.breakeven
+    if be is None or be.empty:
+        if inp.results is not None and "ledger" in inp.results:
+            sec = Section("breakeven", "Break-even wage")
+            file = inp.run("results.nc").get("scenario_file") or "SCENARIO"
+            sec.add(Text(f"Not computed for this run (`--no-report` skips it); `ipsecon breakeven {file}` computes it."))
+            return sec
+        return None
+    runs = breakeven_runs(inp)
+    several = be["scenario"].nunique() > 1
+    price_years = {r.price_year for r in runs.values() if r.price_year is not None}
+    py = price_years.pop() if len(price_years) == 1 else None
+    wages = {s: r.typical_wage for s, r in runs.items() if r.typical_wage is not None}
+    interventions = list(dict.fromkeys(be["intervention"])) if "intervention" in be else []
+    name = "the intervention"
+    run = next(iter(runs.values()))
+    if len(interventions) == 1 and interventions[0] in run.strategy_labels():  # a label the run records
+        name = run.short_labels(interventions)[interventions[0]]
+    sec = Section("breakeven", "Break-even wage")
+    sec.add(Text("The gross annual wage that the people who get jobs must earn for the intervention's incremental "
+                 "net present value to be zero, for each perspective and horizon. Below the dashed line (the wage "
+                 "assumed for this group) the programme pays off. Longer horizons need lower wages because the "
+                 "employment gain keeps paying while the programme cost is spent early. Where no wage breaks even "
+                 "the table says why." + ("" if wages else f" The wage assumed for the group is {NOT_RECORDED}.")))
+    if inp.breakeven_file == "breakeven.csv":
+        sec.add(Text("The table is read from `breakeven.csv`, which records no run of its own; it is taken to belong "
+                     "to the run of `results.nc`."))
+    sec.add(Figure("breakeven", lambda: figs.breakeven_plot(be, py, wages if several else next(iter(wages.values()), None),
+                                                            name), "Break-even wage against horizon"))
+    tab = be.assign(label=be.apply(wage_label, axis=1))
+    tab["scenario"] = [scenario_label(s, runs.get(s, RunInfo("")), several) for s in tab["scenario"]]
+    index = (["scenario"] if several else []) + (["intervention"] if len(interventions) > 1 else []) + ["perspective"]
+    pivot = tab.pivot_table(index=index, columns="horizon_years", values="label", aggfunc="first")
+    pivot.columns = [f"{h:g} years" for h in pivot.columns]
+    prices = f"{py} prices" if py else "each scenario's prices"
+    sec.add(Table(pivot.reset_index(), f"Break-even gross wage, NOK per year ({prices}). 'any wage': pays off "
+                                       "even at a wage of 0; 'none': no wage up to the bracket's top breaks even."))
+    if "reason" in be:
+        reasons = be[be["breakeven_wage"].isna()].drop_duplicates([c for c in ("scenario", "intervention", "perspective",
+                                                                                "reason") if c in be])
+        who = (lambda r: f"{r['scenario']} / ") if several else (lambda r: "")
+        if not reasons.empty:
+            sec.add(Text("\n".join(f"- {who(r)}{r['perspective']} at {r['horizon_years']:g} years: {r['reason']}"
+                                   for _, r in reasons.iterrows())))
+    facts["breakeven"] = be
+    return sec
+
+
+def breakeven_headline(inp: Inputs, be: pd.DataFrame) -> list[str]:
+    """One line per scenario (and intervention): its society break-even wage at its longest horizon,
+    next to its own title when there are several scenarios."""
+    runs = breakeven_runs(inp)
+    several = be["scenario"].nunique() > 1
+    lines = []
+    keys = ["scenario"] + (["intervention"] if "intervention" in be and be["intervention"].nunique() > 1 else [])
+    for key, g in be.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = g[g["perspective"] == "society"] if (g["perspective"] == "society").any() else g
+        r = g.sort_values("horizon_years").iloc[-1]
+        w = r["breakeven_wage"]
+        what = f"{w:,.0f} NOK a year" if w == w else ("any wage" if r.get("npv_at_low", 0) > 0 else "no wage in the bracket")
+        run = runs.get(str(key[0]), RunInfo(""))
+        who = f"**{run.title or key[0]}** (`{key[0]}`): b" if several else "B"
+        extra = f" ({key[1]})" if len(key) > 1 else ""
+        lines.append(f"{who}reak-even gross wage{extra} for {r['perspective']} at {r['horizon_years']:g} years: {what}.")
+    return lines

@@ -1,0 +1,200 @@
+"""Sections of the deterministic run's money (``results.nc``): who pays and who gains, when, and
+NPV/ROI/payback per perspective — each intervention against the comparator the file records.
+
+The payer ledger is rebuilt from the stored flows, and discounted with the factors the run
+stored (``discount_factor_cost`` / ``discount_factor_effect``), or, in files without them, from
+the rates it records (``discount_rates``, ``cycle_years``, ``counting``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ipsecon.economics.evaluation import cycle_discount_factors
+from ipsecon.output import figures as figs
+from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, money, ordered_perspectives, signed
+from ipsecon.output.report.folder import Inputs, clean_months
+from ipsecon.output.report.runs import RunInfo
+
+PERSPECTIVE_MEANING = {
+    "nav": "NAV's budget: IPS cost it pays, benefits it pays",
+    "health": "the health trusts: their share of the IPS cost and health-care use",
+    "municipality": "the municipality: social assistance",
+    "state": "the state as tax collector: income tax, trygdeavgift, employer's contribution",
+    "public": "all public budgets together (NAV + health trusts + municipality + state); transfers between them cancel",
+    "individual": "the person's net income: wages and benefits minus taxes",
+    "employer": "the employer: wages and employer's contribution paid (production value not counted here)",
+    "society": "production value of work minus real resource use, plus health (QALYs) valued in NOK; transfers cancel",
+}
+FLOW_LABELS = {
+    "ips_programme_nav": "IPS programme", "ips_programme_health_trust": "IPS programme",
+    "usual_vocational_rehabilitation": "usual vocational rehabilitation", "aap": "AAP", "uforetrygd": "uføretrygd",
+    "social_assistance": "social assistance", "gross_wage": "gross wage", "income_tax": "income tax",
+    "trygdeavgift": "trygdeavgift", "employer_contribution": "employer's contribution", "health_care": "health care",
+}
+OVER_TIME = ("nav", "health", "municipality", "state", "public", "individual", "society")
+PUBLIC = {"nav", "health_trust", "municipality", "state"}
+HEALTH_COMPONENT = "health_value"  # society's QALYs valued in NOK: discounted as effects
+
+
+def ledger_from_results(ds: xr.Dataset, run: RunInfo):
+    """A Ledger rebuilt from results.nc (amounts per flow and month, QALYs per month if stored and
+    the value of a QALY as recorded; NaN where not recorded)."""
+    from ipsecon.money.ledger import Ledger
+
+    led = clean_months(ds["ledger"]).transpose("sample", "strategy", "month", "flow")
+    n, K, T, _ = led.shape
+    qalys, value = np.zeros((n, K, T)), float("nan")
+    if "qalys_per_month" in ds:
+        q = clean_months(ds["qalys_per_month"]).transpose("sample", "strategy", "month").values
+        qalys = q if q.shape == qalys.shape else qalys
+        value = float(ds["qalys_per_month"].attrs.get("value_per_qaly", np.nan))
+    if value != value and run.qaly_value is not None:
+        value = run.qaly_value
+    return Ledger(amounts=led.values, flows=[str(f) for f in led["flow"].values],
+                  payer=[str(p) for p in led["payer"].values], receiver=[str(r) for r in led["receiver"].values],
+                  category=[str(c) for c in led["category"].values], strategies=[str(s) for s in led["strategy"].values],
+                  cycle_years=run.cycle_years or 1 / 12, counting=run.counting or "end", price_year=run.price_year or 0,
+                  qalys=qalys, employment_years=np.zeros((n, K, T)), qaly_value=value, mcpf=0.0)
+
+
+def discount_factors(ds: xr.Dataset, run: RunInfo, n_cycles: int) -> dict[str, np.ndarray] | None:
+    """The factor applied to each month's money ('cost') and QALYs ('effect'), as stored, else from
+    the recorded rates; None when the file records neither."""
+    out = {}
+    rates = run.discount_rates
+    for kind in ("cost", "effect"):
+        if f"discount_factor_{kind}" in ds:
+            out[kind] = clean_months(ds[f"discount_factor_{kind}"]).values[:n_cycles]
+        elif rates is not None and run.cycle_years and run.counting:
+            out[kind] = cycle_discount_factors(n_cycles, run.cycle_years, rates[kind], run.counting)
+        else:
+            return None
+    return out
+
+
+def discounted_increments(ledger, perspective: str, intervention: str, comparator: str,
+                          factors: dict[str, np.ndarray]) -> xr.DataArray:
+    """Discounted incremental amounts per person (month, component), intervention minus comparator,
+    mean over samples; + = gain to the perspective."""
+    items = ledger.perspective_items(perspective).transpose("sample", "strategy", "month", "component")
+    inc = items.sel(strategy=intervention) - items.sel(strategy=comparator)
+    comps = [str(c) for c in items["component"].values]
+    f = np.stack([factors["effect"] if c == HEALTH_COMPONENT else factors["cost"] for c in comps], axis=-1)
+    return inc.mean("sample") * f
+
+
+def _waterfall(ledger, inc: xr.DataArray) -> pd.DataFrame:
+    totals = inc.sum("month")
+    payer = dict(zip(ledger.flows, ledger.payer))
+    receiver = dict(zip(ledger.flows, ledger.receiver))
+    steps = []
+    for c, v in zip([str(c) for c in totals["component"].values], totals.values):
+        party = payer[c] if payer[c] in PUBLIC else receiver[c]
+        if v < 0:
+            verb = "more spent on" if party == payer[c] else "less received in"
+        else:
+            verb = "less spent on" if party == payer[c] else "more received in"
+        steps.append({"label": f"{figs.PARTY_LABELS.get(party, party)}: {verb} {FLOW_LABELS.get(c, c)}", "party": party,
+                      "value": float(v)})
+    df = pd.DataFrame(steps)
+    df = df[df["value"].abs() >= 0.5]  # flows the intervention does not change (rounds to 0 NOK)
+    return pd.concat([df[df.value < 0].sort_values("value"), df[df.value >= 0].sort_values("value", ascending=False)])
+
+
+def _suffix(i: str, interventions: list[str]) -> str:
+    return f"_{i}" if len(interventions) > 1 else ""
+
+
+def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Section:
+    py = run.price_year
+    horizon = run.horizon_years or ledger.n_cycles * ledger.cycle_years
+    months = clean_months(ds["ledger"])["month"].values
+    sec = Section("payers", "Who pays, who gains, and when")
+    if factors is None:
+        return sec.add(Text(f"How this run discounted money is {NOT_RECORDED}, so the flows over time are not drawn; "
+                            "the totals per perspective follow."))
+    valued = "qalys_per_month" in ds and not np.isnan(ledger.qaly_value)  # society needs QALYs and their value
+    perspectives = [p for p in OVER_TIME if p != "society" or valued]
+    cname = short[comparator].lower()
+    for i in interventions:
+        iname, tag = short[i], _suffix(i, interventions)
+        steps = _waterfall(ledger, discounted_increments(ledger, "public", i, comparator, factors))
+        sec.add(Text(f"Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, what "
+                     f"{iname} instead of {cname} does to the public purse over {horizon:g} years: bars to the "
+                     "left are extra costs, bars to the right savings or extra tax; the bottom bar is the net. Colours "
+                     "show which budget each flow belongs to."))
+        sec.add(Figure(f"payer_waterfall{tag}", lambda s=steps, n=iname: figs.payer_waterfall_figure(
+            s, py, f"Public purse: {n} minus {cname}, discounted, per person", "public purse, net"),
+            f"Payer waterfall for the public purse ({iname})" if tag else "Payer waterfall for the public purse"))
+        cum = {p: np.cumsum(discounted_increments(ledger, p, i, comparator, factors).sum("component").values)
+               for p in perspectives}
+        sec.add(Text("The same flows over time for each perspective: a line below zero is a budget still out of pocket, "
+                     "the month it crosses zero for good is its payback month. "
+                     + ("" if "society" in cum else "(Society is not drawn: this file does not record QALYs per month "
+                                                    "or their value; its total is in the table below.) ")
+                     + "Meaning of each perspective: " + "; ".join(f"**{figs.perspective_label(p)}** — "
+                                                                   f"{PERSPECTIVE_MEANING[p]}" for p in cum) + "."))
+        sec.add(Figure(f"cumulative_net{tag}", lambda c=cum, n=iname: figs.cumulative_net_figure(months, c, py, n, cname),
+                       "Cumulative discounted net per perspective" + (f" ({iname})" if tag else "")))
+    return sec
+
+
+NPV_MEASURES = ("incremental_costs", "incremental_gains", "incremental_npv", "bcr", "roi", "payback_month")
+
+
+def npv_table(ds: xr.Dataset, intervention: str) -> pd.DataFrame:
+    """The stored outcomes of one intervention per perspective (incremental against the comparator)."""
+    rows = [{"perspective": p} | {n: float(ds[f"outcome_{n}"].sel(perspective=p, strategy=intervention))
+                                  for n in NPV_MEASURES}
+            for p in ordered_perspectives(ds["perspective"].values)]
+    return pd.DataFrame(rows)
+
+
+def _npv(ds, run, interventions, comparator, short, facts) -> Section:
+    py = run.price_year
+    horizon = run.horizon_years
+    over = f"over {horizon:g} years" if horizon else "over the horizon"
+    sec = Section("npv", "Costs and returns per perspective")
+    facts["npv"] = {}
+    for i in interventions:
+        table = npv_table(ds, i)
+        facts["npv"][i] = table
+        shown = pd.DataFrame({
+            "perspective": [figs.perspective_label(p) for p in table.perspective],
+            f"extra costs (NOK {py})": table.incremental_costs.map(money),
+            f"extra gains (NOK {py})": table.incremental_gains.map(money),
+            f"net present value (NOK {py})": table.incremental_npv.map(signed),
+            "benefit–cost ratio": table.bcr.map(lambda v: "–" if v != v else f"{v:.2f}"),
+            "ROI": table.roi.map(lambda v: "–" if v != v else f"{v:.0%}"),
+            "payback": table.payback_month.map(lambda v: "not within the horizon" if v != v else f"month {int(v)}"),
+        })
+        sec.add(Text(f"{short[i]} against {short[comparator].lower()}, per person, discounted {over}. "
+                     "Net present value = extra gains − extra costs for that perspective; benefit–cost ratio = "
+                     "gains ÷ costs; ROI = net ÷ costs; payback = the month from which the cumulative net stays "
+                     "positive."))
+        sec.add(Table(shown))
+        tag = _suffix(i, interventions)
+        sec.add(Figure(f"npv{tag}", lambda t=table, n=short[i]: figs.npv_figure(t, py, n),
+                       "Incremental net present value by perspective" + (f" ({short[i]})" if tag else "")))
+    return sec
+
+
+def money_sections(inp: Inputs, facts: dict) -> list[Section]:
+    ds, run = inp.results, inp.run("results.nc")
+    if ds is None or "ledger" not in ds:
+        return []
+    ledger = ledger_from_results(ds, run)
+    comparator, interventions = run.roles()
+    interventions = [i for i in interventions if i in ledger.strategies]
+    if comparator not in ledger.strategies or not interventions:
+        return [Section("payers", "Who pays, who gains, and when").add(Text(
+            f"Which strategy is the comparator is {NOT_RECORDED} (`results.nc`), so no strategy is compared with "
+            "another."))]
+    short = run.short_labels(ledger.strategies)
+    out = [_payers(ds, run, ledger, comparator, interventions, discount_factors(ds, run, ledger.n_cycles), short)]
+    if "outcome_incremental_npv" in ds:
+        out.append(_npv(ds, run, interventions, comparator, short, facts))
+    return out

@@ -1,0 +1,145 @@
+"""Sections of the deterministic run's trace (``results.nc``, ``summary.csv``): employment against
+the published targets the run's scenario card records, and where people are over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ipsecon.output import figures as figs
+from ipsecon.output.report.blocks import Figure, Section, Table, Text
+from ipsecon.output.report.folder import Inputs, clean_months
+from ipsecon.output.report.runs import RunInfo
+
+
+def _mean_over_samples(da):
+    da = clean_months(da)
+    return da.mean("sample") if "sample" in da.dims else da
+
+
+def standard_error(target: dict) -> float | None:
+    """The published share's standard error: given, or binomial from the number of people behind it."""
+    se = target.get("standard_error", target.get("se"))
+    if se:
+        return float(se)
+    n, v = target.get("n"), float(target["value"])
+    return float(np.sqrt(max(v * (1 - v), 1e-12) / n)) if n else None
+
+
+def employment_state(run: RunInfo, ds) -> str | None:
+    emp = run.model.get("employment_state") if run.model else None
+    if emp is None and not run.model and "employed" in ds["state"].values:
+        emp = "employed"  # files without a scenario card: the state the labour-market model calls so
+    return emp
+
+
+def _targets(run: RunInfo, emp: str, strategies, months, curves, ever):
+    """Markers for the figure and rows for the table, from the targets recorded with the run."""
+    markers, rows = [], []
+    for t in run.card.get("targets") or []:
+        if t.get("state") != emp or t.get("strategy") not in strategies or t["month"] > months.max() + 1e-9:
+            continue
+        se = standard_error(t)
+        half = 1.96 * se if se else None
+        d = {"strategy": t["strategy"], "month": t["month"], "value": t["value"], "measure": t["measure"],
+             "source": t.get("source", "")}
+        if half:
+            d.update(low=max(0.0, t["value"] - half), high=min(1.0, t["value"] + half))
+        markers.append(d)
+        src = curves if t["measure"] == "in_state" else (ever or {})
+        model = float(np.interp(t["month"], months, src[t["strategy"]])) if t["strategy"] in src else float("nan")
+        rows.append({"strategy": t["strategy"], "measure": "in work" if t["measure"] == "in_state" else "ever in work",
+                     "month": t["month"], "published": f"{t['value']:.1%}" + (f" ± {half:.1%}" if half else ""),
+                     "model": f"{model:.1%}",
+                     "use": {"calibration": "fitted", "validation": "check"}.get(t.get("kind"), "–"),
+                     "source": t.get("source", "")})
+    return markers, rows
+
+
+def _summary_table(summary: pd.DataFrame) -> Table | None:
+    cols = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
+    if not cols:
+        return None
+    tab = pd.DataFrame({"strategy": summary.index})
+    for c in cols:
+        vals = summary[c].map(lambda v: f"{v:.1%}")
+        if f"{c}_se" in summary:
+            vals = vals + summary[f"{c}_se"].map(lambda v: f" ± {v:.1%}")
+        tab[f"month {c.replace('employed_m', '')}"] = vals.values
+    se = any(c.endswith("_se") for c in summary)
+    return Table(tab, "Share in work at selected months" + (" (± Monte Carlo standard error)" if se else ""))
+
+
+def employment_section(inp: Inputs) -> Section | None:
+    ds, run = inp.results, inp.run("results.nc")
+    if ds is None or "occupancy" not in ds:
+        return None
+    emp = employment_state(run, ds)
+    if emp is None:
+        return None
+    occ = _mean_over_samples(ds["occupancy"])
+    months = occ["month"].values
+    strategies = [str(s) for s in occ["strategy"].values]
+    curves = {s: occ.sel(strategy=s, state=emp).values for s in strategies}
+    ever = None
+    if "ever_in" in ds and emp in ds["ever_state"].values:
+        ev = _mean_over_samples(ds["ever_in"])
+        ever = {s: ev.sel(strategy=s, ever_state=emp).values for s in strategies}
+    markers, rows = _targets(run, emp, strategies, months, curves, ever)
+    sec = Section("employment", "Employment by strategy")
+    if markers:
+        sec.add(Text("The share of the starting group in work each month. Diamonds are the trial's published shares "
+                     "(bars: 95 % interval from the trial's numbers where known)."))
+    elif "targets" in run.card:
+        sec.add(Text("The share of the starting group in work each month. This scenario has no published trial targets "
+                     "to compare with."))
+    else:
+        sec.add(Text("The share of the starting group in work each month. The scenario's published targets are not "
+                     "recorded in this file."))
+    labels, short = run.strategy_labels(), run.short_labels(strategies)
+    comparator = run.roles()[0]
+    state_label = run.state_labels().get(emp, emp).lower()
+    sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
+                                                                comparator),
+                   "Employment by strategy" + (" with the trial's results" if markers else "")))
+    if rows:
+        sec.add(Table(pd.DataFrame(rows), "Published results against the model (targets used for calibration are "
+                                          "fitted, others are checks)."))
+    table = _summary_table(inp.summary) if inp.summary is not None else None
+    if table is not None:
+        sec.add(table)
+    return sec
+
+
+def occupancy_section(inp: Inputs) -> Section | None:
+    ds, run = inp.results, inp.run("results.nc")
+    if ds is None or "occupancy" not in ds:
+        return None
+    occ = _mean_over_samples(ds["occupancy"])
+    states = [str(s) for s in occ["state"].values]
+    strategies = [str(s) for s in occ["strategy"].values]
+    data = {s: occ.sel(strategy=s).transpose("month", "state").values for s in strategies}
+    months = occ["month"].values
+    labels = run.state_labels()
+    comparator, interventions = run.roles()
+    sec = Section("occupancy", "Where people are over time")
+    note = ""
+    aap = (run.model.get("states") or {}).get("aap") or {}
+    if "aap" in states and int(aap.get("track_duration", 1)) > 1:
+        note = (" AAP lasts at most 3 years (`rules.aap.max_duration_months`): whoever is still on AAP then moves to "
+                "uføretrygd or to other/no income, which is the step in the curves at 3 years.")
+    shift = (" the last panel shows how the intervention shifts people between states (percentage points)."
+             if comparator and interventions else " which strategy is the comparator is not recorded in this file.")
+    sec.add(Text("Each panel stacks the share of the starting group in each state month by month;" + shift + note))
+    strategy_labels, short = run.strategy_labels(), run.short_labels(strategies)
+    sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
+                                                              comparator, interventions),
+                   "State occupancy by strategy, and the difference between strategies"))
+    if "person_months" in ds:
+        pm = ds["person_months"]
+        pm = pm.mean("sample") if "sample" in pm.dims else pm
+        tab = pm.to_pandas().reindex(columns=states)
+        tab.columns = [labels.get(c, c) for c in tab.columns]
+        tab = tab.map(lambda v: f"{v:.2f}").reset_index()
+        sec.add(Table(tab, "Person-months per person in each state over the horizon (undiscounted)."))
+    return sec

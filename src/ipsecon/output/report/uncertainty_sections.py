@@ -1,0 +1,185 @@
+"""Sections of the uncertainty analyses, each from its own file and the run it records:
+``psa.nc`` (CE plane, CEAC/CEAF, EVPI, EVPPI, break-even wage distribution, probability of paying
+off), ``dsa.nc`` (tornados, two-way grids) and ``sobol.nc`` (indices per horizon and against
+horizon). Incremental results are shown for each intervention the file records, against its
+comparator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ipsecon.output import figures as figs
+from ipsecon.output.figures.uncertainty import for_intervention
+from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, money, ordered_perspectives
+from ipsecon.output.report.runs import RunInfo
+
+
+def default_horizon(ds: xr.Dataset) -> float:
+    h = ds["horizon"].values
+    if "horizon_default" in ds.attrs:
+        return float(h[np.argmin(np.abs(h - float(ds.attrs["horizon_default"])))])
+    return float(h.max())
+
+
+@dataclass
+class Setting:
+    """What an uncertainty section shows: its default horizon, perspectives (main first), and the
+    interventions it compares with the comparator ([None] for a file that names none)."""
+
+    horizon: float
+    perspectives: list[str]
+    comparator: str | None
+    interventions: list
+    short: dict[str, str]
+
+    @property
+    def against(self) -> str:
+        if self.comparator is None:
+            return f" Which strategy is the comparator is {NOT_RECORDED}."
+        return f" Incremental results are against {self.short.get(self.comparator, self.comparator)} (`{self.comparator}`)."
+
+
+def setting(ds: xr.Dataset, run: RunInfo) -> Setting:
+    coord = ds["intervention"].values if "intervention" in ds.coords else None
+    comparator, interventions = run.roles(coord)
+    strategies = [str(s) for s in ds["strategy"].values] if "strategy" in ds.coords else []
+    short = run.short_labels(list(dict.fromkeys(strategies + interventions + ([comparator] if comparator else []))))
+    return Setting(default_horizon(ds), ordered_perspectives(ds["perspective"].values), comparator,
+                   interventions or [None], short)
+
+
+def _tag(i: str | None, interventions: list) -> str:
+    return f"_{i}" if i is not None and len(interventions) > 1 else ""
+
+
+def _for(i: str | None, short: dict, interventions: list) -> str:
+    return f" — {short.get(i, i)}" if i is not None and len(interventions) > 1 else ""
+
+
+def _npv_rows(psa, persp, interventions, short, py) -> pd.DataFrame:
+    rows = []
+    for i in interventions:
+        inc = for_intervention(psa["inc_npv"], i)
+        pays = for_intervention(psa["prob_pays_off"], i) if "prob_pays_off" in psa else None
+        wage = for_intervention(psa["breakeven_wage"], i) if "breakeven_wage" in psa else None
+        for p in persp:
+            for hh in psa["horizon"].values:
+                x = inc.sel(perspective=p, horizon=hh).values
+                row = {"intervention": short.get(i, i)} if len(interventions) > 1 else {}
+                row |= {"perspective": figs.perspective_label(p), "horizon (years)": f"{float(hh):g}",
+                        f"mean incremental NPV (NOK {py})": f"{np.nanmean(x):+,.0f}",
+                        "95 % interval": f"{np.nanpercentile(x, 2.5):+,.0f} to {np.nanpercentile(x, 97.5):+,.0f}"}
+                if pays is not None:
+                    row["P(pays off)"] = f"{float(pays.sel(perspective=p, horizon=hh)):.0%}"
+                if wage is not None:
+                    w = wage.sel(perspective=p, horizon=hh).values
+                    row["median break-even wage"] = money(np.nanmedian(w)) if np.isfinite(w).any() else "–"
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
+    if psa is None:
+        return None
+    view = setting(psa, run)
+    h, persp, interventions, short = view.horizon, view.perspectives, view.interventions, view.short
+    main = persp[0]
+    py = psa.attrs.get("price_year", run.price_year)
+    wtp = float(psa.attrs.get("wtp_default", np.median(psa["wtp"].values)))
+    sec = Section("psa", "Probabilistic sensitivity analysis")
+    sec.add(Text(f"{int(psa.attrs.get('n_samples', psa.sizes.get('sample', 0))):,} parameter sets drawn from their "
+                 f"distributions (seed {psa.attrs.get('seed', '–')}, engine {psa.attrs.get('engine', '–')}); each "
+                 f"dot or count below is one set. Figures at {h:g} years and a willingness to pay of {wtp:,.0f} NOK "
+                 "per QALY unless stated." + view.against))
+    if "inc_npv" in psa:
+        sec.add(Table(_npv_rows(psa, persp, interventions, short, py), "Incremental NPV per person across samples."))
+    if "cost" in psa and "qalys" in psa and view.comparator is not None:
+        for i in interventions:
+            for p in [q for q in persp if q in ("society", "public")][:2] or [main]:
+                sec.add(Figure(f"ce_plane{_tag(i, interventions)}_{p}",
+                               lambda p=p, i=i: figs.ce_plane_figure(psa, p, h, wtp, short, i),
+                               f"Cost-effectiveness plane, {figs.perspective_label(p)} perspective"
+                               f"{_for(i, short, interventions)}. Below the dashed line the intervention is "
+                               "cost-effective at that willingness to pay."))
+    if "ceac" in psa:
+        sec.add(Figure("ceac", lambda: figs.ceac_figure(psa, main, h, short),
+                       "Cost-effectiveness acceptability curves and frontier"))
+    if "evpi" in psa:
+        sec.add(Figure("evpi", lambda: figs.evpi_figure(psa, main, h),
+                       "Expected value of perfect information: what removing all uncertainty would be worth"))
+    if "evppi" in psa:
+        sec.add(Figure("evppi", lambda: figs.evppi_figure(psa, main, h, wtp),
+                       "Partial EVPI per parameter group: where more research is worth most"))
+    typical = run.typical_wage
+    for i in interventions:
+        tag, who = _tag(i, interventions), _for(i, short, interventions)
+        if "breakeven_wage" in psa:
+            sec.add(Figure(f"breakeven_distribution{tag}",
+                           lambda i=i: figs.breakeven_distribution_figure(psa, h, persp, typical, intervention=i),
+                           f"Distribution of the break-even wage{who}" + (" (dashed: the wage assumed for the group)"
+                                                                          if typical else "")))
+        if "prob_pays_off" in psa:
+            sec.add(Figure(f"prob_pays_off{tag}",
+                           lambda i=i: figs.prob_pays_off_figure(psa, i, short.get(i, i) if i else "the intervention"),
+                           f"Probability that the intervention pays off, by perspective and horizon{who}"))
+    return sec
+
+
+def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
+    if dsa is None:
+        return None
+    view = setting(dsa, run)
+    h, persp, interventions, short = view.horizon, view.perspectives, view.interventions, view.short
+    main = persp[0]
+    sec = Section("dsa", "One-way and two-way sensitivity")
+    sec.add(Text(f"Each parameter set to its low and then its high value, all others at base, at {h:g} years. Bars "
+                 "show how far the result moves; the widest swing is on top. Labels give the low – high values."
+                 + view.against))
+    w = dsa["inmb"].attrs.get("wtp", dsa.attrs.get("wtp")) if "inmb" in dsa else None
+    for i in interventions:
+        tag, who = _tag(i, interventions), _for(i, short, interventions)
+        if "inc_npv" in dsa:
+            for p in persp[:4]:
+                sec.add(Figure(f"tornado_inc_npv{tag}_{p}",
+                               lambda p=p, i=i: figs.tornado_figure(dsa, p, h, "inc_npv", intervention=i),
+                               f"Tornado: incremental NPV, {figs.perspective_label(p)} perspective{who}"))
+        if "inmb" in dsa:
+            sec.add(Figure(f"tornado_inmb{tag}", lambda i=i: figs.tornado_figure(dsa, main, h, "inmb", intervention=i),
+                           "Tornado: incremental net monetary benefit"
+                           + (f" at {float(w):,.0f} NOK per QALY" if w else "") + who))
+        if "breakeven_wage" in dsa:
+            sec.add(Figure(f"tornado_breakeven_wage{tag}",
+                           lambda i=i: figs.tornado_figure(dsa, main, h, "breakeven_wage", intervention=i),
+                           f"Tornado: break-even wage{who}"))
+        if "twoway_inc_npv" in dsa:
+            for k, pair in enumerate(dsa["pair"].values):
+                sec.add(Figure(f"twoway{tag}_{k}", lambda pair=pair, i=i: figs.twoway_figure(dsa, pair, main, h, i),
+                               f"Two-way sensitivity: {pair}{who}. The black line is where the programme breaks even."))
+    return sec
+
+
+def sobol_section(sob: xr.Dataset | None, run: RunInfo) -> Section | None:
+    if sob is None:
+        return None
+    sec = Section("sobol", "Which inputs drive the answer (Sobol indices)")
+    sec.add(Text(f"Variance-based sensitivity (Saltelli design, {int(sob.attrs.get('n_evaluations', 0)):,} model runs, "
+                 f"seed {sob.attrs.get('seed', '–')}). First order (S1): the share of the output's variance due to "
+                 "that input alone; total (ST): including its interactions with others. Bars: 95 % intervals."))
+    interventions = [str(i) for i in sob["intervention"].values] if "intervention" in sob.dims else [None]
+    k = 0
+    for i in interventions:
+        who = f" ({i})" if i is not None and len(interventions) > 1 else ""
+        for out in sob["output"].values:
+            out = str(out)
+            sec.add(Figure(f"sobol_bars_{k}", lambda out=out, i=i: figs.sobol_bars_figure(sob, out, intervention=i),
+                           f"Sobol indices for {figs.output_label(out)}{who} at each horizon"))
+            if sob.sizes.get("horizon", 1) > 1:
+                sec.add(Figure(f"sobol_horizon_{k}",
+                               lambda out=out, i=i: figs.sobol_horizon_figure(sob, out, intervention=i),
+                               f"Sobol indices for {figs.output_label(out)}{who} against horizon"))
+            k += 1
+    return sec

@@ -1,0 +1,63 @@
+"""What a worker does for one unit (scenario, override, sample chunk): its outcomes as a small
+Dataset, computed on one core. Dask ships :func:`compute_unit` to the workers by reference, so this
+module is imported on every worker: keep its imports light.
+
+Results do not depend on the worker count or the chunk size: sample i is row i of one draw per
+scenario (``Samples.values(rows=)``), the microsim's random numbers are a hash of (seed, person,
+month), and each unit's numbers depend only on its own rows.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from ipsecon import __version__
+from ipsecon.sweep.store import code_hash
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from ipsecon.model.scenario import LoadedScenario
+
+DELAY_ENV = "IPSECON_SWEEP_UNIT_DELAY"  # seconds of sleep per unit: a testing aid (kill/resume tests)
+
+
+def compute_unit(case: LoadedScenario, samples: Any | None, fixed: dict[str, float], settings: dict[str, Any]) -> xr.Dataset:
+    """Outcomes of one (scenario, override, sample chunk); ``samples`` holds just the chunk's rows."""
+    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+    base = case.base_values()
+    if samples is None:
+        values, n = base, 1
+    else:
+        values = samples.values(base)
+        values.update({k: float(v) for k, v in fixed.items()})  # an override fixes what it sets
+        n = samples.table.shape[0]
+    # Multi-threaded BLAS splits sums differently with its thread count, which changes the last
+    # bits; one thread everywhere (this process, local or remote workers) keeps results bitwise
+    # identical whatever runs the unit. The engines' numba threads are held to one as well: a
+    # unit uses one core, so parallelism comes from the number of workers (each of a remote
+    # cluster's worker threads, or the in-process fallback, would otherwise use every core).
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    threads = numba.get_num_threads()  # per calling thread in numba
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            ds = _evaluate(case, values, n, settings)
+    finally:
+        numba.set_num_threads(threads)
+    ds.attrs["ipsecon_version"] = __version__
+    ds.attrs["ipsecon_code_hash"] = code_hash()
+    return ds
+
+
+def _evaluate(case: LoadedScenario, values: dict[str, Any], n: int, s: dict[str, Any]) -> xr.Dataset:
+    from ipsecon.economics.outcomes import evaluate
+
+    return evaluate(case, values, n, s["horizons"], perspectives=s["perspectives"], engine=s["engine"],
+                    individuals=s["individuals"], seed=s["seed"])
