@@ -133,17 +133,16 @@ def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
     if dsa is None:
         return None
     view = setting(dsa, run)
-    h, persp, interventions, short = view.horizon, view.perspectives, view.interventions, view.short
-    main = persp[0]
+    h, main = view.horizon, view.perspectives[0]
     sec = Section("dsa", "One-way and two-way sensitivity")
     sec.add(Text(f"Each parameter set to its low and then its high value, all others at base, at {h:g} years. Bars "
                  "show how far the result moves; the widest swing is on top. Labels give the low – high values."
                  + view.against))
     w = dsa["inmb"].attrs.get("wtp", dsa.attrs.get("wtp")) if "inmb" in dsa else None
-    for i in interventions:
-        tag, who = _tag(i, interventions), _for(i, short, interventions)
+    for i in view.interventions:
+        tag, who = _tag(i, view.interventions), _for(i, view.short, view.interventions)
         if "inc_npv" in dsa:
-            for p in persp[:4]:
+            for p in view.perspectives[:4]:
                 sec.add(Figure(f"tornado_inc_npv{tag}_{p}",
                                lambda p=p, i=i: figs.tornado_figure(dsa, p, h, "inc_npv", intervention=i),
                                f"Tornado: incremental NPV, {figs.perspective_label(p)} perspective{who}"))
