@@ -3,9 +3,10 @@
 Worker threads take tasks of one stratum × up to LANES samples (side by side, so each cell
 update is a loop over them) through a block of cycles. Values become probabilities with the
 dense path's arithmetic (``kernels.transition_probabilities``), remade only where the values
-change. The arguments come packed in namedtuples (free in numba: fields are resolved when
-compiling); the structure of the model is ``structure.ModelLayout``, the block's transition
-values ``kernels.PackedValues``.
+change. The arguments come packed in namedtuples: numba resolves their fields when
+compiling, so the loops read plain locals; dispatching a call costs about 0.1 µs per array
+field (a few µs, once per block and worker). The structure of the model is
+``structure.ModelLayout``, the block's transition values ``kernels.PackedValues``.
 """
 
 from __future__ import annotations

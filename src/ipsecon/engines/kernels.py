@@ -1,8 +1,9 @@
 """Compiled arithmetic both engines share: from a transition's per-cycle values to probabilities.
 
 The cohort and the microsim kernels must make every probability exactly as
-:meth:`CompiledModel.probabilities` does (the tests compare them bit for bit with the dense
-reference paths), so the arithmetic, down to numpy's summation order, lives here once.
+:meth:`CompiledModel.probabilities` does (from the same seed the microsim draws the very
+states its dense reference path draws), so the arithmetic, down to numpy's summation
+order, lives here once.
 """
 
 from __future__ import annotations

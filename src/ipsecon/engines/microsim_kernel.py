@@ -4,7 +4,8 @@
 drawn from (inverse CDF), from the model's compact per-cycle values with the cohort's
 arithmetic (``kernels.transition_probabilities``); ``walk`` then takes each person through
 the block's months, all PSA samples in the same calls. Arguments come packed in
-namedtuples (free in numba: fields are resolved when compiling).
+namedtuples: numba resolves their fields when compiling, so the loops read plain locals;
+dispatching a call costs about 0.1 µs per array field (a few µs, once per block and worker).
 """
 
 from __future__ import annotations

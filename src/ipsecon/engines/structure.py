@@ -6,6 +6,7 @@ cell cell[s] + d, for d < caps[s] (staying on at the last duration keeps the mas
 
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -48,7 +49,19 @@ def transition_index(model: CompiledModel) -> np.ndarray:
     return out
 
 
+_layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def model_layout(model: CompiledModel) -> ModelLayout:
+    """The model's layout, made once per model: a compiled model's structure does not change,
+    and small runs (calibration, DSA) would otherwise spend a few per cent remaking it."""
+    layout = _layouts.get(model)
+    if layout is None:
+        layout = _layouts[model] = _make_layout(model)
+    return layout
+
+
+def _make_layout(model: CompiledModel) -> ModelLayout:
     S = model.n_states
     cell = tunnel_cells(model)
     cell_state = np.repeat(np.arange(S), model.caps).astype(np.int64)
