@@ -377,7 +377,7 @@ class CompiledModel:
 
         Same checks as :meth:`probabilities`, but nothing larger than the formulas' own
         broadcast shapes is allocated; the kernels turn values into probabilities
-        (``cohort.transition_probabilities``) exactly as :meth:`probabilities` does.
+        (``kernels.transition_probabilities``) exactly as :meth:`probabilities` does.
         """
         arrays: list[np.ndarray | None] = [None] * len(self.transitions)
         for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles):

@@ -103,7 +103,3 @@ def run_attributes(scenario: LoadedScenario, engine: str, seed: int | None, indi
         attrs["scenario_card"] = json.dumps(scenario_card(scenario), ensure_ascii=False)
     return attrs
 
-
-def run_identity(attrs: dict[str, Any]) -> tuple:
-    """The attributes that must agree for two files to come from one run."""
-    return tuple(str(attrs.get(k, "")) for k in RUN_IDENTITY)
