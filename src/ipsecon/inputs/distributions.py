@@ -23,7 +23,7 @@ class Distribution(BaseModel):
     triangular(low, mode, high); dirichlet(alpha: {component: count}).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     type: Literal["beta", "gamma", "lognormal", "normal", "uniform", "triangular", "dirichlet"]
     alpha: float | dict[str, float] | None = None
     beta: float | None = None

@@ -16,8 +16,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from ipsecon.inputs import ranges
 from ipsecon.inputs.distributions import Distribution
 from ipsecon.errors import InputError
+from ipsecon.inputs.overrides import parse_override_value
 from ipsecon.inputs.yaml_files import load_yaml, validate
 
 EVIDENCE_TAGS = ("C", "C2", "D", "M", "assumption", "calibrated")
@@ -27,7 +29,7 @@ _PARAM_KEYS = {"value", "values", "table"}
 class Table(BaseModel):
     """A lookup table: the first entry of each row is the key (e.g. age in years)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     key: str
     columns: list[str]
     rows: list[list[float]]
@@ -64,7 +66,7 @@ class Table(BaseModel):
 
 
 class Parameter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     description: str
     unit: str
     source: str
@@ -73,8 +75,27 @@ class Parameter(BaseModel):
     values: dict[dt.date, float] | None = None
     table: Table | None = None
     distribution: Distribution | None = None
-    bounds: tuple[float, float] | None = None
+    bounds: tuple[float, float] | None = None  # the one-way sensitivity range (DSA)
+    range: tuple[float | None, float | None] | str | None = None  # values allowed (see inputs/ranges.py)
     note: str | None = None
+
+    @field_validator("range")
+    @classmethod
+    def _range_form(cls, v):
+        if v is not None:
+            ranges.parse_range(v)
+        return v
+
+    @field_validator("values")
+    @classmethod
+    def _some_values(cls, v):
+        if v is not None and not v:
+            raise ValueError("values needs at least one date: value")
+        return v
+
+    def allowed(self) -> tuple[ranges.Range, str]:
+        """The range every value of this parameter must lie in, and why (see inputs/ranges.py)."""
+        return ranges.allowed_range(self.unit, None if self.range is None else ranges.parse_range(self.range))
 
     @field_validator("value", mode="before")
     @classmethod
@@ -112,7 +133,7 @@ class Correlation(BaseModel):
     """A correlation between two parameters' uncertainty (the normal scores of a Gaussian
     copula: for lognormal marginals it is the correlation of the logs)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     between: tuple[str, str]
     rho: float
     source: str
@@ -179,13 +200,16 @@ class ParameterSet:
         An overridden parameter is fixed: its distribution is dropped, so sensitivity analyses
         (and structural alternatives such as 'no decay') keep the value that was set."""
         params = dict(self.params)
-        for key, value in overrides.items():
+        for key, given in overrides.items():
+            value = parse_override_value(key, given, source)
             name, comp = key, None
             if key not in params and "." in key and key.rsplit(".", 1)[0] in params:
                 name, comp = key.rsplit(".", 1)
             if name not in params:
                 raise InputError(source, key, "unknown parameter", "see `ipsecon params` for names")
             p = params[name]
+            rng, why = p.allowed()
+            ranges.check_value(value, rng, f"{name}: {why}", source, key)
             if comp is not None:
                 if not isinstance(p.value, dict) or comp not in p.value:
                     raise InputError(source, key, f"{name} has no component {comp!r}")
@@ -206,6 +230,7 @@ def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: d
         raise InputError(file, prefix or None, "expected a mapping of parameters or groups")
     if _PARAM_KEYS & set(node):
         out[prefix] = validate(Parameter, node, file, prefix)
+        check_ranges(prefix, out[prefix], file)
         files[prefix] = file
         return
     for key, child in node.items():
@@ -217,6 +242,30 @@ def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: d
         if path in out:
             raise InputError(file, path, f"parameter defined twice (also in {files[path]})")
         _walk(child, path, file, out, files)
+
+
+def check_ranges(name: str, p: Parameter, file: str) -> None:
+    """Every value of a parameter, its DSA bounds and its distribution's support lie in its range."""
+    rng, why = p.allowed()
+    why = f"{name}: {why}"
+    if p.table is not None:
+        ranges.check_value([r[1:] for r in p.table.rows], rng, why, file, f"{name}.table.rows", "table entry")
+    elif p.values is not None:
+        for when, v in p.values.items():
+            ranges.check_value(v, rng, why, file, f"{name}.values.{when}")
+    elif isinstance(p.value, dict):
+        for comp, v in p.value.items():
+            ranges.check_value(v, rng, why, file, f"{name}.value.{comp}")
+    else:
+        ranges.check_value(p.value, rng, why, file, f"{name}.value")
+    if p.bounds is not None:
+        ranges.check_value(p.bounds, rng, why, file, f"{name}.bounds", "bound")
+    d = p.distribution
+    if d is not None and d.type != "dirichlet":  # dirichlet shares lie in [0, 1] by construction
+        low, high = (float(x) for x in d.frozen().support())
+        if not rng.covers(low, high):
+            raise InputError(file, f"{name}.distribution", f"a {d.type} distribution gives values in [{low:g}, {high:g}], "
+                             f"outside {rng}", f"{rng} ({why}); e.g. gamma, lognormal or beta for bounded quantities")
 
 
 def load_parameter_tree(data: Any, file: str) -> ParameterSet:

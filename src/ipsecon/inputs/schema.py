@@ -17,8 +17,15 @@ Number = Union[float, str]  # a number or a formula
 PERIODS = {"cycle", "day", "week", "month", "year"}
 
 
+# every number in an input file must be finite: nan, inf and 1e400 are refused where they are read
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+# a scenario name becomes a folder name: no separators, no '..', no leading dot
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
+MAX_SEED = 2**63 - 1  # seeds are hashed as signed 64-bit integers
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
 
 class State(Strict):
@@ -34,7 +41,7 @@ class Transition(Strict):
     per: Literal["cycle", "day", "week", "month", "year"] = "cycle"
     label: str | None = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(**STRICT, populate_by_name=True)
 
 
 class Effect(Strict):
@@ -47,7 +54,7 @@ class Effect(Strict):
     decay_start: Number | None = None
     half_life: Number | None = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(**STRICT, populate_by_name=True)
 
 
 class Strategy(Strict):
@@ -169,11 +176,14 @@ class Run(Strict):
     engine: Literal["cohort", "microsim"] = "cohort"
     horizon_years: float = Field(5, gt=0, le=100)
     individuals: int = Field(10000, ge=1)
-    seed: int = Field(20240601, ge=0)
+    seed: int = Field(20240601, ge=0, le=MAX_SEED)
+    # the deterministic base case: each uncertain parameter at the mean of its distribution (what a
+    # PSA averages over), or at its published point value
+    base_case: Literal["mean", "point"] = "mean"
 
 
 class Scenario(Strict):
-    name: str
+    name: str = Field(pattern=NAME_PATTERN, description="also the name of the results folder")
     title: str
     description: str
     sources: list[str] = []
@@ -187,3 +197,10 @@ class Scenario(Strict):
     variables: dict[str, Number] = {}
     targets: list[Target] = []
     calibration: Calibration | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, v):
+        if ".." in v:
+            raise ValueError("a scenario name must not contain '..' (it names a folder)")
+        return v

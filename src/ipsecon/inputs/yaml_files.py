@@ -15,18 +15,119 @@ M = TypeVar("M", bound=BaseModel)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_FILE_BYTES = 20_000_000  # far above any model, scenario or parameter file
+# nodes of a document with every alias expanded: an alias bomb ("billion laughs") is a few
+# lines that expand to billions of nodes, and whatever walks the data afterwards runs out of memory
+MAX_NODES = 1_000_000
+MAX_NESTING = 200  # levels of mappings and lists; deeper would strain Python's recursion limit
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file with the safe loader; errors name the file and line."""
+    """Read a YAML file with the safe loader; errors name the file and line.
+
+    Refused with InputError: files over :data:`MAX_FILE_BYTES`, text that is not UTF-8, and
+    documents whose aliases expand to more than :data:`MAX_NODES` nodes or that nest deeper
+    than :data:`MAX_NESTING` levels."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, "file not found", "an existing YAML file")
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=SAFE_LOADER)
+        if "\0" in str(path):
+            raise ValueError("a NUL byte in the path")
+        if not path.is_file():
+            raise InputError(_printable(path), None, "file not found", "an existing YAML file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(path, None, f"file is {size:,} bytes", f"YAML files up to {MAX_FILE_BYTES:,} bytes")
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise InputError(_printable(path), None, f"cannot read file ({_short(exc)})", "a readable YAML file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(path, f"line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         "YAML files saved as UTF-8") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, file: str | Path | None) -> Any:
+    """One YAML document from text, with the alias and nesting guards of :func:`load_yaml`."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, file, loader)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise InputError(file, where, f"not valid YAML ({_short(getattr(exc, 'problem', None) or exc)})") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date such as 2024-02-30, which the YAML parser
+        raise InputError(file, None, f"a value cannot be read ({_short(exc)})", "valid dates YYYY-MM-DD") from None
+    except RecursionError:
+        raise InputError(file, None, "nested too deeply", f"at most {MAX_NESTING} levels") from None
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
+    """Count the nodes of the document with aliases expanded (each shared node counted once per
+    use, from a memo, so a bomb is measured without being expanded) and its nesting depth;
+    check that dates are real dates (the loader would raise a bare ValueError for 2024-02-30)."""
+    expanded: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if not done:
+            if key in expanded:
+                continue
+            if key in on_path:  # a recursive alias (&a [*a]): the constructor would loop
+                raise InputError(file, _line(node), "a recursive alias (an anchor used inside itself)", "acyclic YAML")
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in expanded)
+            continue
+        on_path.discard(key)
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                loader.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError) as exc:
+                raise InputError(file, _line(node), f"{_short(node.value, 30)!r} is not a valid date ({_short(exc)})",
+                                 "dates as YYYY-MM-DD") from None
+        expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+        depth_of[key] = 1 + max((depth_of[id(c)] for c in children), default=0)
+        if expanded[key] > MAX_NODES:
+            raise InputError(file, _line(node), f"expands to more than {MAX_NODES:,} values (aliases counted each time "
+                             "they are used)", f"documents of up to {MAX_NODES:,} values") from None
+        if depth_of[key] > MAX_NESTING:
+            raise InputError(file, _line(node), f"nested more than {MAX_NESTING} levels deep",
+                             f"at most {MAX_NESTING} levels") from None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _line(node: yaml.Node) -> str | None:
+    mark = getattr(node, "start_mark", None)
+    return f"line {mark.line + 1}" if mark else None
+
+
+def _short(exc: Any, width: int = 80) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _printable(path: Path) -> str:
+    return _short(repr(str(path))[1:-1])
 
 
 def _field_path(loc: tuple, prefix: str | None) -> str:
