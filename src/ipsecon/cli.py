@@ -29,15 +29,14 @@ def _fail(exc: InputError) -> None:
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
+    from ipsecon.inputs.overrides import parse_override_value
+
     out = {}
     for item in pairs:
         if "=" not in item:
             raise InputError("--set", item, "expected path=value", "e.g. --set ips.cost.caseload=15")
         key, value = item.split("=", 1)
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            raise InputError("--set", key.strip(), f"value {value!r} is not a number") from None
+        out[key.strip()] = parse_override_value(key.strip(), value)
     return out
 
 

@@ -152,7 +152,10 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                                  "npv_at_low": r.npv_low, "npv_at_high": r.npv_high, "bracket_low": r.bracket[0],
                                  "bracket_high": r.bracket[1], "intervention": r.intervention,
                                  "comparator": r.comparator, "reason": r.reason})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not table.empty:  # None (no solution) as NaN: with no solution anywhere the column would hold objects
+        table["breakeven_wage"] = table["breakeven_wage"].astype(float)
+    return table
 
 
 # --- many samples at once ----------------------------------------------------------------------

@@ -171,6 +171,8 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECT
                     front["incremental_nmb"] = front["nmb"] - front["nmb"].iloc[ref]
                 cea_rows.append(front)
     summary = pd.DataFrame(rows)
+    # None (never pays back) as NaN: with no payback anywhere the column would otherwise hold objects
+    summary["payback_month"] = summary["payback_month"].astype(float)
     summary.attrs.update(units="NOK per person, discounted", comparator=strategies[ref], horizon_cycles=T)
     cea = pd.concat(cea_rows, ignore_index=True) if cea_rows else pd.DataFrame()
     return {"summary": summary, "cea": cea}
