@@ -270,6 +270,10 @@ COST_ROW = "<td>ips.cost.per_client_year</td><td>{}</td>"
 
 def test_report_shows_the_run_not_the_files_as_they_are_now(tmp_path, root, monkeypatch):
     scenario, params = _copy_inputs(root, tmp_path)
+    # the published point values as the base case, so the card's value is the file's `value:` (the default,
+    # the mean of the distribution, would not move when that value is edited)
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("run:\n", "run:\n  base_case: point\n", 1),
+                        encoding="utf-8")
     out = tmp_path / "results" / "rct"
     _simulate(scenario, out)
     # after the run: the scenario gets another title and description, the programme cost another value

@@ -38,8 +38,18 @@ class LoadedScenario:
     def price_date(self) -> dt.date:
         return dt.date(self.spec.price_year, 7, 1)
 
-    def base_values(self) -> dict[str, Any]:
+    def point_values(self) -> dict[str, Any]:
+        """The published point values (``value:`` of each parameter, dated values in force)."""
         return self.parameters.base_values(self.price_date)
+
+    def base_values(self) -> dict[str, Any]:
+        """The deterministic base case, for every run, analysis and report: with ``run.base_case: mean``
+        (the default) each uncertain parameter at the mean of its distribution, so that the base case
+        and a PSA describe the same inputs; with ``point`` the published point values."""
+        values = self.point_values()
+        if self.spec.run.base_case == "mean":
+            values.update(distribution_means(self.parameters))
+        return values
 
     def start_mix(self, values: dict[str, Any], n_samples: int = 1) -> np.ndarray:
         """Start-state shares [sample, stratum, state]."""
@@ -63,6 +73,24 @@ class LoadedScenario:
         if (mix < 0).any() or np.abs(total - 1).max() > 1e-6:
             raise InputError(self.file, "population.start_state", f"shares must be >= 0 and sum to 1, they sum to {total.ravel()[0]:.6g}")
         return mix
+
+
+def distribution_means(parameters: ParameterSet) -> dict[str, Any]:
+    """The mean of each declared distribution (Dirichlet: alpha / sum, per component), by the names
+    formulas read. Left out, keeping their point values: parameters without a distribution, tables,
+    and calibrated parameters — the calibration matches its targets at the fitted point, and its
+    lognormal is centred there (meanlog = log fit, so the fit is its median, not its mean); moving
+    them to the mean would miss the very targets they were fitted to."""
+    out: dict[str, Any] = {}
+    for name, p in parameters.params.items():
+        if p.distribution is None or p.table is not None or p.evidence == "calibrated":
+            continue
+        mean = p.distribution.mean_value()
+        if isinstance(mean, dict):
+            out.update({f"{name}.{comp}": float(v) for comp, v in mean.items()})
+        else:
+            out[name] = float(mean)
+    return out
 
 
 def content_digest(*parts: Any) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from ipsecon.uncertainty.psa import breakeven_quantile_labels
+
 
 def money(x: float) -> str:
     return "n/a" if x != x else f"{x:,.0f}"
@@ -106,11 +108,19 @@ def psa(ds: xr.Dataset, name: str, price_year: int) -> str:
         lines.append("  mean incremental NPV".ljust(28) + "".join(f"{x:>10g}y" for x in h))
         for p in ds.perspective.values:
             lines.append(f"    {p}".ljust(28) + "".join(money(v).rjust(11) for v in one.inc_npv_mean.sel(perspective=p).values))
-        if "society" in ds.perspective.values and "breakeven_wage_quantile" in ds:
-            q = one.breakeven_wage_quantile.sel(perspective="society")
+        if "inc_npv_base" in ds:
+            lines.append(f"  base case ({ds.attrs.get('base_case', 'mean')}) incr. NPV".ljust(28)
+                         + "".join(f"{x:>10g}y" for x in h))
+            for p in ds.perspective.values:
+                lines.append(f"    {p}".ljust(28) + "".join(money(v).rjust(11) for v in one.inc_npv_base.sel(perspective=p).values))
+        if "society" in ds.perspective.values and "breakeven_wage" in ds:
+            q = breakeven_quantile_labels(ds)
+            q = (q.sel(intervention=i) if "intervention" in q.dims else q).sel(perspective="society")
             lines.append("  society break-even wage".ljust(28) + "".join(f"{x:>10g}y" for x in h))
             for label, level in (("median", 0.5), ("2.5 %", 0.025), ("97.5 %", 0.975)):
-                lines.append(f"    {label}".ljust(28) + "".join(money(v).rjust(11) for v in q.sel(quantile=level).values))
+                lines.append(f"    {label}".ljust(28) + "".join(str(v).rjust(11) for v in q.sel(quantile=level).values))
+            lines.append("    (every sample counts: '≤ 0' = samples that pay off at any wage, '≥ top' = at no wage in "
+                         "the bracket)")
     if "society" in ds.perspective.values:
         e = ds.evpi.sel(perspective="society", wtp=wtp)
         lines.append(f"  EVPI at {wtp:,.0f} NOK/QALY (society), per person: " + ", ".join(

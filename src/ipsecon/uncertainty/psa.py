@@ -8,12 +8,14 @@ population (``attrs['population']`` persons, the scenario's population size unle
 
 from __future__ import annotations
 
+import warnings
 from typing import Iterable
 
 import numpy as np
 import xarray as xr
 
 from ipsecon.uncertainty import voi
+from ipsecon.economics.breakeven import DEFAULT_BRACKET
 from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HORIZONS, wtp_grid
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.money.ledger import qaly_value
@@ -21,6 +23,59 @@ from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import Samples, draw_samples
 from ipsecon.model.scenario import LoadedScenario
 
+
+
+BREAKEVEN_LEVELS = (0.025, 0.5, 0.975)
+
+
+def censored_breakeven_wage(ds: xr.Dataset) -> xr.DataArray:
+    """Every sample's break-even wage, a censored one at the bracket's bound: a sample that pays off
+    at any wage (status 1) counts at the low end, one that pays off at no wage in the bracket
+    (status 2) at the high end. NaN only where the perspective has no wage-linked flow (status 3)."""
+    low, high = bracket(ds)
+    w = ds["breakeven_wage"].where(ds["breakeven_status"] != 1, low)
+    return w.where(ds["breakeven_status"] != 2, high)
+
+
+def bracket(ds: xr.Dataset) -> tuple[float, float]:
+    """The wage bracket the file's break-even search used (the default where it does not say)."""
+    return (float(ds.attrs.get("bracket_low", DEFAULT_BRACKET[0])), float(ds.attrs.get("bracket_high", DEFAULT_BRACKET[1])))
+
+
+def breakeven_wage_quantile(ds: xr.Dataset, levels=BREAKEVEN_LEVELS) -> tuple[xr.DataArray, xr.DataArray]:
+    """The one place the break-even wage's quantiles over PSA samples are computed (the terminal, the
+    saved file, the report and its figures all use it): (quantiles, censored) where ``censored`` is -1
+    for a quantile at the bracket's low end that censored samples reach ("at most the low end"), +1
+    at the high end ("at least the high end"), else 0. Every sample counts (see censored_breakeven_wage)."""
+    w = censored_breakeven_wage(ds)
+    with warnings.catch_warnings():  # a perspective with no wage-linked flow has no wage in any sample
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = w.quantile(list(levels), "sample")
+    low, high = bracket(ds)
+    any_low = (ds["breakeven_status"] == 1).any("sample")
+    any_high = (ds["breakeven_status"] == 2).any("sample")
+    censored = xr.where((q <= low) & any_low, -1, xr.where((q >= high) & any_high, 1, 0)).astype("int8")
+    q.attrs.update(units="NOK per year (gross)",
+                   long_name="quantiles of the break-even wage over all samples, censored ones at the bracket's bounds")
+    censored.attrs.update(units="1 (code: -1, 0, +1)", long_name="-1: quantile is at most the bracket's low end (censored), +1: at least its high end, "
+                                    "0: a break-even wage")
+    return q, censored
+
+
+def breakeven_quantile_labels(ds: xr.Dataset) -> xr.DataArray:
+    """The quantiles as text: '62,421', '≤ 0' (censored at the low end), '≥ 2,000,000', '–' (no
+    wage-linked flow); from the file's stored quantiles, or computed from its samples."""
+    if "breakeven_wage_quantile_censored" in ds:
+        q, censored = ds["breakeven_wage_quantile"], ds["breakeven_wage_quantile_censored"]
+    else:
+        q, censored = breakeven_wage_quantile(ds)
+
+    def label(v, c):
+        if v != v:
+            return "–"
+        return {-1: "≤ ", 1: "≥ "}.get(int(c), "") + f"{v:,.0f}"
+
+    return xr.apply_ufunc(np.vectorize(label, otypes=[object]), q, censored)
 
 
 def default_groups(samples: Samples) -> dict[str, list[str]]:
@@ -50,9 +105,26 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
         ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
                       individuals=individuals, seed=seed, progress=bar)
     ds["parameters"] = samples.to_xarray()
+    ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
     return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
                      groups if groups is not None else default_groups(samples), wtp_default(base), seed, method,
                      engine or scenario.spec.run.engine)
+
+
+def with_base_case(ds: xr.Dataset, scenario: LoadedScenario, samples: Samples, base: dict, horizons, perspectives,
+                   engine, individuals, seed) -> xr.Dataset:
+    """Add the deterministic base case next to the samples: its incremental NPV (``inc_npv_base``) and,
+    per sampled column, its base value and published point value (``parameter_base``,
+    ``parameter_point``), so a report can say why the PSA mean differs from the base case."""
+    one = evaluate(scenario, base, 1, horizons, perspectives, engine=engine, individuals=individuals, seed=seed)
+    ds["inc_npv_base"] = one["inc_npv"].isel(sample=0, drop=True)
+    ds["inc_npv_base"].attrs["long_name"] = f"incremental NPV of the deterministic base case ({scenario.spec.run.base_case})"
+    point = scenario.point_values()
+    unit = {"units": "each parameter's own unit (see the scenario card or `ipsecon params`)"}
+    ds["parameter_base"] = ("parameter", [float(base[c]) for c in samples.columns], unit)
+    ds["parameter_point"] = ("parameter", [float(point[c]) for c in samples.columns], unit)
+    ds.attrs["base_case"] = scenario.spec.run.base_case
+    return ds
 
 
 def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population: float,
@@ -83,13 +155,8 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
     out = ds.assign_coords(wtp=wtp, group=list(groups))
     out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")
     if "breakeven_wage" in ds:
-        # quantiles over every sample: one that pays off at any wage counts at the bracket's low end,
-        # one that pays off at no wage in it at the top (censored); status 3 (no wage-linked flow) has none
-        w = ds.breakeven_wage.where(ds.breakeven_status != 1, ds.attrs["bracket_low"])
-        w = w.where(ds.breakeven_status != 2, ds.attrs["bracket_high"])
-        out["breakeven_wage_quantile"] = w.quantile([0.025, 0.5, 0.975], "sample")
-        out["breakeven_wage_quantile"].attrs.update(units="NOK per year (gross)",
-                                                    long_name="quantiles of the break-even wage, censored at the bracket")
+        q, censored = breakeven_wage_quantile(ds)
+        out["breakeven_wage_quantile"], out["breakeven_wage_quantile_censored"] = q, censored
     # Monte Carlo error of the PSA means (from the number of parameter samples)
     n = ds.sizes["sample"]
     out["inc_npv_mean"] = ds.inc_npv.mean("sample")
@@ -114,6 +181,7 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
                      wtp_units="NOK per QALY (price year)")
     for v, unit in (("net_gain", "NOK per person"), ("cost", "NOK per person"), ("inc_npv", "NOK per person"),
                     ("inc_npv_mean", "NOK per person"), ("inc_npv_mean_se", "NOK per person"),
+                    ("inc_npv_base", "NOK per person"),
                     ("qalys", "QALYs per person"), ("evpi", "NOK per person"), ("evpi_population", "NOK"),
                     ("evppi", "NOK per person"), ("evppi_population", "NOK"),
                     ("breakeven_wage", "NOK per year (gross)")):

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (BREAKEVEN_STATUS, PERSPECTIVE_COLOURS, finish, label, nok,
+from ipsecon.output.figures.style import (PERSPECTIVE_COLOURS, finish, label, nok,
                                            perspective_label, strategy_colours, thousands)
 from ipsecon.output.roles import dataset_roles
 
@@ -165,42 +165,56 @@ def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None
 
 def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[str] | None = None,
                                   typical_wage: float | None = None, top: int = 4, intervention: str | None = None):
-    """Distribution of the break-even wage over PSA samples, one panel per perspective (the first
-    ``top`` that have any break-even wage), with the share of samples where no wage breaks even or
-    every wage pays. Perspectives without any wage-linked flow are named under the panels."""
+    """Distribution of the break-even wage over all PSA samples, one panel per perspective (the first
+    ``top`` that depend on the wage). Censored samples are drawn as labelled bars at the ends: on the
+    left those that pay off at any wage (break-even at most the bracket's low end), on the right those
+    that pay off at no wage in the bracket. Perspectives without any wage-linked flow are named under
+    the panels."""
     perspectives = list(perspectives or [str(p) for p in psa["perspective"].values])
     wage = sel_horizon(for_intervention(psa["breakeven_wage"], intervention), horizon)
-    status = (sel_horizon(for_intervention(psa["breakeven_status"], intervention), horizon)
-              if "breakeven_status" in psa else None)
-    shown = [p for p in perspectives if np.isfinite(wage.sel(perspective=p).values).any()][:top]
+    if "breakeven_status" in psa:
+        status = sel_horizon(for_intervention(psa["breakeven_status"], intervention), horizon)
+    else:  # older files: a wage where one was found, else not known why
+        status = wage.isnull().astype(int) * 3
+    low, high = float(psa.attrs.get("bracket_low", 0.0)), float(psa.attrs.get("bracket_high", np.nan))
+    shown = [p for p in perspectives if (status.sel(perspective=p).values != 3).any()][:top]
     left_out = [p for p in perspectives if p not in shown]
     if not shown:
         shown = perspectives[:1]
     fig, axes = plt.subplots(len(shown), 1, figsize=(8, 1.9 * len(shown) + 1.3), sharex=True, squeeze=False)
-    allw = wage.sel(perspective=shown).values
-    allw = allw[np.isfinite(allw)]
-    bins = np.linspace(0, np.percentile(allw, 99) if allw.size else 1, 40) / 1000
+    found = np.concatenate([wage.sel(perspective=p).values[status.sel(perspective=p).values == 0] for p in shown])
+    found = found[np.isfinite(found)]
+    top_edge = np.percentile(found, 99) if found.size else (high if np.isfinite(high) else 1.0)
+    edges = np.linspace(low, max(top_edge, low + 1), 40) / 1000
+    width = edges[1] - edges[0]
+    left_x, right_x = edges[0] - 1.5 * width, edges[-1] + 1.5 * width
     for ax, p in zip(axes[:, 0], shown):
-        w = wage.sel(perspective=p).values
-        ax.hist(w[np.isfinite(w)] / 1000, bins=bins, color=PERSPECTIVE_COLOURS.get(p, "#999999"), alpha=0.85)
-        notes = []
-        if status is not None:
-            st = status.sel(perspective=p).values
-            notes = [f"{text}: {np.mean(st == code):.0%}" for code, text in BREAKEVEN_STATUS.items()
-                     if np.mean(st == code) > 0]
-        ax.text(0.99, 0.92, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
+        w, st = wage.sel(perspective=p).values, status.sel(perspective=p).values
+        n = st.size
+        colour = PERSPECTIVE_COLOURS.get(p, "#999999")
+        ax.hist(np.clip(w[(st == 0) & np.isfinite(w)] / 1000, edges[0], edges[-1]), bins=edges, color=colour, alpha=0.85)
+        for code, x, text in ((1, left_x, f"any wage\n(≤ {low / 1000:,.0f}k)"),
+                              (2, right_x, f"none\n(≥ {high / 1000:,.0f}k)")):
+            count = int(np.sum(st == code))
+            if count:
+                ax.bar([x], [count], width=width, color="white", edgecolor=colour, hatch="///", lw=1)
+                ax.annotate(f"{text}: {count / n:.0%}", (x, count), xytext=(0, 2), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=7)
+        ax.text(0.99, 0.92, f"{n:,} samples", transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
         ax.set_ylabel(perspective_label(p), fontsize=9)
         ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.25)  # room for the labels of the end bars
         if typical_wage:
             ax.axvline(typical_wage / 1000, color="grey", ls="--", lw=1,
                        label=f"wage assumed for the group ({typical_wage / 1000:,.0f}k): above it, pays off")
         ax.grid(alpha=0.3)
     if typical_wage:
-        axes[0, 0].legend(fontsize=7.5, loc="upper left")
-    xlabel = f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)"
+        axes[0, 0].legend(fontsize=7.5, loc="upper center")
+    xlabel = (f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)\n"
+              "hatched bars at the ends: censored samples; wages above the 99th percentile in the last bin")
     if left_out:
-        xlabel += "\nnot shown: " + ", ".join(perspective_label(p) for p in left_out)
-    axes[-1, 0].set_xlabel(xlabel)
+        xlabel += "\nnot shown (no wage-linked flow): " + ", ".join(perspective_label(p) for p in left_out)
+    axes[-1, 0].set_xlabel(xlabel, fontsize=8)
     return finish(fig, f"Break-even wage across PSA samples at {horizon_value(psa, horizon):g} years (number of samples)")
 
 

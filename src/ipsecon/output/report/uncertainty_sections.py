@@ -14,8 +14,9 @@ import xarray as xr
 
 from ipsecon.output import figures as figs
 from ipsecon.output.figures.uncertainty import for_intervention
-from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, money, ordered_perspectives
+from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, fmt, ordered_perspectives, signed
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.uncertainty.psa import breakeven_quantile_labels
 
 
 def default_horizon(ds: xr.Dataset) -> float:
@@ -61,25 +62,56 @@ def _for(i: str | None, short: dict, interventions: list) -> str:
 
 
 def _npv_rows(psa, persp, interventions, short, py) -> pd.DataFrame:
+    """Per intervention, perspective and horizon: PSA mean and interval, the base case, P(pays off)
+    and the median break-even wage — every statistic over all samples (censored wages at their bound)."""
     rows = []
+    wages = breakeven_quantile_labels(psa) if "breakeven_wage" in psa and "breakeven_status" in psa else None
     for i in interventions:
         inc = for_intervention(psa["inc_npv"], i)
+        mean = for_intervention(psa["inc_npv_mean"], i) if "inc_npv_mean" in psa else inc.mean("sample")
+        base = for_intervention(psa["inc_npv_base"], i) if "inc_npv_base" in psa else None
         pays = for_intervention(psa["prob_pays_off"], i) if "prob_pays_off" in psa else None
-        wage = for_intervention(psa["breakeven_wage"], i) if "breakeven_wage" in psa else None
+        median = for_intervention(wages.sel(quantile=0.5), i) if wages is not None else None
         for p in persp:
             for hh in psa["horizon"].values:
                 x = inc.sel(perspective=p, horizon=hh).values
                 row = {"intervention": short.get(i, i)} if len(interventions) > 1 else {}
                 row |= {"perspective": figs.perspective_label(p), "horizon (years)": f"{float(hh):g}",
-                        f"mean incremental NPV (NOK {py})": f"{np.nanmean(x):+,.0f}",
-                        "95 % interval": f"{np.nanpercentile(x, 2.5):+,.0f} to {np.nanpercentile(x, 97.5):+,.0f}"}
+                        f"PSA mean incremental NPV (NOK {py})": signed(float(mean.sel(perspective=p, horizon=hh)))}
+                if base is not None:
+                    row[f"base case (NOK {py})"] = signed(float(base.sel(perspective=p, horizon=hh)))
+                row["95 % interval"] = f"{np.percentile(x, 2.5):+,.0f} to {np.percentile(x, 97.5):+,.0f}"
                 if pays is not None:
                     row["P(pays off)"] = f"{float(pays.sel(perspective=p, horizon=hh)):.0%}"
-                if wage is not None:
-                    w = wage.sel(perspective=p, horizon=hh).values
-                    row["median break-even wage"] = money(np.nanmedian(w)) if np.isfinite(w).any() else "–"
+                if median is not None:
+                    row["median break-even wage"] = str(median.sel(perspective=p, horizon=hh).values)
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def base_case_text(psa: xr.Dataset, top: int = 3) -> str:
+    """One line on why the base case and the PSA mean differ, naming the parameters whose base value
+    is furthest from their published point value."""
+    if "inc_npv_base" not in psa:
+        return ""
+    mean_base = psa.attrs.get("base_case", "mean") == "mean"
+    why = ("The base case puts every uncertain parameter at its distribution's mean (calibrated ones at their fit); "
+           "it still differs from the PSA mean because the model is not linear in its parameters (the mean of the "
+           "results is not the result at the mean inputs)." if mean_base else
+           "The base case uses the published point values (`run.base_case: point`); for skewed distributions these "
+           "are not the means the PSA averages over, and the model is not linear in its parameters.")
+    if "parameter_point" in psa and "parameter_base" in psa:
+        point, base = psa["parameter_point"].values, psa["parameter_base"].values
+        draws = psa["parameters"].mean("sample").values if "parameters" in psa else base
+        ref = base if mean_base else draws
+        rel = np.abs(ref - point) / np.maximum(np.abs(point), 1e-12)
+        order = [j for j in np.argsort(-rel)[:top] if rel[j] > 1e-3]
+        if order:
+            names = psa["parameter"].values
+            why += (" Means furthest from the published point values: " + "; ".join(
+                f"`{names[j]}` {fmt(float(point[j]))} → {fmt(float(ref[j]))} ({(ref[j] - point[j]) / abs(point[j]):+.0%})"
+                for j in order) + ".")
+    return why
 
 
 def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
@@ -96,7 +128,12 @@ def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
                  f"dot or count below is one set. Figures at {h:g} years and a willingness to pay of {wtp:,.0f} NOK "
                  "per QALY unless stated." + view.against))
     if "inc_npv" in psa:
-        sec.add(Table(_npv_rows(psa, persp, interventions, short, py), "Incremental NPV per person across samples."))
+        sec.add(Table(_npv_rows(psa, persp, interventions, short, py),
+                      "Incremental NPV per person across samples, next to the deterministic base case. Every sample "
+                      "counts in each statistic; a sample that pays off at any wage counts at the bracket's low end, "
+                      "one that pays off at no wage in it at the top ('≤' / '≥': the median lies there)."))
+        if base_case_text(psa):
+            sec.add(Text(base_case_text(psa)))
     if "cost" in psa and "qalys" in psa and view.comparator is not None:
         for i in interventions:
             for p in [q for q in persp if q in ("society", "public")][:2] or [main]:
