@@ -104,6 +104,31 @@ def efficiency_frontier(names: Sequence[str], costs: Sequence[float], effects: S
     return df
 
 
+# --- ratios ---------------------------------------------------------------------------------------
+
+# BCR and ROI divide by the incremental costs; where those are tiny the ratio is noise (46.6 from 20 NOK
+# of extra costs against 930 NOK of gains says nothing), so it is not given. Tiny: below 100 NOK per person
+# over the horizon (below the model's resolution: rounding in tax and benefit rules moves tens of NOK), or
+# below 1 % of the incremental flows involved (costs + gains), whichever is larger.
+TINY_COSTS_NOK = 100.0
+TINY_COSTS_SHARE = 0.01
+
+
+def tiny_costs(costs: float, gains: float) -> bool:
+    """Whether incremental ``costs`` are too small to divide by (see TINY_COSTS_NOK, TINY_COSTS_SHARE)."""
+    return not costs >= max(TINY_COSTS_NOK, TINY_COSTS_SHARE * (abs(costs) + abs(gains)))
+
+
+def ratio_note(costs: float, gains: float) -> str:
+    """Why BCR and ROI are not given ('' where they are)."""
+    if not tiny_costs(costs, gains):
+        return ""
+    if not abs(costs) >= 0.5:
+        return "n/a: no incremental costs to divide by"
+    return (f"n/a (tiny costs): incremental costs of {costs:,.0f} NOK per person are below "
+            f"max({TINY_COSTS_NOK:,.0f} NOK, {TINY_COSTS_SHARE:.0%} of costs + gains)")
+
+
 # --- evaluation -------------------------------------------------------------------------------
 
 def _incremental_split(items: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
@@ -154,8 +179,9 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECT
                 rows.append({
                     "sample": i, "perspective": p, "strategy": s, "costs": costs, "gains": gains, "npv": float(npv[k]),
                     "incremental_costs": inc_c, "incremental_gains": inc_g, "incremental_npv": inc,
-                    "bcr": inc_g / inc_c if k != ref and inc_c > 0 else np.nan,
-                    "roi": inc / inc_c if k != ref and inc_c > 0 else np.nan,
+                    "bcr": inc_g / inc_c if k != ref and not tiny_costs(inc_c, inc_g) else np.nan,
+                    "roi": inc / inc_c if k != ref and not tiny_costs(inc_c, inc_g) else np.nan,
+                    "ratio_note": "" if k == ref else ratio_note(inc_c, inc_g),
                     "payback_month": None if k == ref else payback_month(cum[i, k] - cum[i, ref]),
                     "qalys": float(qalys[i, k]), "employment_years": float(emp[i, k]),
                     "earnings": float(earnings[i, k]),

@@ -17,12 +17,14 @@ def economics_table(table, price_year: int, comparator: str) -> str:
              "  " + "perspective".ljust(13) + "strategy".ljust(10) + "incr. NPV".rjust(13) + "BCR".rjust(8)
              + "payback".rjust(10)]
     for _, row in table.iterrows():
-        bcr = "" if row["bcr"] != row["bcr"] else f"{row['bcr']:.2f}"
+        bcr = ("–" if row.get("ratio_note") else "") if row["bcr"] != row["bcr"] else f"{row['bcr']:.2f}"
         payback = "never" if row["payback_month"] != row["payback_month"] else f"m{int(row['payback_month'])}"
         lines.append("  " + str(row["perspective"]).ljust(13) + str(row["strategy"]).ljust(10)
                      + f"{row['incremental_npv']:13,.0f}" + bcr.rjust(8) + payback.rjust(10))
     lines.append("  (society includes QALYs valued at economics.qaly_value; 'payback' = month the cumulative "
                  "discounted incremental net turns and stays positive)")
+    if "ratio_note" in table and table["ratio_note"].astype(bool).any():
+        lines.append("  (BCR '–' = n/a: no or tiny incremental costs, below max(100 NOK, 1 % of costs + gains) per person)")
     return "\n".join(lines)
 
 

@@ -144,7 +144,7 @@ def with_economics(ds: xr.Dataset, ledger, summary: pd.DataFrame) -> xr.Dataset:
     return xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
 
 
-OUTCOME_UNITS = {"bcr": "1", "roi": "1", "payback_month": "month", "qalys": "QALYs per person, discounted",
+OUTCOME_UNITS = {"bcr": "1", "roi": "1", "ratio_note": "text", "payback_month": "month", "qalys": "QALYs per person, discounted",
                  "employment_years": "years per person, discounted", "extra_employment_years": "years per person, discounted"}
 
 

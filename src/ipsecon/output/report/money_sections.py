@@ -149,6 +149,8 @@ def npv_table(ds: xr.Dataset, intervention: str) -> pd.DataFrame:
     """The stored outcomes of one intervention per perspective (incremental against the comparator)."""
     rows = [{"perspective": p} | {n: float(ds[f"outcome_{n}"].sel(perspective=p, strategy=intervention))
                                   for n in NPV_MEASURES}
+            | {"ratio_note": str(ds["outcome_ratio_note"].sel(perspective=p, strategy=intervention).values)
+               if "outcome_ratio_note" in ds else ""}
             for p in ordered_perspectives(ds["perspective"].values)]
     return pd.DataFrame(rows)
 
@@ -176,6 +178,10 @@ def _npv(ds, run, interventions, comparator, short, facts) -> Section:
                      "gains ÷ costs; ROI = net ÷ costs; payback = the month from which the cumulative net stays "
                      "positive."))
         sec.add(Table(shown))
+        notes = [f"- {figs.perspective_label(p)}: {n}" for p, n in zip(table.perspective, table.ratio_note)
+                 if n and n != "nan"]
+        if notes:
+            sec.add(Text("Benefit–cost ratio and ROI shown as '–' (n/a: no or tiny costs):\n\n" + "\n".join(notes)))
         tag = _suffix(i, interventions)
         sec.add(Figure(f"npv{tag}", lambda t=table, n=short[i]: figs.npv_figure(t, py, n),
                        "Incremental net present value by perspective" + (f" ({short[i]})" if tag else "")))
