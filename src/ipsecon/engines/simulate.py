@@ -9,6 +9,7 @@ import numpy as np
 
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
+from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
 from ipsecon.errors import InputError
 from ipsecon.inputs.schema import Target
@@ -108,6 +109,8 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     if scenario.model.discount_rates(values) != scenario.model.discount_rate:
         raise InputError(scenario.file, "model.discount", "the discount rates of these values differ from the scenario's "
                          f"{scenario.model.discount_rate}", "change discount rates with overrides (--set), not per sample")
+    # refuse a run that would not fit in memory before allocating any of it
+    check_memory(scenario, engine, individuals, horizon_years, n_samples, trace or engine != "cohort")
     T = horizon_cycles(scenario, horizon_years)
     mix = scenario.start_mix(values, n_samples)
     year = scenario.spec.population.start_year

@@ -110,14 +110,24 @@ class Model(Strict):
         return v
 
 
+MAX_AGE = 150  # years: one stratum per year of age between low and high
+
+
 class AgeSpec(Strict):
     distribution: Literal["uniform", "normal", "fixed"] | None = None
-    low: float | None = None
-    high: float | None = None
+    low: float | None = Field(None, ge=0, le=MAX_AGE)
+    high: float | None = Field(None, ge=0, le=MAX_AGE)
     mean: float | None = None
     sd: float | None = None
-    value: float | None = None
+    value: float | None = Field(None, ge=0, le=MAX_AGE)
     values: dict[int, float] | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _ages(cls, v):
+        if v is not None and any(not 0 <= age <= MAX_AGE for age in v):
+            raise ValueError(f"ages must be in 0..{MAX_AGE}")
+        return v
     band: int = Field(1, ge=1, le=50)
 
 

@@ -9,6 +9,7 @@ keeps, per person, the stratum index, start state and their own memory.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,9 @@ def _continuous_bands(name: str, spec: ContinuousSpec, file: str) -> tuple[np.nd
     return means, np.full(spec.bands, 1 / spec.bands)
 
 
+MAX_STRATA = 200_000  # subgroups: every engine array has one row per subgroup
+
+
 def synthetic_strata(pop: Population, file: str) -> Strata:
     """The product of independent marginals: age × categorical attributes × continuous bands."""
     axes: list[tuple[str, np.ndarray, np.ndarray]] = []
@@ -113,6 +117,11 @@ def synthetic_strata(pop: Population, file: str) -> Strata:
     for name, spec in pop.continuous.items():
         means, probs = _continuous_bands(name, spec, file)
         axes.append((name, means, probs))
+    count = math.prod(len(a[1]) for a in axes)
+    if count > MAX_STRATA:
+        sizes = " x ".join(f"{len(a[1])} {a[0]}" for a in axes)
+        raise InputError(file, "population", f"{count:.3g} subgroups ({sizes})",
+                         f"at most {MAX_STRATA:,}: fewer attribute levels, wider age bands or fewer continuous bands")
     columns: dict[str, list] = {a[0]: [] for a in axes}
     weights = []
     for combo in itertools.product(*[range(len(a[1])) for a in axes]):

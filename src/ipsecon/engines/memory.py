@@ -1,0 +1,102 @@
+"""How much memory a run will need, worked out before anything is allocated.
+
+A run that does not fit should end with a clear message, not be killed by the operating
+system half-way (a population of 10^12 people or 10^5 subgroups over 100 years asked for
+tens of GB). :func:`estimate_bytes` adds up the arrays the engines, the ledger and the results
+allocate, from their shapes; :func:`check_memory` compares that with the memory available.
+PSA and sweeps call them with ``samples``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ipsecon.errors import InputError
+from ipsecon.model.scenario import LoadedScenario
+
+FLOAT = 8  # bytes of a float64 / int64
+# the estimate counts the arrays that scale with the run; temporaries, copies made while
+# results are written and the allocator's slack come on top of it
+SAFETY = 0.7  # share of the available memory a run may plan to use
+LEDGER_FLOWS = 40  # money flows booked per strategy and month (money.ledger.FLOWS, with room)
+
+
+def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individuals: int | None = None,
+                   horizon_years: float | None = None, samples: int = 1, trace: bool = True) -> int:
+    """Bytes the arrays of one run of ``scenario`` take at their peak (engine, ledger, results).
+
+    ``samples``: parameter samples run together (PSA, DSA, Sobol); ``trace=False``: the cohort
+    engine keeps only reward totals (``simulate(trace=False)``)."""
+    run = scenario.spec.run
+    model = scenario.model
+    engine = engine or run.engine
+    horizon_years = horizon_years or run.horizon_years
+    n = max(1, int(samples))
+    T = max(1, int(round(horizon_years / model.cycle_years)))
+    K, G = len(model.strategies), scenario.strata.size
+    S, Q, E = model.n_states, len(model.transitions), len(model.ever_in)
+    R = max(1, len(model.rewards))
+    cells = int(model.caps.sum())  # tunnel cells: a state tracked for d cycles has d
+    # per strategy and block: the occupancy carried between blocks (cohort) and the values of
+    # the formulas for each sample, subgroup, cycle and cell (blocks are at most a year here)
+    block = min(T, max(1, int(round(1 / model.cycle_years))))
+    working = n * G * (cells * (2 + E) + block * (cells + 2 * Q)) * FLOAT
+    if engine == "cohort" and not trace:
+        return int(working + 2 * R * K * G * n * FLOAT)
+    # the trace: occupancy, flows and ever-in for every sample, strategy, subgroup and point
+    trace_bytes = n * K * G * ((T + 1) * (S + E) + T * Q) * FLOAT
+    # rewards per state: per strategy, subgroup and cycle (per sample when sampled); rewards
+    # per transition rarely vary and are broadcast
+    reward_bytes = R * K * G * T * S * FLOAT * n
+    people = 0
+    if engine == "microsim":
+        N = int(individuals or run.individuals)
+        # per person: ids, keys, stratum, start state and cell, ever bits, per-reward totals;
+        # per work slot: counts of moves, flows and firsts
+        people = N * 6 * FLOAT + n * N * (R + 4) * FLOAT
+        slots = max(1, os.cpu_count() or 1)
+        people += min(n * slots, n * max(1, N // 4096)) * G * ((T + 1) * (S + E) + T * Q) * FLOAT
+    ledger = 0
+    if model.employment_state is not None:
+        # the ledger: a copy of occupancy per cycle, occupancy x weights per state, per-flow
+        # amounts, and money rules per class of (age, income) cell
+        ledger = 2 * n * K * G * T * S * FLOAT + n * K * T * LEDGER_FLOWS * FLOAT
+    # the results dataset and the netCDF writer copy parts of the trace (measured: about half)
+    return int(working + 1.5 * trace_bytes + reward_bytes + people + ledger)
+
+
+def available_bytes() -> int:
+    """Memory the system can give this process now (MemAvailable), else physical memory."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2 ** 62  # unknown: do not refuse
+
+
+def check_memory(scenario: LoadedScenario, engine: str | None = None, individuals: int | None = None,
+                 horizon_years: float | None = None, samples: int = 1, trace: bool = True) -> int:
+    """Raise InputError if the run would need more than :data:`SAFETY` of the available memory;
+    returns the estimate in bytes."""
+    need = estimate_bytes(scenario, engine, individuals, horizon_years, samples, trace)
+    limit = int(available_bytes() * SAFETY)
+    if need > limit:
+        engine = engine or scenario.spec.run.engine
+        size = f"{scenario.strata.size:,} subgroups"
+        if engine == "microsim":
+            size += f", {int(individuals or scenario.spec.run.individuals):,} individuals"
+        raise InputError(scenario.file, "run", f"needs about {_gb(need)} of memory ({size}, "
+                         f"{horizon_years or scenario.spec.run.horizon_years:g} years, {samples} sample(s)), "
+                         f"more than the {_gb(limit)} this machine can give it",
+                         "fewer individuals, subgroups, samples or years")
+    return need
+
+
+def _gb(x: float) -> str:
+    return f"{x / 2 ** 30:.2f} GB" if x >= 2 ** 28 else f"{x / 2 ** 20:.0f} MB"
