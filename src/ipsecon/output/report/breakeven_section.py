@@ -9,6 +9,7 @@ import pandas as pd
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text
 from ipsecon.output.report.folder import Inputs
+from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
 
 
@@ -37,7 +38,7 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     if be is None or be.empty:
         if inp.results is not None and "ledger" in inp.results:
             sec = Section("breakeven", "Break-even wage")
-            file = inp.run("results.nc").get("scenario_file") or "SCENARIO"
+            file = shown_path(inp.run("results.nc").get("scenario_file") or "SCENARIO")
             sec.add(Text(f"Not computed for this run (`--no-report` skips it); `ipsecon breakeven {file}` computes it."))
             return sec
         return None

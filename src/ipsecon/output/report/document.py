@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from ipsecon.output.report.blocks import Figure, Section
 from ipsecon.output.report.breakeven_section import breakeven_section
+from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.folder import Inputs, read_inputs
 from ipsecon.output.report.model_card import model_card_section
 from ipsecon.output.report.money_sections import money_sections
@@ -34,9 +38,50 @@ def title_of(inp: Inputs) -> str:
     return inp.main.title or inp.name
 
 
+def folder_name(name: str) -> str:
+    """A scenario name recorded in a file, safe as one folder name (no separators, no '..', no dotfile)."""
+    safe = re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".")
+    return safe.replace("..", "_") or "report"
+
+
+def swap_folder(new: Path, target: Path) -> None:
+    """Put the folder ``new`` in place of ``target``. Whatever was there goes, but a symbolic link is
+    removed as a link: the files it points to are never touched."""
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+        os.replace(target, old / target.name)
+        os.replace(new, target)
+        shutil.rmtree(old)  # rmtree never follows links inside the folder
+        return
+    os.replace(new, target)
+
+
+def report_paths(results_dir: Path, reports_root: Path = Path("reports"), name: str | None = None) -> dict[str, Path]:
+    """Where the report of ``results_dir`` goes: ``<reports_root>/<scenario>/<folder name>.html``, ``.md`` and
+    ``<folder name>_figures/`` (``name``: the scenario, else read from the folder's files)."""
+    name = read_inputs(Path(results_dir)).name if name is None else name
+    out_dir = Path(reports_root) / folder_name(name)
+    stem = Path(results_dir).resolve().name
+    return {"html": out_dir / f"{stem}.html", "markdown": out_dir / f"{stem}.md", "figures": out_dir / f"{stem}_figures"}
+
+
+def remove_report(results_dir: Path, reports_root: Path = Path("reports")) -> None:
+    """Remove the report of ``results_dir`` (an earlier run's; it would describe other inputs). A symbolic
+    link is removed as a link, never what it points to."""
+    for path in report_paths(results_dir, reports_root).values():
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+
+
 def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet: bool = False) -> dict[str, Path]:
     """Write ``reports/<scenario>/<results_dir name>.html`` and ``.md`` (figures in ``<name>_figures/``),
-    from the result files in ``results_dir`` only."""
+    from the result files in ``results_dir`` only. The figures are written to a temporary folder next to
+    their place and swapped in, the HTML and Markdown atomically: a report that fails leaves the
+    earlier one as it was, and nothing outside the report's own files is deleted."""
     results_dir = Path(results_dir)
     inp = read_inputs(results_dir)
     sections = build_sections(inp)
@@ -46,16 +91,19 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
         for b in figures:
             b.png = render_png(b)
             bar.advance()
-    out_dir = Path(reports_root) / inp.name
-    stem = results_dir.resolve().name
-    fig_dir = out_dir / f"{stem}_figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    for old in fig_dir.glob("*.png"):  # figures of an earlier report of this folder that no longer apply
-        old.unlink()
+    paths = report_paths(results_dir, reports_root, inp.name)
+    fig_dir, out_dir = paths["figures"], paths["figures"].parent
+    out_dir.mkdir(parents=True, exist_ok=True)
     prices = ", ".join(sorted({f"prices of {r.price_year}" for _, rs in inp.file_runs() for r in rs if r.price_year}))
-    subtitle = f"ipsecon report of {results_dir} — scenario {inp.name}" + (f", {prices}" if prices else "")
-    html_text, md_text = render(sections, title_of(inp), subtitle, fig_dir, fig_dir.name, banner)
-    paths = {"html": out_dir / f"{stem}.html", "markdown": out_dir / f"{stem}.md", "figures": fig_dir}
+    subtitle = f"ipsecon report of {shown_path(results_dir)} — scenario {inp.name}" + (f", {prices}" if prices else "")
+    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".{fig_dir.name}.new-"))
+    try:
+        html_text, md_text = render(sections, title_of(inp), subtitle, staging, fig_dir.name, banner)
+        staging.chmod(0o755)
+        swap_folder(staging, fig_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     atomic_write(paths["html"], lambda p: Path(p).write_text(html_text, encoding="utf-8"))
     atomic_write(paths["markdown"], lambda p: Path(p).write_text(md_text, encoding="utf-8"))
     umask = os.umask(0)

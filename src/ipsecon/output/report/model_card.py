@@ -8,6 +8,7 @@ import pandas as pd
 
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, fmt
+from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
 
 SOURCE_LIMIT = 240  # calibration provenance runs to paragraphs; the card holds it whole
@@ -141,7 +142,7 @@ def model_card_section(run: RunInfo) -> Section | None:
     states = spec.get("states") or {}
     cycle = float(spec.get("cycle_years", 1 / 12))
     every = "month" if abs(cycle - 1 / 12) < 1e-9 else f"{cycle:g} years"
-    where = card.get("model_file") or NOT_RECORDED
+    where = f"`{shown_path(card['model_file'])}`" if card.get("model_file") else NOT_RECORDED
     sec.add(Text(f"**{spec.get('name') or 'Model'}** — {len(states)} states, moves between them each {every}. A box is "
                  "where a person is at the end of a month; an arrow is a move the model allows. The model is "
                  f"declared in YAML ({where}) and can be read and changed without Python. This card shows the model "
@@ -164,6 +165,8 @@ def model_card_section(run: RunInfo) -> Section | None:
     keys = ("scenario_file", "scenario_hash", "structure", "overrides", "ipsecon_version", "engine")
     keys += ("seed", "individuals") if run.microsim else ()  # a cohort run has neither
     prov = {k: run.get(k) for k in keys + ("horizon_years", "created") if run.get(k) is not None}
+    if "scenario_file" in prov:
+        prov["scenario_file"] = shown_path(prov["scenario_file"])
     sec.add(Text("Conventions: " + "; ".join(conv) + ". Provenance of this run: "
                  + "; ".join(f"{k} `{v}`" for k, v in prov.items()) + "."))
     return sec

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import shlex
+
 import pandas as pd
+import xarray as xr
 
 from ipsecon import __version__
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Alert, Section, Table, Text, bullets, years_text
 from ipsecon.output.report.breakeven_section import breakeven_headline
+from ipsecon.output.report.commands import reproduce_command, shown_path
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.runs import RunInfo
 
@@ -65,7 +69,7 @@ def _run_line(run: RunInfo) -> str:
     parts.append(f"model structure {run.structure_text()}")
     parts.append(f"overrides (--set) {run.overrides_text()}")
     file, digest = run.get("scenario_file"), run.get("scenario_hash")
-    parts.append(f"scenario file `{file}`" if file else f"scenario file {NOT_RECORDED}")
+    parts.append(f"scenario file `{shown_path(file)}`" if file else f"scenario file {NOT_RECORDED}")
     if digest:
         parts[-1] += f" (hash `{digest}`)"
     return f"Run (`{run.file}`): " + "; ".join(parts) + "."
@@ -152,26 +156,22 @@ def headline(inp: Inputs, facts: dict) -> list[str]:
     return lines
 
 
-def _command(run: RunInfo, folder) -> str | None:
-    cmd = run.get("command")
-    if cmd:
-        cmd = str(cmd)
-        return cmd if cmd.startswith("ipsecon") else f"ipsecon {cmd}"
-    if run.file == "results.nc" and run.get("scenario_file"):  # older files: rebuilt from what they record
-        o = run.overrides or {}
-        sets = "".join(f" --set {k}={v:g}" for k, v in o.items())
-        extra = f" --individuals {run.individuals} --seed {run.seed}" if run.microsim and run.individuals else ""
-        return (f"ipsecon simulate {run.get('scenario_file')} --engine {run.engine or 'cohort'} --horizon "
-                f"{run.horizon_years or 0:g}{extra}{sets} --out {folder}")
-    return None
+def _dataset(inp: Inputs, file: str):
+    if file == "breakeven.nc" and inp.breakeven is not None:  # the table's coordinates are all a command needs
+        be = inp.breakeven
+        return xr.Dataset(coords={"horizon_years": sorted(be["horizon_years"].unique()),
+                                  "perspective": list(dict.fromkeys(be["perspective"]))})
+    return {"results.nc": inp.results, "psa.nc": inp.psa, "dsa.nc": inp.dsa, "sobol.nc": inp.sobol}.get(file)
 
 
 def reproduce_section(inp: Inputs) -> Section:
     sec = Section("reproduce", "Files and how to reproduce")
     files = sorted(p.name for p in inp.folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    commands = [c for _, runs in inp.file_runs() for r in runs if (c := _command(r, inp.folder))]
-    commands = list(dict.fromkeys(commands)) + [f"ipsecon report {inp.folder}"]
-    sec.add(Text("Result files read for this report:\n\n" + bullets(f"`{inp.folder / f}`" for f in files)))
-    sec.add(Text("Commands:\n\n" + bullets(f"`{c}`" for c in commands)))
+    folder = shown_path(inp.folder)
+    commands = [c for f, run in inp.runs.items() if (c := reproduce_command(f, run, _dataset(inp, f), inp.folder))]
+    commands = list(dict.fromkeys(commands)) + [f"ipsecon report {shlex.quote(folder)}"]
+    sec.add(Text(f"Result files read for this report (in `{folder}`):\n\n" + bullets(f"`{f}`" for f in files)))
+    sec.add(Text("Commands that recreate them, from what each file records about its run (run them from the "
+                 "working directory the report was written in):\n\n" + bullets(f"`{c}`" for c in commands)))
     sec.add(Text(f"Report written by ipsecon {__version__} on {dt.date.today():%Y-%m-%d}."))
     return sec
