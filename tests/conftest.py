@@ -1,6 +1,9 @@
+import os
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("IPSECON_STRICT_UNITS", "1")  # every variable of every result file has a unit
 
 from ipsecon.model.scenario import load_scenario
 

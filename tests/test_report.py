@@ -124,18 +124,19 @@ def synthetic_sobol() -> xr.Dataset:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, root):
-    """The uncertainty files first, then `simulate`, which writes breakeven.csv and the report of the
+    """`simulate` (which writes breakeven.csv), then uncertainty files added by hand, then the report of the
     whole folder (one rendering keeps the test short)."""
     tmp = tmp_path_factory.mktemp("report")
     out, reports = tmp / "rct", tmp / "reports"
-    out.mkdir()
-    synthetic_psa().to_netcdf(out / "psa.nc", engine="h5netcdf")
-    synthetic_dsa().to_netcdf(out / "dsa.nc", engine="h5netcdf")
-    synthetic_sobol().to_netcdf(out / "sobol.nc", engine="h5netcdf")
     r = CliRunner().invoke(main, ["simulate", str(root / "scenarios" / "norway_rct.yaml"), "--engine", "cohort",
                                   "--horizon", "2", "--out", str(out), "--reports", str(reports), "--quiet"])
     assert r.exit_code == 0, r.output
     assert (out / "breakeven.csv").exists()
+    synthetic_psa().to_netcdf(out / "psa.nc", engine="h5netcdf")
+    synthetic_dsa().to_netcdf(out / "dsa.nc", engine="h5netcdf")
+    synthetic_sobol().to_netcdf(out / "sobol.nc", engine="h5netcdf")
+    r = CliRunner().invoke(main, ["report", str(out), "--reports", str(reports), "--quiet"])
+    assert r.exit_code == 0, r.output
     html_path = reports / "norway_rct" / "rct.html"
     assert f"wrote {html_path}" in r.output
     return {"out": out, "html_path": html_path, "html": html_path.read_text(encoding="utf-8"),
@@ -320,8 +321,9 @@ def test_folder_mixing_runs_gets_a_warning_naming_both(tmp_path, root):
     _simulate(root / "scenarios" / "norway_rct.yaml", out)
     r = CliRunner().invoke(main, ["psa", str(root / "scenarios" / "norway_rct.yaml"), "--samples", "4", "--horizons",
                                   "1,2", "--structure", "no_decay", "--set", "ips.cost.per_client_year=60000",
-                                  "--out", str(out), "--no-report", "--quiet"])
+                                  "--out", str(tmp_path / "psa"), "--no-report", "--quiet"])
     assert r.exit_code == 0, r.output
+    shutil.copy(tmp_path / "psa" / "psa.nc", out / "psa.nc")  # a user combining two runs' files by hand
     md = report.write_report(out, tmp_path / "reports", quiet=True)["markdown"].read_text(encoding="utf-8")
     top = md[:md.index("- [The question and the scenario]")]  # above the table of contents
     assert "Warning: the files in this folder come from different runs" in top

@@ -46,10 +46,11 @@ class Result:
     def scenario(self) -> LoadedScenario:
         return self.simulation.scenario
 
-    def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write results.nc, occupancy.csv, summary.csv and (with a ledger) breakeven.csv, each atomically;
-        a breakeven.csv left by an earlier run is removed, so the folder holds one run."""
-        return results_io.write_results(self, Path(out_dir))
+    def save(self, out_dir: str | Path, excel: bool = False) -> dict[str, Path]:
+        """Write results.nc, occupancy.csv, summary.csv, (with break-even wages) breakeven.csv and (``excel``)
+        results.xlsx as one run folder: the folder then holds this run only, or, if writing fails, the
+        previous run untouched."""
+        return results_io.write_results(self, Path(out_dir), excel=excel)
 
 
 def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | None = None, seed: int | None = None,

@@ -1,13 +1,16 @@
 """Command line: ``ipsecon simulate | breakeven | psa | dsa | sobol | sweep | report | calibrate | validate | params``.
 
 Bad input ends with one line on stderr naming the file, field, problem and what is
-allowed, and exit code 2 — never a traceback, and nothing half-written.
+allowed, and exit code 2 — never a traceback, and nothing half-written. So does an I/O
+error (a full disk, a folder that cannot be written): the line names the path.
+Every command that computes results takes ``--format table|json|csv`` (what it prints)
+and ``--excel`` (a workbook of its tables beside its files).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
+import math
 import sys
 from pathlib import Path
 
@@ -18,13 +21,16 @@ from ipsecon.economics.defaults import (ALL_PERSPECTIVES, EVALUATION_PERSPECTIVE
                                         SENSITIVITY_HORIZONS, WTP_MAX, wtp_grid)
 from ipsecon.errors import InputError
 
+MAX_HORIZON_YEARS = 100
+MAX_SEED = 2**63 - 1  # numpy seeds and the kernels' int64
+
 
 def _csv(years) -> str:
     return ",".join(f"{h:g}" for h in years)
 
 
-def _fail(exc: InputError) -> None:
-    click.echo(f"error: {exc.message()}", err=True)
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
 
@@ -34,14 +40,36 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
     out = {}
     for item in pairs:
         if "=" not in item:
-            raise InputError("--set", item, "expected path=value", "e.g. --set ips.cost.caseload=15")
+            raise InputError("--set", item[:80], "expected path=value", "e.g. --set ips.cost.caseload=15")
         key, value = item.split("=", 1)
         out[key.strip()] = parse_override_value(key.strip(), value)
     return out
 
 
+class Finite(click.ParamType):
+    """A finite number within [low, high] (click's FloatRange lets nan through)."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{str(value)[:40]!r} is not a number", param, ctx)
+        below = self.low is not None and (x <= self.low if self.low_open else x < self.low)
+        if not math.isfinite(x) or below or (self.high is not None and x > self.high):
+            lo = "" if self.low is None else f"{'>' if self.low_open else '≥'} {self.low:g}"
+            hi = "" if self.high is None else f"≤ {self.high:g}"
+            self.fail(f"{str(value)[:40]!r} is not allowed (a finite number {' and '.join(p for p in (lo, hi) if p)})",
+                      param, ctx)
+        return x
+
+
 class Guarded(click.Group):
-    """Turns InputError from any command into a clear message and exit code 2."""
+    """Turns bad input and I/O errors from any command into one clear line and exit code 2."""
 
     def invoke(self, ctx):
         from ipsecon import progress
@@ -50,7 +78,13 @@ class Guarded(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            _fail(exc)
+            _fail(exc.message())
+        except OSError as exc:  # full disk, read-only folder, a path below a file, a name too long …
+            where = exc.filename if exc.filename is not None else "<writing output>"
+            _fail(f"{str(where)[:200]}: {exc.strerror or exc} (allowed: a writable folder with free space; "
+                  "a results folder is replaced only by a complete run)")
+        except MemoryError:
+            _fail("<run>: ran out of memory (allowed: a smaller population, horizon, sample count or chunk size)")
         finally:  # --quiet is for one command: do not leak it into the next call in this process (tests, scripts)
             progress.set_quiet(quiet)
 
@@ -61,52 +95,98 @@ def main():
     """ipsecon — health-economic microsimulation of IPS (individuell jobbstøtte) in Norway."""
 
 
+# --- options and output shared by the commands ------------------------------------------------
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+                      help="what to print: tables, one JSON document (null for missing), or the main table as CSV")
+EXCEL = click.option("--excel", is_flag=True, help="also write a workbook of the tables (<command>.xlsx)")
+SEED = click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+                    help="random seed (default: the scenario's run.seed)")
+INDIVIDUALS = click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size")
+REPORTS = click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports",
+                       show_default=True, help="folder for reports (<folder>/<scenario>/)")
+
+
+def default_out(name: str, command: str | None = None, engine: str = "cohort", structure: str | None = None) -> Path:
+    """results/<name>[_<command>][_microsim][_<structure>]: runs that differ in kind, engine or structure
+    never share a default folder."""
+    parts = [name] + ([command] if command else []) + (["microsim"] if engine == "microsim" else [])
+    return Path("results") / "_".join(parts + ([structure] if structure else []))
+
+
+def _emit(fmt: str, header: dict, tables: dict, files: dict, text) -> None:
+    """Print a command's results: ``text()`` for tables, else JSON or the main table as CSV."""
+    from ipsecon.output import tables as tables_io
+
+    if fmt == "json":
+        click.echo(tables_io.to_json(header, tables, files))
+    elif fmt == "csv":
+        click.echo(tables_io.to_csv(tables), nl=False)
+    else:
+        click.echo(text())
+        for path in files.values():
+            click.echo(f"wrote {path}")
+
+
+def _report(out_dir: Path, reports_root: str, quiet: bool, no_report: bool) -> dict[str, Path]:
+    """Write the report of ``out_dir``; with ``no_report`` remove an earlier one (it would describe another run)."""
+    from ipsecon.output.report import remove_report, write_report
+
+    if no_report:
+        remove_report(out_dir, Path(reports_root))
+        return {}
+    report = write_report(out_dir, Path(reports_root), quiet=quiet)
+    return {"report": report["html"], "report_markdown": report["markdown"]}
+
+
+# --- simulate, breakeven, report -------------------------------------------------------------
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--engine", type=click.Choice(["cohort", "microsim"]), default=None, help="default: the scenario's run.engine")
-@click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="random seed (microsim)")
-@click.option("--horizon", type=click.FloatRange(min=0, min_open=True, max=100), default=None, help="years")
+@INDIVIDUALS
+@SEED
+@click.option("--horizon", type=Finite(0, MAX_HORIZON_YEARS, low_open=True), default=None, help="years")
 @click.option("--set", "overrides", multiple=True, help="override a parameter: path=value (repeatable)")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="output folder (default results/<scenario>)")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="output folder (default results/<scenario>, results/<scenario>_microsim with the microsim)")
+@FORMAT
+@EXCEL
 @click.option("--no-report", is_flag=True, help="skip the break-even wages and the HTML/Markdown report")
-@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
-              help="folder for reports (<folder>/<scenario>/)")
+@REPORTS
 @click.option("--quiet", is_flag=True, help="no progress output")
-def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, no_report, reports_root, quiet):
+def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, excel, no_report, reports_root, quiet):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from ipsecon import api
-    from ipsecon.output import console
+    from ipsecon.output import console, tables
     from ipsecon.progress import set_quiet
 
     if quiet:
         set_quiet(True)
     loaded = api.load_scenario(scenario, parse_overrides(overrides))
+    engine = engine or loaded.spec.run.engine
+    out_dir = Path(out) if out else default_out(loaded.name, engine=engine)
+    _check_out(out_dir)
     result = api.run(loaded, engine=engine, horizon=horizon, seed=seed, individuals=individuals, breakeven=not no_report)
-    out_dir = Path(out) if out else Path("results") / loaded.name
-    paths = result.save(out_dir)
-    if not no_report:
-        paths.update(_report(out_dir, reports_root, quiet))
-    if fmt == "json":
-        click.echo(json.dumps({"scenario": loaded.name, "engine": result.simulation.trace.engine,
-                               "summary": result.summary.to_dict(orient="index"),
-                               "economics": None if result.economics is None else result.economics.to_dict(orient="records"),
-                               "validation_targets": result.targets, "files": {k: str(v) for k, v in paths.items()}},
-                              indent=2, default=lambda x: None if x != x else x))
-        return
-    click.echo(console.simulation(result))
-    if result.breakeven is not None:
-        click.echo(console.breakeven(result.breakeven, loaded.spec.price_year))
-    for v in paths.values():
-        click.echo(f"wrote {v}")
+    paths = result.save(out_dir, excel=excel)
+    paths.update(_report(out_dir, reports_root, quiet, no_report))
+
+    def text():
+        lines = [console.simulation(result)]
+        if result.breakeven is not None:
+            lines.append(console.breakeven(result.breakeven, loaded.spec.price_year))
+        return "\n".join(lines)
+
+    header = {"command": "simulate", "scenario": loaded.name, "engine": result.simulation.trace.engine,
+              "validation_targets": result.targets}
+    _emit(fmt, header, tables.simulate_tables(result), paths, text)
 
 
-def _report(out_dir: Path, reports_root: str, quiet: bool) -> dict[str, Path]:
-    from ipsecon.output.report import write_report
+def _check_out(out_dir: Path) -> None:
+    """Refuse an output folder that is not ours before spending time on the run."""
+    from ipsecon.output.run_folder import check_replaceable
 
-    report = write_report(out_dir, Path(reports_root), quiet=quiet)
-    return {"report": report["html"], "report_markdown": report["markdown"]}
+    check_replaceable(out_dir)
 
 
 @main.command()
@@ -117,16 +197,19 @@ def _report(out_dir: Path, reports_root: str, quiet: bool) -> dict[str, Path]:
 @click.option("--engine", type=click.Choice(["cohort", "microsim"]), default="cohort", show_default=True)
 @click.option("--set", "overrides", multiple=True, help="override a parameter in every scenario: path=value")
 @click.option("--out", type=click.Path(file_okay=False), default="results/breakeven", show_default=True)
+@FORMAT
+@EXCEL
 @click.option("--no-report", is_flag=True, help="skip the HTML/Markdown report")
-@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
-              help="folder for reports (<folder>/<scenario>/)")
+@REPORTS
 @click.option("--quiet", is_flag=True, help="no progress output")
-def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_report, reports_root, quiet):
+def breakeven(scenarios, perspectives, horizons, engine, overrides, out, fmt, excel, no_report, reports_root, quiet):
     """Break-even gross annual wage of each intervention vs the comparator, per scenario, perspective and horizon."""
     from ipsecon import api
-    from ipsecon.output import console
-    from ipsecon.output.figures import breakeven_figure
-    from ipsecon.output.results import atomic_write
+    from ipsecon.output import console, tables
+    from ipsecon.output.figures import breakeven_plot
+    from ipsecon.output.figures.style import png_bytes
+    from ipsecon.output.results import write_run
+    from ipsecon.output.units import netcdf_bytes
     from ipsecon.progress import Progress, set_quiet
 
     years = _years(horizons, "--horizons")
@@ -134,24 +217,27 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out, no_repo
     if quiet:
         set_quiet(True)
     loaded = [api.load_scenario(path, extra) for path in scenarios]
+    names = [sc.name for sc in loaded]
+    if len(set(names)) < len(names):
+        raise InputError("SCENARIOS", ", ".join(names), "two scenarios have the same name", "scenarios with distinct names")
+    out_dir = Path(out)
+    _check_out(out_dir)
     with Progress("scenarios simulated", total=len(loaded)) as bar:
         table, ds = api.run_breakeven(loaded, perspectives, years, engine, progress=bar)
-    out_dir = Path(out)
-    atomic_write(out_dir / "breakeven.csv", lambda p: table.to_csv(p, index=False))
-    atomic_write(out_dir / "breakeven.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
     price_year = int(ds.attrs["price_year"])
-    breakeven_figure(table, out_dir / "breakeven.png", price_year, ds.attrs["typical_wage"])
-    click.echo(console.breakeven(table, price_year))
-    click.echo(f"wrote {out_dir / 'breakeven.csv'}, {out_dir / 'breakeven.nc'}, {out_dir / 'breakeven.png'}")
-    if not no_report:
-        report = _report(out_dir, reports_root, quiet)
-        click.echo(f"wrote {report['report']}, {report['report_markdown']}")
+    files = {"breakeven.csv": table.to_csv(index=False), "breakeven.nc": netcdf_bytes(ds, "breakeven.nc"),
+             "breakeven.png": png_bytes(breakeven_plot(table, price_year, ds.attrs["typical_wage"]))}
+    if excel:
+        files["breakeven.xlsx"] = tables.to_excel(tables.breakeven_tables(table), {"scenarios": ", ".join(names)})
+    paths = write_run(out_dir, "breakeven", files, {**ds.attrs, "scenario": "+".join(names)})
+    paths.update(_report(out_dir, reports_root, quiet, no_report))
+    header = {"command": "breakeven", "scenarios": names, "engine": engine, "price_year": price_year}
+    _emit(fmt, header, tables.breakeven_tables(table), paths, lambda: console.breakeven(table, price_year))
 
 
 @main.command()
 @click.argument("results_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
-              help="folder for reports (<folder>/<scenario>/)")
+@REPORTS
 @click.option("--quiet", is_flag=True, help="no progress output")
 def report(results_dir, reports_root, quiet):
     """Write an HTML report (self-contained) and a Markdown twin for RESULTS_DIR.
@@ -171,9 +257,9 @@ def _years(text: str, option: str) -> list[float]:
     try:
         years = sorted({float(h) for h in text.split(",") if h.strip()})
     except ValueError:
-        raise InputError(option, text, "expected comma-separated numbers of years", "e.g. 5,10,20,40") from None
-    if not years or years[0] <= 0 or years[-1] > 100:
-        raise InputError(option, text, "horizons must be in (0, 100] years")
+        raise InputError(option, text[:80], "expected comma-separated numbers of years", "e.g. 5,10,20,40") from None
+    if not years or not all(math.isfinite(y) for y in years) or years[0] <= 0 or years[-1] > MAX_HORIZON_YEARS:
+        raise InputError(option, text[:80], f"horizons must be finite numbers in (0, {MAX_HORIZON_YEARS}] years")
     return years
 
 
@@ -189,13 +275,14 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
                                                            "e.g. no_decay, catch_up_3y"),
             click.option("--set", "overrides", multiple=True, help="fix a parameter: path=value (repeatable)"),
             click.option("--engine", type=click.Choice(["cohort", "microsim"]), default="cohort", show_default=True),
-            click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size"),
-            click.option("--seed", type=click.IntRange(min=0), default=None, help="default: the scenario's run.seed"),
+            INDIVIDUALS,
+            SEED,
             click.option("--out", type=click.Path(file_okay=False), default=None,
-                         help="output folder (default results/<scenario>_<command>)"),
+                         help="output folder (default results/<scenario>_<command>[_microsim][_<structure>])"),
+            FORMAT,
+            EXCEL,
             click.option("--no-report", is_flag=True, help="skip the HTML/Markdown report"),
-            click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports",
-                         show_default=True, help="folder for reports (<folder>/<scenario>/)"),
+            REPORTS,
             click.option("--quiet", is_flag=True, help="no progress output"),
         ]):
             f = option(f)
@@ -204,18 +291,28 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
     return wrap
 
 
-def _finish(ds, loaded, command: str, out, no_report: bool, reports_root: str, quiet: bool) -> Path:
-    """Write <out>/<command>.nc atomically, then the report."""
-    from ipsecon.output.results import atomic_write
+def _out_for(loaded, command: str, engine: str, out) -> Path:
+    out_dir = Path(out) if out else default_out(loaded.name, command, engine, loaded.structure)
+    _check_out(out_dir)
+    return out_dir
 
-    out_dir = Path(out) if out else Path("results") / f"{loaded.name}_{command}"
-    path = out_dir / f"{command}.nc"
-    atomic_write(path, lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-    click.echo(f"wrote {path}")
-    if not no_report:
-        report = _report(out_dir, reports_root, quiet)
-        click.echo(f"wrote {report['report']}, {report['report_markdown']}")
-    return path
+
+def _finish(ds, loaded, command: str, out_dir: Path, fmt: str, excel: bool, no_report: bool, reports_root: str,
+            quiet: bool, text) -> None:
+    """Write <out>/<command>.nc, its main table as <command>.csv and (``excel``) a workbook as one run; then the
+    report; then print."""
+    from ipsecon.output import tables as tables_io
+    from ipsecon.output.results import run_identity, write_run
+    from ipsecon.output.units import netcdf_bytes
+
+    tables = getattr(tables_io, f"{command}_tables")(ds)
+    files = {f"{command}.nc": netcdf_bytes(ds, f"{command}.nc"), f"{command}.csv": tables_io.to_csv(tables)}
+    if excel:
+        files[f"{command}.xlsx"] = tables_io.to_excel(tables, run_identity(ds.attrs))
+    paths = write_run(out_dir, command, files, ds.attrs)
+    paths.update(_report(out_dir, reports_root, quiet, no_report))
+    header = {"command": command, "scenario": loaded.name, "structure": loaded.structure}
+    _emit(fmt, header, tables, paths, text)
 
 
 def _load_for_uncertainty(scenario, overrides, structure, quiet):
@@ -231,23 +328,24 @@ def _load_for_uncertainty(scenario, overrides, structure, quiet):
 @_uncertainty_options(_csv(HORIZONS), EVALUATION_PERSPECTIVES)
 @click.option("--samples", type=click.IntRange(min=2), default=1000, show_default=True)
 @click.option("--method", type=click.Choice(["random", "lhs", "sobol"]), default="random", show_default=True)
-@click.option("--population", type=click.FloatRange(min=0), default=None,
+@click.option("--population", type=Finite(0), default=None,
               help="persons to scale EVPI/EVPPI to (default: the scenario's population size)")
-@click.option("--wtp-max", type=click.FloatRange(min=0, min_open=True), default=WTP_MAX, show_default=True,
+@click.option("--wtp-max", type=Finite(0, low_open=True), default=WTP_MAX, show_default=True,
               help="top of the willingness-to-pay grid, NOK per QALY")
 @click.option("--independent", is_flag=True, help="ignore declared correlations")
-def psa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
-        quiet, samples, method, population, wtp_max, independent):
+def psa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
+        reports_root, quiet, samples, method, population, wtp_max, independent):
     """Probabilistic sensitivity analysis: CE plane, CEAC/CEAF, EVPI/EVPPI, break-even wage distribution."""
     from ipsecon import api
     from ipsecon.output import console
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    out_dir = _out_for(loaded, "psa", engine, out)
     ds = api.psa(loaded, samples, seed, engine, individuals, method=method, horizons=_years(horizons, "--horizons"),
                  perspectives=perspectives, wtp=wtp_grid(wtp_max), population=population, correlated=not independent,
                  quiet=quiet)
-    click.echo(console.psa(ds, loaded.name, loaded.spec.price_year))
-    _finish(ds, loaded, "psa", out, no_report, reports_root, quiet)
+    _finish(ds, loaded, "psa", out_dir, fmt, excel, no_report, reports_root, quiet,
+            lambda: console.psa(ds, loaded.name, loaded.spec.price_year))
 
 
 @main.command()
@@ -255,11 +353,11 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
 @click.option("--param", "params_", multiple=True, help="glob of parameters to vary (default: all uncertain ones)")
 @click.option("--pair", "pairs", multiple=True, help="two-way grid for A,B (repeatable)")
 @click.option("--grid", type=click.IntRange(min=2, max=41), default=7, show_default=True, help="points per axis in two-way grids")
-@click.option("--coverage", type=click.FloatRange(min=0.5, max=0.999), default=0.95, show_default=True,
+@click.option("--coverage", type=Finite(0.5, 0.999), default=0.95, show_default=True,
               help="central interval of each distribution used as its range (where no bounds are declared)")
-@click.option("--wtp", type=click.FloatRange(min=0), default=None, help="NOK per QALY for INMB (default: the QALY value)")
-def dsa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
-        quiet, params_, pairs, grid, coverage, wtp):
+@click.option("--wtp", type=Finite(0), default=None, help="NOK per QALY for INMB (default: the QALY value)")
+def dsa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
+        reports_root, quiet, params_, pairs, grid, coverage, wtp):
     """One-way (tornado) and two-way sensitivity on incremental NPV, INMB and the break-even wage."""
     from ipsecon import api
     from ipsecon.output import console
@@ -269,35 +367,36 @@ def dsa(scenario, horizons, perspectives, structure, overrides, engine, individu
     for p in pairs:
         parts = [x.strip() for x in p.split(",")]
         if len(parts) != 2:
-            raise InputError("--pair", p, "expected two parameter names separated by a comma", "e.g. --pair a.b,c.d")
+            raise InputError("--pair", p[:80], "expected two parameter names separated by a comma", "e.g. --pair a.b,c.d")
         parsed.append(tuple(parts))
+    out_dir = _out_for(loaded, "dsa", engine, out)
     ds = api.dsa(loaded, params_, engine, individuals, seed, coverage=coverage, pairs=parsed, grid=grid,
                  horizons=_years(horizons, "--horizons"), perspectives=perspectives, wtp=wtp, quiet=quiet)
-    click.echo(console.dsa(ds))
-    _finish(ds, loaded, "dsa", out, no_report, reports_root, quiet)
+    _finish(ds, loaded, "dsa", out_dir, fmt, excel, no_report, reports_root, quiet, lambda: console.dsa(ds))
 
 
 @main.command()
 @_uncertainty_options(_csv(SENSITIVITY_HORIZONS), HEADLINE_PERSPECTIVES)
-@click.option("--base-samples", type=click.IntRange(min=2), default=64, show_default=True,
+@click.option("--base-samples", type=click.IntRange(min=2, max=2**20), default=64, show_default=True,
               help="N of the Saltelli design (a power of two); runs = N(D+2), or N(2D+2) with --second-order")
 @click.option("--second-order", is_flag=True, help="also second-order indices")
 @click.option("--group-by", type=click.Choice(["parameter", "family"]), default="family", show_default=True,
               help="inputs: parameter families (ips.cost, utilities, …; a quick first look) or single parameters")
 @click.option("--param", "params_", multiple=True, help="glob of parameters to include (default: all uncertain ones)")
-@click.option("--resamples", type=click.IntRange(min=10), default=200, show_default=True, help="bootstrap resamples for CIs")
-def sobol(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, no_report, reports_root,
-          quiet, base_samples, second_order, group_by, params_, resamples):
+@click.option("--resamples", type=click.IntRange(min=10, max=100_000), default=200, show_default=True,
+              help="bootstrap resamples for CIs")
+def sobol(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
+          reports_root, quiet, base_samples, second_order, group_by, params_, resamples):
     """Sobol' first-order and total indices (SALib) of incremental NPV and break-even wage, per horizon."""
     from ipsecon import api
     from ipsecon.output import console
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    out_dir = _out_for(loaded, "sobol", engine, out)
     ds = api.sobol(loaded, base_samples, params_, engine, individuals, seed, second_order=second_order,
                    horizons=_years(horizons, "--horizons"), perspectives=perspectives, group_by=group_by,
                    num_resamples=resamples, quiet=quiet)
-    click.echo(console.sobol(ds, loaded.name))
-    _finish(ds, loaded, "sobol", out, no_report, reports_root, quiet)
+    _finish(ds, loaded, "sobol", out_dir, fmt, excel, no_report, reports_root, quiet, lambda: console.sobol(ds, loaded.name))
 
 
 @main.command()

@@ -13,6 +13,10 @@ import xarray as xr
 from ipsecon.economics import evaluation as economics_eval
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.simulate import Simulation
+from ipsecon.output import tables
+from ipsecon.output.provenance import RUN_IDENTITY
+from ipsecon.output.run_folder import RunFolder
+from ipsecon.output.units import netcdf_bytes
 
 SUMMARY_MONTHS = (6, 12, 18, 24, 60)
 
@@ -178,21 +182,40 @@ def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
     return out
 
 
-def write_results(result, out_dir: Path) -> dict[str, Path]:
-    """results.nc (NetCDF), occupancy.csv (tidy), summary.csv and breakeven.csv; each written atomically."""
+def write_results(result, out_dir: Path, excel: bool = False) -> dict[str, Path]:
+    """results.nc (NetCDF), occupancy.csv (tidy), summary.csv, breakeven.csv (with break-even wages) and, with
+    ``excel``, results.xlsx: one run folder written as a whole (:mod:`ipsecon.output.run_folder`)."""
     ds = result.dataset
-    paths = {"netcdf": out_dir / "results.nc", "csv": out_dir / "occupancy.csv", "summary": out_dir / "summary.csv"}
     tidy = ds["occupancy"].to_dataframe().reset_index().rename(columns={"occupancy": "share"})
     tidy = tidy[["strategy", "month", "state", "share"]] if "sample" not in tidy else tidy
-    atomic_write(paths["netcdf"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-    atomic_write(paths["csv"], lambda p: tidy.to_csv(p, index=False))
-    atomic_write(paths["summary"], lambda p: result.summary.to_csv(p))
-    stale = out_dir / "breakeven.csv"
+    files = {"results.nc": netcdf_bytes(ds, "results.nc"), "occupancy.csv": tidy.to_csv(index=False),
+             "summary.csv": result.summary.to_csv()}
     if result.breakeven is not None:
-        paths["breakeven"] = stale
-        atomic_write(stale, lambda p: result.breakeven.to_csv(p, index=False))
-    elif stale.is_file() and not stale.is_symlink():
-        stale.unlink()  # from an earlier run: it would describe other inputs
+        files["breakeven.csv"] = result.breakeven.to_csv(index=False)
+    if excel:
+        files["results.xlsx"] = tables.to_excel(tables.simulate_tables(result), run_identity(ds.attrs))
+    return write_run(out_dir, "simulate", files, ds.attrs)
+
+
+FILE_KEYS = {"results.nc": "netcdf", "occupancy.csv": "csv", "summary.csv": "summary", "breakeven.csv": "breakeven",
+             "results.xlsx": "excel"}
+
+
+def run_identity(attrs: dict) -> dict:
+    """The attributes that say which run made a folder (for its manifest and the workbook's 'about' sheet)."""
+    keys = ("scenario", "scenario_title", "command", "ipsecon_version") + RUN_IDENTITY + ("price_year", "horizon_years",
+                                                                                            "created")
+    return {k: attrs[k] for k in keys if k in attrs}
+
+
+def write_run(out_dir: Path, command: str, files: dict[str, bytes | str], attrs: dict) -> dict[str, Path]:
+    """Write ``files`` (name -> content) as one run folder; returns {key: path} (keys of :data:`FILE_KEYS`,
+    else the file name)."""
+    paths = {}
+    with RunFolder(out_dir, command, run_identity(attrs)) as run:
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            paths[FILE_KEYS.get(name, name)] = run.write_bytes(name, data)
     return paths
 
 

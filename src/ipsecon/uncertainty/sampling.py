@@ -102,12 +102,14 @@ def uncertain_parameters(scenario: LoadedScenario, include: Iterable[str] | None
         for pat in pats:
             if not any(fnmatch.fnmatchcase(n, pat) for n in params.names()):
                 raise InputError(scenario.file, "parameters", f"no parameter matches {pat!r}", "see `ipsecon params`")
-        chosen = [n for n in params.names() if any(fnmatch.fnmatchcase(n, p) for p in pats)]
-        missing = [n for n in chosen if params[n].distribution is None]
+        named = [p for p in pats if not any(c in p for c in "*?[")]  # a name asks for that parameter
+        missing = [n for n in named if params[n].distribution is None] if all(n in params for n in named) else []
         if missing:
             raise InputError(params.files.get(missing[0], scenario.file), missing[0], "has no distribution to sample from",
                              "parameters with a `distribution:` (see `ipsecon params`)")
-        names = chosen
+        # a glob selects the uncertain parameters among those it matches
+        names = [n for n in params.names() if params[n].distribution is not None
+                 and any(fnmatch.fnmatchcase(n, p) for p in pats)]
     if exclude:
         names = [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in exclude)]
     if not names:

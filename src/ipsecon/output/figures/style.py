@@ -6,6 +6,7 @@ price year; time axes say months or years since the strategy started.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -107,6 +108,14 @@ def finish(fig, title: str | None = None):
         fig.suptitle(title, fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
+
+
+def png_bytes(fig) -> bytes:
+    """The figure as PNG bytes (for writers that put a whole run's files in place at once)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI)
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def save(fig, path: Path) -> Path:

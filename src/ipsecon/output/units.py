@@ -1,0 +1,78 @@
+"""What each variable name in a result file measures: the one place that gives every variable its unit.
+
+The module that makes a variable may set ``units`` itself (the payer ledger knows its price year);
+:func:`with_units` fills in the rest before a file is written, and refuses a variable it has no
+unit for, so no NetCDF file leaves the program with a variable a reader must guess about.
+"""
+
+from __future__ import annotations
+
+import os
+
+import xarray as xr
+
+TEXT = "text"  # labels, names, reasons: no physical unit
+CODE = "1 (status code, see flag_meanings)"
+PARAMETER_UNIT = "each parameter's own unit (see the scenario card or `ipsecon params`)"
+NOK_PERSON = "NOK per person, discounted"
+WAGE = "NOK per year (gross)"
+SHARE_OF_VARIANCE = "1 (share of the output's variance)"
+
+UNITS = {
+    # coordinates
+    "sample": "1 (sample number)", "strategy": TEXT, "intervention": TEXT, "perspective": TEXT, "state": TEXT,
+    "ever_state": TEXT, "transition": TEXT, "reward": TEXT, "target": TEXT, "parameter": TEXT,
+    "parameter_group": TEXT, "group": TEXT, "bound": TEXT, "output": TEXT, "scenario": TEXT, "payer": TEXT,
+    "flow": TEXT, "item": TEXT, "horizon": "years", "horizon_years": "years", "breakeven_horizon": "years",
+    "month": "month", "cycle_month": "month", "wtp": "NOK per QALY", "quantile": "1 (probability level)",
+    "override": TEXT, "structure": TEXT,
+    # results.nc
+    "target_published": "share", "target_model": "share", "target_within_tolerance": "1 (true/false)",
+    "target_source": TEXT, "reward_unit": TEXT, "breakeven_reason": TEXT,
+    # psa.nc
+    "employment_years": "years per person, discounted", "breakeven_status": CODE, "parameters": PARAMETER_UNIT,
+    "prob_pays_off": "probability", "breakeven_wage_quantile": WAGE,
+    "breakeven_wage_quantile_censored": "1 (true where the quantile lies at a bracket end: censored samples)", "ceac": "probability", "ceaf_probability": "probability",
+    "ceaf_strategy": TEXT, "group_members": TEXT, "evppi": "NOK per person", "evppi_population": "NOK",
+    "evpi": "NOK per person", "evpi_population": "NOK",
+    # dsa.nc
+    "parameter_base": PARAMETER_UNIT, "parameter_point": PARAMETER_UNIT, "parameter_mean": PARAMETER_UNIT,
+    "base_value": PARAMETER_UNIT, "low_value": PARAMETER_UNIT, "high_value": PARAMETER_UNIT, "range_source": TEXT,
+    "base_inc_npv": NOK_PERSON, "inc_npv": NOK_PERSON, "base_inmb": NOK_PERSON + " (QALYs valued at the WTP)",
+    "inmb": NOK_PERSON + " (QALYs valued at the WTP)", "base_breakeven_wage": WAGE, "breakeven_wage": WAGE,
+    "base_breakeven_status": CODE, "swing": NOK_PERSON,
+    # sobol.nc
+    "S1": SHARE_OF_VARIANCE, "S1_conf": SHARE_OF_VARIANCE + ", half-width of the 95 % CI",
+    "ST": SHARE_OF_VARIANCE, "ST_conf": SHARE_OF_VARIANCE + ", half-width of the 95 % CI",
+    "S2": SHARE_OF_VARIANCE, "S2_conf": SHARE_OF_VARIANCE + ", half-width of the 95 % CI",
+    "output_variance": "the output's unit squared (see output_units)", "output_units": TEXT,
+}
+
+
+# tests set IPSECON_STRICT_UNITS=1: a variable without a unit is then an error; a user's long run is not
+# lost over a missing label (it gets MISSING_UNIT, which the tests look for)
+STRICT = os.environ.get("IPSECON_STRICT_UNITS") == "1"
+MISSING_UNIT = "not recorded"
+
+
+def with_units(ds: xr.Dataset, file: str) -> xr.Dataset:
+    """``ds`` with a ``units`` attribute on every variable and coordinate (a shallow copy)."""
+    ds = ds.copy()
+    for name in list(ds.variables):
+        var = ds[name] if name in ds.data_vars else ds.coords[name]
+        if var.attrs.get("units") not in (None, ""):
+            continue
+        unit = UNITS.get(str(name))
+        if unit is None and var.dtype.kind in "OSU":
+            unit = TEXT
+        if unit is None and not STRICT:
+            unit = MISSING_UNIT
+        if unit is None:
+            raise ValueError(f"{file}: variable {name!r} has no unit; give it one in ipsecon.output.units.UNITS")
+        var.attrs["units"] = unit
+    return ds
+
+
+def netcdf_bytes(ds: xr.Dataset, file: str) -> bytes:
+    """The Dataset as a NetCDF-4 file in memory (every variable with its unit)."""
+    return bytes(with_units(ds, file).to_netcdf(engine="h5netcdf"))
