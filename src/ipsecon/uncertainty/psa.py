@@ -75,7 +75,8 @@ def breakeven_quantile_labels(ds: xr.Dataset) -> xr.DataArray:
             return "–"
         return {-1: "≤ ", 1: "≥ "}.get(int(c), "") + f"{v:,.0f}"
 
-    return xr.apply_ufunc(np.vectorize(label, otypes=[object]), q, censored)
+    with np.errstate(invalid="ignore"):  # NaN quantiles (no wage-linked flow) become '–'
+        return xr.apply_ufunc(np.vectorize(label, otypes=[object]), q, censored)
 
 
 def default_groups(samples: Samples) -> dict[str, list[str]]:
@@ -149,8 +150,10 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
             ceac[a, h] = voi.ceac(q, c, wtp)
             ceaf_k[a, h], ceaf_p[a, h] = voi.ceaf(q, c, wtp)
             evpi[a, h] = voi.evpi(q, c, wtp)
-    for g, cols in enumerate(groups.values()):  # one metamodel basis per group, fitted to all columns
-        evppi[g] = voi.evppi(table[:, [col[x] for x in cols]], q_all[:, None], c_all, wtp, ref)
+    with Progress("value of information: EVPPI per parameter group", total=len(groups)) as bar:
+        for g, cols in enumerate(groups.values()):  # one metamodel basis per group, fitted to all columns
+            evppi[g] = voi.evppi(table[:, [col[x] for x in cols]], q_all[:, None], c_all, wtp, ref)
+            bar.advance()
     dims = ("perspective", "horizon", "wtp")
     out = ds.assign_coords(wtp=wtp, group=list(groups))
     out["prob_pays_off"] = (ds.inc_npv > 0).mean("sample")
