@@ -201,3 +201,13 @@ def test_csv_format_prints_the_main_table(tmp_path, root):
     printed = pd.read_csv(pd.io.common.StringIO(r.output))
     saved = pd.read_csv(tmp_path / "be" / "breakeven.csv")
     pd.testing.assert_frame_equal(printed, saved)
+
+
+@pytest.mark.parametrize("args", [["validate", "scenarios/bodo.yaml"], ["params", "caseload"],
+                                  ["calibrate", "scenarios/norway_rct.yaml", "--dry-run"]])
+def test_checking_and_listing_commands_speak_json_and_csv(root, args, monkeypatch):
+    monkeypatch.chdir(root)
+    doc = _strict_json(_run(*args, "--format", "json").output)
+    assert doc["command"] == args[0] and all(doc["tables"].values())
+    csv = _run(*args, "--format", "csv").output
+    assert len(pd.read_csv(pd.io.common.StringIO(csv))) >= 1

@@ -88,3 +88,23 @@ def test_advance_is_cheap():
             bar.advance()
     assert time.perf_counter() - start < 1.0
     assert len(out.getvalue().splitlines()) == 11
+
+
+def test_slow_step_speaks_only_when_slow():
+    import io
+    import time
+
+    from ipsecon.progress import slow_step
+
+    quick, slow = io.StringIO(), io.StringIO()
+    with slow_step("quick step", after=0.5, quiet=False, stream=quick):
+        pass
+    with slow_step("slow step", after=0.05, quiet=False, stream=slow):
+        time.sleep(0.3)
+    assert quick.getvalue() == ""
+    lines = slow.getvalue().splitlines()
+    assert lines[0] == "slow step: working …" and lines[1].startswith("slow step: done in ")
+    silent = io.StringIO()
+    with slow_step("quiet step", after=0.01, quiet=True, stream=silent):
+        time.sleep(0.05)
+    assert silent.getvalue() == ""

@@ -17,8 +17,15 @@ from pathlib import Path
 import click
 
 from ipsecon import __version__
-from ipsecon.economics.defaults import (ALL_PERSPECTIVES, EVALUATION_PERSPECTIVES, HEADLINE_PERSPECTIVES, HORIZONS,
-                                        SENSITIVITY_HORIZONS, WTP_MAX, wtp_grid)
+from ipsecon.economics.defaults import (
+    ALL_PERSPECTIVES,
+    EVALUATION_PERSPECTIVES,
+    HEADLINE_PERSPECTIVES,
+    HORIZONS,
+    SENSITIVITY_HORIZONS,
+    WTP_MAX,
+    wtp_grid,
+)
 from ipsecon.errors import InputError
 
 MAX_HORIZON_YEARS = 100
@@ -316,8 +323,8 @@ def _finish(ds, loaded, command: str, out_dir: Path, fmt: str, excel: bool, no_r
 
 
 def _load_for_uncertainty(scenario, overrides, structure, quiet):
-    from ipsecon.progress import set_quiet
     from ipsecon.model.scenario import load_scenario
+    from ipsecon.progress import set_quiet
 
     if quiet:
         set_quiet(True)
@@ -402,41 +409,61 @@ def sobol(scenario, horizons, perspectives, structure, overrides, engine, indivi
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="fit and print, do not write the parameter file")
-def calibrate(scenario, dry_run):
+@FORMAT
+def calibrate(scenario, dry_run, fmt):
     """Fit the parameters named in SCENARIO's calibration section to its targets."""
+    import pandas as pd
+
     from ipsecon.uncertainty.calibrate import calibrate as fit
 
     result = fit(scenario, write=not dry_run)
-    for name, value in result.values.items():
-        click.echo(f"{name} = {value:.6g}")
-    for target, value in result.fitted:
-        ok = "ok" if abs(value - target.value) <= target.tolerance else "OUTSIDE TOLERANCE"
-        click.echo(f"  {target.measure} {target.state} [{target.strategy}] month {target.month}: "
-                   f"target {target.value:.3f}, model {value:.4f} ({ok})")
-    if not dry_run:
-        click.echo(f"wrote {result.output}")
+    fitted = pd.DataFrame([{"measure": t.measure, "state": t.state, "strategy": t.strategy, "month": t.month,
+                            "target": t.value, "model": value, "tolerance": t.tolerance,
+                            "within_tolerance": abs(value - t.value) <= t.tolerance} for t, value in result.fitted])
+    values = pd.DataFrame({"parameter": list(result.values), "value": list(result.values.values())})
+
+    def text():
+        lines = [f"{name} = {value:.6g}" for name, value in result.values.items()]
+        lines += [f"  {r.measure} {r.state} [{r.strategy}] month {r.month}: target {r.target:.3f}, model {r.model:.4f} "
+                  f"({'ok' if r.within_tolerance else 'OUTSIDE TOLERANCE'})" for r in fitted.itertuples()]
+        return "\n".join(lines)
+
+    files = {} if dry_run else {"parameters": result.output}
+    _emit(fmt, {"command": "calibrate", "scenario": str(scenario)}, {"values": values, "targets": fitted}, files, text)
     if not result.all_within_tolerance:
         sys.exit(1)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-def validate(scenario):
+@FORMAT
+def validate(scenario, fmt):
     """Check SCENARIO (model, parameters, population, one cycle of every formula) without running it."""
-    from ipsecon.model.scenario import load_scenario
+    import pandas as pd
+
     from ipsecon.engines.simulate import simulate as run
+    from ipsecon.model.scenario import load_scenario
 
     loaded = load_scenario(scenario)
     run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
     _check_targets(loaded)
     spec = loaded.spec
-    click.echo(f"{scenario}: ok ({loaded.model.n_states} states, {len(loaded.model.transitions)} transitions, "
-               f"{len(loaded.model.strategies)} strategies, {loaded.strata.size} subgroups)")
     targets = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
     assumed = sorted(n for n in loaded.overrides)
-    click.echo(f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population {spec.population.size:,} "
-               f"from {spec.population.start_year}, prices of {spec.price_year}; {len(targets)} published target(s)"
-               + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
+    facts = {"scenario": loaded.name, "ok": True, "states": loaded.model.n_states,
+             "transitions": len(loaded.model.transitions), "strategies": len(loaded.model.strategies),
+             "subgroups": loaded.strata.size, "engine": spec.run.engine, "horizon_years": spec.run.horizon_years,
+             "population": spec.population.size, "start_year": spec.population.start_year,
+             "price_year": spec.price_year, "published_targets": len(targets), "overrides": ", ".join(assumed)}
+
+    def text():
+        return (f"{scenario}: ok ({facts['states']} states, {facts['transitions']} transitions, "
+                f"{facts['strategies']} strategies, {facts['subgroups']} subgroups)\n"
+                f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population {spec.population.size:,} "
+                f"from {spec.population.start_year}, prices of {spec.price_year}; {len(targets)} published target(s)"
+                + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
+
+    _emit(fmt, {"command": "validate"}, {"validation": pd.DataFrame([facts])}, {}, text)
 
 
 def _check_targets(loaded) -> None:
@@ -466,8 +493,11 @@ def _check_targets(loaded) -> None:
 @main.command()
 @click.argument("pattern", required=False, default="*")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default="parameters", show_default=True)
-def params(pattern, directory):
+@FORMAT
+def params(pattern, directory, fmt):
     """List parameters matching PATTERN (glob, e.g. 'ips.*') with value, unit, distribution and source."""
+    import pandas as pd
+
     from ipsecon.inputs.parameters import load_parameters
 
     ps = load_parameters(directory)
@@ -478,8 +508,9 @@ def params(pattern, directory):
         import difflib
 
         close = difflib.get_close_matches(pattern.strip("*"), ps.names(), n=5, cutoff=0.5)
-        raise InputError(directory, pattern, "no parameter matches" + (f"; did you mean {', '.join(close)}?" if close else ""),
+        raise InputError(directory, pattern[:80], "no parameter matches" + (f"; did you mean {', '.join(close)}?" if close else ""),
                          "a name part or a glob such as 'ips.cost.*'; `ipsecon params` lists all")
+    rows = []
     for name in matches:
         p = ps[name]
         if p.table is not None:
@@ -494,9 +525,16 @@ def params(pattern, directory):
         dist = ""
         if p.distribution is not None:
             fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
-            dist = f"  ~ {p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
-        description = " ".join(p.description.split())
-        click.echo(f"{name} = {value} [{p.unit}]{dist}\n    {description}\n    {p.evidence}: {p.source}")
+            dist = f"{p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+        rows.append({"name": name, "value": value, "unit": p.unit, "distribution": dist,
+                     "description": " ".join(p.description.split()), "evidence": p.evidence, "source": p.source})
+    table = pd.DataFrame(rows)
+
+    def text():
+        return "\n".join(f"{r['name']} = {r['value']} [{r['unit']}]" + (f"  ~ {r['distribution']}" if r["distribution"] else "")
+                         + f"\n    {r['description']}\n    {r['evidence']}: {r['source']}" for r in rows)
+
+    _emit(fmt, {"command": "params", "pattern": pattern}, {"parameters": table}, {}, text)
 
 
 # --- ipsecon sweep (batch of scenarios × overrides × samples on Dask; see sweep.py) -----------

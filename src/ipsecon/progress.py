@@ -156,6 +156,50 @@ def track(items: Iterable[T], description: str, total: int | None = None, quiet:
         yield from bar.iterate(items)
 
 
+class slow_step:
+    """A step whose length is not known in parts (compiling, value of information, one big solve):
+
+        with slow_step("value of information (EVPI, EVPPI)"):
+            ...
+
+    says nothing if it ends within ``after`` seconds; otherwise one line when that time has passed
+    ("… still working") and one with the elapsed time at the end, so no step is silent for long."""
+
+    def __init__(self, description: str, after: float = 2.0, quiet: bool | None = None, stream: IO[str] | None = None):
+        self.description = description
+        self.after = after
+        self.quiet = _QUIET if quiet is None else bool(quiet)
+        self.stream = stream if stream is not None else sys.stderr
+        self._spoke = threading.Event()
+        self._timer: threading.Timer | None = None
+
+    def _announce(self) -> None:
+        self._spoke.set()
+        _say(self.stream, f"{self.description}: working …")
+
+    def __enter__(self) -> "slow_step":
+        self._start = time.monotonic()
+        if not self.quiet:
+            self._timer = threading.Timer(self.after, self._announce)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._spoke.is_set():
+            state = "done" if exc_type is None else "stopped"
+            _say(self.stream, f"{self.description}: {state} in {_format_seconds(time.monotonic() - self._start)}")
+
+
+def _say(stream, text: str) -> None:
+    try:
+        print(text, file=stream, flush=True)
+    except (ValueError, OSError):  # closed stream: progress is never worth a crash
+        pass
+
+
 def _isatty(stream) -> bool:
     try:
         return bool(stream.isatty())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +12,13 @@ from ipsecon.engines import counting as accounting
 from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
 from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
+from ipsecon.engines.trace import Trace
 from ipsecon.errors import InputError
 from ipsecon.inputs.schema import Target
 from ipsecon.model.scenario import LoadedScenario
-from ipsecon.engines.trace import Trace
+from ipsecon.progress import slow_step
 
+_WARM: set[str] = set()  # engines whose kernels this process has run
 
 @dataclass
 class Simulation:
@@ -114,19 +117,24 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     T = horizon_cycles(scenario, horizon_years)
     mix = scenario.start_mix(values, n_samples)
     year = scenario.spec.population.start_year
-    if engine == "cohort" and not trace:
-        sim = Simulation(scenario, None, seed, None, horizon_years)
-        combos = [(r, d) for d in (True, False) for r in scenario.model.rewards]
-        weights = [(r,) + accounting.cycle_weights(scenario.model.spec.counting, sim.discount_factors(r, d)) for r, d in combos]
-        out = cohort_reward_totals(scenario.model, values, scenario.strata, mix, year, T, n_samples, weights)
-        sim.totals = {True: {}, False: {}}
-        for (r, d), x in zip(combos, out):
-            sim.totals[d][r] = x
-        return sim
-    if engine == "cohort":
-        result = run_cohort(scenario.model, values, scenario.strata, mix, year, T, n_samples)
-        individuals = None
-    else:
-        individuals = individuals or run.individuals
-        result = run_microsim(scenario.model, values, scenario.strata, mix, year, T, individuals, seed, n_samples, chunk_size)
-    return Simulation(scenario, result, seed, individuals, horizon_years)
+    # the first run in a process loads the numba kernels, or compiles them after an install (~20 s): say so
+    first = engine not in _WARM
+    _WARM.add(engine)
+    with slow_step(f"{engine} engine: loading or, after an install, compiling its numerical kernels (about 20 s)") \
+            if first else nullcontext():
+        if engine == "cohort" and not trace:
+            sim = Simulation(scenario, None, seed, None, horizon_years)
+            combos = [(r, d) for d in (True, False) for r in scenario.model.rewards]
+            weights = [(r,) + accounting.cycle_weights(scenario.model.spec.counting, sim.discount_factors(r, d)) for r, d in combos]
+            out = cohort_reward_totals(scenario.model, values, scenario.strata, mix, year, T, n_samples, weights)
+            sim.totals = {True: {}, False: {}}
+            for (r, d), x in zip(combos, out):
+                sim.totals[d][r] = x
+            return sim
+        if engine == "cohort":
+            result = run_cohort(scenario.model, values, scenario.strata, mix, year, T, n_samples)
+            individuals = None
+        else:
+            individuals = individuals or run.individuals
+            result = run_microsim(scenario.model, values, scenario.strata, mix, year, T, individuals, seed, n_samples, chunk_size)
+        return Simulation(scenario, result, seed, individuals, horizon_years)
