@@ -66,7 +66,15 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
 
 
 def available_bytes() -> int:
-    """Memory the system can give this process now (MemAvailable), else physical memory."""
+    """Memory this process can still get: the least of the system's MemAvailable (else its
+    free physical memory), what a cgroup limit leaves, and what an address-space limit
+    (``ulimit -v``, RLIMIT_AS) leaves."""
+    limits = [_meminfo_available(), _cgroup_left(), _rlimit_left()]
+    known = [x for x in limits if x is not None]
+    return min(known) if known else 2 ** 62  # unknown: do not refuse
+
+
+def _meminfo_available() -> int | None:
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
@@ -77,7 +85,31 @@ def available_bytes() -> int:
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
-        return 2 ** 62  # unknown: do not refuse
+        return None
+
+
+def _cgroup_left() -> int | None:
+    try:
+        limit = open("/sys/fs/cgroup/memory.max").read().strip()
+        if limit == "max":
+            return None
+        return int(limit) - int(open("/sys/fs/cgroup/memory.current").read())
+    except (OSError, ValueError):
+        return None
+
+
+def _rlimit_left() -> int | None:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/statm") as fh:
+            used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        return soft - used
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
 
 
 def check_memory(scenario: LoadedScenario, engine: str | None = None, individuals: int | None = None,

@@ -153,7 +153,8 @@ class Formula:
 
     def __call__(self, namespace: dict[str, Any]) -> Any:
         try:
-            return self._fn(namespace)
+            with np.errstate(all="ignore"):  # inf or nan, as documented: no warnings on stderr
+                return self._fn(namespace)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
             # e.g. shapes that do not broadcast, text in arithmetic, a negative integer power
             raise InputError(self.file, self.path, f"formula {_short(self.text)!r} cannot be evaluated: {exc}",
@@ -171,8 +172,8 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
         raise InputError(file, path, f"expected a number or a formula, got {text!r}", ALLOWED_SYNTAX)
     source = " ".join(line.strip() for line in text.strip().splitlines())
 
-    def fail(what: str) -> InputError:
-        return InputError(file, path, f"formula {_short(source)!r}: {what}", ALLOWED_SYNTAX)
+    def fail(what: str, allowed: str = ALLOWED_SYNTAX) -> InputError:
+        return InputError(file, path, f"formula {_short(source)!r}: {what}", allowed)
 
     if len(source) > MAX_LENGTH:
         raise fail(f"{len(source)} characters is too long (at most {MAX_LENGTH}; split it into variables)")
@@ -200,7 +201,7 @@ def parse(text: Any, file: str | None = None, path: str | None = None) -> Formul
         if not np.all(np.isfinite(value)):
             part = ast.get_source_segment(source, node) or ast.unparse(node)
             raise fail(f"{_short(part, 40)!r} is {value} "
-                       "(an overflow, a division by zero or no real result)")
+                       "(an overflow, a division by zero or no real result)", "parts that give finite numbers")
         return _constant(value)
 
     def build(node: ast.AST, text_ok: bool = False) -> Callable[[dict[str, Any]], Any]:

@@ -8,12 +8,22 @@ keys exist and what types they take.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Number = Union[float, str]  # a number or a formula
+
+
+def _no_nul(v: str) -> str:
+    if "\x00" in v:
+        raise ValueError("a path must not contain a NUL byte")
+    return v
+
+
+# a file or folder named in a scenario (relative to it, or absolute)
+PathText = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_no_nul)]
 PERIODS = {"cycle", "day", "week", "month", "year"}
 
 
@@ -148,7 +158,7 @@ class Population(Strict):
     attributes: dict[str, dict[str, float]] = {}
     continuous: dict[str, ContinuousSpec] = {}
     start_state: dict[str, Number] | None = None
-    file: str | None = None
+    file: PathText | None = None
 
 
 class Target(Strict):
@@ -176,7 +186,7 @@ class Target(Strict):
 class Calibration(Strict):
     parameters: dict[str, tuple[float, float]]
     targets: list[Target]
-    output: str
+    output: PathText
     # sd of an independent normal prior on each log parameter, centred on the fit (Laplace
     # approximation); keeps directions the targets do not identify from getting unbounded spread
     prior_sdlog: float | None = Field(None, gt=0)
@@ -197,11 +207,11 @@ class Scenario(Strict):
     title: str
     description: str
     sources: list[str] = []
-    model: str | dict  # a model file path (relative to the scenario) or an inline model
+    model: PathText | dict  # a model file path (relative to the scenario) or an inline model
     population: Population
     run: Run = Run()
     parameters: dict | None = None
-    parameter_dirs: list[str] = []
+    parameter_dirs: list[PathText] = []
     price_year: int = Field(2024, ge=1990, le=2100)
     set: dict[str, float] = {}
     variables: dict[str, Number] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -130,9 +131,14 @@ def _printable(path: Path) -> str:
     return _short(repr(str(path))[1:-1])
 
 
+_UNION_TAG = re.compile(r"^(float|int|str|bool|none|[a-z_]+\[.*\]|function-\w+\[.*)$")
+
+
 def _field_path(loc: tuple, prefix: str | None) -> str:
     parts = [prefix] if prefix else []
     for item in loc:
+        if isinstance(item, str) and _UNION_TAG.match(item):  # which member of a union pydantic tried
+            continue
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
         else:
@@ -186,11 +192,11 @@ def validate(model: type[M], data: Any, file: str | Path | None, prefix: str | N
         err = exc.errors()[0]
         loc = tuple(err.get("loc", ()))
         kind = err.get("type", "")
-        path = _field_path(loc, prefix)
+        path = _field_path(loc, prefix) or "(top level)"
         if kind == "extra_forbidden":
             raise InputError(file, path, "unknown key", _allowed_for(model, loc)) from None
         if kind == "missing":
             raise InputError(file, path, "required field is missing") from None
         given = err.get("input")
-        given_text = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
-        raise InputError(file, path, f"{err.get('msg', 'invalid value')}, got {given_text}") from None
+        given_text = _short(repr(given)) if not isinstance(given, (dict, list)) else type(given).__name__
+        raise InputError(file, path, f"{_short(err.get('msg', 'invalid value'), 200)}, got {given_text}") from None

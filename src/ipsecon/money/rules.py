@@ -26,7 +26,7 @@ G_UPRATING_MONTH = 5  # G changes on 1 May
 def grunnbelop(params: ParameterSet, when: dt.date) -> float:
     """G in force on ``when`` (evidence.md 1E; a new G applies from 1 May each year)."""
     if G_NAME not in params:
-        raise InputError(None, G_NAME, "parameter missing", "load parameters/rules")
+        raise InputError("parameters/rules/", G_NAME, "parameter missing", "load parameters/rules")
     p = params[G_NAME]
     if p.values is None:  # a --set override or a plain value: one G for all dates
         return float(p.value)  # type: ignore[arg-type]
@@ -46,11 +46,11 @@ def average_g(params: ParameterSet, year: int) -> float:
     """
     p = params[G_NAME] if G_NAME in params else None
     if p is None:
-        raise InputError(None, G_NAME, "parameter missing", "load parameters/rules")
+        raise InputError("parameters/rules/", G_NAME, "parameter missing", "load parameters/rules")
     if p.values is not None:
         first = min(p.values)
         if dt.date(year - 1, G_UPRATING_MONTH, 1) < first:
-            raise InputError(None, G_NAME, f"no G for {year - 1}, needed for the {year} average",
+            raise InputError("parameters/rules/", G_NAME, f"no G for {year - 1}, needed for the {year} average",
                              f"years from {first.year + 1}")
     g_prev = grunnbelop(params, dt.date(year - 1, G_UPRATING_MONTH, 1))
     g_curr = grunnbelop(params, dt.date(year, G_UPRATING_MONTH, 1))
@@ -159,9 +159,9 @@ class TaxSchedule:
 
     def __post_init__(self):
         if len(self.bracket_thresholds) != len(self.bracket_rates):
-            raise InputError(None, "rules.tax", "bracket thresholds and rates differ in number")
+            raise InputError("parameters/rules/", "rules.tax", "bracket thresholds and rates differ in number")
         if list(self.bracket_thresholds) != sorted(self.bracket_thresholds):
-            raise InputError(None, "rules.tax.bracket_thresholds", "thresholds must increase")
+            raise InputError("parameters/rules/", "rules.tax.bracket_thresholds", "thresholds must increase")
 
 
 class TaxComponents(NamedTuple):
@@ -263,14 +263,14 @@ class RuleParameters:
         def get(name: str) -> float:
             key = f"rules.{name}"
             if key not in ns:
-                raise InputError(None, key, "parameter missing", "see parameters/rules/")
+                raise InputError("parameters/rules/", key, "parameter missing (or not a single number)", "see parameters/rules/")
             return float(ns[key])
 
         def components(name: str) -> dict[str, float]:
             prefix = f"rules.{name}."
             found = {k[len(prefix):]: float(v) for k, v in ns.items() if k.startswith(prefix)}
             if not found:
-                raise InputError(None, f"rules.{name}", "parameter missing", "see parameters/rules/")
+                raise InputError("parameters/rules/", f"rules.{name}", "parameter missing (or not named components)", "see parameters/rules/")
             return found
 
         def steps(name: str) -> tuple[float, ...]:
@@ -333,6 +333,6 @@ class RuleParameters:
     def employer_rate(self, zone: str) -> float:
         """Arbeidsgiveravgift rate of a zone (I, II, III, IV, IVa, V)."""
         if zone not in self.employer_rates:
-            raise InputError(None, "rules.employer_contribution.rate", f"no zone {zone!r}",
+            raise InputError("parameters/rules/", "rules.employer_contribution.rate", f"no zone {zone!r}",
                              ", ".join(self.employer_rates))
         return self.employer_rates[zone]
