@@ -70,7 +70,7 @@ class LoadedScenario:
             f = expressions.parse(text, self.file, f"population.start_state.{state}")
             mix[..., s] = np.broadcast_to(np.asarray(f(ns), dtype=float), (n_samples, G, 1, 1))[..., 0, 0]
         total = mix.sum(axis=-1)
-        if (mix < 0).any() or np.abs(total - 1).max() > 1e-6:
+        if not np.isfinite(mix).all() or (mix < 0).any() or np.abs(total - 1).max() > 1e-6:  # nan passes comparisons
             raise InputError(self.file, "population.start_state", f"shares must be >= 0 and sum to 1, they sum to {total.ravel()[0]:.6g}")
         return mix
 
