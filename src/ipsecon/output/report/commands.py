@@ -33,8 +33,13 @@ def _q(text) -> str:
     return shlex.quote(str(text))
 
 
+def _num(x) -> str:
+    """A number as the shortest text that reads back as the same float (1075863.6, not 1.07586e+06)."""
+    return repr(float(x)).removesuffix(".0")
+
+
 def _years(values) -> str:
-    return ",".join(f"{float(h):g}" for h in values)
+    return ",".join(_num(h) for h in values)
 
 
 def _common(run: RunInfo) -> list[str]:
@@ -43,7 +48,7 @@ def _common(run: RunInfo) -> list[str]:
     if run.structure and run.structure != "default":
         parts.append(f"--structure {_q(run.structure)}")
     for k, v in (run.overrides or {}).items():
-        parts.append(f"--set {_q(f'{k}={v:g}' if isinstance(v, (int, float)) else f'{k}={v}')}")
+        parts.append(f"--set {_q(f'{k}={_num(v)}' if isinstance(v, (int, float)) else f'{k}={v}')}")
     return parts
 
 
@@ -74,10 +79,10 @@ def _psa(run: RunInfo, ds: xr.Dataset) -> list[str]:
     parts = [f"--samples {int(a.get('n_samples', ds.sizes.get('sample', 2)))}", f"--method {a.get('method', 'random')}"]
     parts += [f"--horizons {_years(ds['horizon'].values)}"] + _perspectives(ds["perspective"].values)
     if "population" in a:
-        parts.append(f"--population {float(a['population']):g}")
+        parts.append(f"--population {_num(a['population'])}")
     if "wtp" in ds.coords:
         grid = [w for w in ds["wtp"].values if not np.isclose(w, float(a.get("wtp_default", np.nan)))]
-        parts.append(f"--wtp-max {float(max(grid or ds['wtp'].values)):g}")
+        parts.append(f"--wtp-max {_num(max(grid or ds['wtp'].values))}")
     if str(a.get("correlated", "1")) == "0":
         parts.append("--independent")
     return parts
@@ -91,9 +96,9 @@ def _dsa(run: RunInfo, ds: xr.Dataset) -> list[str]:
         parts += [f"--pair {_q(f'{x},{y}')}" for x, y in zip(ds["twoway_x_name"].values, ds["twoway_y_name"].values)]
         parts.append(f"--grid {ds.sizes['x_index']}")
     if "coverage" in a:
-        parts.append(f"--coverage {float(a['coverage']):g}")
+        parts.append(f"--coverage {_num(a['coverage'])}")
     if "wtp" in a:
-        parts.append(f"--wtp {float(a['wtp']):g}")
+        parts.append(f"--wtp {_num(a['wtp'])}")
     return parts
 
 
@@ -126,7 +131,7 @@ def reproduce_command(file: str, run: RunInfo, ds: xr.Dataset | None, folder) ->
     if file == "results.nc" and scenario:
         h = run.horizon_years
         words = ["ipsecon simulate", _q(shown_path(scenario))] + [w for w in _common(run) if "--structure" not in w]
-        words += ([f"--horizon {h:g}"] if h else []) + _seed(run) + [out]
+        words += ([f"--horizon {_num(h)}"] if h else []) + _seed(run) + [out]
         return " ".join(words)
     if file == "breakeven.nc":
         try:
