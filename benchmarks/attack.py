@@ -121,7 +121,7 @@ FORMULA_EDITS = [
     lambda f: f"({f}) / 0", lambda f: f"(-1 - ({f})) ** 0.5", lambda f: f"exp(1000 * ({f}))", lambda f: f"min({f})",
     lambda f: "(" * 150 + f + ")" * 150, lambda f: f"({f}) * 1e308 * 1e308", lambda f: f"log(-1 - ({f}))",
     lambda f: f"where({f}, 1)", lambda f: f"({f}) ** 1e6", lambda f: f"-({f})", lambda f: f"({f}) + 'a'",
-    lambda f: f"({f}) % 0", lambda f: f"clip({f}, 1, 0)", lambda f: f"({f}) if", lambda f: f"1 / (({f}) - ({f}))",
+    lambda f: f"({f}) % 0", lambda f: f"(({f}) - ({f})) / (({f}) - ({f}))", lambda f: f"({f}) * 0 * exp(1000)", lambda f: f"clip({f}, 1, 0)", lambda f: f"({f}) if", lambda f: f"1 / (({f}) - ({f}))",
 ]
 
 
@@ -199,6 +199,8 @@ SPECIAL_SCENARIO_EDITS = [
                                                                        "evidence": "C", "values": {}}})),
     ("inline parameter nan", lambda d: d.update(parameters={"x": {"description": "d", "unit": "NOK", "source": "s",
                                                                   "evidence": "C", "value": math.nan}})),
+    ("start_state nan from names", lambda d: d.setdefault("population", {}).update(
+        start_state={"aap": "(ips.cost.caseload - 20) / (ips.cost.caseload - 20)"})),
     ("target month huge", lambda d: d.update(targets=[{"measure": "in_state", "state": "aap", "strategy": "tau",
                                                       "month": 10 ** 9, "value": 0.5, "source": "x"}])),
 ]

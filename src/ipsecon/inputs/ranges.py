@@ -54,10 +54,10 @@ SHARE = Range(0.0, 1.0)
 
 # (pattern on the lower-cased unit, range, why): the first match applies
 UNIT_RULES: list[tuple[str, Range, str]] = [
-    (r"^(nok|usd|international dollars)\b", NON_NEGATIVE, "a money amount"),
+    (r"^(nok|usd|eur|gbp|sek|dkk|international dollars)\b", NON_NEGATIVE, "a money amount"),
     (r"^probability\b", SHARE, "a probability"),
     (r"^(proportion|fraction)( of [^()]*)?$", SHARE, "a share"),
-    (r"^(persons|municipalities|fte positions|clients per fte)$", NON_NEGATIVE, "a count"),
+    (r"^(persons|patients|municipalities|fte positions|clients per fte)$", NON_NEGATIVE, "a count"),
     (r"^(months|years|days|hours)\b", NON_NEGATIVE, "a duration"),
     (r"^per (cycle|day|week|month|year)$", NON_NEGATIVE, "a rate"),
     (r"^ratio\b", NON_NEGATIVE, "a ratio"),

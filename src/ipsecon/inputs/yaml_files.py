@@ -189,7 +189,9 @@ def validate(model: type[M], data: Any, file: str | Path | None, prefix: str | N
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # of the errors pydantic reports for each member of a union, the one that got furthest
+        # names the real problem (a nan inside {a: nan} rather than "not a number, got dict")
+        err = max(exc.errors(), key=lambda e: len(_field_path(tuple(e.get("loc", ())), None).split(".")))
         loc = tuple(err.get("loc", ()))
         kind = err.get("type", "")
         path = _field_path(loc, prefix) or "(top level)"
