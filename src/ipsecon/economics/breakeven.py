@@ -185,8 +185,8 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
         return _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
     rules = RuleParameters.from_values(values, scenario.price_date)
     years = np.arange(T) * model.cycle_years
-    cls, aap_c, basis_c = ledger.cells  # the ledger's classes of cells that share their amounts
-    C = aap_c.shape[1]
+    classes = ledger.cells  # the ledger's classes of cells that share their amounts
+    aap_c, basis_c, C = classes.aap, classes.basis, classes.size
 
     e = L.regime_states(sim, None)["employed"]
     occ = accounting.cycle_occupancy(trace.occupancy[..., e:e + 1], model.spec.counting, np.ones(T1))[..., 0]
@@ -194,8 +194,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
     growth = (1 + np.reshape(L.param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
     m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
-    onehot = (cls[None] == np.arange(C)[:, None, None]).astype(float)  # (C, G, T)
-    z = np.cumsum(np.einsum("ngt,cgt->nct", m, onehot), axis=2)  # (n, C, T)
+    z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
     Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
 
     signs = [L.flow_signs(p) for p in perspectives]
@@ -212,7 +211,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     F0 = net(W0)
 
     def npv(W):
-        return base_npv + np.einsum("nphc,nhc->nph", net(W[..., None]) - F0, Z)
+        return base_npv + L.add_classes((net(W[..., None]) - F0) * Z[:, None], -1)  # in class order, as the ledger
 
     lo = np.full((n, P, H), float(bracket[0]))
     hi = np.full((n, P, H), float(bracket[1]))

@@ -114,8 +114,7 @@ class Ledger:
     discount: dict[str, float] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict, repr=False)
     wage: Any = None  # the gross annual wage the employed amounts were booked at (number or per sample)
-    # cell classes of the rules (see cell_classes): class of each (stratum, cycle), full AAP and basis per class
-    cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    cells: CellClasses | None = field(default=None, repr=False)  # the rules' classes of (stratum, cycle) cells
 
     @property
     def n_cycles(self) -> int:
@@ -253,23 +252,85 @@ def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, a
     }
 
 
-def cell_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class CellClasses:
+    """Classes of the (stratum, cycle) cells that share what the money rules read besides the
+    state (see :func:`cell_classes`): the rules run once per class, and occupancies are summed
+    per class. Each sample has its own classes, so its sums do not depend on which other samples
+    share its batch: a class split by another sample's values would add the same terms in another
+    order and change the last bits."""
+
+    joint: np.ndarray  # [G, T] class of each cell in the partition of all the batch's samples
+    own: np.ndarray  # [n, J] each sample's class of each joint class (numbered by their first cell)
+    aap: np.ndarray  # [n, C] full AAP of each sample's classes (a sample with fewer repeats its last)
+    basis: np.ndarray  # [n, C] income basis, likewise
+
+    @property
+    def size(self) -> int:
+        return self.aap.shape[1]
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        """Σ over strata of ``x`` [n, K, G, T] within each of a sample's classes -> [n, K, C, T].
+        Samples that share their classes share one pass; each sum runs over the strata in order
+        (cycles innermost), the same whatever else the batch holds."""
+        n, K, _, T = x.shape
+        C = self.size
+        maps, group = np.unique(self.own, axis=0, return_inverse=True)
+        if len(maps) == 1:
+            return np.einsum("nkgt,cgt->nkct", x, self._onehot(maps[0]))
+        out = np.empty((n, K, C, T))
+        for m, own in enumerate(maps):
+            rows = np.flatnonzero(np.ravel(group) == m)
+            out[rows] = np.einsum("nkgt,cgt->nkct", x[rows], self._onehot(own))
+        return out
+
+    def _onehot(self, own: np.ndarray) -> np.ndarray:
+        return (own[self.joint][None] == np.arange(self.size)[:, None, None]).astype(float)  # (C, G, T)
+
+
+def cell_classes(aap_full: np.ndarray, basis: np.ndarray, shape: tuple[int, int, int]) -> CellClasses:
     """Group the (stratum, cycle) cells by what the money rules read besides the state: full AAP
-    (which carries the age) and the income basis, each possibly per sample. Returns the class of
-    each cell [G, T] and the class values [n, C] of both — so the rules run once per class."""
+    (which carries the age) and the income basis, each possibly per sample."""
     n, G, T = shape
     a = np.broadcast_to(aap_full, (n, G, T)).reshape(n, G * T)
     b = np.broadcast_to(basis, (n, G, T)).reshape(n, G * T)
     rows = np.concatenate([a, b])
-    # label columns by their values row after row (faster than np.unique(axis=1) on wide arrays)
+    # joint classes of all samples: label columns by their values row after row (faster than
+    # np.unique(axis=1) on wide arrays)
     code = np.zeros(G * T, dtype=np.int64)
-    first = np.zeros(1, dtype=np.int64)  # a cell of each class
+    first = np.zeros(1, dtype=np.int64)  # the first cell of each class
     for row in rows:
         if np.array_equal(row, row[first][code]):  # constant within every class: no refinement
             continue
         _, ids = np.unique(row, return_inverse=True)
         _, first, code = np.unique(code * (ids.max() + 1) + ids, return_index=True, return_inverse=True)
-    return code.reshape(G, T), a[:, first], b[:, first]
+    # each sample's classes: the joint classes merged where that sample's values are equal
+    a_j, b_j = a[:, first], b[:, first]
+    own = np.empty((n, first.size), dtype=np.int64)
+    reps = []  # per sample: a joint class of each of its classes
+    for i, (ai, bi) in enumerate(zip(a_j.tolist(), b_j.tolist())):
+        seen: dict[tuple[float, float], int] = {}
+        firsts = []
+        for j in np.argsort(first).tolist():
+            k = seen.setdefault((ai[j], bi[j]), len(seen))
+            if k == len(firsts):
+                firsts.append(j)
+            own[i, j] = k
+        reps.append(firsts)
+    C = max(len(r) for r in reps)
+    rep = np.array([r + r[-1:] * (C - len(r)) for r in reps])  # (n, C)
+    return CellClasses(np.reshape(code, (G, T)), own, np.take_along_axis(a_j, rep, 1), np.take_along_axis(b_j, rep, 1))
+
+
+def add_classes(terms: np.ndarray, axis: int) -> np.ndarray:
+    """Σ of ``terms`` over its class axis, adding the classes one by one in their order (np.sum or
+    an einsum over a short inner axis adds in SIMD partial sums whose grouping depends on the
+    number of classes, which depends on the batch)."""
+    terms = np.moveaxis(terms, axis, 0)
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
 
 
 def rules_vary(values: dict[str, Any]) -> bool:
@@ -315,8 +376,8 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     else:
         rules = RuleParameters.from_values(values, date)
         aap_cells = rules.aap(basis, age)  # (G, T) or (n, G, T)
-    cls, aap_c, basis_c = cell_classes(aap_cells, basis, (n, G, T))
-    C = aap_c.shape[1]
+    classes = cell_classes(aap_cells, basis, (n, G, T))
+    aap_c, basis_c, C = classes.aap, classes.basis, classes.size
     if rules_vary(values):
         per = [_annual_by_state(sample(values, i), per_rules[i], np.ravel(wage)[i] if np.ndim(wage) else wage,
                                 aap_c[i:i + 1], basis_c[i:i + 1], 1) for i in range(n)]
@@ -329,7 +390,6 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     names = [f[0] for f in FLOWS]
     amounts = np.zeros((n, K, T, len(FLOWS)))
     w = trace.weights
-    onehot = (cls[None] == np.arange(C)[:, None, None]).astype(float)  # (C, G, T)
     occ_w: dict[int, np.ndarray] = {}  # occupancy of a state times the strata weights (n, K, G, T)
 
     def weighted(s: int) -> np.ndarray:
@@ -346,10 +406,10 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     g_nt = growth if growth.ndim == 2 else growth[None, :]
     for regime, by_flow in annual.items():
         s = state_of[regime]
-        occ_class = np.einsum("nkgt,cgt->nkct", weighted(s), onehot)
+        occ_class = classes.sums(weighted(s))  # (n, K, C, T)
         for flow, a in by_flow.items():
             monthly = np.broadcast_to(a, (n, C)) / 12
-            amounts[..., names.index(flow)] += np.einsum("nc,nkct->nkt", monthly, occ_class) * g_nt[:, None, :]
+            amounts[..., names.index(flow)] += add_classes(monthly[:, None, :, None] * occ_class, 2) * g_nt[:, None, :]
 
     # health care: state cost, changed for IPS users in the non-comparator strategies
     user = (np.asarray(cols["ips_user"]) == "yes").astype(float) if "ips_user" in cols else np.ones(G)
@@ -394,7 +454,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
                   list(model.strategies), model.cycle_years, model.spec.counting, scenario.spec.price_year,
                   qalys, employment_years, qaly_value if qaly_value.size > 1 else float(qaly_value[0]),
                   mcpf if mcpf.size > 1 else float(mcpf[0]), dict(model.discount_rate), values, wage,
-                  (cls, aap_c, basis_c))
+                  classes)
 
 
 # --- views ----------------------------------------------------------------------------------
