@@ -192,3 +192,42 @@ def test_report_names_no_absolute_path_and_reads_no_file_an_attribute_names(root
     for key in ("markdown", "html"):
         text = paths[key].read_text(encoding="utf-8")
         assert "TOP SECRET" not in text and str(tmp_path) not in text and str(root) not in text
+
+
+def _simulated(root, out):
+    r = CliRunner().invoke(main, ["simulate", str(root / "scenarios" / "norway_rct.yaml"), "--horizon", "2",
+                                  "--out", str(out), "--no-report", "--quiet"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_report_refuses_a_result_file_linked_from_outside_its_folder(root, tmp_path):
+    out = _simulated(root, tmp_path / "rct")
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("strategy,x\nips,1\n", encoding="utf-8")
+    (out / "summary.csv").unlink()
+    (out / "summary.csv").symlink_to(outside)
+    r = CliRunner().invoke(main, ["report", str(out), "--reports", str(tmp_path / "reports"), "--quiet"])
+    assert r.exit_code == 2 and "summary.csv" in r.output and "outside the results folder" in r.output
+
+
+def test_a_failing_report_leaves_the_earlier_one_whole(root, tmp_path, monkeypatch):
+    from ipsecon.output.report import document
+
+    out = _simulated(root, tmp_path / "rct")
+    paths = write_report(out, tmp_path / "reports", quiet=True)
+
+    def files():
+        return {p: p.read_bytes() for p in [paths["html"], paths["markdown"], *paths["figures"].iterdir()]}
+
+    before = files()
+
+    def half_written(sections, title, subtitle, fig_dir, *args, **kwargs):
+        (fig_dir / "npv.png").write_bytes(b"half")  # some figures written, then a failure
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(document, "render", half_written)
+    with pytest.raises(RuntimeError):
+        write_report(out, tmp_path / "reports", quiet=True)
+    assert files() == before
+    assert not [p for p in paths["html"].parent.iterdir() if p.name.startswith(".")]  # no staging left behind

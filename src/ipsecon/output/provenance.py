@@ -88,6 +88,7 @@ def run_attributes(scenario: LoadedScenario, engine: str, seed: int | None, indi
         "seed": int(seed) if seed is not None else -1,
         "individuals": int(individuals or 0) if engine == "microsim" else 0,
         "horizon_years": float(horizon_years),
+        "base_case": scenario.spec.run.base_case,  # uncertain parameters at their means, or point values
         "cycle_years": float(model.cycle_years),
         "counting": model.spec.counting,
         "price_year": int(scenario.spec.price_year),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ipsecon.errors import InputError
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.roles import parse_json
 
@@ -93,8 +94,19 @@ class Inputs:
         return [r for _, runs in self.file_runs() for r in runs if r.unrecorded()]
 
 
+def own_file(path: Path) -> bool:
+    """Whether ``path`` is a file of its results folder to read (False when absent). A link that leads out
+    of the folder is refused: a report reads only the folder it is given."""
+    if not path.is_symlink() and not path.exists():
+        return False
+    if not path.resolve().is_relative_to(path.parent.resolve()):
+        raise InputError(path, None, "is a link to a file outside the results folder",
+                         "a report reads only the files inside the folder it is given")
+    return path.is_file()
+
+
 def open_dataset(path: Path) -> xr.Dataset | None:
-    if not path.exists():
+    if not own_file(path):
         return None
     # decode_times=False: 'months since the strategy started' is not a calendar unit
     with xr.open_dataset(path, engine="h5netcdf", decode_times=False) as ds:
@@ -143,7 +155,7 @@ def _read_breakeven(inp: Inputs, folder: Path) -> None:
     if inp.breakeven is None and inp.results is not None and "breakeven_horizon" in inp.results.dims:
         inp.breakeven = breakeven_frame(inp.results, "breakeven_horizon", inp.run("results.nc").name)
         inp.breakeven_file = "results.nc"
-    if inp.breakeven is None and csv.exists():  # older folders: a table without provenance of its own
+    if inp.breakeven is None and own_file(csv):  # older folders: a table without provenance of its own
         inp.breakeven, inp.breakeven_file = pd.read_csv(csv), "breakeven.csv"
 
 
@@ -154,7 +166,7 @@ def read_inputs(folder: Path) -> Inputs:
     inp.results = open_dataset(folder / "results.nc")
     if inp.results is not None:
         inp.runs["results.nc"] = RunInfo("results.nc", dict(inp.results.attrs))
-        if (folder / "summary.csv").exists():
+        if own_file(folder / "summary.csv"):
             inp.summary = pd.read_csv(folder / "summary.csv", index_col=0)
     for f in UNCERTAINTY_FILES:
         ds = open_dataset(folder / f)

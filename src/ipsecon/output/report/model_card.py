@@ -109,7 +109,12 @@ def _diagram(sec: Section, run: RunInfo, spec: dict) -> None:
                    "States and allowed moves. Thick coloured arrows: moves whose rate the intervention changes."))
 
 
-def _parameters(sec: Section, card: dict, spec: dict) -> None:
+BASE_CASE = {"mean": " (the base case: each parameter with an uncertainty distribution at its mean, calibrated ones "
+                     "at their fitted value; `run.base_case: mean`)",
+             "point": " (the base case: the published point values; `run.base_case: point`)"}
+
+
+def _parameters(sec: Section, card: dict, spec: dict, base_case: str | None = None) -> None:
     params = card.get("parameters") or {}
     used = card.get("referenced_parameters")
     if used is None:
@@ -120,7 +125,7 @@ def _parameters(sec: Section, card: dict, spec: dict) -> None:
     key += [n for n in params if n in ledger and n not in key]
     if key:
         sec.add(Text("**Key parameters** — those the model's formulas and the payer ledger read, with the value used "
-                     f"in this run. {EVIDENCE}"))
+                     f"in this run{BASE_CASE.get(base_case, '')}. {EVIDENCE}"))
         sec.add(Table(parameter_rows(params, key)))
         assumptions = [n for n in key if params[n].get("evidence") == "assumption"]
         if assumptions:
@@ -158,7 +163,7 @@ def model_card_section(run: RunInfo) -> Section | None:
     eff = _effect_rows(spec)
     if eff:
         sec.add(Table(pd.DataFrame(eff), "Strategy effects (formulas and parameter names; values below)."))
-    _parameters(sec, card, spec)
+    _parameters(sec, card, spec, run.get("base_case"))
     counting = run.counting or spec.get("counting", "end")
     conv = [f"cycle {cycle * 12:.3g} months", f"counting at the {counting} of each cycle"
             if counting in ("start", "end") else f"{counting} counting"]
