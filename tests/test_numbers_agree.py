@@ -231,3 +231,19 @@ def test_a_failing_report_leaves_the_earlier_one_whole(root, tmp_path, monkeypat
         write_report(out, tmp_path / "reports", quiet=True)
     assert files() == before
     assert not [p for p in paths["html"].parent.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_each_scenarios_assumed_wage_line_is_drawn_like_its_own_curves():
+    import pandas as pd
+
+    from ipsecon.output.figures.money import breakeven_plot
+
+    rows = [{"scenario": s, "perspective": "society", "horizon_years": h, "breakeven_wage": w, "npv_at_low": -1.0}
+            for s, base in (("bodo", 100_000), ("norway_rct", 120_000)) for h, w in ((5, base), (10, base / 2))]
+    # the wages arrive in the other order than the table's scenarios (as breakeven.nc records its runs)
+    fig = breakeven_plot(pd.DataFrame(rows), 2024, {"norway_rct": 150_000.0, "bodo": 140_000.0})
+    style = {line.get_label(): line.get_linestyle() for line in fig.axes[0].get_lines()}
+    for s in ("bodo", "norway_rct"):
+        wage_line = next(k for k in style if k.startswith(f"{s}: assumed wage"))
+        assert style[wage_line] == style[f"{s}: society"], s
+    assert style["bodo: society"] != style["norway_rct: society"]

@@ -112,8 +112,11 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
     styles = ["-", "--", ":", "-."]
     keys = _line_groups(table)
     groups = list(table.groupby(keys, sort=False)) if keys else [((), table)]
+    style_of: dict[str, str] = {}  # each scenario's line style, shared by its assumed-wage line
     for i, (key, by_s) in enumerate(groups):
         name = ": ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        first = str(key[0] if isinstance(key, tuple) and key else key)
+        style_of.setdefault(first, styles[i % len(styles)])
         for perspective, g in by_s.groupby("perspective", sort=False):
             g = g.sort_values("horizon_years")
             text = perspective_label(perspective)
@@ -136,9 +139,9 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
     ax.minorticks_off()
     wages = typical_wage if isinstance(typical_wage, Mapping) else {"": typical_wage}
     wages = {k: float(v) for k, v in wages.items() if v is not None and v == v}
-    for j, (scenario, w) in enumerate(wages.items()):
+    for scenario, w in wages.items():
         who = f"{scenario}: " if scenario and len(wages) > 1 else ""
-        ax.axhline(w / 1000, color="grey", linewidth=0.8, linestyle=styles[j % len(styles)] if len(wages) > 1 else "--",
+        ax.axhline(w / 1000, color="grey", linewidth=0.8, linestyle=style_of.get(scenario, "--") if len(wages) > 1 else "--",
                    label=f"{who}assumed wage of the group ({w / 1000:,.0f}k)")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("horizon (years, log scale)")
