@@ -247,3 +247,16 @@ def test_each_scenarios_assumed_wage_line_is_drawn_like_its_own_curves():
         wage_line = next(k for k in style if k.startswith(f"{s}: assumed wage"))
         assert style[wage_line] == style[f"{s}: society"], s
     assert style["bodo: society"] != style["norway_rct: society"]
+
+
+def test_report_shows_progress_over_its_figures_unless_quiet(root, tmp_path, capsys):
+    from ipsecon import progress
+
+    out = _simulated(root, tmp_path / "rct")
+    progress.set_quiet(False)
+    capsys.readouterr()
+    paths = write_report(out, tmp_path / "reports", quiet=False)
+    n = len(list(paths["figures"].iterdir()))
+    assert f"report figures: done, {n} in" in capsys.readouterr().err
+    write_report(out, tmp_path / "reports", quiet=True)
+    assert "report figures" not in capsys.readouterr().err
