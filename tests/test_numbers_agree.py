@@ -18,7 +18,10 @@ from ipsecon.model.scenario import load_scenario
 from ipsecon.output import console
 from ipsecon.output.report import write_report
 from ipsecon.output.report.uncertainty_sections import _npv_rows
-from ipsecon.uncertainty.psa import breakeven_quantile_labels, breakeven_wage_quantile, run_psa
+from ipsecon.uncertainty.psa import (
+    breakeven_quantile_labels,
+    breakeven_wage_quantile,
+)
 
 FAMILIES = [
     {"type": "lognormal", "meanlog": 0.5, "sdlog": 0.6},
