@@ -356,7 +356,7 @@ def _files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
-def _nonfinite_outputs(out: Path) -> list[str]:
+def nonfinite_outputs(out: Path) -> list[str]:
     import numpy as np
     import pandas as pd
     import xarray as xr
@@ -385,7 +385,7 @@ def _nonfinite_outputs(out: Path) -> list[str]:
     return bad
 
 
-def _message_problems(lines: list[str]) -> str | None:
+def message_problem(lines: list[str]) -> str | None:
     if len(lines) != 1:
         return f"{len(lines)} lines"
     line = lines[0]
@@ -442,11 +442,11 @@ def run_case(case: dict, work: Path, pristine: Path) -> dict:
             found.append(("wrote on error", f"{argv[0]}: {written[0].relative_to(case_dir)}"))
         stderr = getattr(result, "stderr", "") or result.output
         lines = [line for line in stderr.strip().splitlines() if line.strip() and not line.startswith(("Usage:", "Try '"))]
-        problem = _message_problems(lines)
+        problem = message_problem(lines)
         if problem:
             found.append(("unclear message", f"{problem}: {(lines or [''])[0][:160]}"))
     elif result.exit_code == 0 and exc is None:
-        bad = _nonfinite_outputs(out)
+        bad = nonfinite_outputs(out)
         if bad:
             found.append(("nan in output", f"{argv[0]}: {bad[0]}"))
     after = {p for p in case_dir.parent.rglob("*")}

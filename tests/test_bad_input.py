@@ -371,3 +371,27 @@ def test_nobody_gets_ips_runs_with_zero_effect(tmp_path, root):
     assert be["breakeven_wage"].isna().all() and be["reason"].str.contains("does not depend on the wage").all()
     summary = pd.read_csv(tmp_path / "o" / "summary.csv").set_index("strategy")
     assert summary.loc["ips"].equals(summary.loc["tau"]) or (summary.loc["ips"] - summary.loc["tau"]).abs().max() < 1e-9
+
+
+def test_huge_finite_numbers_refused(tmp_path, base):
+    """6e307 is finite, but totals over months and strategies overflow to inf (exit 0 with inf before)."""
+    msg = run_bad(tmp_path, edit(base, lambda d: d["parameters"]["hiv"]["cost"]["value"].update(azt=6e307)))
+    assert "hiv.cost.value.azt" in msg and "too large" in msg
+    msg = run_bad(tmp_path, edit(base, lambda d: d["model"]["rewards"]["cost"]["states"].update(A="exp(700)")))
+    assert "model.rewards.cost.states" in msg and "at most 1e+15" in msg
+
+
+def test_long_input_quoted_short(tmp_path, base):
+    msg = run_bad(tmp_path, edit(base, lambda d: d["model"]["transitions"][0].update(to="(" * 5000)))
+    assert "unknown state" in msg and len(msg) < 400
+
+
+def test_tax_steps_must_be_named_steps(root, tmp_path):
+    from ipsecon.money.rules import RuleParameters
+    import datetime as dt
+
+    sc = ipsecon.load_scenario(root / "scenarios/norway_rct.yaml")
+    values = {k: v for k, v in sc.base_values().items() if not k.startswith("rules.tax.bracket_rates.")}
+    values["rules.tax.bracket_rates.a"] = 0.1
+    with pytest.raises(InputError, match="rules.tax.bracket_rates.a: not a step name"):
+        RuleParameters.from_values(values, dt.date(2024, 7, 1))

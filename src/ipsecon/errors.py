@@ -16,10 +16,11 @@ class InputError(Exception):
     def message(self) -> str:
         where = self.file or "<input>"
         if self.path:
-            where += f": {self.path}"
-        text = f"{where}: {self.problem}"
+            where += f": {_cut(self.path, 160)}"
+        # a safety net: whatever a message quotes from the input, the line stays readable
+        text = f"{where}: {_cut(self.problem, 300)}"
         if self.allowed:
-            text += f" (allowed: {self.allowed})"
+            text += f" (allowed: {_cut(self.allowed, 800)})"
         return text
 
     def within(self, file: str | None = None, prefix: str | None = None) -> "InputError":
@@ -28,3 +29,13 @@ class InputError(Exception):
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
         return InputError(file or self.file, path, self.problem, self.allowed)
+
+
+def excerpt(value: object, width: int = 80) -> str:
+    """``repr(value)``, cut to ``width`` characters: how a message quotes a piece of input."""
+    return _cut(repr(value), width)
+
+
+def _cut(text: str, width: int) -> str:
+    text = str(text).replace("\r", " ").replace("\n", " ")  # one line, whatever the input held
+    return text if len(text) <= width else text[:width - 3] + "..."

@@ -48,6 +48,10 @@ class Range:
                f"{end(self.high)}{')' if self.high_open or self.high == math.inf else ']'}"
 
 
+# no number a model reads is larger: sums over people, months and strategies of larger ones
+# could overflow to inf (a cost of 6e307 NOK gave inf totals with exit 0)
+MAX_MAGNITUDE = 1e15
+
 ANY = Range()
 NON_NEGATIVE = Range(0.0)
 SHARE = Range(0.0, 1.0)
@@ -114,6 +118,9 @@ def check_value(value: Any, rng: Range, why: str, file: str | None, path: str, w
     x = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(x)):
         raise InputError(file, path, f"{what} {_first(x, ~np.isfinite(x))} is not a finite number", f"finite numbers in {rng}")
+    if np.any(np.abs(x) > MAX_MAGNITUDE):
+        raise InputError(file, path, f"{what} {_first(x, np.abs(x) > MAX_MAGNITUDE)} is too large",
+                         f"numbers of at most {MAX_MAGNITUDE:g} in size")
     if not rng.contains(x):
         outside = np.ones(x.shape, bool) if x.ndim == 0 else ~np.array([rng.contains(v) for v in x.ravel()]).reshape(x.shape)
         raise InputError(file, path, f"{what} {_first(x, outside)} is outside {rng}", f"{rng} ({why})")

@@ -33,6 +33,8 @@ import numpy as np
 
 from ipsecon.inputs import expressions
 from ipsecon.errors import InputError
+from ipsecon.errors import excerpt as _excerpt
+from ipsecon.inputs.ranges import MAX_MAGNITUDE
 from ipsecon.model.population import Strata
 from ipsecon.inputs.schema import Effect, Model
 
@@ -165,7 +167,7 @@ class CompiledModel:
     # -- compilation -------------------------------------------------------
     def state_index(self, name: str, path: str) -> int:
         if name not in self.index:
-            raise InputError(self.file, path, f"unknown state {name!r}", ", ".join(self.states))
+            raise InputError(self.file, path, f"unknown state {_excerpt(name)}", ", ".join(self.states))
         return self.index[name]
 
     def _compile_transitions(self, model: Model) -> list[CompiledTransition]:
@@ -425,8 +427,9 @@ class CompiledModel:
             for k, f in r["transitions"].items():
                 trans[..., k] = _over_cycles(f(ns), (n, g, tb))
             for arr, what in ((states, "states"), (trans, "transitions")):
-                if not np.all(np.isfinite(arr)):
-                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number", "finite numbers")
+                if not np.all(np.abs(arr) <= MAX_MAGNITUDE):  # nan fails too; larger ones overflow the totals
+                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number",
+                                     f"finite numbers of at most {MAX_MAGNITUDE:g} in size")
             out[name] = {"states": states, "transitions": trans}
         return out
 
@@ -442,8 +445,9 @@ class CompiledModel:
                 arr = np.zeros(common + (width,))
                 for k, c in cols.items():
                     arr[..., k] = c
-                if not np.all(np.isfinite(arr)):
-                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number", "finite numbers")
+                if not np.all(np.abs(arr) <= MAX_MAGNITUDE):  # nan fails too; larger ones overflow the totals
+                    raise InputError(self.file, f"model.rewards.{name}.{what}", "reward is not a finite number",
+                                     f"finite numbers of at most {MAX_MAGNITUDE:g} in size")
                 parts[what] = arr
             out[name] = parts
         return out

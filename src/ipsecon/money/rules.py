@@ -275,6 +275,10 @@ class RuleParameters:
 
         def steps(name: str) -> tuple[float, ...]:
             comp = components(name)
+            bad = [k for k in comp if not k.removeprefix("step").isdigit()]
+            if bad:
+                raise InputError("parameters/rules/", f"rules.{name}.{bad[0][:40]}", "not a step name",
+                                 "components step1, step2, ...")
             return tuple(comp[k] for k in sorted(comp, key=lambda s: int(s.removeprefix("step"))))
 
         tax = TaxSchedule(
