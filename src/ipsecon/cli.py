@@ -565,4 +565,12 @@ def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, qu
     click.echo(f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
                f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
                f"{r.skipped} already done; {r.seconds:.1f} s")
-    click.echo(f"wrote {r.store}")
+    from ipsecon.sweep.folder import SUMMARY_NAME
+    from ipsecon.sweep.summary import format_summary
+
+    seed = f", seed {info['seed']}" if info.get("seed") is not None else ""
+    click.echo(f"\nIncremental NPV per person (NOK, discounted; intervention − comparator) over the samples "
+               f"({info['method']}{seed}); median break-even wage in NOK per year:")
+    click.echo(format_summary(r.summary))
+    click.echo(f"\nwrote {r.store}")
+    click.echo(f"wrote {r.store.parent / SUMMARY_NAME}")

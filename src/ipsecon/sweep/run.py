@@ -1,6 +1,8 @@
-"""Running a sweep: ``run_sweep`` plans it, checks an existing output before resuming, runs the units
-that are not done (in this process, on a local Dask cluster or on a running one) and writes their
-results as they arrive; ``open_sweep`` reads the store and ``measure_speedup`` times worker counts.
+"""Running a sweep: ``run_sweep`` plans it, takes the output folder's lock, checks an existing output
+before resuming, runs the units that are not done (in this process, on a local Dask cluster or on
+a running one), writes their results as they arrive and ends with the summary table (``summary.csv``);
+``--overwrite`` writes the new sweep beside the old one and swaps it in when complete (``folder``).
+``open_sweep`` reads the store and ``measure_speedup`` times worker counts.
 
 Units run on Dask workers (a local cluster of single-threaded processes by default, or a running
 cluster given its scheduler address); a unit runs on one core (one thread, numba and BLAS included),
@@ -28,6 +30,7 @@ import xarray as xr
 from ipsecon import __version__
 from ipsecon.errors import InputError
 from ipsecon.sweep.compute import compute_unit
+from ipsecon.sweep.folder import SUMMARY_NAME, discard, has_sweep, locked, replace_sweep, staging_folder
 from ipsecon.sweep.spec import Plan, Unit, count_units, load_sweep, read_spec
 from ipsecon.sweep.store import MARKER_DIR, STORE_NAME, StoreWriter, code_hash, create_store, done_units
 
@@ -43,6 +46,7 @@ class SweepResult:
     compute_seconds: float  # from the cluster being ready to the last unit written
     workers: int
     info: dict[str, Any] = field(default_factory=dict)
+    summary: Any = None  # the summary table (pandas DataFrame, as summary.csv)
 
 
 def _local_workers() -> int:
@@ -62,106 +66,143 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
     usable cores, at most the number of units); 0 runs the units in this process without Dask, also
     on one core. ``scheduler``: address of a running cluster (``tcp://host:8786``) instead of a
     local one.
+
+    Nothing is written before the sweep file and everything it names have been checked. The output
+    folder is locked for the whole run (a second sweep into it ends with InputError); with
+    ``overwrite`` the previous sweep is replaced only when the new one is complete.
     """
     t_start = time.monotonic()
     sweep_file = Path(sweep_file)
     out = Path(out_dir) if out_dir is not None else Path("results") / "sweeps" / sweep_file.stem
-    store = out / STORE_NAME
-    markers = out / MARKER_DIR
-    existing = store.exists() or (markers.is_dir() and any(markers.iterdir()))
-    if existing and not (resume or overwrite):  # refuse before any work
-        raise InputError(out, None, f"output already exists ({store.name}, {MARKER_DIR}/)",
-                         "--resume to continue it, --overwrite to replace it, or another --out")
+    _refuse_existing(out, resume, overwrite)  # before any work; again under the lock
+    if workers is not None and workers > 4 * _local_workers():
+        raise InputError("--workers", str(workers), f"more local workers than 4 × the {_local_workers()} usable cores",
+                         f"0 … {4 * _local_workers()} (a worker is one core)")
     planned_workers = workers if workers is not None else _local_workers()
     cluster = None
-    if scheduler is None and workers != 0 and not (resume and store.exists()):
+    if scheduler is None and workers != 0 and not (resume and (out / STORE_NAME).exists()):
         # a fresh sweep runs every unit, so the sweep file alone sizes the local cluster: start it
         # now, its workers start up while load_sweep reads the scenarios (a resume waits for the plan)
         n_units = count_units(read_spec(sweep_file), chunk_size, planned_workers)
         cluster = _client(None, min(planned_workers, n_units) or 1)
     try:
         plan = load_sweep(sweep_file, chunk_size, planned_workers)
-        if resume and store.exists():
-            _check_resumable(store, plan, chunk_size is not None)
-        else:  # fresh start: clear what an earlier run left (only our own paths)
-            for p in (store, markers, *out.glob(f".{STORE_NAME}.*.tmp")):
-                if p.is_dir():
-                    shutil.rmtree(p)
-        units = plan.units
-        done = done_units(out) if store.exists() else set()
-        todo = [u for u in units if u.key not in done]
-        settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
-                    "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
+        with locked(out):
+            _refuse_existing(out, resume, overwrite)
+            resuming = resume and (out / STORE_NAME).exists()
+            if resuming:
+                _check_resumable(out / STORE_NAME, plan, chunk_size is not None)
+            target = staging_folder(out) if overwrite and has_sweep(out) else out
+            if target == out and not resuming:  # fresh start: clear what an earlier run left (only our own paths)
+                for p in (out / STORE_NAME, out / MARKER_DIR, *out.glob(f".{STORE_NAME}.*.tmp")):
+                    if p.is_dir():
+                        shutil.rmtree(p)
+            try:
+                result = _run_plan(plan, target, sweep_file, workers, scheduler, cluster, planned_workers, quiet,
+                                   on_unit, t_start)
+                from ipsecon.sweep.summary import summarise, write_summary
 
-        from ipsecon.progress import Progress
-
-        writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
-        warned: list[str] = []
-
-        def finish(unit: Unit, ds: xr.Dataset) -> None:
-            nonlocal writer
-            version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
-            if version != __version__:
-                raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version}, this process {__version__}",
-                                 "the same ipsecon installation on every machine")
-            if code != code_hash() and not warned:
-                warned.append(code)
-                _warn(f"unit {unit.key} was computed by other ipsecon code ({code}) than this process has ({code_hash()}): "
-                      "an edit since the start, or machines with different installations (each unit's marker records its code)")
-            if writer is None:
-                create_store(store, plan, ds)
-                writer = StoreWriter(out)
-            writer.write(unit, ds)
-            if on_unit is not None:
-                on_unit(unit)
-
-        def chunk_samples(u: Unit):
-            s = plan.samples[u.scenario]
-            return None if s is None else s.subset(slice(u.start, u.stop))
-
-        n_workers = 0
-        desc = f"sweep {plan.spec.title or sweep_file.stem}"
-        t_ready = time.monotonic()
-        with Progress(desc, total=sum(u.stop - u.start for u in todo), quiet=quiet) as bar:
-            if todo and workers == 0 and scheduler is None:
-                t_ready = time.monotonic()
-                for u in todo:
-                    ds = compute_unit(plan.cases[u.scenario, u.override], chunk_samples(u), plan.fixed[u.override], settings)
-                    finish(u, ds)
-                    bar.advance(u.stop - u.start)
-            elif todo:
-                from dask.distributed import as_completed
-
-                with cluster or _client(scheduler, min(planned_workers, len(todo)) or 1) as client:
-                    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-                    t_ready = time.monotonic()
-                    # every worker gets every scenario it may need up front, so no unit waits on a transfer
-                    # and the scheduler has no data-locality reason to pile units on one worker
-                    needed = {(u.scenario, u.override) for u in todo}
-                    cases = {key: client.scatter(plan.cases[key], hash=False, broadcast=True) for key in sorted(needed)}
-                    futures, unit_of = [], {}
-                    for u in todo:
-                        f = client.submit(compute_unit, cases[u.scenario, u.override], chunk_samples(u),
-                                          plan.fixed[u.override], settings, key=f"sweep-{u.key}-{uuid.uuid4().hex[:8]}",
-                                          pure=False, retries=1)
-                        unit_of[f.key] = u
-                        futures.append(f)
-                    try:
-                        for f in as_completed(futures):
-                            u = unit_of[f.key]
-                            finish(u, f.result())
-                            bar.advance(u.stop - u.start)
-                            f.release()
-                    except BaseException:
-                        client.cancel(futures)
-                        raise
-        t_end = time.monotonic()
-        return SweepResult(store, len(units), len(todo), len(units) - len(todo), t_end - t_start, t_end - t_ready,
-                           n_workers, {"chunk_size": plan.chunk_size, "n_samples": plan.n_samples,
-                                       "scenarios": plan.scenario_names, "overrides": plan.override_names})
+                result.summary = summarise(target / STORE_NAME)
+                write_summary(result.summary, target / SUMMARY_NAME)
+            except BaseException:
+                if target != out:  # the previous sweep stays as it was
+                    discard(target)
+                raise
+            if target != out:
+                replace_sweep(out, target)
+            result.store = out / STORE_NAME
+            result.seconds = time.monotonic() - t_start
+            return result
     finally:
         if cluster is not None:  # on an error before or while it ran (closing twice is harmless)
             cluster.close()
+
+
+def _refuse_existing(out: Path, resume: bool, overwrite: bool) -> None:
+    if has_sweep(out) and not (resume or overwrite):
+        raise InputError(out, None, f"output already exists ({STORE_NAME}, {MARKER_DIR}/)",
+                         "--resume to continue it, --overwrite to replace it, or another --out")
+
+
+def _run_plan(plan: Plan, out: Path, sweep_file: Path, workers: int | None, scheduler: str | None, cluster: Any,
+              planned_workers: int, quiet: bool | None, on_unit: Callable[[Unit], None] | None,
+              t_start: float) -> SweepResult:
+    """Run the units of ``plan`` that ``out`` has not done, into ``out/sweep.zarr``."""
+    store = out / STORE_NAME
+    units = plan.units
+    done = done_units(out) if store.exists() else set()
+    todo = [u for u in units if u.key not in done]
+    settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
+                "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
+
+    from ipsecon.progress import Progress
+
+    writer: StoreWriter | None = StoreWriter(out) if store.exists() else None
+    warned: list[str] = []
+
+    def finish(unit: Unit, ds: xr.Dataset) -> None:
+        nonlocal writer
+        version, code = ds.attrs.get("ipsecon_version"), ds.attrs.get("ipsecon_code_hash")
+        if version != __version__:
+            raise InputError(scheduler or "--workers", None, f"a worker runs ipsecon {version}, this process {__version__}",
+                             "the same ipsecon installation on every machine")
+        if code != code_hash() and not warned:
+            warned.append(code)
+            _warn(f"unit {unit.key} was computed by other ipsecon code ({code}) than this process has ({code_hash()}): "
+                  "an edit since the start, or machines with different installations (each unit's marker records its code)")
+        if writer is None:
+            create_store(store, plan, ds)
+            writer = StoreWriter(out)
+        writer.write(unit, ds)
+        if on_unit is not None:
+            on_unit(unit)
+
+    def chunk_samples(u: Unit):
+        s = plan.samples[u.scenario]
+        return None if s is None else s.subset(slice(u.start, u.stop))
+
+    n_workers = 0
+    desc = f"sweep {plan.spec.title or sweep_file.stem}: work units of ≤ {plan.chunk_size} samples"
+    t_ready = time.monotonic()
+    with Progress(desc, total=len(todo), quiet=quiet) as bar:
+        if todo and workers == 0 and scheduler is None:
+            t_ready = time.monotonic()
+            for u in todo:
+                ds = compute_unit(plan.cases[u.scenario, u.override], chunk_samples(u), plan.fixed[u.override], settings)
+                finish(u, ds)
+                bar.advance(1)
+        elif todo:
+            from dask.distributed import as_completed
+
+            with cluster or _client(scheduler, min(planned_workers, len(todo)) or 1) as client:
+                n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+                t_ready = time.monotonic()
+                # every worker gets every scenario it may need up front, so no unit waits on a transfer
+                # and the scheduler has no data-locality reason to pile units on one worker
+                needed = {(u.scenario, u.override) for u in todo}
+                cases = {key: client.scatter(plan.cases[key], hash=False, broadcast=True) for key in sorted(needed)}
+                futures, unit_of = [], {}
+                for u in todo:
+                    f = client.submit(compute_unit, cases[u.scenario, u.override], chunk_samples(u),
+                                      plan.fixed[u.override], settings, key=f"sweep-{u.key}-{uuid.uuid4().hex[:8]}",
+                                      pure=False, retries=1)
+                    unit_of[f.key] = u
+                    futures.append(f)
+                try:
+                    for f in as_completed(futures):
+                        u = unit_of[f.key]
+                        finish(u, f.result())
+                        bar.advance(1)
+                        f.release()
+                except BaseException:
+                    client.cancel(futures)
+                    raise
+    t_end = time.monotonic()
+    return SweepResult(store, len(units), len(todo), len(units) - len(todo), t_end - t_start, t_end - t_ready,
+                       n_workers, {"chunk_size": plan.chunk_size, "n_samples": plan.n_samples,
+                                   "scenarios": plan.scenario_names, "overrides": plan.override_names,
+                                   "seed": plan.spec.samples.seed if plan.spec.samples.n else None,
+                                   "method": plan.spec.samples.method if plan.spec.samples.n else "deterministic"})
 
 
 # --- resuming: may this output be continued? -------------------------------------------------
