@@ -3,12 +3,14 @@ the same store as a clean run; bad sweep files end with one clear line, exit 2, 
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 import yaml
@@ -221,6 +223,18 @@ def test_resume_after_kill_is_identical_to_a_clean_run(reference, sweep_file, tm
     (lambda d: d.update(horizons=[0, 5]), ["horizons", "(0, 100]"]),
     (lambda d: d.update(samples={"n": 4, "method": "halton"}), ["samples.method", "sobol"]),
     (lambda d: d.update(samples={"n": 4, "parameters": ["no.such.*"]}), ["samples", "no parameter matches"]),
+    (lambda d: d.update(samples={"n": "4"}), ["samples.n", "valid integer"]),
+    (lambda d: d.update(samples={"n": True}), ["samples.n", "valid integer"]),
+    (lambda d: d.update(samples={"n": 4, "seed": 2**64}), ["samples.seed", "less than or equal"]),
+    (lambda d: d.update(chunk_size=10**30), ["chunk_size", "less than or equal"]),
+    (lambda d: d.update(samples={"n": 200_000}, chunk_size=1), ["chunk_size", "work units", "100,000"]),
+    (lambda d: d.update(perspectives=[]), ["perspectives", "at least 1"]),
+    (lambda d: d.update(perspectives=["nav", "nav"]), ["perspectives", "twice"]),
+    (lambda d: d["scenarios"].append(str(d["scenarios"][0]).rsplit("/", 1)[0]), ["scenarios[1]", "is a folder"]),
+    (lambda d: d["scenarios"].append("a\0b.yaml"), ["scenarios[1]", "NUL byte"]),
+    (lambda d: d["scenarios"].append(""), ["scenarios[1]", "empty path"]),
+    (lambda d: d["scenarios"].append(d["scenarios"][0]), ["scenarios[1]", "appears twice"]),
+    (lambda d: d.update(engine="microsim", individuals=10**13), ["individuals", "memory"]),
 ])
 def test_bad_sweep_file(root, tmp_path, change, expect):
     data = sweep_dict(root)
@@ -236,3 +250,221 @@ def test_bad_sweep_file(root, tmp_path, change, expect):
     for text in expect:
         assert text in lines[0], lines[0]
     assert not out.exists(), "nothing may be written on bad input"
+
+
+def test_an_override_name_given_twice_is_refused(root, tmp_path):
+    """YAML keeps the last of two equal keys without a word: two override sets of one name would
+    silently become one."""
+    path = tmp_path / "twice.yaml"
+    text = yaml.safe_dump(sweep_dict(root), sort_keys=False)
+    path.write_text(text.replace("  no_decay:\n", "  base:\n", 1))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "0"])
+    assert result.exit_code == 2 and "key 'base' appears twice in overrides" in result.output, result.output
+    assert "line " in result.output and not out.exists()
+
+
+# --- malformed sweep files: a mutation fuzz ---------------------------------------------------
+
+FUZZ_BASE = {  # small, so that a mutation that stays valid runs in about a second
+    "title": "fuzz",
+    "scenarios": ["../scenarios/norway_rct.yaml"],
+    "overrides": {"base": {}, "short": {"set": {"ips.persistence.half_life": 2.0}}},
+    "samples": {"n": 2, "seed": 1, "method": "lhs"},
+    "horizons": [1.0],
+    "perspectives": ["society"],
+    "engine": "cohort",
+    "chunk_size": 1,
+}
+FUZZ_VALUES = [None, 0, -1, 1, 3, 2.5, float("nan"), float("inf"), -float("inf"), 1e300, 10**30, 10**8, "x", "",
+               "3", True, [], {}, [1, 2], {"a": 1}, "a\0b", "/", "..", "nowhere.yaml", "../scenarios", 2**64]
+
+
+def _paths(d, prefix=()):
+    if isinstance(d, dict):
+        for k, v in d.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+FUZZ_PATHS = list(_paths(FUZZ_BASE))
+
+
+def _set(d, path, value):
+    """d[path] = value, unless an earlier change removed the way there."""
+    for k in path[:-1]:
+        try:
+            d = d[k]
+        except (KeyError, IndexError, TypeError):
+            return
+    try:
+        d[path[-1]] = value
+    except (IndexError, TypeError):
+        pass
+
+
+def _mutated_text(op, changes, cut, byte):
+    import copy
+
+    d = copy.deepcopy(FUZZ_BASE)
+    path = changes[0][0]
+    parent = d
+    for k in path[:-1]:
+        parent = parent[k]
+    if op == "set":
+        for where, value in changes:
+            _set(d, where, value)
+    elif op == "delete":
+        del parent[path[-1]]
+    elif op == "rename" and isinstance(path[-1], str):
+        parent[path[-1] + "_"] = parent.pop(path[-1])
+    elif op == "duplicate" and isinstance(parent, list):
+        parent.append(parent[path[-1]])
+    text = yaml.safe_dump(d, sort_keys=False).encode()
+    if op == "duplicate key":
+        text += b"overrides: {other: {}}\n"
+    elif op == "truncate":
+        text = text[:cut % (len(text) + 1)]
+    elif op == "byte":
+        i = cut % (len(text) + 1)
+        text = text[:i] + bytes([byte]) + text[i:]
+    elif op == "not a mapping":
+        text = [b"", b"- a\n- b\n", b"42\n", b"~\n"][cut % 4]
+    return text
+
+
+def test_malformed_sweep_files_end_in_one_line_and_write_nothing(root, tmp_path_factory):
+    """Mutations of a valid sweep file (values of every type at every field, missing or renamed
+    keys, duplicates, truncated or non-UTF-8 text, a list or nothing instead of a mapping) end
+    with exit 0, or with exit 2, one line naming the file, and no output folder."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "scenarios").symlink_to(root / "scenarios")
+    seen = {0: 0, 2: 0}
+
+    @settings(max_examples=80, deadline=None, derandomize=True, database=None)
+    @given(st.sampled_from(["set", "set", "set", "delete", "rename", "duplicate", "duplicate key", "truncate", "byte",
+                            "not a mapping"]),
+           st.lists(st.tuples(st.sampled_from(FUZZ_PATHS), st.sampled_from(FUZZ_VALUES)), min_size=1, max_size=3),
+           st.integers(0, 10**6), st.integers(0, 255))
+    def check(op, changes, cut, byte):
+        work = folder / "work"
+        sweep = work / "sweep.yaml"
+        work.mkdir(exist_ok=True)
+        (work / "scenarios").unlink(missing_ok=True)
+        (work / "scenarios").symlink_to(root / "scenarios")  # the scenario paths are relative to the sweep file
+        sweep.write_bytes(_mutated_text(op, changes, cut, byte).replace(b"../scenarios/", b"scenarios/"))
+        out = work / "out"
+        result = CliRunner().invoke(main, ["sweep", str(sweep), "--out", str(out), "--workers", "0", "--quiet"])
+        assert result.exit_code in (0, 2), (op, changes, result.output, result.exc_info)
+        seen[result.exit_code] += 1
+        if result.exit_code == 2:
+            lines = [line for line in result.output.splitlines() if line.strip()]
+            assert len(lines) == 1 and "Traceback" not in result.output, result.output
+            assert not out.exists(), f"exit 2 wrote {out}: {lines[0]}"
+        else:
+            assert (out / STORE_NAME).is_dir() and (out / "summary.csv").is_file()
+        shutil.rmtree(work)
+
+    check()
+    assert seen[0] and seen[2] > seen[0]  # the mutations reach both ends
+
+
+def test_too_many_samples_for_memory(root, tmp_path, monkeypatch):
+    """A sample count whose draws do not fit in memory ends with exit 2 before anything is drawn."""
+    import ipsecon.engines.memory
+
+    monkeypatch.setattr(ipsecon.engines.memory, "available_bytes", lambda: 2 * 2 ** 30)
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(sweep_dict(root, samples={"n": 5_000_000, "seed": 1}), sort_keys=False))
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "0"])
+    assert result.exit_code == 2 and "samples.n" in result.output and "memory" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+# --- one sweep per folder; --overwrite replaces only a complete sweep -------------------------
+
+def test_a_second_sweep_into_a_busy_folder_is_refused(sweep_file, tmp_path):
+    """Two `sweep --overwrite` into one folder at once: one runs, the other ends with exit 2
+    naming the first's pid; the store is the complete one of the run that held the folder."""
+    out = tmp_path / "busy"
+    env = {**os.environ, DELAY_ENV: "0.3"}  # 9 units of 0.3 s: the first holds the folder for about 3 s
+    cmd = [sys.executable, "-c", "from ipsecon.cli import main; main()", "sweep", str(sweep_file), "--out", str(out),
+           "--workers", "0", "--chunk-size", "2", "--overwrite", "--quiet"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results
+    winner, loser = (procs[0], procs[1]) if results[0][0] == 0 else (procs[1], procs[0])
+    message = results[procs.index(loser)][2].strip()
+    assert len(message.splitlines()) == 1 and f"{out} is in use by another sweep (pid {winner.pid})" in message
+    with xr.open_zarr(out / STORE_NAME) as ds:
+        assert np.isfinite(ds.inc_npv.values).all()
+    assert len(list((out / MARKER_DIR).glob("*.json"))) == 9
+
+
+def test_overwrite_keeps_the_previous_sweep_until_the_new_one_is_complete(reference, sweep_file, tmp_path, monkeypatch):
+    import ipsecon.sweep.compute as compute
+
+    out = tmp_path / "kept"
+    shutil.copytree(reference, out)
+    (out / "summary.csv").write_text("previous summary\n")
+    calls, evaluate = [], compute._evaluate
+
+    def fails_on_the_third_unit(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("a unit failed")
+        return evaluate(*args)
+
+    monkeypatch.setattr(compute, "_evaluate", fails_on_the_third_unit)
+    failed = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--overwrite", "--workers", "0",
+                                       "--quiet"])
+    assert failed.exit_code != 0 and isinstance(failed.exception, RuntimeError)
+    assert_bitwise_equal(out, reference)  # the previous complete sweep, untouched
+    assert (out / "summary.csv").read_text() == "previous summary\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted([".sweep.lock", MARKER_DIR, STORE_NAME, "summary.csv"])
+
+    monkeypatch.setattr(compute, "_evaluate", evaluate)
+    done = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--overwrite", "--workers", "0",
+                                     "--chunk-size", "2", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert_bitwise_equal(out, reference)  # the same numbers, now in units of 2 samples
+    assert len(list((out / MARKER_DIR).glob("*.json"))) == 9
+    assert (out / "summary.csv").read_text().startswith("scenario,override,structure")
+
+
+# --- the summary --------------------------------------------------------------------------------
+
+def test_summary_table_matches_the_store(reference, sweep_file, tmp_path):
+    """summary.csv and the printed table: per scenario × override × perspective × horizon, the
+    mean, 95 % interval and P(pays off) of the incremental NPV and the median break-even wage
+    with censored samples at the bracket's bounds, recomputed here from the stored samples."""
+    out = tmp_path / "summarised"
+    result = CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--workers", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "P(pays off)" in result.output and "median break-even wage" in result.output
+    assert f"wrote {out / 'summary.csv'}" in result.output
+    table = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    assert len(table) == 3 * 2 * 2  # overrides × perspectives × horizons (one scenario, one intervention)
+    assert set(table.structure) == {"", "catch_up_3y"}
+    with xr.open_zarr(out / STORE_NAME) as ds:
+        low, high = ds.attrs["bracket_low"], ds.attrs["bracket_high"]
+        for row in table.itertuples():
+            at = {"scenario": row.scenario, "override": row.override, "perspective": row.perspective,
+                  "horizon": row.horizon, "intervention": row.intervention}
+            inc = ds.inc_npv.sel(at).values
+            assert row.samples == N_SAMPLES
+            assert np.isclose(row.inc_npv_mean, inc.mean(), rtol=1e-9)
+            assert np.isclose(row.inc_npv_low, np.quantile(inc, 0.025), rtol=1e-9)
+            assert np.isclose(row.inc_npv_high, np.quantile(inc, 0.975), rtol=1e-9)
+            assert np.isclose(row.p_pays_off, (inc > 0).mean())
+            status, wage = ds.breakeven_status.sel(at).values, ds.breakeven_wage.sel(at).values
+            censored = np.where(status == 1, low, np.where(status == 2, high, wage))
+            assert np.isclose(row.breakeven_wage_median, np.median(censored), rtol=1e-9)
