@@ -28,7 +28,7 @@ records about its run), :mod:`.summary`, :mod:`.model_card`, :mod:`.trace_sectio
 :mod:`.render` (HTML and Markdown), :mod:`.document` (putting it together).
 """
 
-from ipsecon.output.report.document import build_sections, write_report
+from ipsecon.output.report.document import build_sections, remove_report, report_paths, write_report
 from ipsecon.output.report.folder import Inputs, read_inputs
 
-__all__ = ["Inputs", "build_sections", "read_inputs", "write_report"]
+__all__ = ["Inputs", "build_sections", "read_inputs", "remove_report", "report_paths", "write_report"]
