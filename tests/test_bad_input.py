@@ -331,10 +331,16 @@ def test_memory_estimate_scales_and_refuses(root, monkeypatch):
     from ipsecon.engines import memory
 
     sc = ipsecon.load_scenario(root / "tests/data/chancellor_hiv.yaml")
-    small = memory.estimate_bytes(sc, "microsim", 10 ** 5, 20)
-    big = memory.estimate_bytes(sc, "microsim", 10 ** 7, 20)
-    assert 50 < big / small < 110  # per-person arrays dominate
-    assert memory.estimate_bytes(sc, "cohort", None, 20, samples=100) > 50 * memory.estimate_bytes(sc, "cohort", None, 20)
+    est = [memory.estimate_bytes(sc, "microsim", n, 20) for n in (10 ** 6, 2 * 10 ** 6, 3 * 10 ** 6)]
+    per_person = (est[1] - est[0]) / 10 ** 6
+    assert est[2] - est[1] == est[1] - est[0] and per_person >= 8 * (len(sc.model.rewards) + 1)  # linear in people
+    one, hundred = (memory.estimate_bytes(sc, "cohort", None, 20, samples=n) - memory.OVERHEAD for n in (1, 100))
+    assert hundred > 50 * one
+    # at least what the engine really allocates for the trace
+    from ipsecon.engines.simulate import simulate
+
+    trace = simulate(sc, engine="cohort", horizon_years=20).trace
+    assert memory.estimate_bytes(sc, "cohort", None, 20) >= sum(a.nbytes for a in (trace.occupancy, trace.flows, trace.ever))
     monkeypatch.setattr(memory, "available_bytes", lambda: 1000)
     with pytest.raises(InputError, match="needs about .* more than"):
         memory.check_memory(sc, "cohort", None, 20)
