@@ -468,3 +468,33 @@ def test_summary_table_matches_the_store(reference, sweep_file, tmp_path):
             status, wage = ds.breakeven_status.sel(at).values, ds.breakeven_wage.sel(at).values
             censored = np.where(status == 1, low, np.where(status == 2, high, wage))
             assert np.isclose(row.breakeven_wage_median, np.median(censored), rtol=1e-9)
+
+
+# --- the report of a sweep folder ---------------------------------------------------------------
+
+def test_report_of_a_sweep_folder(reference, sweep_file, tmp_path):
+    """`ipsecon report` on a sweep folder: the summary table, what was swept and the provenance;
+    a folder with nothing to report ends with exit 2."""
+    out = tmp_path / "swept"
+    assert CliRunner().invoke(main, ["sweep", str(sweep_file), "--out", str(out), "--workers", "0", "--quiet"]).exit_code == 0
+    result = CliRunner().invoke(main, ["report", str(out), "--reports", str(tmp_path / "reports"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    md = next((tmp_path / "reports").rglob("swept.md")).read_text()
+    table = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    row = table.iloc[-1]
+    assert "## Sweep: test sweep" in md and "| P(pays off) |" in md
+    assert f"| {row.scenario} | {row.override} | {row.structure} | {row.perspective} | {row.horizon:g} | {N_SAMPLES} | " \
+           f"{row.inc_npv_mean:,.0f} | [{row.inc_npv_low:,.0f}, {row.inc_npv_high:,.0f}] | {row.p_pays_off:.2f} |" in md
+    assert "Override set **no_decay**: sets ips.persistence.half_life = 1e+09" in md
+    assert "Override set **catch_up**: structure catch_up_3y; variables effect_end = 1" in md
+    assert f"Samples: {N_SAMPLES} (lhs, seed 11)" in md and "Horizons: 1, 1.5 years; perspectives: society, nav" in md
+    with xr.open_zarr(out / STORE_NAME) as ds:
+        assert ds.attrs["sweep_hash"] in md and ds.attrs["ipsecon_code_hash"] in md
+    assert "Only" not in md  # every unit done
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = CliRunner().invoke(main, ["report", str(empty), "--reports", str(tmp_path / "reports"), "--quiet"])
+    assert refused.exit_code == 2
+    assert f"{empty}: holds no ipsecon results: expected one of results.nc" in refused.output
+    assert "sweep.zarr" in refused.output

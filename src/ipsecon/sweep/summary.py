@@ -65,8 +65,14 @@ def structures(ds: xr.Dataset) -> dict[str, str]:
 
 
 def format_summary(df: pd.DataFrame) -> str:
-    """The table for a terminal or a report: money rounded to NOK, the interval in brackets,
-    censored medians as '≤ 0' / '≥ 2,000,000', '–' where there is no number."""
+    """The table as text for a terminal (see :func:`display_table`)."""
+    return display_table(df).to_string(index=False)
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table to read (terminal, report): money rounded to NOK, the interval in brackets,
+    censored medians as '≤ 0' / '≥ 2,000,000', '–' where there is no number; the structure and
+    intervention columns only where they tell rows apart."""
     def money(v):
         return "–" if v != v else f"{v:,.0f}"
 
@@ -84,7 +90,7 @@ def format_summary(df: pd.DataFrame) -> str:
         "P(pays off)": df["p_pays_off"].map(lambda p: "–" if p != p else f"{p:.2f}"),
         "median break-even wage": [wage(v, c) for v, c in zip(df["breakeven_wage_median"], df["breakeven_wage_censored"])],
     })
-    return show.to_string(index=False)
+    return show
 
 
 def write_summary(df: pd.DataFrame, path: Path) -> None:
@@ -94,4 +100,4 @@ def write_summary(df: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-__all__ = ["format_summary", "structures", "summarise", "write_summary"]
+__all__ = ["display_table", "format_summary", "structures", "summarise", "write_summary"]

@@ -17,6 +17,7 @@ from ipsecon.output.report.money_sections import money_sections
 from ipsecon.output.report.render import render, render_png
 from ipsecon.output.report.summary import headline, mixed_runs_banner, question_section, reproduce_section
 from ipsecon.output.report.trace_sections import employment_section, occupancy_section
+from ipsecon.output.report.sweep_section import sweep_section
 from ipsecon.output.report.uncertainty_sections import dsa_section, psa_section, sobol_section
 from ipsecon.output.results import atomic_write
 from ipsecon.progress import Progress
@@ -27,7 +28,8 @@ def build_sections(inp: Inputs) -> list[Section]:
     body: list[Section | None] = [model_card_section(inp.card_run), employment_section(inp), occupancy_section(inp)]
     body += money_sections(inp, facts)
     body += [breakeven_section(inp, facts), psa_section(inp.psa, inp.run("psa.nc")),
-             dsa_section(inp.dsa, inp.run("dsa.nc")), sobol_section(inp.sobol, inp.run("sobol.nc"))]
+             dsa_section(inp.dsa, inp.run("dsa.nc")), sobol_section(inp.sobol, inp.run("sobol.nc")),
+             sweep_section(inp.sweep)]
     facts["headline"] = headline(inp, facts)
     return [question_section(inp, facts)] + [s for s in body if s is not None] + [reproduce_section(inp)]
 

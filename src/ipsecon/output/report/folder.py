@@ -18,6 +18,7 @@ import xarray as xr
 
 from ipsecon.errors import InputError
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.output.report.sweep_section import SweepFolder, read_sweep
 from ipsecon.output.roles import parse_json
 
 UNCERTAINTY_FILES = ("psa.nc", "dsa.nc", "sobol.nc")
@@ -37,6 +38,7 @@ class Inputs:
     psa: xr.Dataset | None = None
     dsa: xr.Dataset | None = None
     sobol: xr.Dataset | None = None
+    sweep: SweepFolder | None = None  # sweep.zarr (ipsecon sweep)
     runs: dict[str, RunInfo] = field(default_factory=dict)  # file name -> its run
     breakeven_runs: dict[str, RunInfo] = field(default_factory=dict)  # scenario -> its run (breakeven.nc)
 
@@ -174,4 +176,9 @@ def read_inputs(folder: Path) -> Inputs:
         if ds is not None:
             inp.runs[f] = RunInfo(f, dict(ds.attrs))
     _read_breakeven(inp, folder)
+    inp.sweep = read_sweep(folder)
+    found = [inp.results, inp.summary, inp.breakeven, inp.psa, inp.dsa, inp.sobol, inp.sweep]
+    if all(x is None for x in found):
+        expected = ("results.nc", "breakeven.nc", "breakeven.csv", *UNCERTAINTY_FILES, "sweep.zarr")
+        raise InputError(folder, None, f"holds no ipsecon results: expected one of {', '.join(expected)}")
     return inp
