@@ -154,7 +154,8 @@ def every_command(tmp_path_factory, root):
         "simulate": ["simulate", rct, "--horizon", "2"],
         "breakeven": ["breakeven", rct, root / "scenarios" / "bodo.yaml", "--horizons", "1.5,3"],
         "psa": ["psa", rct, "--samples", "8", "--horizons", "1,3"],
-        "dsa": ["dsa", rct, "--horizons", "3", "--param", "ips.cost.*"],
+        "dsa": ["dsa", rct, "--horizons", "3", "--param", "ips.cost.*", "--pair",
+                "calibrated.norway_rct.hr_entry,ips.persistence.half_life", "--grid", "2"],
         "sobol": ["sobol", rct, "--base-samples", "4", "--horizons", "3"],
     }
     out = {}

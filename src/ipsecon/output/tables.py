@@ -53,6 +53,12 @@ def psa_tables(ds: xr.Dataset) -> Tables:
                               values="breakeven_wage_quantile", dropna=False)
             q.columns = [f"breakeven_wage_q{float(c):g}" for c in q.columns]
             summary = summary.merge(q.reset_index(), on=["intervention", "perspective", "horizon"], how="left")
+        if "breakeven_wage_quantile_censored" in ds:  # a quantile at a bracket end: "≤ low" / "≥ high"
+            c = ds["breakeven_wage_quantile_censored"].to_dataframe().reset_index()
+            c = c.pivot_table(index=["intervention", "perspective", "horizon"], columns="quantile",
+                              values="breakeven_wage_quantile_censored", dropna=False)
+            c.columns = [f"breakeven_wage_q{float(x):g}_censored" for x in c.columns]
+            summary = summary.merge(c.reset_index(), on=["intervention", "perspective", "horizon"], how="left")
         out["summary"] = summary
     if "evpi" in ds:
         out["evpi"] = _by_dims(ds, set(ds["evpi"].dims))

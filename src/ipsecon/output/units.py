@@ -32,7 +32,7 @@ UNITS = {
     # psa.nc
     "employment_years": "years per person, discounted", "breakeven_status": CODE, "parameters": PARAMETER_UNIT,
     "prob_pays_off": "probability", "breakeven_wage_quantile": WAGE,
-    "breakeven_wage_quantile_censored": "1 (true where the quantile lies at a bracket end: censored samples)", "ceac": "probability", "ceaf_probability": "probability",
+    "breakeven_wage_quantile_censored": "1 (-1: the quantile is at the bracket's low end, 0: inside it, +1: at its top)", "ceac": "probability", "ceaf_probability": "probability",
     "ceaf_strategy": TEXT, "group_members": TEXT, "evppi": "NOK per person", "evppi_population": "NOK",
     "evpi": "NOK per person", "evpi_population": "NOK",
     # dsa.nc
@@ -41,6 +41,9 @@ UNITS = {
     "base_inc_npv": NOK_PERSON, "inc_npv": NOK_PERSON, "base_inmb": NOK_PERSON + " (QALYs valued at the WTP)",
     "inmb": NOK_PERSON + " (QALYs valued at the WTP)", "base_breakeven_wage": WAGE, "breakeven_wage": WAGE,
     "base_breakeven_status": CODE, "swing": NOK_PERSON,
+    "twoway_inc_npv": NOK_PERSON, "twoway_x": "the unit of the pair's first parameter (twoway_x_name)",
+    "twoway_y": "the unit of the pair's second parameter (twoway_y_name)", "pair": "1 (pair number)",
+    "x_index": "1 (grid point)", "y_index": "1 (grid point)",
     # sobol.nc
     "S1": SHARE_OF_VARIANCE, "S1_conf": SHARE_OF_VARIANCE + ", half-width of the 95 % CI",
     "ST": SHARE_OF_VARIANCE, "ST_conf": SHARE_OF_VARIANCE + ", half-width of the 95 % CI",
