@@ -401,3 +401,15 @@ def test_tax_steps_must_be_named_steps(root, tmp_path):
     values["rules.tax.bracket_rates.a"] = 0.1
     with pytest.raises(InputError, match="rules.tax.bracket_rates.a: not a step name"):
         RuleParameters.from_values(values, dt.date(2024, 7, 1))
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"horizon": math.nan}, "run.horizon_years"), ({"horizon": -1}, "run.horizon_years"),
+    ({"horizon": 1e9}, "run.horizon_years"), ({"engine": "microsim", "individuals": 0}, "run.individuals"),
+    ({"engine": "microsim", "seed": -1}, "run.seed"), ({"engine": "microsim", "seed": 2 ** 70}, "run.seed"),
+    ({"engine": "bogus"}, "run.engine"),
+])
+def test_api_run_arguments_checked_like_the_file(root, kwargs, field):
+    sc = ipsecon.load_scenario(root / "tests/data/chancellor_hiv.yaml")
+    with pytest.raises(InputError, match=field):
+        ipsecon.run(sc, **kwargs)

@@ -117,9 +117,13 @@ def _rlimit_left() -> int | None:
 
 
 def check_memory(scenario: LoadedScenario, engine: str | None = None, individuals: int | None = None,
-                 horizon_years: float | None = None, samples: int = 1, trace: bool = True) -> int:
-    """Raise InputError if the run would need more than :data:`SAFETY` of the available memory;
-    returns the estimate in bytes."""
+                 horizon_years: float | None = None, samples: int = 1, trace: bool = True, seed: int | None = None) -> int:
+    """Raise InputError if the run's settings are out of range (the file's limits, also for
+    arguments given to the Python API) or if it would need more than :data:`SAFETY` of the
+    available memory; returns the estimate in bytes."""
+    scenario.spec.run.given(scenario.file, engine, individuals if engine == "microsim" else None, seed, horizon_years)
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise InputError(scenario.file, "samples", f"{samples!r} samples", "an integer >= 1")
     need = estimate_bytes(scenario, engine, individuals, horizon_years, samples, trace)
     limit = int(available_bytes() * SAFETY)
     if need > limit:

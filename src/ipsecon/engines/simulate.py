@@ -113,7 +113,7 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
         raise InputError(scenario.file, "model.discount", "the discount rates of these values differ from the scenario's "
                          f"{scenario.model.discount_rate}", "change discount rates with overrides (--set), not per sample")
     # refuse a run that would not fit in memory before allocating any of it
-    check_memory(scenario, engine, individuals, horizon_years, n_samples, trace or engine != "cohort")
+    check_memory(scenario, engine, individuals, horizon_years, n_samples, trace or engine != "cohort", seed)
     T = horizon_cycles(scenario, horizon_years)
     mix = scenario.start_mix(values, n_samples)
     year = scenario.spec.population.start_year

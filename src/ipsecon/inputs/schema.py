@@ -197,6 +197,16 @@ class Run(Strict):
     horizon_years: float = Field(5, gt=0, le=100)
     individuals: int = Field(10000, ge=1)
     seed: int = Field(20240601, ge=0, le=MAX_SEED)
+
+    def given(self, file: str, engine: str | None = None, individuals: int | None = None, seed: int | None = None,
+              horizon_years: float | None = None) -> "Run":
+        """These settings with those a caller gives (options, API arguments; None: the file's),
+        checked against the same limits as the file's, so the Python API refuses what the file would."""
+        from ipsecon.inputs.yaml_files import validate
+
+        given = {"engine": engine, "individuals": individuals, "seed": seed, "horizon_years": horizon_years}
+        data = {**self.model_dump(), **{k: v for k, v in given.items() if v is not None}}
+        return validate(Run, data, file, "run")
     # the deterministic base case: each uncertain parameter at the mean of its distribution (what a
     # PSA averages over), or at its published point value
     base_case: Literal["mean", "point"] = "mean"
