@@ -38,8 +38,12 @@ def has_sweep(out: Path) -> bool:
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold the folder's lock (creating the folder) or end with InputError if another sweep has it."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError("--out", str(out), f"cannot create the output folder or its lock ({exc.strerror})",
+                         "a folder this user can write") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

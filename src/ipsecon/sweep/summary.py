@@ -74,10 +74,10 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
     censored medians as '≤ 0' / '≥ 2,000,000', '–' where there is no number; the structure and
     intervention columns only where they tell rows apart."""
     def money(v):
-        return "–" if v != v else f"{v:,.0f}"
+        return "–" if pd.isna(v) else f"{v:,.0f}"
 
     def wage(v, c):
-        return "–" if v != v else {-1: "≤ ", 1: "≥ "}.get(int(c), "") + f"{v:,.0f}"
+        return "–" if pd.isna(v) else {-1: "≤ ", 1: "≥ "}.get(int(c), "") + f"{v:,.0f}"
 
     show = pd.DataFrame({
         "scenario": df["scenario"], "override": df["override"],
@@ -86,8 +86,9 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
         "perspective": df["perspective"], "horizon (y)": df["horizon"].map(lambda h: f"{h:g}"),
         "samples": df["samples"],
         "mean inc. NPV": df["inc_npv_mean"].map(money),
-        "95 % interval": [f"[{money(a)}, {money(b)}]" for a, b in zip(df["inc_npv_low"], df["inc_npv_high"])],
-        "P(pays off)": df["p_pays_off"].map(lambda p: "–" if p != p else f"{p:.2f}"),
+        "95 % interval": [f"[{money(a)}, {money(b)}]" if n > 1 else "–"  # one sample (deterministic): none
+                          for a, b, n in zip(df["inc_npv_low"], df["inc_npv_high"], df["samples"])],
+        "P(pays off)": df["p_pays_off"].map(lambda p: "–" if pd.isna(p) else f"{p:.2f}"),
         "median break-even wage": [wage(v, c) for v, c in zip(df["breakeven_wage_median"], df["breakeven_wage_censored"])],
     })
     return show

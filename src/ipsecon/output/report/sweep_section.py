@@ -14,9 +14,8 @@ import pandas as pd
 
 from ipsecon.errors import InputError
 from ipsecon.output.report.blocks import Alert, Section, Table, Text, bullets
+from ipsecon.sweep.folder import SUMMARY_NAME
 from ipsecon.sweep.store import MARKER_DIR, STORE_NAME
-
-SUMMARY_NAME = "summary.csv"
 
 
 @dataclass
@@ -110,8 +109,8 @@ def _swept(a: dict, spec: dict) -> list[str]:
 
 def _provenance(a: dict) -> list[str]:
     lines = [f"Sweep file `{a.get('sweep_file')}` (sha256 {a.get('sweep_hash')}), created {a.get('created')}",
-             f"ipsecon {a.get('ipsecon_version')} (code {a.get('ipsecon_code_hash')}); work units of at most "
-             f"{a.get('chunk_size')} samples"]
+             (f"ipsecon {a.get('ipsecon_version')} (code {a.get('ipsecon_code_hash')}); work units of at most "
+              f"{a.get('chunk_size')} samples")]
     hashes = _json(a.get("scenario_hashes"), {})
     if hashes:
         lines.append("Scenario × override digests: " + ", ".join(f"{k} {v}" for k, v in hashes.items()))
