@@ -174,7 +174,7 @@ def regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, 
 def param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarray:
     """A parameter as a scalar array or, for a sample vector, shaped (n, 1, …) with ``ndim`` axes."""
     if name not in values:
-        raise InputError(None, name, "parameter missing", "see parameters/ledger.yaml, wages.yaml, health_care.yaml")
+        raise InputError("parameters/", name, "parameter missing", "see parameters/ledger.yaml, wages.yaml, health_care.yaml")
     v = np.asarray(values[name], dtype=float)
     if v.ndim == 0:
         return v
@@ -187,10 +187,10 @@ def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int, ndim: int 
     prefix = "ledger.employer_zone."
     shares = {k[len(prefix):]: param(values, k, n, ndim) for k in values if k.startswith(prefix)}
     if not shares:
-        raise InputError(None, "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
+        raise InputError("parameters/ledger.yaml", "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
     total = sum(shares.values())
     if np.any(np.abs(total - 1.0) > 1e-6):
-        raise InputError(None, "ledger.employer_zone", f"zone shares must sum to 1, they sum to {np.ravel(total)[0]:.6g}")
+        raise InputError("parameters/ledger.yaml", "ledger.employer_zone", f"zone shares must sum to 1, they sum to {np.ravel(total)[0]:.6g}")
     return sum(s * rules.employer_rate(z) for z, s in shares.items())
 
 
@@ -212,7 +212,7 @@ def employed_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray
     p = lambda name: param(values, name, n, ndim)  # noqa: E731
     share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
     if np.any(share_aap + share_ut > 1):
-        raise InputError(None, "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
+        raise InputError("parameters/ledger.yaml", "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
     ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
     aap_work = rules.aap_after_work(aap_full, p("wages.fte_share") * rules.aap_full_time_hours)
     ut_work = rules.uforetrygd_paid(uforetrygd_full(values, rules, basis, n, ndim), W, ifu)
@@ -367,7 +367,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         basis = param(values, "ledger.prior_income", n) * np.ones((G, 1))  # (G,1) or (n,G,1)
     wage = values.get("wages.ips_annual_gross_wage") if wage is None else wage
     if wage is None:
-        raise InputError(None, "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
+        raise InputError("parameters/wages.yaml", "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
 
     date = scenario.price_date
     if rules_vary(values):
