@@ -535,6 +535,8 @@ def attack(seed: int, cases: list[int], workers: int, timeout: float, memory_gb:
 
     def record(answer: dict, case: dict) -> None:
         answer["note"], answer["argv"] = case["note"], case["argv"]
+        answer["seconds"] = round(time.monotonic() - next(w.started for w in pool if w.case is case), 2) \
+            if any(w.case is case for w in pool) else None
         results.append(answer)
         if verbose:
             print(f"case {case['index']}: exit {answer['exit']} {answer['found'] or ''} [{case['note'][:100]}]",
@@ -554,8 +556,8 @@ def attack(seed: int, cases: list[int], workers: int, timeout: float, memory_gb:
                     record({"index": case["index"], "exit": rc, "found": [("memory", f"worker died (signal/rc {rc})")]}, case)
                     replace(w)
                     continue
-                w.case = None
                 record(json.loads(line), case)
+                w.case = None
             now = time.monotonic()
             for w in list(pool):
                 if w.case is not None and now - w.started > timeout:
@@ -586,6 +588,9 @@ def report(outcome: dict, seed: int) -> int:
     print(f"{'failure':<18}{'cases':>7}")
     for c in CATEGORIES:
         print(f"{c:<18}{counts[c]:>7}")
+    timed = sorted((r for r in results if r.get("seconds") is not None), key=lambda r: -r["seconds"])[:3]
+    if timed:
+        print("slowest cases: " + "; ".join(f"case {r['index']} {r['seconds']:.1f} s ({r['note'][:60]})" for r in timed))
     if first:
         print("\nfirst case of each distinct root cause:")
         for (category, _), r in first.items():

@@ -71,6 +71,14 @@ class Distribution(BaseModel):
             raise ValueError("uniform needs low < high")
         if t == "triangular" and not self.low <= self.mode <= self.high or (t == "triangular" and self.low == self.high):
             raise ValueError("triangular needs low <= mode <= high and low < high")
+        if t != "dirichlet":  # extreme values (sd 1e308) overflow or leave scipy's domain
+            try:
+                with np.errstate(all="ignore"):
+                    low, high = self._make_frozen().support()
+            except (ArithmeticError, ValueError) as exc:
+                raise ValueError(f"these {t} parameters give no distribution ({exc})") from None
+            if np.isnan(low) or np.isnan(high):
+                raise ValueError(f"these {t} parameters give no distribution")
         return self
 
     def frozen(self):

@@ -266,6 +266,11 @@ def check_ranges(name: str, p: Parameter, file: str) -> None:
         if not rng.covers(low, high):
             raise InputError(file, f"{name}.distribution", f"a {d.type} distribution gives values in [{low:g}, {high:g}], "
                              f"outside {rng}", f"{rng} ({why}); e.g. gamma, lognormal or beta for bounded quantities")
+        with np.errstate(all="ignore"):
+            tails = np.asarray(d.frozen().ppf([1e-9, 1 - 1e-9]), dtype=float)
+        if not np.all(np.abs(tails) <= ranges.MAX_MAGNITUDE):  # what sampling would draw
+            raise InputError(file, f"{name}.distribution", f"a {d.type} distribution that draws values beyond "
+                             f"{ranges.MAX_MAGNITUDE:g} in size", f"numbers of at most {ranges.MAX_MAGNITUDE:g} in size")
 
 
 def load_parameter_tree(data: Any, file: str) -> ParameterSet:

@@ -198,12 +198,12 @@ class CompiledModel:
 
     def transition_index(self, name: str, path: str) -> int:
         if "->" not in name:
-            raise InputError(self.file, path, f"transition {name!r} must be written 'from->to'")
+            raise InputError(self.file, path, f"transition {_excerpt(name)} must be written 'from->to'")
         a, b = (x.strip() for x in name.split("->", 1))
         key = (self.state_index(a, path), self.state_index(b, path))
         if key not in self.pair_index:
             declared = ", ".join(f"{self.states[t.source]}->{self.states[t.target]}" for t in self.transitions)
-            raise InputError(self.file, path, f"no transition {name!r} is declared", declared)
+            raise InputError(self.file, path, f"no transition {_excerpt(name)} is declared", declared)
         return self.pair_index[key]
 
     def _compile_effect(self, e: Effect, path: str) -> CompiledEffect:
