@@ -100,6 +100,23 @@ def run_breakeven(scenarios: Iterable[LoadedScenario], perspectives: Iterable[st
     return table, ds
 
 
+def validation(scenarios: Iterable[str | Path | LoadedScenario]) -> list[dict]:
+    """Every published figure the scenarios declare (calibration and validation targets) against the model, each
+    scenario run with the cohort engine up to its last target: rows with the scenario, role, value, interval,
+    model value and PASS/MISS."""
+    rows = []
+    for sc in scenarios:
+        sc = sc if isinstance(sc, LoadedScenario) else load_scenario(sc)
+        spec = sc.spec
+        declared = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
+        if not declared:
+            continue
+        horizon = max(spec.run.horizon_years, max(t.month for t in declared) / 12)
+        sim = simulate(sc, engine="cohort", horizon_years=horizon)
+        rows += [{"scenario": sc.name, **row} for row in results_io.target_rows(sim)]
+    return rows
+
+
 def stamp(ds: xr.Dataset, scenario: LoadedScenario, engine: str | None, seed: int | None,
           individuals: int | None) -> xr.Dataset:
     """Give an uncertainty analysis's Dataset the attributes of the run it comes from."""
@@ -144,5 +161,5 @@ def sobol(scenario: LoadedScenario, base_samples: int = 64, parameters: Iterable
     return stamp(ds, scenario, engine, seed, individuals)
 
 
-__all__ = ["Result", "dsa", "load_scenario", "psa", "run", "run_breakeven", "sobol", "stamp"]
+__all__ = ["Result", "dsa", "load_scenario", "psa", "run", "run_breakeven", "sobol", "stamp", "validation"]
 

@@ -110,8 +110,21 @@ EXCEL = click.option("--excel", is_flag=True, help="also write a workbook of the
 SEED = click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
                     help="random seed (default: the scenario's run.seed)")
 INDIVIDUALS = click.option("--individuals", type=click.IntRange(min=1), default=None, help="microsim population size")
-REPORTS = click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports",
-                       show_default=True, help="folder for reports (<folder>/<scenario>/)")
+REPORTS_DIR = click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports",
+                           show_default=True, help="folder for reports (<folder>/<scenario>/)")
+# --lang travels in the context (not as a parameter) so every command with a report takes it unchanged
+LANG = click.option("--lang", type=click.Choice(["en", "nb"]), default="en", show_default=True, expose_value=False,
+                    callback=lambda ctx, _, v: ctx.meta.__setitem__("report_lang", v),
+                    help="language of the report: English or Norwegian (bokmål)")
+
+
+def REPORTS(f):  # noqa: N802 - used like the other option constants
+    return REPORTS_DIR(LANG(f))
+
+
+def _report_lang() -> str:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("report_lang", "en") if ctx is not None else "en"
 
 
 def default_out(name: str, command: str | None = None, engine: str = "cohort", structure: str | None = None) -> Path:
@@ -142,7 +155,7 @@ def _report(out_dir: Path, reports_root: str, quiet: bool, no_report: bool) -> d
     if no_report:
         remove_report(out_dir, Path(reports_root))
         return {}
-    report = write_report(out_dir, Path(reports_root), quiet=quiet)
+    report = write_report(out_dir, Path(reports_root), quiet=quiet, lang=_report_lang())
     return {"report": report["html"], "report_markdown": report["markdown"]}
 
 
@@ -253,7 +266,7 @@ def report(results_dir, reports_root, quiet):
     """
     from ipsecon.output.report import write_report
 
-    paths = write_report(Path(results_dir), Path(reports_root), quiet=quiet)
+    paths = write_report(Path(results_dir), Path(reports_root), quiet=quiet, lang=_report_lang())
     click.echo(f"wrote {paths['html']}")
     click.echo(f"wrote {paths['markdown']} (figures in {paths['figures']})")
 
@@ -435,35 +448,57 @@ def calibrate(scenario, dry_run, fmt):
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--targets", "with_targets", is_flag=True,
+              help="run each scenario and compare it with every published figure it declares (PASS/MISS); "
+                   "without SCENARIOS: every scenarios/*.yaml")
 @FORMAT
-def validate(scenario, fmt):
-    """Check SCENARIO (model, parameters, population, one cycle of every formula) without running it."""
+def validate(scenarios, with_targets, fmt):
+    """Check SCENARIOS (model, parameters, population, one cycle of every formula) without running them."""
     import pandas as pd
 
+    from ipsecon import api
     from ipsecon.engines.simulate import simulate as run
     from ipsecon.model.scenario import load_scenario
+    from ipsecon.output import console
 
-    loaded = load_scenario(scenario)
-    run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
-    _check_targets(loaded)
-    spec = loaded.spec
-    targets = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
-    assumed = sorted(n for n in loaded.overrides)
-    facts = {"scenario": loaded.name, "ok": True, "states": loaded.model.n_states,
-             "transitions": len(loaded.model.transitions), "strategies": len(loaded.model.strategies),
-             "subgroups": loaded.strata.size, "engine": spec.run.engine, "horizon_years": spec.run.horizon_years,
-             "population": spec.population.size, "start_year": spec.population.start_year,
-             "price_year": spec.price_year, "published_targets": len(targets), "overrides": ", ".join(assumed)}
+    if not scenarios and with_targets:
+        scenarios = tuple(str(p) for p in sorted(Path("scenarios").glob("*.yaml")))
+    if not scenarios:
+        raise InputError("SCENARIOS", None, "no scenario given", "one or more scenario files, or --targets alone for all")
+    if with_targets:
+        rows = api.validation(scenarios)
+        table = pd.DataFrame(rows)
 
-    def text():
-        return (f"{scenario}: ok ({facts['states']} states, {facts['transitions']} transitions, "
-                f"{facts['strategies']} strategies, {facts['subgroups']} subgroups)\n"
-                f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population {spec.population.size:,} "
-                f"from {spec.population.start_year}, prices of {spec.price_year}; {len(targets)} published target(s)"
-                + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
+        def text():
+            lines = []
+            for name in dict.fromkeys(r["scenario"] for r in rows):
+                lines.append(f"{name}:")
+                lines.append(console.targets_table([r for r in rows if r["scenario"] == name]))
+            return "\n".join(lines) if lines else "no published figures declared"
 
-    _emit(fmt, {"command": "validate"}, {"validation": pd.DataFrame([facts])}, {}, text)
+        _emit(fmt, {"command": "validate", "scenarios": list(scenarios)}, {"targets": table}, {}, text)
+        return
+    facts, texts = [], []
+    for scenario in scenarios:
+        loaded = load_scenario(scenario)
+        run(loaded, engine="cohort", horizon_years=loaded.model.cycle_years)
+        _check_targets(loaded)
+        spec = loaded.spec
+        targets = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
+        assumed = sorted(n for n in loaded.overrides)
+        facts.append({"scenario": loaded.name, "ok": True, "states": loaded.model.n_states,
+                      "transitions": len(loaded.model.transitions), "strategies": len(loaded.model.strategies),
+                      "subgroups": loaded.strata.size, "engine": spec.run.engine, "horizon_years": spec.run.horizon_years,
+                      "population": spec.population.size, "start_year": spec.population.start_year,
+                      "price_year": spec.price_year, "published_targets": len(targets), "overrides": ", ".join(assumed)})
+        f = facts[-1]
+        texts.append(f"{scenario}: ok ({f['states']} states, {f['transitions']} transitions, {f['strategies']} strategies, "
+                     f"{f['subgroups']} subgroups)\n"
+                     f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population "
+                     f"{spec.population.size:,} from {spec.population.start_year}, prices of {spec.price_year}; "
+                     f"{len(targets)} published target(s)" + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
+    _emit(fmt, {"command": "validate"}, {"validation": pd.DataFrame(facts)}, {}, lambda: "\n".join(texts))
 
 
 def _check_targets(loaded) -> None:

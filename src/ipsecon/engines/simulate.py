@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ipsecon.engines import counting as accounting
+from ipsecon.engines import measures
 from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
 from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
@@ -63,23 +64,9 @@ class Simulation:
             return dict(self.totals[discounted])
         return {r: self.reward_series(r, discounted).sum(axis=-1) for r in self.scenario.model.rewards}
 
-    def measure(self, target: "Target") -> float:
-        """The model's value for a target: share in a state at month m, or ever in it by month m."""
-        file = self.scenario.file
-        trace = self.trace
-        point = int(round(target.month / (self.scenario.model.cycle_years * 12)))
-        if target.strategy not in trace.strategies:
-            raise InputError(file, "targets", f"unknown strategy {target.strategy!r}", ", ".join(trace.strategies))
-        if point > trace.n_cycles:
-            raise InputError(file, "targets", f"target month {target.month} is beyond the horizon")
-        k = trace.strategies.index(target.strategy)
-        if target.measure == "in_state":
-            if target.state not in trace.states:
-                raise InputError(file, "targets", f"unknown state {target.state!r}", ", ".join(trace.states))
-            return float(trace.population_occupancy()[0, k, point, trace.states.index(target.state)])
-        if target.state not in trace.ever_states:
-            raise InputError(file, "targets", f"state {target.state!r} is not listed in model.ever_in", ", ".join(trace.ever_states))
-        return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
+    def measure(self, target: "Target", path: str = "targets") -> float:
+        """The model's value for a target (:mod:`ipsecon.engines.measures`)."""
+        return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path)
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Number = Union[float, str]  # a number or a formula
 
@@ -87,6 +87,17 @@ class Structure(Strict):
     variables: dict[str, Number] = {}
 
 
+class Tracker(Strict):
+    """A per-person counter: +1 per cycle started in one of ``states``, kept through all other states
+    (never reset), capped at ``max`` (its last value means "max or more"). Formulas read it by name,
+    and ``<name>_years``. Each tracker multiplies the cells of every state by max + 1."""
+
+    states: list[str] = Field(min_length=1)
+    max: int = Field(ge=1, le=600)
+    label: str | None = None
+    start: Number | None = None  # value at cycle 0: a formula of attributes and parameters (default 0)
+
+
 class Model(Strict):
     name: str | None = None
     cycle_years: float = Field(1 / 12, gt=0, le=1)
@@ -103,6 +114,7 @@ class Model(Strict):
     comparator: str | None = None
     ever_in: list[str] = []
     employment_state: str | None = None
+    trackers: dict[str, Tracker] = {}
     structures: dict[str, Structure] = {}
 
     @field_validator("states")
@@ -162,25 +174,69 @@ class Population(Strict):
 
 
 class Target(Strict):
-    measure: Literal["in_state", "ever_in"]
+    """A published figure the model is compared with (``role: validation``) or fitted to (``calibration``).
+
+    Measures (all shares in [0, 1]): ``in_state`` — share in ``state`` at ``month``; ``ever_in`` — share
+    ever in ``state`` by ``month``; ``exit_share`` — of the moves out of ``from_state`` during months
+    (``from_month``, ``month``], the share going to ``state`` (only moves into ``among`` counted, when given);
+    ``time_share`` — mean share in ``state`` over months (``from_month``, ``month``].
+    """
+
+    measure: Literal["in_state", "ever_in", "exit_share", "time_share"]
     state: str
     strategy: str
-    month: int = Field(ge=1)
+    month: int = Field(ge=1, le=1200)
     value: float = Field(ge=0, le=1)
     tolerance: float = Field(0.01, gt=0)
     source: str
-    # sampling uncertainty of the observed value, for the calibrated parameters' distribution:
-    # the number of people behind the share (binomial SE) or the standard error itself
+    evidence: str | None = None  # the evidence tag of evidence.md ([C], [C2], [D], [M])
+    role: Literal["calibration", "validation"] | None = None  # default: where it is declared
+    # sampling uncertainty of the observed value: the number of people behind the share (binomial SE),
+    # the standard error itself, or a published 95 % interval
     n: int | None = Field(None, ge=1)
     se: float | None = Field(None, gt=0)
+    ci: tuple[float, float] | None = None
+    from_state: str | None = None
+    from_month: int = Field(0, ge=0)
+    among: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check_measure(self):
+        if self.measure == "exit_share" and self.from_state is None:
+            raise ValueError("exit_share needs from_state (the state people leave)")
+        if self.measure != "exit_share" and (self.from_state is not None or self.among is not None):
+            raise ValueError("from_state and among belong to exit_share")
+        if self.measure in ("in_state", "ever_in") and self.from_month:
+            raise ValueError(f"{self.measure} is a share at one month: from_month belongs to exit_share and time_share")
+        if self.from_month >= self.month:
+            raise ValueError("from_month must be before month")
+        if self.ci is not None and not 0 <= self.ci[0] <= self.value <= self.ci[1] <= 1:
+            raise ValueError("ci must be [low, high] with 0 <= low <= value <= high <= 1")
+        return self
 
     @property
     def standard_error(self) -> float | None:
         if self.se is not None:
             return self.se
+        if self.ci is not None:
+            return (self.ci[1] - self.ci[0]) / (2 * 1.959964)
         if self.n is not None:
             return float(np.sqrt(max(self.value * (1 - self.value), 1e-12) / self.n))
         return None
+
+    def interval(self) -> tuple[float, float]:
+        """The range a model value must fall in to PASS: the published 95 % interval (given, or ± 1.96 SE
+        from n or se), else ± tolerance."""
+        if self.ci is not None:
+            return self.ci
+        se = self.standard_error
+        half = 1.959964 * se if se is not None else self.tolerance
+        return max(0.0, self.value - half), min(1.0, self.value + half)
+
+    def label(self) -> str:
+        where = f"{self.from_state}->{self.state}" if self.measure == "exit_share" else self.state
+        window = f"months {self.from_month}-{self.month}" if self.measure in ("exit_share", "time_share") else f"month {self.month}"
+        return f"{self.measure} {where} [{self.strategy}] {window}"
 
 
 class Calibration(Strict):

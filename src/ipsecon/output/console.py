@@ -73,10 +73,20 @@ def simulation(result) -> str:
     if result.economics is not None:
         lines.append(economics_table(result.economics, sc.spec.price_year, sc.model.comparator))
     if result.targets:
-        lines.append("Validation targets (not fitted):")
-        for t in result.targets:
-            lines.append(f"  {t['measure']} {t['state']} [{t['strategy']}] month {t['month']}: published {t['target']:.1%}, "
-                         f"model {t['model']:.1%}  — {t['source']}")
+        lines.append(targets_table(result.targets))
+    return "\n".join(lines)
+
+
+def targets_table(rows: list[dict]) -> str:
+    """Published figures vs the model: calibration targets (fitted) and validation targets (not), PASS/MISS."""
+    lines = ["Published figures vs the model (PASS: inside the published 95 % interval, or ± tolerance where none):"]
+    for t in rows:
+        lines.append(f"  {t['verdict']:<4} {t['role']:<11} {t['label']}: published {t['target']:.1%} "
+                     f"[{t['low']:.1%}, {t['high']:.1%}], model {t['model']:.1%}  — {t['source']}")
+    misses = [t for t in rows if t["verdict"] == "MISS"]
+    if misses:
+        lines.append(f"  WARNING: {len(misses)} of {len(rows)} published figures MISS: the model contradicts "
+                     "them there (see the report)")
     return "\n".join(lines)
 
 

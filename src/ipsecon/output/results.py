@@ -12,6 +12,7 @@ import xarray as xr
 
 from ipsecon.economics import evaluation as economics_eval
 from ipsecon.engines import counting as accounting
+from ipsecon.engines import measures
 from ipsecon.engines.simulate import Simulation
 from ipsecon.output import tables
 from ipsecon.output.provenance import RUN_IDENTITY
@@ -170,13 +171,18 @@ def breakeven_dataset(table: pd.DataFrame) -> xr.Dataset:
 
 
 def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
-    """The scenario's validation targets next to the model's values (dim ``target``)."""
+    """The scenario's published targets next to the model's values, with PASS/MISS (dim ``target``)."""
     if not rows:
         return ds
     frame = pd.DataFrame(rows)
-    out = ds.assign_coords(target=[f"{r['measure']} {r['state']} [{r['strategy']}] month {r['month']}" for r in rows])
+    out = ds.assign_coords(target=frame["label"].astype(str).to_numpy())
     out["target_published"] = ("target", frame["target"].to_numpy(float), {"units": "share"})
+    out["target_low"] = ("target", frame["low"].to_numpy(float), {"units": "share", "long_name": "low end of the "
+                         "interval the model must fall in (published 95 % CI, ± 1.96 SE, or ± tolerance)"})
+    out["target_high"] = ("target", frame["high"].to_numpy(float), {"units": "share"})
     out["target_model"] = ("target", frame["model"].to_numpy(float), {"units": "share"})
+    out["target_verdict"] = ("target", frame["verdict"].astype(str).to_numpy(), {"units": "text"})
+    out["target_role"] = ("target", frame["role"].astype(str).to_numpy(), {"units": "text"})
     out["target_within_tolerance"] = ("target", frame["within_tolerance"].to_numpy(bool))
     out["target_source"] = ("target", frame["source"].astype(str).to_numpy())
     return out
@@ -220,11 +226,21 @@ def write_run(out_dir: Path, command: str, files: dict[str, bytes | str], attrs:
 
 
 def target_rows(sim: Simulation) -> list[dict]:
-    """The scenario's validation targets next to the model's values."""
+    """Every published figure the scenario declares — calibration targets (what was fitted) and validation
+    targets (what was not) — within the run's horizon, with the model's value and PASS/MISS."""
+    spec = sim.scenario.spec
+    declared = [(t, "validation", f"targets[{i}]") for i, t in enumerate(spec.targets)]
+    if spec.calibration is not None:
+        declared += [(t, "calibration", f"calibration.targets[{i}]") for i, t in enumerate(spec.calibration.targets)]
     rows = []
-    for t in sim.scenario.spec.targets:
-        value = sim.measure(t)
-        rows.append({"measure": t.measure, "state": t.state, "strategy": t.strategy, "month": t.month,
-                     "target": t.value, "model": value, "within_tolerance": abs(value - t.value) <= t.tolerance,
-                     "source": t.source})
+    for t, where, path in declared:
+        if t.month > sim.horizon_years * 12 + 1e-9:
+            continue  # beyond this run's horizon
+        value = sim.measure(t, path)
+        low, high = t.interval()
+        rows.append({"label": t.label(), "measure": t.measure, "state": t.state, "strategy": t.strategy,
+                     "month": t.month, "role": t.role or where, "target": t.value, "low": low, "high": high,
+                     "model": value, "verdict": measures.verdict(t, value),
+                     "within_tolerance": bool(abs(value - t.value) <= t.tolerance), "source": t.source,
+                     "evidence": t.evidence or ""})
     return rows

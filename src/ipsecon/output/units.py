@@ -28,6 +28,7 @@ UNITS = {
     "override": TEXT, "structure": TEXT,
     # results.nc
     "target_published": "share", "target_model": "share", "target_within_tolerance": "1 (true/false)",
+    "target_low": "share", "target_high": "share", "target_verdict": TEXT, "target_role": TEXT,
     "target_source": TEXT, "reward_unit": TEXT, "breakeven_reason": TEXT,
     # psa.nc
     "employment_years": "years per person, discounted", "breakeven_status": CODE, "parameters": PARAMETER_UNIT,

@@ -1,0 +1,72 @@
+"""A target's measure read off a trace: the one place that says what each published figure means in the model.
+
+Shares at a month (``in_state``, ``ever_in``), the destination mix of moves out of a state over a window
+(``exit_share``: e.g. NAV's exits from AAP, by where they go) and the mean share of time in a state over a
+window (``time_share``). All are population averages over strata (their weights), for sample 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ipsecon.engines.trace import Trace
+from ipsecon.errors import InputError
+from ipsecon.inputs.schema import Target
+
+
+def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets") -> float:
+    """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`)."""
+    points_per_month = 1 / (cycle_years * 12)
+    point = int(round(target.month * points_per_month))
+    start = int(round(target.from_month * points_per_month))
+    if target.strategy not in trace.strategies:
+        raise InputError(file, f"{path}.strategy", f"unknown strategy {target.strategy!r}", ", ".join(trace.strategies))
+    if point > trace.n_cycles:
+        raise InputError(file, f"{path}.month", f"month {target.month} is beyond the horizon", "a month within the run")
+    k = trace.strategies.index(target.strategy)
+    state = _state(trace, target.state, file, f"{path}.state")
+    if target.measure == "in_state":
+        return float(trace.population_occupancy()[0, k, point, state])
+    if target.measure == "time_share":
+        return float(trace.population_occupancy()[0, k, start + 1:point + 1, state].mean())
+    if target.measure == "exit_share":
+        return _exit_share(trace, target, k, start, point, file, path)
+    if target.state not in trace.ever_states:
+        raise InputError(file, f"{path}.state", f"state {target.state!r} is not listed in model.ever_in",
+                         ", ".join(trace.ever_states) or "add it to model.ever_in")
+    return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
+
+
+def _state(trace: Trace, name: str, file: str, path: str) -> int:
+    if name not in trace.states:
+        raise InputError(file, path, f"unknown state {name!r}", ", ".join(trace.states))
+    return trace.states.index(name)
+
+
+def _exit_share(trace: Trace, target: Target, k: int, start: int, point: int, file: str, path: str) -> float:
+    """Moves from ``from_state`` to ``state`` over all counted moves out of ``from_state``, cycles start+1 … point."""
+    source = target.from_state
+    _state(trace, source, file, f"{path}.from_state")
+    among = set(target.among) if target.among else None
+    for name in target.among or []:
+        _state(trace, name, file, f"{path}.among")
+    flows = trace.population_flows()[0, k, start:point]  # cycles start+1 … point
+    moved, counted = 0.0, 0.0
+    for r, label in enumerate(trace.transitions):
+        a, b = label.split("->")
+        if a != source or (among is not None and b not in among):
+            continue
+        total = float(flows[:, r].sum())
+        counted += total
+        if b == target.state:
+            moved += total
+    if target.state not in {t.split("->")[1] for t in trace.transitions if t.split("->")[0] == source}:
+        raise InputError(file, f"{path}.state", f"the model has no move {source}->{target.state}",
+                         "a state the model moves people to from " + source)
+    return moved / counted if counted > 0 else float("nan")
+
+
+def verdict(target: Target, value: float) -> str:
+    """PASS when the model's value lies in the target's interval (published 95 % CI, ± 1.96 SE, else ± tolerance)."""
+    low, high = target.interval()
+    return "PASS" if np.isfinite(value) and low - 1e-12 <= value <= high + 1e-12 else "MISS"
