@@ -1,0 +1,71 @@
+"""Published figures and the model: each measure against a closed form, and PASS/MISS against the interval."""
+
+import pytest
+
+import ipsecon
+from ipsecon.engines.measures import verdict
+from ipsecon.engines.simulate import simulate
+from ipsecon.errors import InputError
+from ipsecon.inputs.schema import Target
+
+AA, AB, AC, AD = 1251, 350, 116, 17  # Chancellor's transition counts out of state A
+N_A = AA + AB + AC + AD
+
+
+@pytest.fixture(scope="module")
+def hiv(root):
+    scenario = ipsecon.load_scenario(root / "tests" / "data" / "chancellor_hiv.yaml")
+    return simulate(scenario, engine="cohort", horizon_years=5)
+
+
+def _t(**kw):
+    base = {"strategy": "mono", "value": 0.5, "source": "test"}
+    return Target(**{**base, **kw})
+
+
+def test_in_state_and_time_share_follow_the_geometric_survival_in_a(hiv):
+    stay = AA / N_A  # nobody enters A: occupancy of A after k years is stay^k
+    assert hiv.measure(_t(measure="in_state", state="A", month=24)) == pytest.approx(stay ** 2, rel=1e-12)
+    mean = (stay + stay ** 2 + stay ** 3) / 3
+    assert hiv.measure(_t(measure="time_share", state="A", month=36)) == pytest.approx(mean, rel=1e-12)
+    assert hiv.measure(_t(measure="time_share", state="A", month=36, from_month=12)) == \
+        pytest.approx((stay ** 2 + stay ** 3) / 2, rel=1e-12)
+
+
+def test_exit_share_is_the_destination_mix_of_moves_out_of_a_state(hiv):
+    # constant per-cycle probabilities out of A: the mix of its exits is the same in every window
+    share = hiv.measure(_t(measure="exit_share", from_state="A", state="B", month=60))
+    assert share == pytest.approx(AB / (AB + AC + AD), rel=1e-12)
+    among = hiv.measure(_t(measure="exit_share", from_state="A", state="C", among=["B", "C"], month=36, from_month=12))
+    assert among == pytest.approx(AC / (AB + AC), rel=1e-12)
+    with pytest.raises(InputError, match="no move A->A"):
+        hiv.measure(_t(measure="exit_share", from_state="A", state="A", month=12))
+
+
+def test_targets_reject_inconsistent_fields():
+    with pytest.raises(ValueError, match="from_state"):
+        _t(measure="exit_share", state="B", month=12)
+    with pytest.raises(ValueError, match="before month"):
+        _t(measure="time_share", state="A", month=12, from_month=12)
+    with pytest.raises(ValueError, match="ci"):
+        _t(measure="in_state", state="A", month=12, value=0.3, ci=(0.35, 0.5))
+
+
+def test_verdict_uses_the_published_interval_else_the_tolerance():
+    by_n = _t(measure="in_state", state="A", month=12, value=0.4, n=100)  # se 0.049: 95 % half-width 0.096
+    assert verdict(by_n, 0.49) == "PASS" and verdict(by_n, 0.50) == "MISS"
+    by_ci = _t(measure="in_state", state="A", month=12, value=0.4, ci=(0.3, 0.45))
+    assert verdict(by_ci, 0.3) == "PASS" and verdict(by_ci, 0.46) == "MISS"
+    by_tolerance = _t(measure="in_state", state="A", month=12, value=0.4, tolerance=0.05)
+    assert verdict(by_tolerance, 0.44) == "PASS" and verdict(by_tolerance, 0.46) == "MISS"
+    assert verdict(by_tolerance, float("nan")) == "MISS"
+
+
+def test_every_run_reports_calibration_and_validation_figures(root):
+    rows = ipsecon.api.validation([root / "scenarios" / "norway_rct.yaml", root / "scenarios" / "seed.yaml"])
+    roles = {(r["scenario"], r["role"]) for r in rows}
+    assert roles == {("norway_rct", "calibration"), ("seed", "validation")}
+    for r in rows:
+        assert r["verdict"] == ("PASS" if r["low"] <= r["model"] <= r["high"] else "MISS")
+    fitted = [r for r in rows if r["role"] == "calibration"]
+    assert all(r["verdict"] == "PASS" for r in fitted)  # the calibration meets its own targets
