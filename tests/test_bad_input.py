@@ -413,3 +413,13 @@ def test_api_run_arguments_checked_like_the_file(root, kwargs, field):
     sc = ipsecon.load_scenario(root / "tests/data/chancellor_hiv.yaml")
     with pytest.raises(InputError, match=field):
         ipsecon.run(sc, **kwargs)
+
+
+@pytest.mark.parametrize("distribution, problem", [
+    ({"type": "gamma", "mean": 0.5, "sd": 1e308}, "give no distribution"),
+    ({"type": "lognormal", "meanlog": 1000, "sdlog": 1}, "give no distribution"),
+    ({"type": "uniform", "low": 0, "high": 1e16}, "beyond 1e+15"),
+])
+def test_extreme_distribution_refused(tmp_path, base, distribution, problem):
+    msg = run_bad(tmp_path, edit(base, lambda d: d["parameters"]["hiv"]["rr"].update(distribution=distribution)))
+    assert "hiv.rr.distribution" in msg and problem in msg
