@@ -427,18 +427,19 @@ def calibrate(scenario, dry_run, fmt):
     """Fit the parameters named in SCENARIO's calibration section to its targets."""
     import pandas as pd
 
+    from ipsecon.engines.measures import verdict
     from ipsecon.uncertainty.calibrate import calibrate as fit
 
     result = fit(scenario, write=not dry_run)
-    fitted = pd.DataFrame([{"measure": t.measure, "state": t.state, "strategy": t.strategy, "month": t.month,
-                            "target": t.value, "model": value, "tolerance": t.tolerance,
-                            "within_tolerance": abs(value - t.value) <= t.tolerance} for t, value in result.fitted])
+    fitted = pd.DataFrame([{"label": t.label(), "target": t.value, "low": t.interval()[0], "high": t.interval()[1],
+                            "model": value, "verdict": verdict(t, value), "source": t.source}
+                           for t, value in result.fitted])
     values = pd.DataFrame({"parameter": list(result.values), "value": list(result.values.values())})
 
     def text():
         lines = [f"{name} = {value:.6g}" for name, value in result.values.items()]
-        lines += [f"  {r.measure} {r.state} [{r.strategy}] month {r.month}: target {r.target:.3f}, model {r.model:.4f} "
-                  f"({'ok' if r.within_tolerance else 'OUTSIDE TOLERANCE'})" for r in fitted.itertuples()]
+        lines += [f"  {r.verdict} {r.label}: target {r.target:.3f} [{r.low:.3f}, {r.high:.3f}], model {r.model:.4f}"
+                  for r in fitted.itertuples()]
         return "\n".join(lines)
 
     files = {} if dry_run else {"parameters": result.output}
