@@ -21,8 +21,8 @@ COMPACT_ELEMENTS = 4_000_000  # cap on the size of one block of compact transiti
 
 
 def block_length(model: CompiledModel, n_samples: int, n_strata: int, n_cycles: int) -> int:
-    """Cycles per block of dense probabilities P[sample, stratum, cycle, state, duration, next]."""
-    per_cycle = n_samples * n_strata * model.n_states ** 2 * model.max_duration
+    """Cycles per block of dense probabilities P[sample, stratum, cycle, state, i, next] (i: duration·B + tracker bin)."""
+    per_cycle = n_samples * n_strata * model.n_states ** 2 * model.width
     return int(max(1, min(n_cycles, BLOCK_ELEMENTS // max(per_cycle, 1))))
 
 
@@ -52,13 +52,13 @@ def _values_of(cv: CompactValues, q: int) -> np.ndarray:
 
 
 def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
-    """[s, d]: the end of the run of durations from d on over which no value out of state s
-    changes (for any sample, stratum or cycle of the block): the kernels read values and
-    make probabilities once per run."""
-    S, D = model.n_states, model.max_duration
+    """[s, i]: the end of the run of within-state indices (duration·B + tracker bin) from i on over
+    which no value out of state s changes (for any sample, stratum or cycle of the block): the
+    kernels read values and make probabilities once per run."""
+    S, D = model.n_states, model.width
     change = np.zeros((S, D + 1), dtype=bool)
     change[:, D] = True
-    change[np.arange(S), model.caps] = True
+    change[np.arange(S), model.slots] = True
     for q, shape in enumerate(cv.shapes):
         if shape[3] > 1:
             v = _values_of(cv, q)

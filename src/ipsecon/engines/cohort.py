@@ -2,7 +2,8 @@
 
 Time in state is handled by internal tunnel states: staying moves mass one duration
 step on (capped at the state's ``track_duration − 1``); entering a state puts it at
-duration 0.
+duration 0. With trackers each duration is split into tracker bins (``structure``): a cycle
+in a tracked state moves the mass one bin up, in any state the bin is carried on.
 
 This module drives the compiled kernel (``cohort_kernel``): per strategy and block of
 cycles (``blocks``) it asks the model for its compact transition values
@@ -90,7 +91,7 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     J = len(ever_in)
     layout = model_layout(model)
     cell = layout.cell
-    C = int(model.caps.sum())
+    C = int(model.slots.sum())
     sizes = ((0,) * S, (0,) * J)  # the kernel reads the first J of layout.ever_states
     n_slots = max(1, min(nb.get_num_threads(), G * -(-n // LANES)))
     if keep:
@@ -110,13 +111,17 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     no_rewards = packed(pack_values([]))
     sums = RewardSums(no_rewards, no_rewards, has_tr, rsel, wa, wb, wf, np.zeros((M, K, G, n)))
     start = np.broadcast_to(start_mix, (n, G, S))
+    # everybody starts at duration 0, in the tracker bin they start with (0 without trackers)
+    bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, n), (n, G)).T  # [g, n]
+    gi, ni = np.meshgrid(np.arange(G), np.arange(n), indexing="ij")
     for k, strategy in enumerate(model.strategies):
         # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
         occ = np.zeros((G, C, n))
-        occ[:, cell, :] = start.transpose(1, 2, 0)
+        for s in range(S):
+            occ[gi, cell[s] + bins0, ni] = start[:, :, s].T
         never = np.repeat(occ[:, None], J, axis=1)
         for j, e in enumerate(ever_in):
-            never[:, j, cell[e]:cell[e] + model.caps[e]] = 0.0
+            never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
         if keep:
             trace.occupancy[:, k, :, 0] = start
             trace.ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)

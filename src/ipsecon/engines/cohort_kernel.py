@@ -80,17 +80,20 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     t0 … t0 + tb − 1. A task is one stratum g and up to LANES samples, kept side by side
     (lane l = sample n0 + l) so that every per-cell update is a loop over lanes.
 
-    occ[g, c, n] carries the mass in tunnel cell c = cell[s] + d between blocks, and
+    occ[g, c, n] carries the mass in tunnel cell c = cell[s] + i between blocks (i the
+    within-state index: duration d·B + tracker bin; i = d without trackers), and
     never[g, e, c, n] the mass not yet in ever_states[e] (advanced alongside with the same
     probabilities, and emptied in that state each cycle). ``sizes`` = (states, ever states)
     as tuples of that many zeros, so their loops have compile-time lengths.
 
-    A state's durations are taken in runs d … run_end[s, d] − 1 over which no value out of
+    A state's indices are taken in runs d … run_end[s, d] − 1 over which no value out of
     s changes (for any sample, stratum or cycle of the block). Per run and lane the values
     are read once and compared with those last seen there, unless changed[j, g·S + s] says
     none changed since the last cycle; the probabilities (and their exp) are remade only
     when they differ, once for all lanes when no value out of s depends on the sample
-    (sample_free[s]). The mass leaving is gathered over the run and moved out once.
+    (sample_free[s]). Staying moves a cell's mass to cell_next; the mass leaving is gathered
+    over the run per tracker bin it carries (cell_bin) and moved out once per bin, to the
+    target's cell at duration 0 in that bin (dest + bin).
 
     ``keep``: write occupancy, flows and ever to the trace. Reward totals are added up in
     totals[m, k, g, n] for m = 0 … M − 1: reward rsel[m] (state values rs, transition values
@@ -100,6 +103,7 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     # unpacked once: the loops below read plain locals
     row_kind, out_ptr, out_tr, dest = layout.row_kind, layout.out_ptr, layout.out_tr, layout.dest
     caps, cell, ever_states = layout.caps, layout.cell, layout.ever_states
+    cell_next, cell_bin = layout.cell_next, layout.cell_bin
     buf, offset, strides = values
     k, t0, tb, run_end, sample_free, changed = block
     occ, never = carry
@@ -118,8 +122,11 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     new = np.empty((C, L))
     nev = np.empty((E, C, L))
     nnew = np.empty((E, C, L))
-    mass = np.empty(L)
-    emass = np.empty((E, L))
+    NB = 1  # tracker bins a leaving mass can carry
+    for c in range(C):
+        NB = max(NB, cell_bin[c] + 1)
+    mass = np.empty((NB, L))
+    emass = np.empty((E, NB, L))
     flow = np.empty((max(Q, 1), L))
     tot = np.empty(L)
     # per run start (tunnel cell r) and lane: values last read there, probabilities made from them
@@ -171,12 +178,12 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                 c0, cap = cell[s], caps[s]
                 if a == b:  # absorbing: the mass stays, moving along its tunnel
                     for d in range(cap):
-                        dd = d + 1 if d + 1 < cap else cap - 1
+                        nx = cell_next[c0 + d]
                         for l in range(nl):
-                            new[c0 + dd, l] += cur[c0 + d, l]
+                            new[nx, l] += cur[c0 + d, l]
                         for e in range(E):
                             for l in range(nl):
-                                nnew[e, c0 + dd, l] += nev[e, c0 + d, l]
+                                nnew[e, nx, l] += nev[e, c0 + d, l]
                     continue
                 d0 = 0
                 while d0 < cap:
@@ -205,45 +212,47 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                                     stays[r, m] = stays[r, 0]
                                     for i in range(b - a):
                                         probs[r, i, m] = tp[i]
-                    # staying moves one duration on (the last tunnel slot keeps its mass)
-                    top = min(d1, cap - 1)
-                    mass[:nl] = 0.0
-                    for d in range(d0, top):
+                    # the tracker bins the run's cells carry out (bin 0 only without trackers)
+                    lo_bin, hi_bin = cell_bin[r], cell_bin[r]
+                    for d in range(d0 + 1, d1):
+                        lo_bin = min(lo_bin, cell_bin[c0 + d])
+                        hi_bin = max(hi_bin, cell_bin[c0 + d])
+                    for h in range(lo_bin, hi_bin + 1):
+                        mass[h, :nl] = 0.0
+                        for e in range(E):
+                            emass[e, h, :nl] = 0.0
+                    # staying moves one duration on (the last duration keeps its mass) and the bin on
+                    for d in range(d0, d1):
+                        nx, h = cell_next[c0 + d], cell_bin[c0 + d]
                         for l in range(nl):
                             x = cur[c0 + d, l]
-                            new[c0 + d + 1, l] += x * stays[r, l]
-                            mass[l] += x
-                    if d1 == cap:
-                        for l in range(nl):
-                            x = cur[c0 + cap - 1, l]
-                            new[c0 + cap - 1, l] += x * stays[r, l]
-                            mass[l] += x
+                            new[nx, l] += x * stays[r, l]
+                            mass[h, l] += x
                     for e in range(E):
-                        emass[e, :nl] = 0.0
-                        for d in range(d0, top):
+                        for d in range(d0, d1):
+                            nx, h = cell_next[c0 + d], cell_bin[c0 + d]
                             for l in range(nl):
                                 x = nev[e, c0 + d, l]
-                                nnew[e, c0 + d + 1, l] += x * stays[r, l]
-                                emass[e, l] += x
-                        if d1 == cap:
-                            for l in range(nl):
-                                x = nev[e, c0 + cap - 1, l]
-                                nnew[e, c0 + cap - 1, l] += x * stays[r, l]
-                                emass[e, l] += x
-                    # the mass leaving during the run
+                                nnew[e, nx, l] += x * stays[r, l]
+                                emass[e, h, l] += x
+                    # the mass leaving during the run, into the target's cell of the bin it carries
                     for i in range(a, b):
-                        to, q = dest[i], out_tr[i]
-                        if need_flows:
-                            for l in range(nl):
-                                x = mass[l] * probs[r, i - a, l]
-                                new[to, l] += x
-                                flow[q, l] += x
-                        else:
-                            for l in range(nl):
-                                new[to, l] += mass[l] * probs[r, i - a, l]
+                        q = out_tr[i]
+                        for h in range(lo_bin, hi_bin + 1):
+                            to = dest[i] + h
+                            if need_flows:
+                                for l in range(nl):
+                                    x = mass[h, l] * probs[r, i - a, l]
+                                    new[to, l] += x
+                                    flow[q, l] += x
+                            else:
+                                for l in range(nl):
+                                    new[to, l] += mass[h, l] * probs[r, i - a, l]
                         for e in range(E):
-                            for l in range(nl):
-                                nnew[e, to, l] += emass[e, l] * probs[r, i - a, l]
+                            for h in range(lo_bin, hi_bin + 1):
+                                to = dest[i] + h
+                                for l in range(nl):
+                                    nnew[e, to, l] += emass[e, h, l] * probs[r, i - a, l]
                     d0 = d1
             for e in range(E):
                 es = ever_states[e]

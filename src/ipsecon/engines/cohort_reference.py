@@ -1,7 +1,7 @@
 """Cohort engine, reference path: the original dense array program.
 
-It builds P[sample, stratum, cycle, state, duration, next] block by block and moves the
-occupancy with numpy. Slow and memory-hungry, but plain: the compiled path
+It builds P[sample, stratum, cycle, state, i, next] block by block (i the within-state
+index, duration·B + tracker bin) and moves the occupancy with numpy. Slow and memory-hungry, but plain: the compiled path
 (``cohort.run_cohort``) is tested against it to rounding.
 """
 
@@ -19,12 +19,15 @@ from ipsecon.model.state_machine import CompiledModel
 
 
 def advance(model: CompiledModel, occ: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One cycle: occ[n, g, S, D] and P[n, g, S, D, S] -> (new occ, moves[n, g, S, S])."""
+    """One cycle: occ[n, g, S, D] and P[n, g, S, D, S] -> (new occ, moves[n, g, S, S]); D the
+    within-state axis (durations × tracker bins)."""
     flows = occ[..., None] * P
     moves = flows.sum(axis=3)
-    S, D = model.n_states, model.max_duration
+    S, D, B = model.n_states, model.width, model.n_bins
     idx = np.arange(S)
     stay = flows[:, :, idx, :, idx]  # (S, n, g, D)
+    if B > 1:
+        return _advance_with_bins(model, flows, np.moveaxis(stay, 0, 2)), moves
     stay = np.moveaxis(stay, 0, 2)  # (n, g, S, D)
     new = np.zeros_like(occ)
     if D > 1:
@@ -43,6 +46,25 @@ def advance(model: CompiledModel, occ: np.ndarray, P: np.ndarray) -> tuple[np.nd
     return new, moves
 
 
+def _advance_with_bins(model: CompiledModel, flows: np.ndarray, stay: np.ndarray) -> np.ndarray:
+    """The new occupancy with trackers: staying goes to next_index[s, i], leaving s from i to the
+    target's index entry_index[s, i] (duration 0, the bin carried on)."""
+    S, D, B = model.n_states, model.width, model.n_bins
+    new = np.zeros(stay.shape)
+    # np.add.at adds in index order: (S·D, n, g) rows of the staying mass onto their next cells
+    target = np.moveaxis(new, (2, 3), (0, 1))  # a view: (S, D, n, g)
+    np.add.at(target, (np.repeat(np.arange(S), D), model.next_index.ravel()),
+              np.moveaxis(stay, (2, 3), (0, 1)).reshape(S * D, *stay.shape[:2]))
+    by_bin = np.zeros((B,) + flows.shape[:3] + (S,))  # [bin, n, g, source, target]
+    moved = np.moveaxis(flows, 3, 0)  # (D, n, g, S, S)
+    for s in range(S):
+        np.add.at(by_bin[:, :, :, s], model.entry_index[s], moved[:, :, :, s])
+    idx = np.arange(S)
+    by_bin[:, :, :, idx, idx] = 0.0
+    new[..., :B] += np.moveaxis(by_bin.sum(axis=3), 0, -1)
+    return new
+
+
 def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
                start_year: int, n_cycles: int, n_samples: int = 1) -> Trace:
     """Expected occupancy for every sample, strategy and stratum: the dense reference path.
@@ -50,7 +72,7 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
     ``values``: parameter values for formulas (floats, or arrays of length n_samples);
     ``start_mix``: [n_samples or 1, stratum, state] shares at cycle 0.
     """
-    S, D, G, T = model.n_states, model.max_duration, strata.size, n_cycles
+    S, D, G, T = model.n_states, model.width, strata.size, n_cycles
     K = len(model.strategies)
     n = n_samples
     occupancy = np.zeros((n, K, G, T + 1, S))
@@ -64,7 +86,10 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
     start = np.broadcast_to(start_mix, (n, G, S))
     for k, strategy in enumerate(model.strategies):
         occ = np.zeros((n, G, S, D))
-        occ[..., 0] = start
+        # everybody at duration 0, in the tracker bin they start with
+        bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, n), (n, G))
+        ni, gi = np.meshgrid(np.arange(n), np.arange(G), indexing="ij")
+        occ[ni, gi, :, bins0] = start
         never = [occ.copy() for _ in model.ever_in]
         for j, e in enumerate(model.ever_in):
             never[j][:, :, e, :] = 0.0

@@ -65,12 +65,12 @@ def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, 
                   n_samples: int, n_cycles: int, n_rewards: int) -> int:
     """Cycles per block: the block's compact values (``compact_block_length``), rows and
     weights (per sample, as in a PSA, in the worst case) stay within their budgets."""
-    S, C, G = model.n_states, int(model.caps.sum()), strata.size
+    S, C, G = model.n_states, int(model.slots.sum()), strata.size
     per_cycle = n_samples * G * (C * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
     tb = int(max(1, min(n_cycles, TABLE_BYTES // max(per_cycle, 1))))
     # the compact values are at most one per transition × sample × stratum × cycle × duration;
     # only where that bound does not fit is it worth probing the formulas
-    most = n_samples * G * tb * len(model.transitions) * model.max_duration
+    most = n_samples * G * tb * len(model.transitions) * model.width
     if most > COMPACT_ELEMENTS:
         tb = min(tb, compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles))
     return tb
@@ -118,6 +118,8 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     keys = person_keys(seed, order.astype(np.int64), STREAM_TRANSITION)
     state0 = np.concatenate([d[1][order] for d in drawn]) if len(drawn) > 1 else np.tile(drawn[0][1][order], n)
     ever0 = layout.ever_bit[state0]
+    # everybody starts at duration 0, in the tracker bin they start with (0 without trackers)
+    bin0 = np.broadcast_to(model.start_bins(values, strata, start_year, n), (n, G))[:, stratum].ravel()
     counts = np.bincount(stratum, minlength=G).astype(float)
     per = per_person(counts)
     a, b = accounting.counting_weights(model.spec.counting, T)
@@ -137,7 +139,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         with_tr = any(np.any(reduced[r]["transitions"] != 0) for r in names)
         n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")], default=1)
         totals = np.zeros((n, N, R))
-        people = People(bounds, stratum, keys, layout.cell[state0], ever0.copy(), totals.reshape(-1))
+        people = People(bounds, stratum, keys, layout.cell[state0] + bin0, ever0.copy(), totals.reshape(-1))
         # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
         moves = np.zeros((n_count, G, T + 1, S), dtype=np.int64)
         flow_c = np.zeros((n_count, G, T, Q), dtype=np.int64)

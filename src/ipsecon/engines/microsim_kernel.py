@@ -30,7 +30,7 @@ class BlockRows(NamedTuple):
     n_tab: int  # row sets: one per sample, or 1 shared by all
     cell_row: np.ndarray  # [cell]: the row it reads
     row_state: np.ndarray  # [row]: the state it leaves
-    row_duration: np.ndarray  # [row]: the duration it is made at
+    row_duration: np.ndarray  # [row]: the within-state index it is made at (duration·B + tracker bin)
     pcum: np.ndarray  # the rows, laid out as ``fill_rows`` says
 
 
@@ -49,7 +49,7 @@ class People(NamedTuple):
     chunk_bounds: np.ndarray  # [chunk + 1]: first person of each chunk
     stratum: np.ndarray  # [p]
     keys: np.ndarray  # [p]: random-number key (``draws.person_keys``)
-    xcell: np.ndarray  # [n·N + p]: tunnel cell
+    xcell: np.ndarray  # [n·N + p]: tunnel cell (state, duration and tracker bin)
     ever: np.ndarray  # [n·N + p]: ever-state flags
     totals: np.ndarray  # [(n·N + p)·R + r]: discounted reward totals
 
@@ -129,16 +129,16 @@ def fill_rows(values, layout, changed, rows):
 
 
 def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of each tunnel cell, state of each row, duration it is made at): the cells of a state
-    whose durations share every value (``blocks.duration_runs``) read one row, so a block's rows
-    are few enough to stay in the fastest caches."""
+    """(row of each tunnel cell, state of each row, within-state index it is made at): the cells of
+    a state whose indices share every value (``blocks.duration_runs``) read one row, so a block's
+    rows are few enough to stay in the fastest caches."""
     cell = tunnel_cells(model)
-    cell_row = np.empty(int(model.caps.sum()), dtype=np.int64)
+    cell_row = np.empty(int(model.slots.sum()), dtype=np.int64)
     row_state, row_duration = [], []
     for s in range(model.n_states):
         d = 0
-        while d < model.caps[s]:
-            end = min(int(runs[s, d]), int(model.caps[s]))
+        while d < model.slots[s]:
+            end = min(int(runs[s, d]), int(model.slots[s]))
             cell_row[cell[s] + d:cell[s] + end] = len(row_state)
             row_state.append(s)
             row_duration.append(d)
@@ -170,7 +170,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
     # unpacked once: the loops below read plain locals
     item_worker, item_sample, item_chunk, item_slot = items
     bounds, stratum, keys, xcell, ever, totals = people
-    cell, cell_state, cell_next = layout.cell, layout.cell_state, layout.cell_next
+    cell, cell_state, cell_next, cell_bin = layout.cell, layout.cell_state, layout.cell_next, layout.cell_bin
     tr_index, ever_bit = layout.tr_index, layout.ever_bit
     t0, tb, n_tab, cell_row, pcum = rows.t0, rows.tb, rows.n_tab, rows.cell_row, rows.pcum
     moves, flow_counts, firsts = counts
@@ -229,7 +229,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                         fi[t + 1, q] += (new >> q) & 1
                     e |= new
                 s = nxt
-                x = cell[nxt]
+                x = cell[nxt] + cell_bin[x]  # duration 0, the tracker bin carried on
                 lo = j + 1
             for r in range(R):
                 totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]

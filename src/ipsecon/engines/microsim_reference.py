@@ -28,10 +28,13 @@ def _run_block(pcum, layout, stratum, state, duration, ever, ids, seed, t0,
                bounds, occ_counts, flow_counts, ever_counts, w_point, w_transition, totals):
     """Advance every person through one block of cycles.
 
-    pcum[g, j, s, d, s']: cumulative transition probabilities for cycle t0 + j.
+    pcum[g, j, s, d, s']: cumulative transition probabilities for cycle t0 + j, d the within-state
+    index (duration·B + tracker bin): staying moves it to next_duration[s, d], leaving to
+    entry_index[s, d] in the next state.
     Counts go into per-chunk arrays (no races); per-person totals are per person.
     """
-    next_duration, tr_index, ever_states = layout.next_duration, layout.tr_index, layout.ever_states
+    next_duration, entry_index = layout.next_duration, layout.entry_index
+    tr_index, ever_states = layout.tr_index, layout.ever_states
     n_chunks = bounds.shape[0] - 1
     tb = pcum.shape[1]
     S = pcum.shape[2]
@@ -56,8 +59,8 @@ def _run_block(pcum, layout, stratum, state, duration, ever, ids, seed, t0,
                         flow_counts[c, g, t, k] += 1
                         for r in range(R):
                             totals[i, r] += w_transition[r, g, t, k]
+                    d = entry_index[s, d]
                     s = nxt
-                    d = 0
                 for q in range(ever_states.shape[0]):
                     if s == ever_states[q]:
                         e |= 1 << q
@@ -113,7 +116,7 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
             for r_i, r in enumerate(names):
                 w_transition[r_i] = rewards[r]["transitions"][0] * reward_discount(model, r, times)[None, 1:, None]
             state = state0.copy()
-            duration = np.zeros(n_individuals, dtype=np.int64)
+            duration = model.start_bins(sample_values, strata, start_year, 1)[0, stratum0]  # duration 0, the start bin
             ever_flags = layout.ever_bit[state]
             totals = np.zeros((n_individuals, len(names)))
             for r_i in range(len(names)):

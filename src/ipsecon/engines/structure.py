@@ -2,6 +2,11 @@
 
 Both engines keep a state's time in state as tunnel cells: state s at duration d lives in
 cell cell[s] + d, for d < caps[s] (staying on at the last duration keeps the mass there).
+With trackers (``model.trackers``) each duration holds B tracker bins: state s at duration d
+and combined bin b lives in cell cell[s] + d·B + b (the within-state index i = d·B + b), so
+a state has caps[s]·B cells (``slots``). A cycle in s from index i moves to
+cell_next (staying) or to the target's cell at duration 0 with the bin carried on
+(dest + cell_bin: bin b at duration 0 is the target's cell b).
 """
 
 from __future__ import annotations
@@ -25,20 +30,23 @@ class ModelLayout(NamedTuple):
     out_ptr: np.ndarray  # [s + 1]
     out_tr: np.ndarray  # [position]: transition number
     tr_target: np.ndarray  # [transition]: target state
-    dest: np.ndarray  # [position]: the cell an outgoing transition enters (its target at duration 0)
-    caps: np.ndarray  # [s]: tunnel cells of state s
+    dest: np.ndarray  # [position]: the first cell of an outgoing transition's target (duration 0, bin 0)
+    caps: np.ndarray  # [s]: cells of state s (durations × tracker bins)
     cell: np.ndarray  # [s]: first cell of state s
     cell_state: np.ndarray  # [cell]: its state
     cell_next: np.ndarray  # [cell]: the cell after staying one more cycle
+    cell_bin: np.ndarray  # [cell]: the tracker bin carried into the next state on leaving (0 without trackers)
     tr_index: np.ndarray  # [source·S + target]: transition number, −1 where there is none
     ever_states: np.ndarray  # [e]: the model's ever_in states
     ever_bit: np.ndarray  # [s]: bit e set where s is ever_states[e]
-    next_duration: np.ndarray  # [s, d]: the duration after staying (dense paths)
+    next_duration: np.ndarray  # [s, i]: the within-state index after staying (dense paths)
+    entry_index: np.ndarray  # [s, i]: the index entered in the next state on leaving (dense paths)
 
 
 def tunnel_cells(model: CompiledModel) -> np.ndarray:
-    """First packed cell of each state: state s, duration d lives in cell[s] + d."""
-    return np.concatenate([[0], np.cumsum(model.caps)[:-1]]).astype(np.int64)
+    """First packed cell of each state: state s at within-state index i (duration d, bin b:
+    i = d·B + b) lives in cell[s] + i."""
+    return np.concatenate([[0], np.cumsum(model.slots)[:-1]]).astype(np.int64)
 
 
 def transition_index(model: CompiledModel) -> np.ndarray:
@@ -64,13 +72,14 @@ def model_layout(model: CompiledModel) -> ModelLayout:
 def _make_layout(model: CompiledModel) -> ModelLayout:
     S = model.n_states
     cell = tunnel_cells(model)
-    cell_state = np.repeat(np.arange(S), model.caps).astype(np.int64)
-    duration = np.arange(len(cell_state)) - cell[cell_state]
-    cell_next = cell[cell_state] + np.minimum(duration + 1, model.caps[cell_state] - 1)  # capped at the last slot
+    cell_state = np.repeat(np.arange(S), model.slots).astype(np.int64)
+    index = np.arange(len(cell_state)) - cell[cell_state]  # within-state index
+    cell_next = cell[cell_state] + model.next_index[cell_state, index]  # capped at the last duration
+    cell_bin = model.entry_index[cell_state, index].astype(np.int64)
     ever_bit = np.zeros(S, dtype=np.int64)
     for q, e in enumerate(model.ever_in):
         ever_bit[e] |= 1 << q
     dest = cell[model.tr_target[model.out_tr]]
     return ModelLayout(model.row_kind, model.out_ptr, model.out_tr, model.tr_target, dest,
-                       model.caps, cell, cell_state, cell_next, transition_index(model).ravel(),
-                       np.array(model.ever_in, dtype=np.int64), ever_bit, model.next_duration)
+                       model.slots, cell, cell_state, cell_next, cell_bin, transition_index(model).ravel(),
+                       np.array(model.ever_in, dtype=np.int64), ever_bit, model.next_index, model.entry_index)

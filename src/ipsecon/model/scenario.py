@@ -93,6 +93,15 @@ def distribution_means(parameters: ParameterSet) -> dict[str, Any]:
     return out
 
 
+def _check_tracker_names(model: CompiledModel, params: ParameterSet, strata: Strata, file: str) -> None:
+    """A tracker's names (``name``, ``name_years``) would hide a parameter or attribute of that name."""
+    for tk in model.trackers:
+        for name in (tk.name, f"{tk.name}_years"):
+            if name in params.params or name in strata.columns:
+                what = "a parameter" if name in params.params else "a population attribute"
+                raise InputError(file, tk.path, f"{name!r} is also {what}", "a tracker name no parameter or attribute uses")
+
+
 def content_digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -147,6 +156,7 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None,
     if overrides:
         params = params.with_overrides(overrides, "--set")
     strata = build_strata(spec.population, model.states, file, base)
+    _check_tracker_names(model, params, strata, model_file_name)
     digest = content_digest(raw, model_raw, {k: v.model_dump(mode="json") for k, v in params.params.items()}, all_overrides,
                      structure)
     scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest, structure)

@@ -22,6 +22,11 @@ Conventions (documented in README):
   and 0 from ``end`` on (times in years since the strategy started).
 * ``duration`` counts completed cycles in the current state, capped at the state's
   ``track_duration − 1`` (internal tunnel states).
+* A tracker (``model.trackers``) counts the cycles a person has *started* in its states,
+  over all spells: it never resets, and is capped at its ``max`` (the last value means
+  "max or more"). Time in a state and the trackers make one within-state index
+  i = duration·B + bin, B the number of tracker bins (1 without trackers); formulas read
+  ``duration`` = i // B and each tracker from the bin, over that one axis.
 """
 
 from __future__ import annotations
@@ -73,6 +78,22 @@ class CompactValues:
 
 
 @dataclass
+class CompiledTracker:
+    """A per-person counter: +1 per cycle started in ``states``, kept through all others, capped at bins − 1."""
+
+    name: str
+    states: np.ndarray  # [s]: 1 where a cycle there counts, else 0
+    bins: int  # max + 1 values: 0 … max
+    radix: int  # place value of this tracker in the combined bin b = Σ value·radix
+    start: expressions.Formula | None  # value at cycle 0 (a formula of attributes and parameters), else 0
+    path: str
+
+    def value(self, combined: np.ndarray) -> np.ndarray:
+        """This tracker's value in combined bins."""
+        return combined // self.radix % self.bins
+
+
+@dataclass
 class CompiledEffect:
     transition: int
     kind: str  # hr | rr | or
@@ -96,6 +117,12 @@ class CompiledModel:
         self.cycle_years = model.cycle_years
         self.caps = np.array([model.states[s].track_duration for s in self.states], dtype=np.int64)
         self.max_duration = int(self.caps.max())
+        self.trackers = self._compile_trackers(model)
+        self.n_bins = int(np.prod([tk.bins for tk in self.trackers], dtype=np.int64))  # B (1 without trackers)
+        # a state's cells: its durations × tracker bins; formulas broadcast over the within-state
+        # index i = duration·B + bin, of length ``width`` (= max_duration without trackers)
+        self.slots = self.caps * self.n_bins
+        self.width = self.max_duration * self.n_bins
         self.transitions = self._compile_transitions(model)
         self.pair_index = {(tr.source, tr.target): tr.index for tr in self.transitions}
         self.absorbing = [s for s in range(self.n_states) if not any(tr.source == s for tr in self.transitions)]
@@ -129,9 +156,12 @@ class CompiledModel:
             self.state_index(s, "model.ever_in")
         self.ever_in = [self.index[s] for s in model.ever_in]
         self.employment_state = self.state_index(model.employment_state, "model.employment_state") if model.employment_state else None
-        # next duration index after staying one more cycle (tunnel step, capped)
-        d = np.arange(self.max_duration)
-        self.next_duration = np.minimum(d[None, :] + 1, self.caps[:, None] - 1)
+        # within-state index after a cycle in state s from index i: staying moves one duration on
+        # (capped), moving enters the next state at duration 0; both carry the bin on (trackers count)
+        i = np.arange(self.width)
+        self.entry_index = self._bins_after()[:, i % self.n_bins]  # [s, i]
+        self.next_index = np.minimum(i[None, :] // self.n_bins + 1, self.caps[:, None] - 1) * self.n_bins + self.entry_index
+        self.next_duration = self.next_index  # the name benchmarks/naive.py reads (equal without trackers)
         # static structure for the compiled kernels: how each state's row of probabilities is made
         # (0 absorbing, 1 per-cycle probabilities as given, 2 competing hazards), its outgoing
         # transitions in declaration order (out_tr[out_ptr[s]:out_ptr[s + 1]]), their targets
@@ -155,6 +185,7 @@ class CompiledModel:
     def formula_names(self) -> set[str]:
         """Every name the model's formulas read: variables, parameters, attributes."""
         formulas = [f for _, f in self.variables] + [tr.formula for tr in self.transitions] + list(self.discount.values())
+        formulas += [tk.start for tk in self.trackers if tk.start is not None]
         for effects in self.effects.values():
             for e in effects:
                 formulas += [f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None]
@@ -165,6 +196,57 @@ class CompiledModel:
         return set().union(*(f.names for f in formulas))
 
     # -- compilation -------------------------------------------------------
+    def _compile_trackers(self, model: Model) -> list[CompiledTracker]:
+        out: list[CompiledTracker] = []
+        radix = 1
+        taken = {name: "a reserved name" for name in RESERVED}
+        taken.update({s: "a state" for s in self.states})
+        taken.update({v: "a variable" for v in model.variables})
+        for name, spec in model.trackers.items():
+            path = f"model.trackers.{name}"
+            for n in (name, f"{name}_years"):
+                if n in taken:
+                    raise InputError(self.file, path, f"{n!r} is {taken[n]}", "a name no state, variable or built-in name uses")
+                taken[n] = "a tracker name"
+            states = np.zeros(self.n_states, dtype=np.int64)
+            for s in spec.states:
+                states[self.state_index(s, f"{path}.states")] = 1
+            start = expressions.parse(spec.start, self.file, f"{path}.start") if spec.start is not None else None
+            out.append(CompiledTracker(name, states, spec.max + 1, radix, start, path))
+            radix *= spec.max + 1
+        return out
+
+    def _bins_after(self) -> np.ndarray:
+        """[s, b]: the combined tracker bin after one cycle started in state s with bin b."""
+        b = np.arange(self.n_bins)
+        after = np.tile(b, (self.n_states, 1))
+        for tk in self.trackers:
+            v = tk.value(b)
+            after += (np.minimum(v[None, :] + tk.states[:, None], tk.bins - 1) - v[None, :]) * tk.radix
+        return after
+
+    def describe_index(self, i: int) -> str:
+        """'duration d' (and each tracker's value) at within-state index i, for messages."""
+        text = f"duration {i // self.n_bins}"
+        return text + "".join(f", {tk.name} {int(tk.value(i % self.n_bins))}" for tk in self.trackers)
+
+    def start_bins(self, values: dict[str, Any], strata: Strata, start_year: int, n_samples: int) -> np.ndarray:
+        """[sample or 1, stratum]: each person's combined tracker bin at cycle 0 (0 unless a
+        tracker declares ``start``: rounded to whole cycles, the last bin for ``max`` or more)."""
+        out = np.zeros((1, strata.size), dtype=np.int64)
+        starts = [tk for tk in self.trackers if tk.start is not None]
+        if not starts:
+            return out
+        ns = self.namespace(values, strata, start_year, self.strategies[0], np.array([0]), n_samples, with_duration=False)
+        for tk in starts:
+            v = np.asarray(tk.start(ns), dtype=float)
+            v = v.reshape((1,) * (4 - v.ndim) + v.shape)[:, :, 0, 0]  # (sample|1, stratum|1)
+            if not np.all(np.isfinite(v)) or np.any(v < 0):
+                raise InputError(self.file, f"{tk.path}.start", f"start value {tk.start.text} is {np.ravel(v)[0]!r}",
+                                 "a finite number of cycles >= 0")
+            out = out + np.minimum(np.rint(v).astype(np.int64), tk.bins - 1) * tk.radix
+        return np.broadcast_to(out, (out.shape[0], strata.size)).copy()
+
     def state_index(self, name: str, path: str) -> int:
         if name not in self.index:
             raise InputError(self.file, path, f"unknown state {_excerpt(name)}", ", ".join(self.states))
@@ -223,9 +305,11 @@ class CompiledModel:
                       for s, v in r.states.items()}
             trans = {self.transition_index(k, f"model.rewards.{name}.transitions"): expressions.parse(v, self.file, f"model.rewards.{name}.transitions.{k}")
                      for k, v in r.transitions.items()}
+            in_state = {"duration", "duration_years"} | {n for tk in self.trackers for n in (tk.name, f"{tk.name}_years")}
             for f in list(states.values()) + list(trans.values()):
-                if {"duration", "duration_years"} & f.names:
-                    raise InputError(self.file, f"model.rewards.{name}", "rewards may not depend on duration", "t, years, age, year, attributes, parameters")
+                if in_state & f.names:
+                    raise InputError(self.file, f"model.rewards.{name}", "rewards may not depend on duration or trackers",
+                                     "t, years, age, year, attributes, parameters")
             out[name] = {"kind": r.kind, "unit": r.unit, "states": states, "transitions": trans}
         return out
 
@@ -246,9 +330,14 @@ class CompiledModel:
             ns[col] = arr.reshape(1, -1, 1, 1)
         ns["age"] = ns["start_age"] + ns["years"]
         ns["year"] = start_year + ns["years"]
-        d = np.arange(self.max_duration if with_duration else 1, dtype=float).reshape(1, 1, 1, -1)
+        # the within-state index i = duration·B + bin (its first element only, 0, without duration)
+        i = np.arange(self.width if with_duration else 1).reshape(1, 1, 1, -1)
+        d = (i // self.n_bins).astype(float)
         ns["duration"] = d
         ns["duration_years"] = d * self.cycle_years
+        for tk in self.trackers:
+            ns[tk.name] = tk.value(i % self.n_bins).astype(float)
+            ns[f"{tk.name}_years"] = ns[tk.name] * self.cycle_years
         # a strategy's ``set`` replaces a variable's formula in place, or overrides a parameter
         replaced = dict(self.strategy_set[strategy])
         variable_names = {name for name, _ in self.variables}
@@ -297,14 +386,14 @@ class CompiledModel:
         here, on those small arrays, in the order the dense path always used.
         """
         n, g, tb = shape
-        full = (n, g, tb, self.max_duration)
+        full = (n, g, tb, self.width)
 
         def ctx(tr, values, mask, problem, allowed):
             values = np.broadcast_to(values, full)
             mask = np.broadcast_to(mask, full)
             i, gi, ti, di = (int(x[0]) for x in np.nonzero(mask))
             where = (f"transition {self.states[tr.source]}->{self.states[tr.target]} ({tr.path}), strategy {strategy}, "
-                     f"cycle {int(cycles[ti])}, duration {di}, subgroup [{strata.describe(gi)}], sample {i}")
+                     f"cycle {int(cycles[ti])}, {self.describe_index(di)}, subgroup [{strata.describe(gi)}], sample {i}")
             return InputError(self.file, where, f"{problem}: {values[i, gi, ti, di]!r}", allowed)
 
         effects_by_tr: dict[int, list[CompiledEffect]] = {}
@@ -343,18 +432,19 @@ class CompiledModel:
                 if bad.any():
                     i, gi, ti, di = (int(x[0]) for x in np.nonzero(np.broadcast_to(bad, full)))
                     total = np.broadcast_to(total, full)
-                    raise InputError(self.file, f"state {self.states[s]}, strategy {strategy}, cycle {int(cycles[ti])}, duration {di}, subgroup [{strata.describe(gi)}], sample {i}",
+                    raise InputError(self.file, f"state {self.states[s]}, strategy {strategy}, cycle {int(cycles[ti])}, {self.describe_index(di)}, subgroup [{strata.describe(gi)}], sample {i}",
                                      f"outgoing probabilities sum to {total[i, gi, ti, di]:.6g}", "a sum <= 1 (staying is the complement)")
             yield s, outgoing, native, values
 
     def probabilities(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
                       cycles: np.ndarray) -> np.ndarray:
-        """P[sample, stratum, cycle, state, duration, next] for one strategy over a block of cycles.
+        """P[sample, stratum, cycle, state, i, next] for one strategy over a block of cycles, i the
+        within-state index (duration·B + tracker bin).
 
         Dense and large (the reference path); the engines read :meth:`compact` instead.
         """
         n, g, tb = shape
-        D, S = self.max_duration, self.n_states
+        D, S = self.width, self.n_states
         full = (n, g, tb, D)
         P = np.zeros((n, g, tb, S, D, S))
         for s in self.absorbing:
