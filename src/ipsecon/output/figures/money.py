@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import (GAIN, LOSS, PARTY_COLOURS, PARTY_LABELS, PERSPECTIVE_COLOURS, TOTAL, finish,
-                                           nok, perspective_label, save, thousands, time_axis)
+from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
+                                           perspective_label, save, thousands, time_axis)
 
 
 def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: str, total_label: str):
@@ -26,25 +26,23 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
     for i, r in steps.iterrows():
         start = running
         running += r["value"]
-        colour = PARTY_COLOURS.get(r["party"], "#999999")
-        ax.barh(i, r["value"], left=start, color=colour, edgecolor=GAIN if r["value"] >= 0 else LOSS, lw=1.5)
-        ax.text(max(start, running), i, f"  {r['value']:+,.0f}", va="center", fontsize=8)
+        ax.barh(i, r["value"], left=start, color=GAIN if r["value"] >= 0 else LOSS, alpha=0.85)
+        ax.text(max(start, running), i, f"  {compact_signed(r['value'])}", va="center", fontsize=8)
         if i + 1 < len(steps):
             ax.plot([running, running], [i + 0.4, i + 0.6], color="#777777", lw=0.8)
     total_row = len(steps)
     ax.barh(total_row, running, color=TOTAL if running >= 0 else LOSS, alpha=0.9)
-    ax.text(max(0, running), total_row, f"  {running:+,.0f}", va="center", fontsize=8, fontweight="bold")
+    ax.text(max(0, running), total_row, f"  {compact_signed(running)}", va="center", fontsize=8, fontweight="bold")
     ax.set_yticks(range(total_row + 1), list(steps["label"]) + [total_label])
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
     thousands(ax, "x")
     ax.set_xlabel(f"discounted gain (+) or cost (−) per person, {nok(price_year)}")
-    parties = list(dict.fromkeys(steps["party"]))
-    handles = [Patch(facecolor=PARTY_COLOURS.get(p, "#999999"), label=f"paid or received by {PARTY_LABELS.get(p, p)}")
-               for p in parties]
-    handles += [Patch(facecolor="white", edgecolor=GAIN, lw=1.5, label="gain"),
-                Patch(facecolor="white", edgecolor=LOSS, lw=1.5, label="cost")]
+    # one colour meaning in this figure: gain or cost to the budget; the party is named in each label
+    handles = [Patch(facecolor=GAIN, alpha=0.85, label="gain to the budget"),
+               Patch(facecolor=LOSS, alpha=0.85, label="cost to the budget"),
+               Patch(facecolor=TOTAL if running >= 0 else LOSS, label="net (bottom bar)")]
     fig.legend(handles=handles, fontsize=7.5, loc="lower center", ncol=3, frameon=False)
     lo, hi = ax.get_xlim()
     ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
@@ -52,6 +50,10 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
     fig.suptitle(title, fontsize=11, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1))
     return fig
+
+
+def compact_signed(v: float) -> str:
+    return ("+" if v > 0 else "") + compact(v)
 
 
 def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarray], price_year: int | None,
@@ -62,7 +64,7 @@ def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarra
     for p, y in cumulative.items():
         y = np.asarray(y)
         ax.plot(x, y, color=PERSPECTIVE_COLOURS.get(p), lw=2.4 if p in ("society", "public") else 1.5,
-                label=f"{perspective_label(p)} ({y[-1]:+,.0f})")
+                label=f"{perspective_label(p)} ({compact_signed(y[-1])})")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"cumulative discounted net per person\n{nok(price_year)}")
@@ -82,7 +84,7 @@ def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = 
         ax.barh(i, v, color=PERSPECTIVE_COLOURS.get(r["perspective"], "#999999"))
         pb = r.get("payback_month")
         note = "never pays back" if pb is None or pb != pb else f"pays back in month {int(pb)}"
-        ax.text(v, i, f"  {v:+,.0f}  ({note})  ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
+        ax.text(v, i, f"  {compact_signed(v)}  ({note})  ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.set_yticks(range(len(table)), [perspective_label(p) for p in table["perspective"]])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)

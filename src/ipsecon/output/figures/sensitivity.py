@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import finish, perspective_label, thousands
+from ipsecon.output.figures.style import compact, finish, perspective_label, thousands
 from ipsecon.output.figures.uncertainty import for_intervention, horizon_value, sel_horizon
 
 DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incremental net monetary benefit", "NOK per person"),
@@ -33,14 +33,18 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
         swing = np.fmax(np.fmax(np.abs(low - base), np.abs(high - base)), np.abs(high - low))
     swing = np.where(np.isnan(swing), -1.0, swing)  # parameters with no value at either bound go last
     order = np.argsort(-swing, kind="stable")[:top][::-1]
-    fig, ax = plt.subplots(figsize=(8.6, 0.36 * len(order) + 1.8))
-    labels = []
+    fig, ax = plt.subplots(figsize=(8.6, 0.36 * len(order) + 2.1))
+    status_of = _bound_status(dsa, output, perspective, horizon, intervention)
+    labels, missing = [], set()
     for i, j in enumerate(order):
-        for v, colour in ((low[j], "#4393c3"), (high[j], "#d6604d")):
+        for b, (v, colour) in enumerate(((low[j], "#4393c3"), (high[j], "#d6604d"))):
             if np.isfinite(v):
                 ax.barh(i, v - base, left=base, color=colour, alpha=0.9)
-            else:
-                ax.text(base, i, " n/a", va="center", fontsize=7)
+            else:  # no value at this bound: say why instead of drawing an empty bar
+                why = MISSING_AT_BOUND.get(int(status_of[j, b]) if status_of is not None else -1, "no value")
+                missing.add(why)
+                ax.text(base, i - 0.2 + 0.4 * b, f" {('low', 'high')[b]}: {why}", va="center", fontsize=6.5,
+                        color=colour)
         if "low_value" in dsa and "high_value" in dsa:
             labels.append(f"{params[j]}  [{_fmt_value(dsa['low_value'].values[j])} – "
                           f"{_fmt_value(dsa['high_value'].values[j])}]")
@@ -51,13 +55,25 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
     if output != "breakeven_wage":
         ax.axvline(0, color="grey", lw=0.8, ls=":")
     thousands(ax, "x")
-    ax.set_xlabel(f"{name}, {unit} ({dsa.attrs.get('price_year', '')} prices); base {base:,.0f}")
+    ax.set_xlabel(f"{name}, {unit} ({dsa.attrs.get('price_year', '')} prices)\nbase case {compact(base)}"
+                  + ("; written instead of a bar: no break-even wage at that bound" if missing else ""), fontsize=9)
     handles = [Patch(color="#4393c3", label="parameter at its low value"), Patch(color="#d6604d", label="at its high value")]
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     more = f"; the {len(order)} widest of {len(params)} parameters" if len(params) > len(order) else ""
     return finish(fig, f"Tornado: {name} — {perspective_label(perspective)}, "
-                       f"{horizon_value(dsa, horizon):g} years (widest swing on top{more})")
+                       f"{horizon_value(dsa, horizon):g} years\n(widest swing on top{more})")
+
+
+MISSING_AT_BOUND = {1: "pays off at any wage", 2: "no wage in the bracket", 3: "not wage-linked"}
+
+
+def _bound_status(dsa, output, perspective, horizon, intervention):
+    """The break-even status at each parameter's (low, high) bound, where the file records it."""
+    if output != "breakeven_wage" or "breakeven_status" not in dsa:
+        return None
+    st = sel_horizon(for_intervention(dsa["breakeven_status"], intervention).sel(perspective=perspective), horizon)
+    return st.transpose("parameter", "bound").sel(bound=["low", "high"]).values
 
 
 def _fmt_value(v) -> str:
@@ -114,9 +130,9 @@ def sobol_bars_figure(sobol, output: str, top: int = 12, intervention: str | Non
     st_mean = sobol["ST"].sel(output=output).mean("horizon")
     params = [str(p) for p in st_mean.sortby(st_mean, ascending=False)["parameter"].values[:top]]
     n = len(horizons)
-    cols = min(n, 3)
+    cols = min(n, 2)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 1.5, 0.3 * len(params) * rows + 1.6 * rows),
+    fig, axes = plt.subplots(rows, cols, figsize=(10.5 if cols > 1 else 7.5, (0.34 * len(params) + 1.4) * rows + 1.2),
                              squeeze=False, sharey=True)
     y = np.arange(len(params))
     for k, h in enumerate(horizons):
@@ -132,10 +148,16 @@ def sobol_bars_figure(sobol, output: str, top: int = 12, intervention: str | Non
         ax.set_xlabel("share of output variance")
     for k in range(n, rows * cols):
         axes[k // cols, k % cols].axis("off")
-    axes[0, 0].set_yticks(y, params, fontsize=8)
+    for r in range(rows):
+        axes[r, 0].set_yticks(y, params, fontsize=8.5)
     axes[0, 0].invert_yaxis()
-    axes[0, 0].legend(fontsize=7.5, loc="lower right")
-    return finish(fig, f"Sobol indices: {output_label(output)} (bars: 95 % intervals)")
+    axes[0, 0].legend(fontsize=8, loc="lower right")
+    title = f"Sobol indices: {output_label(output)} (bars: 95 % intervals)"
+    over = float(sobol["S1"].sel(output=output, parameter=params).max())
+    if over > 1:  # a share of variance cannot exceed 1: the estimate is noisy
+        title += (f"\nS1 up to {over:.2f} > 1: estimation error with a small design "
+                  f"(N = {int(sobol.attrs.get('n_base', 0)) or '?'}); read the intervals, not the bars")
+    return finish(fig, title)
 
 
 def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | None = None):

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 # Comparator dark grey, IPS orange; further strategies take the palette in order.
 KNOWN_STRATEGY_COLOURS = {"tau": "#4d4d4d", "usual_care": "#4d4d4d", "control": "#4d4d4d", "ips": "#e66101"}
@@ -33,6 +33,7 @@ PERSPECTIVE_LABELS = {"society": "society", "public": "public purse", "nav": "NA
 PARTY_LABELS = {"nav": "NAV", "health_trust": "health trust", "municipality": "municipality", "state": "state",
                 "individual": "individual", "employer": "employer", "resources": "resources"}
 GAIN, LOSS, TOTAL = "#1a9850", "#d73027", "#2166ac"
+MC_BAND = 0.25  # alpha of uncertainty bands (95 % intervals)
 
 DPI = 110
 BREAKEVEN_STATUS = {0: "break-even wage found", 1: "pays off at any wage", 2: "no wage in the bracket breaks even",
@@ -66,13 +67,28 @@ def perspective_label(perspective: str) -> str:
 
 
 def nok(price_year: int | None, unit: str = "NOK") -> str:
+    """Money axis unit (ticks are compact: k = thousand, M = million)."""
     return f"{unit} ({price_year} prices)" if price_year else unit
 
 
-def thousands(ax, axis: str = "y") -> None:
-    """Tick labels with thousands separators."""
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+def compact(v: float) -> str:
+    """A money tick in compact units: 950, 12.5k, 250k, 1.25M (never '-0')."""
+    a = abs(v)
+    if a < 0.5:
+        return "0"
+    for scale, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if a >= scale:
+            return f"{v / scale:.3g}{unit}"
+    return f"{v:.3g}" if a < 1 else f"{v:,.0f}"
+
+
+def thousands(ax, axis: str = "y", bins: int = 6) -> None:
+    """Money tick labels in compact units (k, M) and at most ``bins`` ticks, so they never run into
+    each other at the report's width."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
+    if not isinstance(target.get_major_locator(), FixedLocator):
+        target.set_major_locator(MaxNLocator(nbins=bins))
 
 
 def time_axis(months: np.ndarray) -> tuple[np.ndarray, str]:

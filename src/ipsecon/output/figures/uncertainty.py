@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (PERSPECTIVE_COLOURS, finish, label, nok,
+from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, label, nok,
                                            perspective_label, strategy_colours, thousands)
 from ipsecon.output.roles import dataset_roles
 
@@ -71,7 +71,7 @@ def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = N
     lo, hi = min(dq.min(), 0), max(dq.max(), 0)
     pad = 0.05 * (hi - lo or 1)
     xs = np.array([lo - pad, hi + pad])
-    ax.plot(xs, wtp * xs, color="#2166ac", ls="--", lw=1.2, label=f"willingness to pay {wtp:,.0f} NOK per QALY")
+    ax.plot(xs, wtp * xs, color="#2166ac", ls="--", lw=1.2, label=f"willingness to pay {compact(wtp)} NOK per QALY")
     ax.axhline(0, color="black", lw=0.7)
     ax.axvline(0, color="black", lw=0.7)
     below = np.mean(dc < wtp * dq)
@@ -79,7 +79,7 @@ def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = N
                   f"{label(comparator, labels).lower()}, discounted)")
     ax.set_ylabel(f"incremental net cost per person, {nok(psa.attrs.get('price_year'))}")
     thousands(ax)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(alpha=0.3)
     ax.text(0.99, 0.02, f"{below:.0%} of samples below the line (cost-effective)", transform=ax.transAxes,
             ha="right", fontsize=8)
@@ -103,7 +103,7 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
             m = np.array([str(b) == s for b in best])
             if m.any():
                 ax.scatter(wtp[m], prob[m], s=28, facecolor="none", edgecolor=colours[s], lw=1.5, zorder=4)
-        ax.plot([], [], "o", mfc="none", mec="black", label="frontier (CEAF): strategy with the highest expected net benefit")
+        ax.plot([], [], "o", mfc="none", mec="black", label="frontier (CEAF):\nhighest expected\nnet benefit")
     if "wtp_default" in psa.attrs:
         ax.axvline(float(psa.attrs["wtp_default"]), color="grey", ls=":", lw=1, label="default willingness to pay")
     ax.set_ylim(-0.02, 1.02)
@@ -112,7 +112,7 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
     ax.set_ylabel("probability cost-effective")
     thousands(ax, "x")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return finish(fig, f"Acceptability curves — {perspective_label(perspective)}, {horizon_value(psa, horizon):g} years")
 
 
@@ -145,22 +145,30 @@ def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None
     wtp = float(psa.attrs.get("wtp_default", psa["wtp"].values[0])) if wtp is None else wtp
     da = sel_horizon(psa["evppi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")
     full = da.to_series().sort_values()
-    s = full.iloc[-top:]
+    evpi_here = float(sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")) \
+        if "evpi" in psa else float(full.max())
+    # groups worth nothing (below 0.1 % of the EVPI, or 0.5 NOK) are left out and counted, not drawn as empty rows
+    nonzero = full[full > max(0.5, 1e-3 * abs(evpi_here))]
+    zero = len(full) - len(nonzero)
+    s = nonzero.iloc[-top:] if len(nonzero) else full.iloc[-1:]
     fig, ax = plt.subplots(figsize=(8.2, 0.34 * len(s) + 1.9))
     ax.barh(range(len(s)), s.values, color="#5e3c99")
     ax.set_yticks(range(len(s)), [str(g) for g in s.index])
     if "evpi" in psa:
         evpi = float(sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest"))
-        ax.axvline(evpi, color="black", ls="--", lw=1, label=f"EVPI (all parameters): {evpi:,.0f}")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.axvline(evpi, color="black", ls="--", lw=1, label=f"EVPI (all parameters): {compact(evpi)}")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_xlabel(f"NOK per person ({psa.attrs.get('price_year', '')} prices)")
     thousands(ax, "x")
     ax.grid(axis="x", alpha=0.3)
     ax.set_ylim(-0.6, len(s) - 0.4)
-    more = f"; the {len(s)} largest of {len(full)} groups" if len(full) > len(s) else ""
+    more = f"; the {len(s)} largest of {len(nonzero)} groups with value" if len(nonzero) > len(s) else ""
+    if zero:
+        ax.text(0.99, 0.02, f"{zero} of {len(full)} groups have no value of information here (not drawn)",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7.5, color="#555555")
     return finish(fig, f"Value of learning more about each parameter group (EVPPI)\n"
                        f"{perspective_label(perspective)}, {horizon_value(psa, horizon):g} years, "
-                       f"WTP {wtp:,.0f} NOK per QALY{more}")
+                       f"WTP {compact(wtp)} NOK per QALY{more}")
 
 
 def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[str] | None = None,

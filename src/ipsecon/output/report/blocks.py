@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ipsecon.output.report.i18n import number, signed, significant  # noqa: F401  (signed: re-exported)
+
 NOT_RECORDED = "not recorded in this file"
 PREFERRED_PERSPECTIVES = ("society", "public", "nav", "health", "municipality", "state", "individual", "employer")
 
@@ -42,6 +44,7 @@ class Section:
     key: str
     title: str
     blocks: list = field(default_factory=list)
+    collapsed: bool = False  # folded (HTML <details>): the model card, read on demand
 
     def add(self, block) -> Section:
         self.blocks.append(block)
@@ -49,26 +52,20 @@ class Section:
 
 
 def money(v: float | None) -> str:
-    """NOK without decimals; '–' for missing, '0' for |v| < 0.5 (never '-0')."""
-    if v is None or v != v:
-        return "–"
-    return "0" if abs(v) < 0.5 else f"{v:,.0f}"
-
-
-def signed(v: float | None) -> str:
-    return "–" if v is None or v != v else f"{v:+,.0f}"
+    """NOK without decimals in the report's locale; '–' for missing, '0' for |v| < 0.5 (never '-0')."""
+    return number(v)
 
 
 def fmt(v: Any) -> str:
-    """A table cell: numbers to four significant digits (thousands with separators)."""
+    """A table cell: numbers to four significant digits (thousands with the locale's grouping)."""
     if isinstance(v, (float, np.floating)):
         if v != v:
             return "–"
         if v == 0:
             return "0"
         if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        return f"{v:.4g}"
+            return number(float(v))
+        return significant(float(v))
     return str(v)
 
 

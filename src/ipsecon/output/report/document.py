@@ -11,6 +11,9 @@ from pathlib import Path
 from ipsecon.output.report.blocks import Figure, Section
 from ipsecon.output.report.breakeven_section import breakeven_section
 from ipsecon.output.report.commands import shown_path
+from ipsecon.output.report.decision import decision_section
+from ipsecon.output.report.i18n import language, t
+from ipsecon.output.report.messages import CATALOGUES
 from ipsecon.output.report.folder import Inputs, read_inputs
 from ipsecon.output.report.model_card import model_card_section
 from ipsecon.output.report.money_sections import money_sections
@@ -24,14 +27,24 @@ from ipsecon.progress import Progress
 
 
 def build_sections(inp: Inputs) -> list[Section]:
+    """The answer first, then the question, the evidence (employment against the trial), money over
+    time, uncertainty, the files; the model card last, folded. Titles in the report's language."""
     facts: dict = {}
-    body: list[Section | None] = [model_card_section(inp.card_run), employment_section(inp), occupancy_section(inp)]
+    body: list[Section | None] = [employment_section(inp), occupancy_section(inp)]
     body += money_sections(inp, facts)
     body += [breakeven_section(inp, facts), psa_section(inp.psa, inp.run("psa.nc")),
              dsa_section(inp.dsa, inp.run("dsa.nc")), sobol_section(inp.sobol, inp.run("sobol.nc")),
              sweep_section(inp.sweep)]
     facts["headline"] = headline(inp, facts)
-    return [question_section(inp, facts)] + [s for s in body if s is not None] + [reproduce_section(inp)]
+    card = model_card_section(inp.card_run)
+    if card is not None:
+        card.collapsed = True
+    sections = [decision_section(inp, facts), question_section(inp, facts)] + body + [reproduce_section(inp), card]
+    sections = [s for s in sections if s is not None]
+    for s in sections:
+        if f"section.{s.key}" in CATALOGUES["en"]:
+            s.title = t(f"section.{s.key}")
+    return sections
 
 
 def title_of(inp: Inputs) -> str:
@@ -79,12 +92,18 @@ def remove_report(results_dir: Path, reports_root: Path = Path("reports")) -> No
             shutil.rmtree(path)
 
 
-def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet: bool = False) -> dict[str, Path]:
+def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet: bool = False,
+                 lang: str = "en") -> dict[str, Path]:
     """Write ``reports/<scenario>/<results_dir name>.html`` and ``.md`` (figures in ``<name>_figures/``),
-    from the result files in ``results_dir`` only. The figures are written to a temporary folder next to
+    from the result files in ``results_dir`` only, in language ``lang`` (``en`` or ``nb``: fixed texts
+    and number formats). The figures are written to a temporary folder next to
     their place and swapped in, the HTML and Markdown atomically: a report that fails leaves the
     earlier one as it was, and nothing outside the report's own files is deleted."""
-    results_dir = Path(results_dir)
+    with language(lang):
+        return _write_report(Path(results_dir), Path(reports_root), quiet)
+
+
+def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[str, Path]:
     inp = read_inputs(results_dir)
     sections = build_sections(inp)
     banner = mixed_runs_banner(inp)
@@ -96,8 +115,9 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
     paths = report_paths(results_dir, reports_root, inp.name)
     fig_dir, out_dir = paths["figures"], paths["figures"].parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    prices = ", ".join(sorted({f"prices of {r.price_year}" for _, rs in inp.file_runs() for r in rs if r.price_year}))
-    subtitle = f"ipsecon report of {shown_path(results_dir)} — scenario {inp.name}" + (f", {prices}" if prices else "")
+    prices = ", ".join(sorted({t("subtitle.prices", year=r.price_year) for _, rs in inp.file_runs() for r in rs
+                               if r.price_year}))
+    subtitle = t("subtitle", folder=shown_path(results_dir), scenario=inp.name) + (f", {prices}" if prices else "")
     staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".{fig_dir.name}.new-"))
     try:
         html_text, md_text = render(sections, title_of(inp), subtitle, staging, fig_dir.name, banner)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, fmt
+from ipsecon.output.report.citations import citation
 from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
 
@@ -53,7 +54,7 @@ def parameter_rows(params: dict[str, dict], names: list[str]) -> pd.DataFrame:
     rows = []
     for name in names:
         p = params[name]
-        source = " ".join(str(p.get("source", "")).split())
+        source = citation(p.get("source", ""))
         if len(source) > SOURCE_LIMIT:
             source = source[:230].rsplit(" ", 1)[0] + " … (abridged; in full in the result file's scenario card)"
         rows.append({"parameter": name, "value": value_text(p), "unit": p.get("unit", ""),

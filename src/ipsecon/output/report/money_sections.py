@@ -124,8 +124,8 @@ def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Secti
         steps = _waterfall(ledger, discounted_increments(ledger, "public", i, comparator, factors))
         sec.add(Text(f"Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, what "
                      f"{iname} instead of {cname} does to the public purse over {horizon:g} years: bars to the "
-                     "left are extra costs, bars to the right savings or extra tax; the bottom bar is the net. Colours "
-                     "show which budget each flow belongs to."))
+                     "left (red) are extra costs, bars to the right (green) savings or extra tax; the bottom bar is the net. "
+                     "Each label names the budget the flow belongs to."))
         sec.add(Figure(f"payer_waterfall{tag}", lambda s=steps, n=iname: figs.payer_waterfall_figure(
             s, py, f"Public purse: {n} minus {cname}, discounted, per person", "public purse, net"),
             f"Payer waterfall for the public purse ({iname})" if tag else "Payer waterfall for the public purse"))

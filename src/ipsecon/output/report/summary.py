@@ -15,6 +15,7 @@ from ipsecon import __version__
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Alert, Section, Table, Text, bullets, years_text
 from ipsecon.output.report.breakeven_section import breakeven_headline
+from ipsecon.output.report.citations import citation
 from ipsecon.output.report.commands import reproduce_command, shown_path
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.runs import RunInfo
@@ -106,12 +107,12 @@ def question_section(inp: Inputs, facts: dict) -> Section:
         if comparison is not None:
             sec.add(comparison)
     if facts.get("headline"):
-        sec.add(Text("**In short**\n\n" + bullets(facts["headline"])))
+        sec.add(Text("**Key numbers**\n\n" + bullets(facts["headline"])))
     if not several and run.recorded:
         others = [r for _, rs in inp.file_runs() for r in rs if r is not run] if inp.mixed() else []
         sec.add(Text("\n\n".join(_run_line(r) for r in [run] + others)))
     if card.get("sources") and not several:
-        sec.add(Text("Sources:\n\n" + bullets(card["sources"])))
+        sec.add(Text("Sources:\n\n" + bullets(citation(c) for c in card["sources"])))
     sec.add(Text("Norwegian terms used in this report:"))
     sec.add(Table(pd.DataFrame(GLOSSARY, columns=["term", "meaning"])))
     sec.add(Text("Everything in this report is read from the result files; the scenario and parameter files are not "

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import Figure, Section, Table, Text
+from ipsecon.output.report.citations import citation
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
 
@@ -52,7 +53,7 @@ def _targets(run: RunInfo, emp: str, strategies, months, curves, ever):
                      "month": t["month"], "published": f"{t['value']:.1%}" + (f" ± {half:.1%}" if half else ""),
                      "model": f"{model:.1%}",
                      "use": {"calibration": "fitted", "validation": "check"}.get(t.get("kind"), "–"),
-                     "source": t.get("source", "")})
+                     "source": citation(t.get("source", ""))})
     return markers, rows
 
 
