@@ -84,3 +84,20 @@ def test_ever_employed_is_monotone_and_bounds_in_work(rct):
     occ = s.trace.population_occupancy()[0, :, :, rct.model.index["employed"]]
     assert np.all(np.diff(ever, axis=-1) >= -1e-12)
     assert np.all(ever >= occ - 1e-12)
+
+
+def test_aap_maximum_counts_months_summed_over_spells(rct):
+    """The AAP clock is the aap_months tracker (ftrl § 11-12), not the time in the current spell:
+    a job or a spell outside AAP carries the count on, and the maximum binds on the sum."""
+    m = rct.model
+    aap, employed = m.index["aap"], m.index["employed"]
+    tracker = {tk.name: tk for tk in m.trackers}["aap_months"]
+    assert m.caps[aap] == 1 and tracker.bins == 49  # no tunnel for the clock: months 0 … 48 as bins
+    values = rct.base_values()
+    ns = m.namespace(values, rct.strata, rct.spec.population.start_year, "tau", np.arange(1), 1)
+    months = np.arange(m.width) % m.n_bins
+    exhausted = np.broadcast_to(ns["aap_exhausted"], (1, 1, 1, m.width))[0, 0, 0]
+    assert np.array_equal(exhausted, months >= values["rules.aap.max_duration_months"])
+    # a month started on AAP counts; leaving for a job keeps the count, and it goes on from there
+    assert np.array_equal(m.entry_index[aap], np.minimum(months + 1, 48))
+    assert np.array_equal(m.entry_index[employed], months)

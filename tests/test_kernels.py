@@ -183,8 +183,9 @@ def test_compact_values_keep_the_formulas_small_shapes(root):
     ns = model.namespace(values, strata, year, "ips", cycles, n)
     cv = model.compact(ns, "ips", (n, strata.size, T), strata, cycles)
     aap_ufore = model.transition_index("aap->ufore", "test")
-    assert cv.shapes[aap_ufore] == (n, 1, 1, model.max_duration)
-    dense = n * strata.size * T * model.n_states * model.max_duration * model.n_states
+    # the AAP clock reads the tracker: values over the within-state index (duration × tracker bins)
+    assert cv.shapes[aap_ufore] == (n, 1, 1, model.width)
+    dense = n * strata.size * T * model.n_states * model.width * model.n_states
     assert cv.buf.size < dense / 1000
 
 

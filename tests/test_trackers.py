@@ -12,7 +12,6 @@
 * bad tracker declarations end in an InputError naming the field.
 """
 
-import copy
 from math import comb
 
 import numpy as np
@@ -88,7 +87,7 @@ def _closed_form(t):
 def _run_args(sc, n_samples=1, values=None):
     values = values if values is not None else sc.base_values()
     return (sc.model, values, sc.strata, sc.start_mix(values, n_samples), sc.spec.population.start_year,
-            int(round(sc.spec.run.horizon_years / sc.model.cycle_years)), n_samples)
+            round(sc.spec.run.horizon_years / sc.model.cycle_years), n_samples)
 
 
 @pytest.fixture()
@@ -125,7 +124,7 @@ def test_reference_cells_per_bin_match_closed_form(loop):
     occ = np.zeros((1, 1, m.n_states, m.width))
     occ[0, 0, :, 0] = mix[0, 0]
     for t in range(T):
-        a, w, x = _closed_form(t)
+        a, _, _ = _closed_form(t)
         np.testing.assert_allclose(occ[0, 0, 0, :M + 1], a, atol=1e-13, err_msg=f"point {t}")
         assert np.all(occ[0, 0, 0, M + 1:] == 0)  # nobody counts beyond M: they left for X
         occ, _ = advance(m, occ, P[:, :, t])
