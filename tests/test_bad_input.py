@@ -423,3 +423,9 @@ def test_api_run_arguments_checked_like_the_file(root, kwargs, field):
 def test_extreme_distribution_refused(tmp_path, base, distribution, problem):
     msg = run_bad(tmp_path, edit(base, lambda d: d["parameters"]["hiv"]["rr"].update(distribution=distribution)))
     assert "hiv.rr.distribution" in msg and problem in msg
+
+
+def test_nul_character_in_text(tmp_path, base):
+    """A NUL in any text (here the title) reached the netCDF writer, which raised ValueError."""
+    msg = run_bad(tmp_path, edit(base, lambda d: d.update(title="a\x00b")))
+    assert "NUL character" in msg and "line" in msg

@@ -93,6 +93,8 @@ def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
             stack.extend((c, False) for c in children if id(c) not in expanded)
             continue
         on_path.discard(key)
+        if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:  # breaks paths, C libraries, netCDF text
+            raise InputError(file, _line(node), "text with a NUL character (\\0)", "text without NUL characters")
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
             try:
                 loader.construct_yaml_timestamp(node)
