@@ -136,6 +136,7 @@ def synthetic_strata(pop: Population, file: str) -> Strata:
 
 
 REQUIRED_FILE_COLUMNS = ("age",)
+MAX_FILE_BYTES = 500_000_000  # a population file: about ten million records
 
 
 def file_strata(path: Path, pop: Population, state_names: list[str], file: str) -> Strata:
@@ -146,6 +147,9 @@ def file_strata(path: Path, pop: Population, state_names: list[str], file: str) 
     """
     if not path.is_file():
         raise InputError(file, "population.file", f"population file {path} not found")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:  # pandas holds several copies of what it reads
+        raise InputError(file, "population.file", f"{path} is {size:,} bytes", f"files up to {MAX_FILE_BYTES:,} bytes")
     try:
         df = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for malformed files
