@@ -74,7 +74,7 @@ class Distribution(BaseModel):
         if t != "dirichlet":  # extreme values (sd 1e308) overflow or leave scipy's domain
             try:
                 with np.errstate(all="ignore"):
-                    low, high = self._make_frozen().support()
+                    low, high = self.frozen().support()  # shared by equal distributions, as when sampling
             except (ArithmeticError, ValueError) as exc:
                 raise ValueError(f"these {t} parameters give no distribution ({exc})") from None
             if np.isnan(low) or np.isnan(high):

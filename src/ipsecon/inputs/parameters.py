@@ -10,6 +10,7 @@ address parameters in formulas and in ``--set`` overrides.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any, Literal
 
@@ -244,6 +245,13 @@ def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: d
         _walk(child, path, file, out, files)
 
 
+@functools.lru_cache(maxsize=1024)
+def _tails(frozen) -> np.ndarray:
+    """Quantiles 1e-9 and 1 - 1e-9 of a (shared, see Distribution.frozen) scipy distribution."""
+    with np.errstate(all="ignore"):
+        return np.asarray(frozen.ppf([1e-9, 1 - 1e-9]), dtype=float)
+
+
 def check_ranges(name: str, p: Parameter, file: str) -> None:
     """Every value of a parameter, its DSA bounds and its distribution's support lie in its range."""
     rng, why = p.allowed()
@@ -266,9 +274,7 @@ def check_ranges(name: str, p: Parameter, file: str) -> None:
         if not rng.covers(low, high):
             raise InputError(file, f"{name}.distribution", f"a {d.type} distribution gives values in [{low:g}, {high:g}], "
                              f"outside {rng}", f"{rng} ({why}); e.g. gamma, lognormal or beta for bounded quantities")
-        with np.errstate(all="ignore"):
-            tails = np.asarray(d.frozen().ppf([1e-9, 1 - 1e-9]), dtype=float)
-        if not np.all(np.abs(tails) <= ranges.MAX_MAGNITUDE):  # what sampling would draw
+        if not np.all(np.abs(_tails(d.frozen())) <= ranges.MAX_MAGNITUDE):  # what sampling would draw
             raise InputError(file, f"{name}.distribution", f"a {d.type} distribution that draws values beyond "
                              f"{ranges.MAX_MAGNITUDE:g} in size", f"numbers of at most {ranges.MAX_MAGNITUDE:g} in size")
 

@@ -36,6 +36,10 @@ class Range:
         below = x < self.high if self.high_open else x <= self.high
         return bool(np.all(above & below))
 
+    def contains_number(self, x: float) -> bool:
+        above = x > self.low if self.low_open else x >= self.low
+        return above and (x < self.high if self.high_open else x <= self.high)
+
     def covers(self, low: float, high: float) -> bool:
         """True when [low, high] (e.g. a distribution's support) lies in the range; an open end
         of the range admits a support that starts there (hit with probability zero)."""
@@ -115,6 +119,9 @@ def allowed_range(unit: str, declared: Range | None) -> tuple[Range, str]:
 
 def check_value(value: Any, rng: Range, why: str, file: str | None, path: str, what: str = "value") -> None:
     """Raise InputError unless ``value`` (a number or array) is finite and inside ``rng``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # most values: no numpy needed
+        if math.isfinite(value) and abs(value) <= MAX_MAGNITUDE and rng.contains_number(value):
+            return
     x = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(x)):
         raise InputError(file, path, f"{what} {_first(x, ~np.isfinite(x))} is not a finite number", f"finite numbers in {rng}")

@@ -57,13 +57,20 @@ def parse_yaml(text: str, file: str | Path | None) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_size(node, file, loader)
-        return loader.construct_document(node)
+        # the full check where nodes may be shared (anchors), nested deeply or hold a NUL; else
+        # (most files) a scan of the characters shows none can be, at a fraction of the cost
+        if ("&" in text and ANCHOR.search(text)) or _nesting_bound(text) > MAX_NESTING or any(n in text for n in NUL_FORMS):
+            _check_size(node, file, loader)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, OverflowError):  # e.g. a date such as 2024-02-30: find its line
+            _check_dates(node, file, loader)
+            raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         raise InputError(file, where, f"not valid YAML ({_short(getattr(exc, 'problem', None) or exc)})") from None
-    except (ValueError, OverflowError) as exc:  # e.g. a date such as 2024-02-30, which the YAML parser
+    except (ValueError, OverflowError) as exc:
         raise InputError(file, None, f"a value cannot be read ({_short(exc)})", "valid dates YYYY-MM-DD") from None
     except RecursionError:
         raise InputError(file, None, "nested too deeply", f"at most {MAX_NESTING} levels") from None
@@ -71,10 +78,14 @@ def parse_yaml(text: str, file: str | Path | None) -> Any:
         loader.dispose()
 
 
+ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")  # what could be an anchor (&name), also inside quotes
+NUL_FORMS = ("\x00", "\\0", "\\x00", "\\u0000", "\\U00000000")  # a NUL character, raw or escaped
+
+
 def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
     """Count the nodes of the document with aliases expanded (each shared node counted once per
     use, from a memo, so a bomb is measured without being expanded) and its nesting depth;
-    check that dates are real dates (the loader would raise a bare ValueError for 2024-02-30)."""
+    refuse text with a NUL character."""
     expanded: dict[int, int] = {}
     depth_of: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -95,12 +106,6 @@ def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
         on_path.discard(key)
         if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:  # breaks paths, C libraries, netCDF text
             raise InputError(file, _line(node), "text with a NUL character (\\0)", "text without NUL characters")
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
-            try:
-                loader.construct_yaml_timestamp(node)
-            except (ValueError, OverflowError) as exc:
-                raise InputError(file, _line(node), f"{_short(node.value, 30)!r} is not a valid date ({_short(exc)})",
-                                 "dates as YYYY-MM-DD") from None
         expanded[key] = 1 + sum(expanded[id(c)] for c in children)
         depth_of[key] = 1 + max((depth_of[id(c)] for c in children), default=0)
         if expanded[key] > MAX_NODES:
@@ -109,6 +114,43 @@ def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
         if depth_of[key] > MAX_NESTING:
             raise InputError(file, _line(node), f"nested more than {MAX_NESTING} levels deep",
                              f"at most {MAX_NESTING} levels") from None
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deeply ``text`` nests, from its characters alone (no anchors assumed):
+    a block collection nests by indenting (a sequence may sit at its key's indentation, and
+    "- - x" nests on one line), a flow collection by brackets (counted as if none were quoted)."""
+    indent = dashes = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        indent = max(indent, len(line) - len(stripped))
+        if stripped.startswith(("- ", "? ")):
+            dashes = max(dashes, len(re.match(r"^(?:[-?] +)*", stripped).group(0).split()))
+    depth = flow = 0
+    for ch in re.findall(r"[\[\]{}]", text):
+        depth = depth + 1 if ch in "[{" else depth - 1
+        flow = max(flow, depth)
+    return 2 * (indent + dashes + 1) + flow
+
+
+def _check_dates(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
+    """Raise for the first date that is not one (the loader raises a bare ValueError for 2024-02-30)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                _check_date(node, file, loader)
+        else:
+            stack.extend(_children(node))
+
+
+def _check_date(node: yaml.ScalarNode, file: str | Path | None, loader: Any) -> None:
+    try:
+        loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError) as exc:
+        raise InputError(file, _line(node), f"{_short(node.value, 30)!r} is not a valid date ({_short(exc)})",
+                         "dates as YYYY-MM-DD") from None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
