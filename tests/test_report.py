@@ -146,7 +146,7 @@ def run(tmp_path_factory, root):
 SECTIONS = ["question", "model", "employment", "occupancy", "payers", "npv", "breakeven", "psa", "dsa", "sobol",
             "reproduce"]
 FIGURES = ["model_diagram", "employment", "occupancy", "payer_waterfall", "cumulative_net", "npv", "breakeven",
-           "ce_plane_society", "ce_plane_public", "ceac", "evpi", "evppi", "breakeven_distribution", "prob_pays_off",
+           "psa_net_by_horizon", "ce_plane_society", "ce_plane_public", "ceac", "evpi", "evppi", "breakeven_distribution", "prob_pays_off",
            "tornado_inc_npv_society", "tornado_inc_npv_public", "tornado_inmb", "tornado_breakeven_wage", "twoway_0",
            "sobol_bars_0", "sobol_horizon_0"]
 

@@ -33,8 +33,10 @@ def folders(tmp_path_factory, root):
     out = {}
     for name, (command, *options) in COMMANDS.items():
         folder = tmp / name
+        # simulate computes its break-even wages only when it writes a report
+        report_options = ["--reports", str(tmp / "first")] if command == "simulate" else ["--no-report"]
         r = CliRunner().invoke(main, [command, str(root / "scenarios" / "norway_rct.yaml"), *options, "--out",
-                                      str(folder), "--no-report", "--quiet"])
+                                      str(folder), *report_options, "--quiet"])
         assert r.exit_code == 0, r.output
         out[name] = folder
     return out

@@ -63,8 +63,10 @@ def _slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]
 def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
              horizons: Iterable[float] = HORIZONS, perspectives: Iterable[str] = EVALUATION_PERSPECTIVES,
              engine: str | None = None, individuals: int | None = None, seed: int | None = None, breakeven: bool = True,
-             bracket: tuple[float, float] = DEFAULT_BRACKET, progress=None) -> xr.Dataset:
-    """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names)."""
+             bracket: tuple[float, float] = DEFAULT_BRACKET, progress=None, by_month: bool = False) -> xr.Dataset:
+    """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names);
+    ``by_month`` adds ``employment_share[sample, strategy, month]`` (float32: the share in work each
+    month, for uncertainty bands on the employment curve)."""
     horizons = sorted(float(h) for h in horizons)
     perspectives = list(perspectives)
     cycles = [horizon_cycles(scenario, h) for h in horizons]
@@ -73,12 +75,14 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
     batch = _batch_size(scenario, T, n_samples, engine, individuals)
     parts = [_evaluate_batch(scenario, _slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
                              min(a + batch, n_samples) - a, horizons, cycles, perspectives, engine, individuals,
-                             seed, k1, k0, breakeven, bracket, progress)
+                             seed, k1, k0, breakeven, bracket, progress, by_month)
              for a in range(0, n_samples, batch)]
     ds = xr.concat(parts, dim="sample") if len(parts) > 1 else parts[0]
     names = list(scenario.model.strategies)
     ds = ds.assign_coords(sample=np.arange(n_samples), strategy=names, intervention=scenario.model.interventions,
                           perspective=perspectives, horizon=horizons)
+    if by_month:
+        ds = ds.assign_coords(month=np.arange(1, T + 1) * scenario.model.cycle_years * 12)
     ds.attrs.update(scenario=scenario.name, title=scenario.spec.title, price_year=scenario.spec.price_year,
                     comparator=names[k0], interventions=json.dumps(scenario.model.interventions),
                     units="NOK per person (price year), discounted",
@@ -88,7 +92,7 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
 
 
 def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine, individuals, seed, k1, k0,
-                    breakeven, bracket, progress) -> xr.Dataset:
+                    breakeven, bracket, progress, by_month=False) -> xr.Dataset:
     T = max(cycles)
     sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=T * scenario.model.cycle_years,
                    values=values, n_samples=n)
@@ -127,6 +131,9 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
         data["breakeven_wage"] = (("sample", "intervention", "perspective", "horizon"), np.stack([w for w, _ in found], 1))
         data["breakeven_status"] = (("sample", "intervention", "perspective", "horizon"),
                                     np.stack([s for _, s in found], 1).astype(np.int8))
+    if by_month:
+        data["employment_share"] = (("sample", "strategy", "month"),
+                                    (ledger.employment_years / ledger.cycle_years).astype(np.float32))
     for r, se in sim.reward_standard_errors().items():
         data[f"mc_se_{r}"] = (("sample", "strategy"), np.asarray(se))
     if progress is not None:

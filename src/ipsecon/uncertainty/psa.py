@@ -104,7 +104,7 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
     base = scenario.base_values()
     with Progress(f"PSA {scenario.name}: samples", total=n, quiet=quiet) as bar:
         ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
-                      individuals=individuals, seed=seed, progress=bar)
+                      individuals=individuals, seed=seed, progress=bar, by_month=True)  # employment bands
     ds["parameters"] = samples.to_xarray()
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
     return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
@@ -187,7 +187,7 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
                     ("inc_npv_base", "NOK per person"),
                     ("qalys", "QALYs per person"), ("evpi", "NOK per person"), ("evpi_population", "NOK"),
                     ("evppi", "NOK per person"), ("evppi_population", "NOK"),
-                    ("breakeven_wage", "NOK per year (gross)")):
+                    ("breakeven_wage", "NOK per year (gross)"), ("employment_share", "share of the starting group")):
         if v in out:
             out[v].attrs["units"] = unit
     return out

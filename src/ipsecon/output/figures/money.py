@@ -48,7 +48,7 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
     ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
     ax.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1))
+    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
     return fig
 
 

@@ -38,13 +38,18 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
     labels, missing = [], set()
     for i, j in enumerate(order):
         for b, (v, colour) in enumerate(((low[j], "#4393c3"), (high[j], "#d6604d"))):
+            status = int(status_of[j, b]) if status_of is not None else -1
             if np.isfinite(v):
                 ax.barh(i, v - base, left=base, color=colour, alpha=0.9)
-            else:  # no value at this bound: say why instead of drawing an empty bar
-                why = MISSING_AT_BOUND.get(int(status_of[j, b]) if status_of is not None else -1, "no value")
-                missing.add(why)
-                ax.text(base, i - 0.2 + 0.4 * b, f" {('low', 'high')[b]}: {why}", va="center", fontsize=6.5,
-                        color=colour)
+            elif status == 1:  # pays off at any wage: its break-even wage is at most the bracket's low end
+                low_end = float(dsa.attrs.get("bracket_low", 0.0))
+                ax.barh(i, low_end - base, left=base, facecolor="white", edgecolor=colour, hatch="///", lw=1)
+                missing.add(status)
+            else:  # no value at this bound: say why at the row's end instead of drawing an empty bar
+                missing.add(status)
+                ax.text(0.995, (i + 0.5) / len(order), f"{('low', 'high')[b]}: "
+                        f"{MISSING_AT_BOUND.get(status, 'no value')}", transform=ax.transAxes, ha="right",
+                        va="center", fontsize=6.5, color=colour)
         if "low_value" in dsa and "high_value" in dsa:
             labels.append(f"{params[j]}  [{_fmt_value(dsa['low_value'].values[j])} – "
                           f"{_fmt_value(dsa['high_value'].values[j])}]")
@@ -56,7 +61,9 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
         ax.axvline(0, color="grey", lw=0.8, ls=":")
     thousands(ax, "x")
     ax.set_xlabel(f"{name}, {unit} ({dsa.attrs.get('price_year', '')} prices)\nbase case {compact(base)}"
-                  + ("; written instead of a bar: no break-even wage at that bound" if missing else ""), fontsize=9)
+                  + ("\nhatched: pays off at any wage (break-even at most the bracket's low end)" if 1 in missing
+                     else "") + ("\ntext at the right: no break-even wage at that bound" if missing - {1} else ""),
+                  fontsize=9)
     handles = [Patch(color="#4393c3", label="parameter at its low value"), Patch(color="#d6604d", label="at its high value")]
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)

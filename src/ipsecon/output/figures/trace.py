@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import finish, label, lighten, state_colours, strategy_colours, time_axis, wrap
+from ipsecon.output.figures.style import MC_BAND, finish, label, lighten, state_colours, strategy_colours, time_axis, wrap
 
 
 def _layout(states: Sequence[str], absorbing: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -80,7 +80,7 @@ def model_diagram_figure(states: Mapping[str, str], transitions: Iterable[tuple[
 def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targets: Sequence[Mapping] = (),
                       labels: Mapping[str, str] | None = None, ever_curves: Mapping[str, np.ndarray] | None = None,
                       state_label: str = "competitive employment", short: Mapping[str, str] | None = None,
-                      comparator: str | None = None):
+                      comparator: str | None = None, standard_errors: Mapping[str, np.ndarray] | None = None):
     """Share in work by strategy over time, with the trial's published shares as markers, and below
     it each other strategy's difference from ``comparator`` in percentage points — small
     population effects (e.g. when few of the group get IPS) are invisible on the main scale. No
@@ -88,6 +88,8 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
 
     ``targets``: dicts with strategy, month, value, measure ('in_state' or 'ever_in'), and
     optionally ``low``/``high`` (an interval drawn as an error bar) and ``source``.
+    ``standard_errors``: per strategy, the Monte Carlo standard error of each month's share (microsim),
+    drawn as a 95 % band on the curve and on the difference.
     """
     x, xlabel = time_axis(months)
     scale = 12 if "years" in xlabel else 1
@@ -98,8 +100,14 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
     fig, axes = plt.subplots(2 if two else 1, 1, figsize=(8, 6.0 if two else 4.6), sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": [3, 1.3]} if two else None)
     ax = axes[0, 0]
+    se = standard_errors or {}
     for s, y in curves.items():
         ax.plot(x, np.asarray(y), color=colours[s], lw=2, label=f"{label(s, labels)}: in work")
+        if s in se:
+            half = 1.96 * np.asarray(se[s])
+            first = s == next(iter(se))
+            ax.fill_between(x, np.asarray(y) - half, np.asarray(y) + half, color=colours[s], alpha=MC_BAND, lw=0,
+                            label="bands: 95 % Monte Carlo interval" if first else None)
         if ever_curves and s in ever_curves and any(t.get("measure") == "ever_in" for t in targets):
             ax.plot(x, np.asarray(ever_curves[s]), color=colours[s], lw=1.3, ls="--",
                     label=f"{label(s, labels)}: ever in work since start")
@@ -124,6 +132,9 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
         for s in others:
             diff = (np.asarray(curves[s]) - base) * 100
             d_ax.plot(x, diff, color=colours[s], lw=2)
+            if s in se and comparator in se:  # independent simulated groups: the errors add in quadrature
+                half = 196 * np.sqrt(np.asarray(se[s]) ** 2 + np.asarray(se[comparator]) ** 2)
+                d_ax.fill_between(x, diff - half, diff + half, color=colours[s], alpha=MC_BAND, lw=0)
             k = int(np.nanargmax(np.abs(diff)))
             d_ax.annotate(f"{diff[k]:+.1f} pp", (x[k], diff[k]), textcoords="offset points", xytext=(4, 4), fontsize=8,
                           color=colours[s])

@@ -246,3 +246,96 @@ def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="perspective", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return finish(fig, f"How likely {name} pays off (incremental NPV > 0), by perspective and horizon")
+
+
+def _band(ax, x, samples, colour, label, scale=1.0):
+    """Mean line and 95 % band (2.5th–97.5th percentile) of ``samples`` [sample, point]."""
+    samples = np.asarray(samples, dtype=float) * scale
+    lo, hi = np.nanpercentile(samples, [2.5, 97.5], axis=0)
+    ax.fill_between(x, lo, hi, color=colour, alpha=MC_BAND, lw=0)
+    ax.plot(x, np.nanmean(samples, axis=0), color=colour, lw=2, label=label)
+
+
+def _log_horizons(ax, h):
+    ax.set_xscale("log")
+    ax.set_xticks(h, [f"{v:g}" for v in h])
+    ax.minorticks_off()
+    ax.set_xlabel("horizon (years, log scale)")
+
+
+def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
+    """Share in work by strategy over time across PSA samples (line: mean, band: 95 % of samples), and
+    each intervention's difference from the comparator in percentage points with its band."""
+    from ipsecon.output.figures.style import time_axis
+
+    share = psa["employment_share"]
+    x, xlabel = time_axis(share["month"].values)
+    comparator, interventions = dataset_roles(psa)
+    strategies = [str(s) for s in share["strategy"].values]
+    colours = strategy_colours(strategies, comparator)
+    fig, axes = plt.subplots(2, 1, figsize=(8, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.5]})
+    for s in strategies:
+        _band(axes[0], x, share.sel(strategy=s).values, colours[s], label(s, labels))
+    axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes[0].set_ylim(bottom=0)
+    axes[0].set_ylabel("share of the starting group in work")
+    axes[0].legend(fontsize=8, loc="lower right", title="line: mean; band: 95 % of samples", title_fontsize=8)
+    for i in [i for i in interventions if i in strategies and comparator in strategies]:
+        diff = share.sel(strategy=i).values - share.sel(strategy=comparator).values
+        _band(axes[1], x, diff, colours[i], label(i, labels), scale=100)
+    axes[1].axhline(0, color="black", lw=0.8)
+    axes[1].set_ylabel(f"minus {label(comparator, labels).lower()}\n(percentage points)", fontsize=8)
+    axes[1].set_xlabel(xlabel)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    n = psa.sizes["sample"]
+    return finish(fig, f"Employment across {n:,} PSA samples (95 % band)")
+
+
+def psa_net_by_horizon_figure(psa, intervention: str | None = None, perspectives: Sequence[str] | None = None,
+                              name: str = "IPS"):
+    """Incremental NPV (the cumulative discounted net at each horizon) per perspective across PSA samples:
+    mean and 95 % band."""
+    inc = for_intervention(psa["inc_npv"], intervention)
+    h = inc["horizon"].values
+    perspectives = list(perspectives or [str(p) for p in inc["perspective"].values])
+    fig, ax = plt.subplots(figsize=(8.6, 4.8))
+    for p in perspectives:
+        _band(ax, h, inc.sel(perspective=p).transpose("sample", "horizon").values, PERSPECTIVE_COLOURS.get(p, "#999999"),
+              perspective_label(p))
+    ax.axhline(0, color="black", lw=0.8)
+    if len(h) > 1:
+        _log_horizons(ax, h)
+    ax.set_ylabel(f"cumulative discounted net per person\n{nok(psa.attrs.get('price_year'))}")
+    thousands(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="line: mean; band: 95 %", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish(fig, f"Who gains by when: {name} minus the comparator across PSA samples, above 0 = gain")
+
+
+def psa_breakeven_by_horizon_figure(psa, intervention: str | None = None, perspectives: Sequence[str] | None = None,
+                                    typical_wage: float | None = None, name: str = "IPS"):
+    """Break-even wage against horizon across PSA samples: median (line) and 2.5th–97.5th percentiles
+    (band), censored samples counted at the bracket's bounds; perspectives without a wage-linked flow left out."""
+    q = for_intervention(psa["breakeven_wage_quantile"], intervention)
+    status = for_intervention(psa["breakeven_status"], intervention)
+    h = q["horizon"].values
+    perspectives = [p for p in (perspectives or [str(p) for p in q["perspective"].values])
+                    if (status.sel(perspective=p).values != 3).any()]
+    fig, ax = plt.subplots(figsize=(8.6, 4.8))
+    for p in perspectives:
+        colour = PERSPECTIVE_COLOURS.get(p, "#999999")
+        lo, mid, hi = (q.sel(perspective=p).sel(quantile=v, method="nearest").values / 1000 for v in (0.025, 0.5, 0.975))
+        ax.fill_between(h, lo, hi, color=colour, alpha=MC_BAND, lw=0)
+        ax.plot(h, mid, color=colour, lw=2, marker="o", label=perspective_label(p))
+    if typical_wage:
+        ax.axhline(typical_wage / 1000, color="grey", ls="--", lw=1,
+                   label=f"assumed wage ({compact(typical_wage)}): above it, pays off")
+    if len(h) > 1:
+        _log_horizons(ax, h)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"thousand NOK per year, gross\n({psa.attrs.get('price_year', '')} prices)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="line: median; band: 95 %", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish(fig, f"Break-even wage of {name} against horizon across PSA samples\n"
+                       "(samples paying off at any wage count at 0, at none at the bracket's top)")

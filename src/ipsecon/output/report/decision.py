@@ -135,13 +135,14 @@ def _results_answer(inp: Inputs, sec: Section, facts: dict) -> bool:
     over = t("decision.over", years=years(horizon)) if horizon else ""
     assumed = run.typical_wage
     for i in [i for i in interventions if i in ds["strategy"].values]:
-        cell = lambda v, p: float(ds[f"outcome_{v}"].sel(perspective=p, strategy=i))  # noqa: E731
+        def cell(v: str, p: str, i: str = i) -> float:
+            return float(ds[f"outcome_{v}"].sel(perspective=p, strategy=i))
+
         shown = [p for p in SHOWN if p in ds["perspective"].values]
         npv = {p: cell("incremental_npv", p) for p in shown}
         wages, h_be = _breakeven_rows(inp, i)
         lines = [verdict(short[i], npv, over)]
-        if wages:
-            lines.append(wage_sentence(wages, assumed, h_be))
+        lines.append(wage_sentence(wages, assumed, h_be) if wages else t("decision.wage.not_computed"))
         rows = []
         for p in shown:
             pb = cell("payback_month", p)

@@ -71,6 +71,14 @@ def _summary_table(summary: pd.DataFrame) -> Table | None:
     return Table(tab, "Share in work at selected months" + (" (± Monte Carlo standard error)" if se else ""))
 
 
+def monte_carlo_errors(run: RunInfo, curves: dict) -> dict | None:
+    """Binomial standard error of each month's share in a microsimulation of ``individuals`` people
+    (None for the cohort engine, whose shares are exact expected values)."""
+    if not run.microsim or not run.individuals:
+        return None
+    return {s: np.sqrt(np.clip(np.asarray(p) * (1 - np.asarray(p)), 0, None) / run.individuals) for s, p in curves.items()}
+
+
 def employment_section(inp: Inputs) -> Section | None:
     ds, run = inp.results, inp.run("results.nc")
     if ds is None or "occupancy" not in ds:
@@ -100,8 +108,12 @@ def employment_section(inp: Inputs) -> Section | None:
     labels, short = run.strategy_labels(), run.short_labels(strategies)
     comparator = run.roles()[0]
     state_label = run.state_labels().get(emp, emp).lower()
+    se = monte_carlo_errors(run, curves)
+    if se:
+        sec.add(Text(f"Bands: 95 % Monte Carlo interval of each month's share ({run.individuals:,} simulated people "
+                     "per strategy; binomial standard error √(p(1−p)/N))."))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
-                                                                comparator),
+                                                                comparator, se),
                    "Employment by strategy" + (" with the trial's results" if markers else "")))
     if rows:
         sec.add(Table(pd.DataFrame(rows), "Published results against the model (targets used for calibration are "

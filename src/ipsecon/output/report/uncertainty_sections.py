@@ -114,6 +114,31 @@ def base_case_text(psa: xr.Dataset, top: int = 3) -> str:
     return why
 
 
+def _bands(sec: Section, psa: xr.Dataset, view: Setting, run: RunInfo) -> None:
+    """The curves of the simulate report with their uncertainty: employment over time, the cumulative
+    net per perspective and the break-even wage against horizon, each with a 95 % band across samples."""
+    if "employment_share" in psa:
+        sec.add(Figure("psa_employment", lambda: figs.psa_employment_figure(psa, view.short),
+                       "Employment over time across the PSA samples: line the mean, band 95 % of the samples."))
+    else:
+        sec.add(Text("This PSA file stores no employment per month (written before `employment_share` was added), so "
+                     "the employment curve has no band here."))
+    for i in view.interventions:
+        tag, who = _tag(i, view.interventions), _for(i, view.short, view.interventions)
+        name = view.short.get(i, i) if i else "the intervention"
+        if "inc_npv" in psa:
+            sec.add(Figure(f"psa_net_by_horizon{tag}",
+                           lambda i=i, n=name: figs.psa_net_by_horizon_figure(psa, i, view.perspectives[:4], n),
+                           f"Cumulative discounted net at each horizon across the samples{who} (line: mean, band: "
+                           "95 %), for the first four perspectives; the others are in the table above."))
+        if "breakeven_wage_quantile" in psa and "breakeven_status" in psa:
+            sec.add(Figure(f"psa_breakeven_by_horizon{tag}",
+                           lambda i=i, n=name: figs.psa_breakeven_by_horizon_figure(psa, i, view.perspectives[:3],
+                                                                                    run.typical_wage, n),
+                           f"Break-even wage against horizon across the samples{who} (line: median, band: 95 %), "
+                           "for the first three perspectives."))
+
+
 def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
     if psa is None:
         return None
@@ -134,6 +159,7 @@ def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
                       "one that pays off at no wage in it at the top ('≤' / '≥': the median lies there)."))
         if base_case_text(psa):
             sec.add(Text(base_case_text(psa)))
+    _bands(sec, psa, view, run)
     if "cost" in psa and "qalys" in psa and view.comparator is not None:
         for i in interventions:
             for p in [q for q in persp if q in ("society", "public")][:2] or [main]:
