@@ -393,8 +393,9 @@ def test_long_input_quoted_short(tmp_path, base):
 
 
 def test_tax_steps_must_be_named_steps(root, tmp_path):
-    from ipsecon.money.rules import RuleParameters
     import datetime as dt
+
+    from ipsecon.money.rules import RuleParameters
 
     sc = ipsecon.load_scenario(root / "scenarios/norway_rct.yaml")
     values = {k: v for k, v in sc.base_values().items() if not k.startswith("rules.tax.bracket_rates.")}

@@ -13,6 +13,7 @@ times the growth for runs of 100 MB to 1 GB, so it errs on the side of refusing 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from ipsecon.errors import InputError
 from ipsecon.model.scenario import LoadedScenario
@@ -36,14 +37,14 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
     engine = engine or run.engine
     horizon_years = horizon_years or run.horizon_years
     n = max(1, int(samples))
-    T = max(1, int(round(horizon_years / model.cycle_years)))
+    T = max(1, round(horizon_years / model.cycle_years))
     K, G = len(model.strategies), scenario.strata.size
     S, Q, E = model.n_states, len(model.transitions), len(model.ever_in)
     R = max(1, len(model.rewards))
     cells = int(model.slots.sum())  # tunnel cells: a state tracked for d cycles has d × the tracker bins
     # per strategy and block: the occupancy carried between blocks (cohort) and the values of
     # the formulas for each sample, subgroup, cycle and cell (blocks are at most a year here)
-    block = min(T, max(1, int(round(1 / model.cycle_years))))
+    block = min(T, max(1, round(1 / model.cycle_years)))
     working = n * G * (cells * (2 + E) + block * (cells + 2 * Q)) * FLOAT
     if engine == "cohort" and not trace:
         return int(OVERHEAD + working + 2 * R * K * G * n * FLOAT)
@@ -94,10 +95,10 @@ def _meminfo_available() -> int | None:
 
 def _cgroup_left() -> int | None:
     try:
-        limit = open("/sys/fs/cgroup/memory.max").read().strip()
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
         if limit == "max":
             return None
-        return int(limit) - int(open("/sys/fs/cgroup/memory.current").read())
+        return int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text())
     except (OSError, ValueError):
         return None
 

@@ -17,9 +17,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from ipsecon.errors import InputError
 from ipsecon.inputs import ranges
 from ipsecon.inputs.distributions import Distribution
-from ipsecon.errors import InputError
 from ipsecon.inputs.overrides import parse_override_value
 from ipsecon.inputs.yaml_files import load_yaml, validate
 

@@ -81,7 +81,7 @@ def _end(text: Any, default: float) -> float:
     if text is None or (isinstance(text, str) and text.strip().lower() in ("", "null", "none", "inf", "+inf", "-inf")):
         return default
     if isinstance(text, bool):
-        raise ValueError("a range end is a number or null")
+        raise ValueError("a range end is a number or null")  # noqa: TRY004 (pydantic reports ValueError)
     value = float(text)
     if not math.isfinite(value):
         raise ValueError("a range end is a finite number or null")
@@ -119,9 +119,9 @@ def allowed_range(unit: str, declared: Range | None) -> tuple[Range, str]:
 
 def check_value(value: Any, rng: Range, why: str, file: str | None, path: str, what: str = "value") -> None:
     """Raise InputError unless ``value`` (a number or array) is finite and inside ``rng``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):  # most values: no numpy needed
-        if math.isfinite(value) and abs(value) <= MAX_MAGNITUDE and rng.contains_number(value):
-            return
+    plain = isinstance(value, (int, float)) and not isinstance(value, bool)  # most values: no numpy needed
+    if plain and math.isfinite(value) and abs(value) <= MAX_MAGNITUDE and rng.contains_number(value):
+        return
     x = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(x)):
         raise InputError(file, path, f"{what} {_first(x, ~np.isfinite(x))} is not a finite number", f"finite numbers in {rng}")
