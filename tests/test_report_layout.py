@@ -191,3 +191,16 @@ def test_norwegian_report_is_a_translation(reports):
     with language("nb"):
         from ipsecon.output.report.i18n import number
         assert number(1234567) == "1\u00a0234\u00a0567"
+
+
+def test_sources_are_citations_without_working_file_names_or_paths(reports):
+    from ipsecon.output.report.citations import citation
+
+    for (lang, name), html in reports.items():
+        assert not re.search(r"\d{3}_[0-9a-f]{16}\.txt", html), (lang, name)
+        assert "evidence.md" not in html and "/work/" not in html, (lang, name)
+    assert "<a href='https://doi.org/10.5271/sjweh.3753'>doi:10.5271/sjweh.3753</a>" in reports["en", "sim"]
+    # files written before the sources were rewritten: the seed document becomes the publication it reports
+    old = citation("seed 003_dcc15c71a543c0d6.txt (Reme, 2022); see /home/me/notes/evidence.md §1A")
+    assert old.startswith("Reme SE 2022, Individuell jobbstøtte for pasienter med langvarige smerter")
+    assert "dcc15c71" not in old and "/home/" not in old and "evidence.md" not in old

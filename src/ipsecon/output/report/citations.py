@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 
-# the project's seed documents (working copies) and the publication each one reports
+# the project's seed documents (working copies) and the publication each one reports (no ': ', so that
+# the text can stand unquoted in a YAML source field)
 SEED_DOCUMENTS = {
-    "000": "Research Council of Norway, Prosjektbanken (VAM programme): IPS in Bodø, project description",
-    "001": "Brinchmann B et al., IPS in a Norwegian context: a meta-analysis and the IPSNOR project (Norwegian-language "
-           "article; meta-analysis: Brinchmann et al. 2020, Acta Psychiatr Scand, doi:10.1111/acps.13129)",
-    "002": "Research Council of Norway, Prosjektbanken (HELSEVEL programme): IPSNOR, project description and results "
+    "000": "Research Council of Norway, Prosjektbanken (VAM programme), IPS in Bodø, project description",
+    "001": "Brinchmann B et al., IPS in a Norwegian context - a meta-analysis and the IPSNOR project (Norwegian-language "
+           "article presenting Brinchmann et al. 2020, Acta Psychiatr Scand, doi:10.1111/acps.13129)",
+    "002": "Research Council of Norway, Prosjektbanken (HELSEVEL programme), IPSNOR, project description and results "
            "updates 2022–2023",
     "003": "Reme SE 2022, Individuell jobbstøtte for pasienter med langvarige smerter, Tidsskrift for Norsk "
            "psykologforening 59(10):896-898",
-    "004": "Uni Research Rokkan Centre / Uni Research Health (now NORCE): Effect evaluation of IPS, project page",
+    "004": "Uni Research Rokkan Centre and Uni Research Health (now NORCE), Effect evaluation of IPS, project page",
 }
 SEED = re.compile(r"\bseeds?\s+((?:\d{3}_[0-9a-f]+\.txt(?:\s*(?:,|and|/)\s*)?)+)")
 SEED_FILE = re.compile(r"(\d{3})_[0-9a-f]+\.txt")
