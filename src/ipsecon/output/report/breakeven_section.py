@@ -11,6 +11,7 @@ from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, T
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.output.report.i18n import number
 
 
 def breakeven_runs(inp: Inputs) -> dict[str, RunInfo]:
@@ -29,7 +30,7 @@ def scenario_label(name: str, run: RunInfo, several: bool) -> str:
 def wage_label(r) -> str:
     w = r["breakeven_wage"]
     if w == w:
-        return f"{w:,.0f}"
+        return f"{number(w)}"
     return "any wage" if r.get("npv_at_low", 0) > 0 else "none"
 
 
@@ -94,7 +95,7 @@ def breakeven_headline(inp: Inputs, be: pd.DataFrame) -> list[str]:
         g = g[g["perspective"] == "society"] if (g["perspective"] == "society").any() else g
         r = g.sort_values("horizon_years").iloc[-1]
         w = r["breakeven_wage"]
-        what = f"{w:,.0f} NOK a year" if w == w else ("any wage" if r.get("npv_at_low", 0) > 0 else "no wage in the bracket")
+        what = f"{number(w)} NOK a year" if w == w else ("any wage" if r.get("npv_at_low", 0) > 0 else "no wage in the bracket")
         run = runs.get(str(key[0]), RunInfo(""))
         who = f"**{run.title or key[0]}** (`{key[0]}`): b" if several else "B"
         extra = f" ({key[1]})" if len(key) > 1 else ""

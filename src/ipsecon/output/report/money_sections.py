@@ -17,6 +17,7 @@ from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, money, ordered_perspectives, signed
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.output.report.i18n import percent
 
 PERSPECTIVE_MEANING = {
     "nav": "NAV's budget: IPS cost it pays, benefits it pays",
@@ -170,7 +171,7 @@ def _npv(ds, run, interventions, comparator, short, facts) -> Section:
             f"extra gains (NOK {py})": table.incremental_gains.map(money),
             f"net present value (NOK {py})": table.incremental_npv.map(signed),
             "benefit–cost ratio": table.bcr.map(lambda v: "–" if v != v else f"{v:.2f}"),
-            "ROI": table.roi.map(lambda v: "–" if v != v else f"{v:.0%}"),
+            "ROI": table.roi.map(lambda v: "–" if v != v else f"{percent(v)}"),
             "payback": table.payback_month.map(lambda v: "not within the horizon" if v != v else f"month {int(v)}"),
         })
         sec.add(Text(f"{short[i]} against {short[comparator].lower()}, per person, discounted {over}. "

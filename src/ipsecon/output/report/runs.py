@@ -14,6 +14,7 @@ from typing import Any
 from ipsecon.output.provenance import RUN_IDENTITY
 from ipsecon.output.report.blocks import NOT_RECORDED
 from ipsecon.output.roles import parse_json, recorded_roles
+from ipsecon.output.report.i18n import number
 
 # identity fields that only tell runs apart for the microsimulation (a cohort run has no seed)
 MICROSIM_ONLY = ("seed", "individuals")
@@ -198,7 +199,7 @@ class RunInfo:
             return NOT_RECORDED
         if self.microsim:
             n = self.individuals
-            return f"microsim ({n:,} simulated individuals, seed {self.seed})" if n else f"microsim (seed {self.seed})"
+            return f"microsim ({number(n)} simulated individuals, seed {self.seed})" if n else f"microsim (seed {self.seed})"
         return f"{self.engine} (exact expected values)" if self.engine == "cohort" else self.engine
 
     def assumptions(self) -> dict[str, str]:

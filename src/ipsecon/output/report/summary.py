@@ -19,6 +19,7 @@ from ipsecon.output.report.citations import citation
 from ipsecon.output.report.commands import reproduce_command, shown_path
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.output.report.i18n import number, percent, signed
 
 GLOSSARY = [
     ("NAV", "Arbeids- og velferdsetaten, the Norwegian Labour and Welfare Administration: pays benefits and, "
@@ -62,10 +63,10 @@ def _run_line(run: RunInfo) -> str:
         parts.append(f"horizon {run.horizon_years:g} years")
     pop = run.card.get("population") or {}
     if pop.get("size") is not None:
-        parts.append(f"population {int(pop['size']):,} people from {pop.get('start_year')}")
+        parts.append(f"population {number(int(pop['size']))} people from {pop.get('start_year')}")
     parts.append(f"prices of {run.price_year}" if run.price_year else f"price year {NOT_RECORDED}")
     rates = run.discount_rates
-    parts.append("discounting " + (", ".join(f"{k} {v:.0%}" for k, v in rates.items()) + " per year" if rates
+    parts.append("discounting " + (", ".join(f"{k} {percent(v)}" for k, v in rates.items()) + " per year" if rates
                                    else NOT_RECORDED))
     parts.append(f"model structure {run.structure_text()}")
     parts.append(f"overrides (--set) {run.overrides_text()}")
@@ -136,8 +137,8 @@ def headline(inp: Inputs, facts: dict) -> list[str]:
         for i in [i for i in interventions if i in summary.index] if cols else []:
             c = cols[-1]
             a, b = summary.loc[i, c], summary.loc[comparator, c]
-            lines.append(f"At {years_text(float(c.replace('employed_m', '')))}, {a:.1%} are in work with {short[i]} "
-                         f"against {b:.1%} with {short[comparator].lower()} ({(a - b) * 100:+.1f} percentage points).")
+            lines.append(f"At {years_text(float(c.replace('employed_m', '')))}, {percent(a, 1)} are in work with {short[i]} "
+                         f"against {percent(b, 1)} with {short[comparator].lower()} ({signed((a - b) * 100, 1)} percentage points).")
     horizon = run.horizon_years
     over = f"over {horizon:g} years" if horizon else "over the horizon"
     npv = facts.get("npv", {})
@@ -150,7 +151,7 @@ def headline(inp: Inputs, facts: dict) -> list[str]:
                 pb = "never pays back within the horizon" if r.payback_month != r.payback_month else \
                     f"pays back in month {int(r.payback_month)}"
                 name = figs.perspective_label(p)
-                lines.append(f"{name[0].upper() + name[1:]}{who}: net present value {r.incremental_npv:+,.0f} "
+                lines.append(f"{name[0].upper() + name[1:]}{who}: net present value {signed(r.incremental_npv)} "
                              f"NOK per person {over}; {pb}.")
     if "breakeven" in facts:
         lines += breakeven_headline(inp, facts["breakeven"])

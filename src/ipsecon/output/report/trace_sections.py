@@ -11,6 +11,7 @@ from ipsecon.output.report.blocks import Figure, Section, Table, Text
 from ipsecon.output.report.citations import citation
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
+from ipsecon.output.report.i18n import number, percent
 
 
 def _mean_over_samples(da):
@@ -50,8 +51,8 @@ def _targets(run: RunInfo, emp: str, strategies, months, curves, ever):
         src = curves if t["measure"] == "in_state" else (ever or {})
         model = float(np.interp(t["month"], months, src[t["strategy"]])) if t["strategy"] in src else float("nan")
         rows.append({"strategy": t["strategy"], "measure": "in work" if t["measure"] == "in_state" else "ever in work",
-                     "month": t["month"], "published": f"{t['value']:.1%}" + (f" ± {half:.1%}" if half else ""),
-                     "model": f"{model:.1%}",
+                     "month": t["month"], "published": f"{percent(t['value'], 1)}" + (f" ± {percent(half, 1)}" if half else ""),
+                     "model": f"{percent(model, 1)}",
                      "use": {"calibration": "fitted", "validation": "check"}.get(t.get("kind"), "–"),
                      "source": citation(t.get("source", ""))})
     return markers, rows
@@ -63,9 +64,9 @@ def _summary_table(summary: pd.DataFrame) -> Table | None:
         return None
     tab = pd.DataFrame({"strategy": summary.index})
     for c in cols:
-        vals = summary[c].map(lambda v: f"{v:.1%}")
+        vals = summary[c].map(lambda v: f"{percent(v, 1)}")
         if f"{c}_se" in summary:
-            vals = vals + summary[f"{c}_se"].map(lambda v: f" ± {v:.1%}")
+            vals = vals + summary[f"{c}_se"].map(lambda v: f" ± {percent(v, 1)}")
         tab[f"month {c.replace('employed_m', '')}"] = vals.values
     se = any(c.endswith("_se") for c in summary)
     return Table(tab, "Share in work at selected months" + (" (± Monte Carlo standard error)" if se else ""))
@@ -110,7 +111,7 @@ def employment_section(inp: Inputs) -> Section | None:
     state_label = run.state_labels().get(emp, emp).lower()
     se = monte_carlo_errors(run, curves)
     if se:
-        sec.add(Text(f"Bands: 95 % Monte Carlo interval of each month's share ({run.individuals:,} simulated people "
+        sec.add(Text(f"Bands: 95 % Monte Carlo interval of each month's share ({number(run.individuals)} simulated people "
                      "per strategy; binomial standard error √(p(1−p)/N))."))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
                                                                 comparator, se),

@@ -17,6 +17,7 @@ from ipsecon.output.figures.uncertainty import for_intervention
 from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, fmt, ordered_perspectives, signed
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.uncertainty.psa import breakeven_quantile_labels
+from ipsecon.output.report.i18n import number, percent
 
 
 def default_horizon(ds: xr.Dataset) -> float:
@@ -80,9 +81,9 @@ def _npv_rows(psa, persp, interventions, short, py) -> pd.DataFrame:
                         f"PSA mean incremental NPV (NOK {py})": signed(float(mean.sel(perspective=p, horizon=hh)))}
                 if base is not None:
                     row[f"base case (NOK {py})"] = signed(float(base.sel(perspective=p, horizon=hh)))
-                row["95 % interval"] = f"{np.percentile(x, 2.5):+,.0f} to {np.percentile(x, 97.5):+,.0f}"
+                row["95 % interval"] = f"{signed(np.percentile(x, 2.5))} to {signed(np.percentile(x, 97.5))}"
                 if pays is not None:
-                    row["P(pays off)"] = f"{float(pays.sel(perspective=p, horizon=hh)):.0%}"
+                    row["P(pays off)"] = f"{percent(float(pays.sel(perspective=p, horizon=hh)))}"
                 if median is not None:
                     row["median break-even wage"] = str(median.sel(perspective=p, horizon=hh).values)
                 rows.append(row)
@@ -148,9 +149,9 @@ def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
     py = psa.attrs.get("price_year", run.price_year)
     wtp = float(psa.attrs.get("wtp_default", np.median(psa["wtp"].values)))
     sec = Section("psa", "Probabilistic sensitivity analysis")
-    sec.add(Text(f"{int(psa.attrs.get('n_samples', psa.sizes.get('sample', 0))):,} parameter sets drawn from their "
+    sec.add(Text(f"{number(int(psa.attrs.get('n_samples', psa.sizes.get('sample', 0))))} parameter sets drawn from their "
                  f"distributions (seed {psa.attrs.get('seed', '–')}, engine {psa.attrs.get('engine', '–')}); each "
-                 f"dot or count below is one set. Figures at {h:g} years and a willingness to pay of {wtp:,.0f} NOK "
+                 f"dot or count below is one set. Figures at {h:g} years and a willingness to pay of {number(wtp)} NOK "
                  "per QALY unless stated." + view.against))
     if "inc_npv" in psa:
         sec.add(Table(_npv_rows(psa, persp, interventions, short, py),
@@ -212,7 +213,7 @@ def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
         if "inmb" in dsa:
             sec.add(Figure(f"tornado_inmb{tag}", lambda i=i: figs.tornado_figure(dsa, main, h, "inmb", intervention=i),
                            "Tornado: incremental net monetary benefit"
-                           + (f" at {float(w):,.0f} NOK per QALY" if w else "") + who))
+                           + (f" at {number(float(w))} NOK per QALY" if w else "") + who))
         if "breakeven_wage" in dsa:
             sec.add(Figure(f"tornado_breakeven_wage{tag}",
                            lambda i=i: figs.tornado_figure(dsa, main, h, "breakeven_wage", intervention=i),
@@ -228,7 +229,7 @@ def sobol_section(sob: xr.Dataset | None, run: RunInfo) -> Section | None:
     if sob is None:
         return None
     sec = Section("sobol", "Which inputs drive the answer (Sobol indices)")
-    sec.add(Text(f"Variance-based sensitivity (Saltelli design, {int(sob.attrs.get('n_evaluations', 0)):,} model runs, "
+    sec.add(Text(f"Variance-based sensitivity (Saltelli design, {number(int(sob.attrs.get('n_evaluations', 0)))} model runs, "
                  f"seed {sob.attrs.get('seed', '–')}). First order (S1): the share of the output's variance due to "
                  "that input alone; total (ST): including its interactions with others. Bars: 95 % intervals."))
     interventions = [str(i) for i in sob["intervention"].values] if "intervention" in sob.dims else [None]
