@@ -69,3 +69,24 @@ def test_every_run_reports_calibration_and_validation_figures(root):
         assert r["verdict"] == ("PASS" if r["low"] <= r["model"] <= r["high"] else "MISS")
     fitted = [r for r in rows if r["role"] == "calibration"]
     assert all(r["verdict"] == "PASS" for r in fitted)  # the calibration meets its own targets
+
+
+def test_time_share_after_ever_is_occupancy_over_months_since_first_entry(root):
+    """Chancellor's B is entered from A only; nobody leaves B except to C or D. With ever_in B the measure
+    is Σ occupancy(B) / Σ P(ever in B) over the window."""
+    import yaml
+
+    spec = yaml.safe_load((root / "tests" / "data" / "chancellor_hiv.yaml").read_text())
+    spec["model"]["ever_in"] = ["B"]
+    path = root / "tests" / "data" / "_hiv_ever_b.yaml"
+    try:
+        path.write_text(yaml.safe_dump(spec))
+        sim = simulate(ipsecon.load_scenario(path), engine="cohort", horizon_years=4)
+    finally:
+        path.unlink(missing_ok=True)
+    k = sim.trace.strategies.index("mono")
+    occ = sim.trace.population_occupancy()[0, k, :, sim.trace.states.index("B")]
+    ever = sim.trace.population_ever()[0, k, :, 0]
+    expected = occ[1:5].sum() / ever[1:5].sum()
+    value = sim.measure(_t(measure="time_share_after_ever", state="B", month=48))
+    assert value == pytest.approx(expected, rel=1e-12) and 0 < value < 1

@@ -1,8 +1,9 @@
 """A target's measure read off a trace: the one place that says what each published figure means in the model.
 
 Shares at a month (``in_state``, ``ever_in``), the destination mix of moves out of a state over a window
-(``exit_share``: e.g. NAV's exits from AAP, by where they go) and the mean share of time in a state over a
-window (``time_share``). All are population averages over strata (their weights), for sample 0.
+(``exit_share``: e.g. NAV's exits from AAP, by where they go), the mean share of time in a state over a
+window (``time_share``) and the share of the months after first entering a state spent in it
+(``time_share_after_ever``: weeks worked per year after the first job). All are population averages over strata (their weights), for sample 0.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
     if target.state not in trace.ever_states:
         raise InputError(file, f"{path}.state", f"state {target.state!r} is not listed in model.ever_in",
                          ", ".join(trace.ever_states) or "add it to model.ever_in")
-    return float(trace.population_ever()[0, k, point, trace.ever_states.index(target.state)])
+    ever = trace.population_ever()[0, k, :, trace.ever_states.index(target.state)]
+    if target.measure == "time_share_after_ever":
+        # months in the state over months since first entering it: sum of occupancy over sum of P(ever in)
+        months_since_first = float(ever[start + 1:point + 1].sum())
+        in_state = float(trace.population_occupancy()[0, k, start + 1:point + 1, state].sum())
+        return in_state / months_since_first if months_since_first > 0 else float("nan")
+    return float(ever[point])
 
 
 def _state(trace: Trace, name: str, file: str, path: str) -> int:

@@ -179,10 +179,12 @@ class Target(Strict):
     Measures (all shares in [0, 1]): ``in_state`` — share in ``state`` at ``month``; ``ever_in`` — share
     ever in ``state`` by ``month``; ``exit_share`` — of the moves out of ``from_state`` during months
     (``from_month``, ``month``], the share going to ``state`` (only moves into ``among`` counted, when given);
-    ``time_share`` — mean share in ``state`` over months (``from_month``, ``month``].
+    ``time_share`` — mean share in ``state`` over months (``from_month``, ``month``]; ``time_share_after_ever`` —
+    of the months after people first entered ``state`` (one of ``model.ever_in``), the share spent in it, over
+    months (``from_month``, ``month``] (e.g. weeks worked per year after the first job).
     """
 
-    measure: Literal["in_state", "ever_in", "exit_share", "time_share"]
+    measure: Literal["in_state", "ever_in", "exit_share", "time_share", "time_share_after_ever"]
     state: str
     strategy: str
     month: int = Field(ge=1, le=1200)
@@ -235,7 +237,7 @@ class Target(Strict):
 
     def label(self) -> str:
         where = f"{self.from_state}->{self.state}" if self.measure == "exit_share" else self.state
-        window = f"months {self.from_month}-{self.month}" if self.measure in ("exit_share", "time_share") else f"month {self.month}"
+        window = f"month {self.month}" if self.measure in ("in_state", "ever_in") else f"months {self.from_month}-{self.month}"
         return f"{self.measure} {where} [{self.strategy}] {window}"
 
 
