@@ -105,6 +105,14 @@ def test_layout_cells_and_index(loop):
     assert list(m.entry_index[1]) == list(range(7))
 
 
+def test_microsim_blocks_count_rows_only_where_values_vary(loop):
+    """The microsim sizes its blocks by the rows its tables need: A's values read the tracker (a
+    row per cell), W's and X's do not (one row each)."""
+    from ipsecon.engines.microsim import _most_rows
+
+    assert _most_rows(loop.model, loop.base_values(), loop.strata, 2024, "only", 1) == 7 + 1 + 1
+
+
 def test_cohort_matches_closed_form_per_state(loop):
     trace = run_cohort(*_run_args(loop))
     ref = run_cohort_reference(*_run_args(loop))

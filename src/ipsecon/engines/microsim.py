@@ -50,6 +50,7 @@ from ipsecon.engines.microsim_reference import run_microsim_reference
 from ipsecon.engines.reward_weights import point_weight_block, point_weights, reward_discount
 from ipsecon.engines.structure import model_layout
 from ipsecon.engines.trace import Trace
+from ipsecon.errors import InputError
 from ipsecon.model.population import Strata
 from ipsecon.model.state_machine import CompiledModel
 
@@ -66,14 +67,36 @@ def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, 
     """Cycles per block: the block's compact values (``compact_block_length``), rows and
     weights (per sample, as in a PSA, in the worst case) stay within their budgets."""
     S, C, G = model.n_states, int(model.slots.sum()), strata.size
-    per_cycle = n_samples * G * (C * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
-    tb = int(max(1, min(n_cycles, TABLE_BYTES // max(per_cycle, 1))))
+
+    def fitting(rows: int) -> int:
+        per_cycle = n_samples * G * (rows * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
+        return int(max(1, min(n_cycles, TABLE_BYTES // max(per_cycle, 1))))
+
+    tb = fitting(C)  # at most a row per cell
+    if tb < n_cycles:  # worth a closer bound: with trackers most cells share their state's row
+        tb = fitting(_most_rows(model, values, strata, start_year, strategy, n_samples))
     # the compact values are at most one per transition × sample × stratum × cycle × duration;
     # only where that bound does not fit is it worth probing the formulas
     most = n_samples * G * tb * len(model.transitions) * model.width
     if most > COMPACT_ELEMENTS:
         tb = min(tb, compact_block_length(model, values, strata, start_year, strategy, n_samples, n_cycles))
     return tb
+
+
+def _most_rows(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
+               n_samples: int) -> int:
+    """Rows a block's tables can need (``row_cells``): a state's cells where some value out of it
+    varies over the within-state index (reads ``duration`` or a tracker), else one. Whether a
+    formula varies there is its broadcast shape, the same in every cycle: one probe cycle tells."""
+    try:
+        ns = model.namespace(values, strata, start_year, strategy, np.arange(1), n_samples)
+        cv = model.compact(ns, strategy, (n_samples, strata.size, 1), strata, np.arange(1))
+    except InputError:
+        return int(model.slots.sum())  # bad input: the run itself reports it
+    varies = np.zeros(model.n_states, dtype=bool)
+    for q, shape in enumerate(cv.shapes):
+        varies[model.transitions[q].source] |= shape[3] > 1
+    return int(np.where(varies, model.slots, 1).sum())
 
 
 def _work_items(n_samples: int, n_chunks: int, n_slots: int) -> tuple[WorkItems, int]:
