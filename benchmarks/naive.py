@@ -146,13 +146,15 @@ def microsim(params: dict[str, np.ndarray], sample: int, n_people: int, rng_seed
 
 
 def microsim_tables(P: np.ndarray, next_duration: np.ndarray, w_point: np.ndarray, stratum: np.ndarray,
-                    state0: np.ndarray, rng_seed: int, n_transitions_index: np.ndarray):
+                    state0: np.ndarray, rng_seed: int, n_transitions_index: np.ndarray,
+                    entry_index: np.ndarray | None = None):
     """Plain microsim on given tables (one strategy): loop over months, vectorised over people.
 
     P[g, t, s, d, s'] per-month probabilities by stratum, month, state and time in state;
     next_duration[s, d]: time-in-state index after staying; w_point[r, g, t, s]: what being in
     s at point t adds to a person's discounted total of reward r; n_transitions_index[s, s']:
-    the transition's index (−1 for none). Keeps what the engine keeps: occupancy and flow
+    the transition's index (−1 for none); entry_index[s, d]: the index entered on leaving s
+    (the tracker bins carried on; 0 when None). Keeps what the engine keeps: occupancy and flow
     counts per stratum × month, and per-person discounted totals.
     """
     G, T, S, Dmax, _ = P.shape
@@ -173,7 +175,7 @@ def microsim_tables(P: np.ndarray, next_duration: np.ndarray, w_point: np.ndarra
         k = n_transitions_index[state, nxt]
         moved = ~stay & (k >= 0)
         flows[:, t] = np.bincount(stratum[moved] * n_tr + k[moved], minlength=G * n_tr).reshape(G, n_tr)
-        dur = np.where(stay, next_duration[state, dur], 0)
+        dur = np.where(stay, next_duration[state, dur], 0 if entry_index is None else entry_index[state, dur])
         state = nxt
         occupancy[:, t + 1] = np.bincount(stratum * S + state, minlength=G * S).reshape(G, S)
         totals += w_point[:, stratum, t + 1, state].T

@@ -188,7 +188,8 @@ def _naive_ips(sc, n: int, years: float, seed: int) -> dict:
         P = model.probabilities(ns, strategy, (1, G, T), strata, cycles)[0]
         rewards = model.reward_values(ns, (1, G, T))
         w_point = point_weights(model, {r: rewards[r]["states"][0] for r in model.rewards}, T)
-        _, _, tot = nv.microsim_tables(P, model.next_duration, w_point, stratum, state0, seed + 1, tr_index)
+        _, _, tot = nv.microsim_tables(P, model.next_duration, w_point, stratum, state0, seed + 1, tr_index,
+                                       model.entry_index)
         del P
         totals[strategy] = tot
     return totals
@@ -487,7 +488,7 @@ def fmt_rate(x):
 
 FIGURES = [
     # name, title, implementations, env, rows: (label, metric, unit formatter, target text, pass test, ratio kind)
-    ("throughput_ips", "microsim throughput, IPS model (bodo: 48 strata, AAP tunnel 37), 1 core",
+    ("throughput_ips", "microsim throughput, IPS model (bodo: 48 strata, AAP months tracker, 49 bins), 1 core",
      ("ipsecon", "naive"), ONE_THREAD,
      [("person-months/s/core", "value", fmt_rate, ">= 1e8", lambda v: v >= 1e8, "higher")]),
     ("throughput_ref", "microsim throughput, reference model, 1 core",
