@@ -429,4 +429,4 @@ def test_extreme_distribution_refused(tmp_path, base, distribution, problem):
 def test_nul_character_in_text(tmp_path, base):
     """A NUL in any text (here the title) reached the netCDF writer, which raised ValueError."""
     msg = run_bad(tmp_path, edit(base, lambda d: d.update(title="a\x00b")))
-    assert "NUL character" in msg and "line" in msg
+    assert "title (line" in msg and "NUL byte" in msg

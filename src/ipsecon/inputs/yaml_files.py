@@ -105,7 +105,7 @@ def _check_size(root: yaml.Node, file: str | Path | None, loader: Any) -> None:
             continue
         on_path.discard(key)
         if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:  # breaks paths, C libraries, netCDF text
-            raise InputError(file, _line(node), "text with a NUL character (\\0)", "text without NUL characters")
+            raise InputError(file, _where(root, node), "text with a NUL byte (\\0)", "text without NUL bytes")
         expanded[key] = 1 + sum(expanded[id(c)] for c in children)
         depth_of[key] = 1 + max((depth_of[id(c)] for c in children), default=0)
         if expanded[key] > MAX_NODES:
@@ -151,6 +151,27 @@ def _check_date(node: yaml.ScalarNode, file: str | Path | None, loader: Any) -> 
     except (ValueError, OverflowError) as exc:
         raise InputError(file, _line(node), f"{_short(node.value, 30)!r} is not a valid date ({_short(exc)})",
                          "dates as YYYY-MM-DD") from None
+
+
+def _where(root: yaml.Node, target: yaml.Node) -> str | None:
+    """The field path of ``target`` (a.b[1], as in validation messages) and its line."""
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            line = _line(node)
+            return f"{path} ({line})" if path and line else path or line
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                stack += [(key, path), (value, f"{path}.{name}" if path else str(name))]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+    return _line(target)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
