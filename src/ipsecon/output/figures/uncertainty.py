@@ -64,7 +64,7 @@ def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = N
     dc = (cost.sel(strategy=intervention) - cost.sel(strategy=comparator)).values
     dq = (q.sel(strategy=intervention) - q.sel(strategy=comparator)).values
     wtp = float(psa.attrs.get("wtp_default", psa["wtp"].values[len(psa["wtp"]) // 2])) if wtp is None else wtp
-    fig, ax = plt.subplots(figsize=(7.2, 5))
+    fig, ax = plt.subplots(figsize=(9.4, 5))  # room for the legend beside a readable plane
     ax.scatter(dq, dc, s=6, alpha=0.35, color=strategy_colours([comparator, intervention], comparator)[intervention],
                lw=0, label=f"{len(dq):,} PSA samples")
     ax.scatter([dq.mean()], [dc.mean()], marker="X", s=90, color="black", label="mean")
@@ -93,7 +93,7 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
     wtp = psa["wtp"].values
     strategies = [str(s) for s in ceac["strategy"].values]
     colours = strategy_colours(strategies, dataset_roles(psa)[0])
-    fig, ax = plt.subplots(figsize=(7.6, 4.6))
+    fig, ax = plt.subplots(figsize=(9.4, 4.6))
     for s in strategies:
         ax.plot(wtp, ceac.sel(strategy=s).values, color=colours[s], lw=1.8, label=f"{label(s, labels)} (CEAC)")
     if "ceaf_probability" in psa:
