@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ipsecon.output.report.i18n import number, signed, significant  # noqa: F401  (signed: re-exported)
+from ipsecon.output.report.i18n import number, signed, significant, t  # noqa: F401  (signed: re-exported)
 
 NOT_RECORDED = "not recorded in this file"
 PREFERRED_PERSPECTIVES = ("society", "public", "nav", "health", "municipality", "state", "individual", "employer")
@@ -75,7 +75,7 @@ def ordered_perspectives(available) -> list[str]:
 
 
 def years_text(months: float) -> str:
-    return f"{months:g} months" if months < 36 else f"{months / 12:g} years"
+    return t("time.months", n=f"{months:g}") if months < 36 else t("time.years", n=f"{months / 12:g}")
 
 
 def bullets(lines) -> str:

@@ -12,6 +12,7 @@ from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.report.i18n import number
+from ipsecon.output.report.i18n import t
 
 
 def breakeven_runs(inp: Inputs) -> dict[str, RunInfo]:
@@ -54,11 +55,7 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     if len(interventions) == 1 and interventions[0] in run.strategy_labels():  # a label the run records
         name = run.short_labels(interventions)[interventions[0]]
     sec = Section("breakeven", "Break-even wage")
-    sec.add(Text("The gross annual wage that the people who get jobs must earn for the intervention's incremental "
-                 "net present value to be zero, for each perspective and horizon. Below the dashed line (the wage "
-                 "assumed for this group) the programme pays off. Longer horizons need lower wages because the "
-                 "employment gain keeps paying while the programme cost is spent early. Where no wage breaks even "
-                 "the table says why." + ("" if wages else f" The wage assumed for the group is {NOT_RECORDED}.")))
+    sec.add(Text(t("breakeven.intro") + ("" if wages else f" The wage assumed for the group is {NOT_RECORDED}.")))
     if inp.breakeven_file == "breakeven.csv":
         sec.add(Text("The table is read from `breakeven.csv`, which records no run of its own; it is taken to belong "
                      "to the run of `results.nc`."))
@@ -69,9 +66,8 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     index = (["scenario"] if several else []) + (["intervention"] if len(interventions) > 1 else []) + ["perspective"]
     pivot = tab.pivot_table(index=index, columns="horizon_years", values="label", aggfunc="first")
     pivot.columns = [f"{h:g} years" for h in pivot.columns]
-    prices = f"{py} prices" if py else "each scenario's prices"
-    sec.add(Table(pivot.reset_index(), f"Break-even gross wage, NOK per year ({prices}). 'any wage': pays off "
-                                       "even at a wage of 0; 'none': no wage up to the bracket's top breaks even."))
+    prices = t("subtitle.prices", year=py) if py else t("breakeven.each_prices")
+    sec.add(Table(pivot.reset_index(), t("breakeven.caption", prices=prices)))
     if "reason" in be:
         reasons = be[be["breakeven_wage"].isna()].drop_duplicates([c for c in ("scenario", "intervention", "perspective",
                                                                                 "reason") if c in be])

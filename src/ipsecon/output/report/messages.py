@@ -2,8 +2,9 @@
 language falls back to English; ``{name}`` fields are filled by :func:`.i18n.t`.
 
 Translated: the section titles, the navigation, the decision section (the answer a decision maker
-reads first) and the labels around it. The long explanations inside the detailed sections are
-still written in English in the section modules.
+reads first), the key numbers, the introductions and table headings of the sections of a simulate
+run, and the files section. Still English in the section modules: the model card, the uncertainty
+sections' explanations, the glossary and the figures' own labels.
 """
 
 EN = {
@@ -81,6 +82,69 @@ EN = {
     "decision.sobol": "Variance-based sensitivity run ({n} model runs); the answer's base case is in the simulate report.",
     "decision.breakeven_only": "Break-even gross wage at {years} years, against the wage assumed for the group:",
     "decision.sweep": "A sweep of scenarios and override sets; the summary table below gives the answer per case.",
+    # the sections' fixed texts
+    "employment.intro": "The share of the starting group in work each month.",
+    "employment.targets": "Diamonds are the trial's published shares (bars: 95 % interval from the trial's numbers "
+                          "where known).",
+    "employment.no_targets": "This scenario has no published trial targets to compare with.",
+    "employment.targets_unrecorded": "The scenario's published targets are not recorded in this file.",
+    "employment.mc_band": "Bands: 95 % Monte Carlo interval of each month's share ({n} simulated people per strategy; "
+                          "binomial standard error √(p(1−p)/N)).",
+    "employment.targets_caption": "Published results against the model (targets used for calibration are fitted, "
+                                  "others are checks).",
+    "occupancy.intro": "Each panel stacks the share of the starting group in each state month by month;",
+    "occupancy.shift": "the last panel shows how the intervention shifts people between states (percentage points).",
+    "occupancy.no_comparator": "which strategy is the comparator is not recorded in this file.",
+    "occupancy.aap_note": "AAP lasts at most 3 years (`rules.aap.max_duration_months`): whoever is still on AAP then "
+                          "moves to uføretrygd or to other/no income, which is the step in the curves at 3 years.",
+    "payers.waterfall": "Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, "
+                        "what {name} instead of {comparator} does to the public purse over {years} years: bars to the "
+                        "left (red) are extra costs, bars to the right (green) savings or extra tax; the bottom bar is "
+                        "the net. Each label names the budget the flow belongs to.",
+    "payers.over_time": "The same flows over time for each perspective: a line below zero is a budget still out of "
+                        "pocket, the month it crosses zero for good is its payback month.",
+    "payers.no_society": "(Society is not drawn: this file does not record QALYs per month or their value; its total "
+                         "is in the table below.)",
+    "payers.meaning": "Meaning of each perspective:",
+    "npv.intro": "{name} against {comparator}, per person, discounted {over}. Net present value = extra gains − extra "
+                 "costs for that perspective; benefit–cost ratio = gains ÷ costs; ROI = net ÷ costs; payback = the "
+                 "month from which the cumulative net stays positive.",
+    "npv.over_horizon": "over the horizon",
+    "npv.col.perspective": "perspective",
+    "npv.col.costs": "extra costs (NOK {year})",
+    "npv.col.gains": "extra gains (NOK {year})",
+    "npv.col.npv": "net present value (NOK {year})",
+    "npv.col.bcr": "benefit–cost ratio",
+    "npv.col.payback": "payback",
+    "npv.never": "not within the horizon",
+    "breakeven.intro": "The gross annual wage that the people who get jobs must earn for the intervention's "
+                       "incremental net present value to be zero, for each perspective and horizon. Below the dashed "
+                       "line (the wage assumed for this group) the programme pays off. Longer horizons need lower "
+                       "wages because the employment gain keeps paying while the programme cost is spent early. Where "
+                       "no wage breaks even the table says why.",
+    "breakeven.each_prices": "each scenario's prices",
+    "breakeven.caption": "Break-even gross wage, NOK per year ({prices}). 'any wage': pays off even at a wage of 0; "
+                         "'none': no wage up to the bracket's top breaks even.",
+    "headline.employment": "At {when}, {a} are in work with {name} against {b} with {comparator} ({diff} percentage "
+                           "points).",
+    "headline.npv": "{who}: net present value {npv} NOK per person {over}; {payback}.",
+    "headline.never": "never pays back within the horizon",
+    "headline.pays_back": "pays back in month {m}",
+    "summary.key_numbers": "Key numbers",
+    "summary.comparison": "The report compares {them} with {comparator} and asks: does it pay, and for whom — NAV, the "
+                          "health trusts, the municipality, the state, the person, or society as a whole? When do the "
+                          "gains arrive? What gross wage must the people who get jobs earn for the programme to break "
+                          "even? All money is per person in the starting group, discounted, in NOK of {year} prices.",
+    "time.months": "{n} months",
+    "time.years": "{n} years",
+    "summary.sources": "Sources:",
+    "summary.terms": "Norwegian terms used in this report:",
+    "summary.read_only": "Everything in this report is read from the result files; the scenario and parameter files "
+                         "are not read again (they may have changed since the run).",
+    "reproduce.files": "Result files read for this report (in `{folder}`):",
+    "reproduce.commands": "Commands that recreate them, from what each file records about its run (run them from the "
+                          "working directory the report was written in):",
+    "reproduce.written": "Report written by ipsecon {version} on {date}.",
     "perspective.society": "society",
     "perspective.public": "public purse",
     "perspective.nav": "NAV",
@@ -174,6 +238,67 @@ NB = {
                       "simulate-rapporten.",
     "decision.breakeven_only": "Break-even-lønn (brutto) etter {years} år, mot lønnen som er antatt for gruppen:",
     "decision.sweep": "En sweep over scenarioer og overstyringer; oppsummeringstabellen nedenfor gir svaret per tilfelle.",
+    "employment.intro": "Andelen av startgruppen i arbeid hver måned.",
+    "employment.targets": "Rutene er forsøkets publiserte andeler (strek: 95 %-intervall fra forsøkets tall der de er "
+                          "kjent).",
+    "employment.no_targets": "Dette scenarioet har ingen publiserte forsøksresultater å sammenligne med.",
+    "employment.targets_unrecorded": "Scenarioets publiserte mål er ikke registrert i denne filen.",
+    "employment.mc_band": "Bånd: 95 % Monte Carlo-intervall for hver måneds andel ({n} simulerte personer per tiltak; "
+                          "binomisk standardfeil √(p(1−p)/N)).",
+    "employment.targets_caption": "Publiserte resultater mot modellen (mål brukt i kalibreringen er tilpasset, de "
+                                  "andre er kontroller).",
+    "occupancy.intro": "Hvert panel stabler andelen av startgruppen i hver tilstand måned for måned;",
+    "occupancy.shift": "det siste panelet viser hvordan tiltaket flytter folk mellom tilstander (prosentpoeng).",
+    "occupancy.no_comparator": "hvilket tiltak som er sammenligningsgrunnlaget, er ikke registrert i denne filen.",
+    "occupancy.aap_note": "AAP varer i høyst 3 år (`rules.aap.max_duration_months`): den som fortsatt har AAP da, går "
+                          "over til uføretrygd eller annen/ingen inntekt, som gir trinnet i kurvene ved 3 år.",
+    "payers.waterfall": "Hver krone føres én gang, fra en betaler til en mottaker. Fossediagrammet summerer, strøm for "
+                        "strøm, hva {name} i stedet for {comparator} gjør med offentlige budsjetter over {years} år: "
+                        "stolper mot venstre (røde) er ekstra kostnader, mot høyre (grønne) innsparinger eller ekstra "
+                        "skatt; nederste stolpe er netto. Hver etikett navngir budsjettet strømmen hører til.",
+    "payers.over_time": "De samme strømmene over tid for hvert perspektiv: en linje under null er et budsjett som "
+                        "fortsatt har utlegg; måneden den krysser null for godt, er tilbakebetalingsmåneden.",
+    "payers.no_society": "(Samfunnet er ikke tegnet: filen registrerer ikke QALY per måned eller verdien av dem; "
+                         "totalen står i tabellen nedenfor.)",
+    "payers.meaning": "Hva hvert perspektiv betyr:",
+    "npv.intro": "{name} mot {comparator}, per person, diskontert {over}. Netto nåverdi = ekstra gevinster − ekstra "
+                 "kostnader for perspektivet; nytte–kostnadsbrøk = gevinster ÷ kostnader; ROI = netto ÷ kostnader; "
+                 "tilbakebetalt = måneden fra da av den kumulative nettoen holder seg positiv.",
+    "npv.over_horizon": "over tidshorisonten",
+    "npv.col.perspective": "perspektiv",
+    "npv.col.costs": "ekstra kostnader (kr, {year})",
+    "npv.col.gains": "ekstra gevinster (kr, {year})",
+    "npv.col.npv": "netto nåverdi (kr, {year})",
+    "npv.col.bcr": "nytte–kostnadsbrøk",
+    "npv.col.payback": "tilbakebetalt",
+    "npv.never": "ikke innen horisonten",
+    "breakeven.intro": "Bruttoårslønnen de som får jobb, må tjene for at tiltakets inkrementelle netto nåverdi skal "
+                       "bli null, for hvert perspektiv og hver horisont. Under den stiplede linjen (lønnen antatt for "
+                       "gruppen) lønner programmet seg. Lengre horisonter krever lavere lønn fordi "
+                       "sysselsettingsgevinsten fortsetter å gi avkastning mens programkostnaden kommer tidlig. Der "
+                       "ingen lønn gir balanse, sier tabellen hvorfor.",
+    "breakeven.each_prices": "hvert scenarios priser",
+    "breakeven.caption": "Break-even-lønn (brutto), kr per år ({prices}). 'any wage': lønner seg også ved lønn 0; "
+                         "'none': ingen lønn opp til intervallets øvre grense gir balanse.",
+    "headline.employment": "Etter {when} er {a} i arbeid med {name} mot {b} med {comparator} ({diff} prosentpoeng).",
+    "headline.npv": "{who}: netto nåverdi {npv} kr per person {over}; {payback}.",
+    "headline.never": "tilbakebetales aldri innen horisonten",
+    "headline.pays_back": "tilbakebetalt i måned {m}",
+    "summary.key_numbers": "Nøkkeltall",
+    "summary.comparison": "Rapporten sammenligner {them} med {comparator} og spør: lønner det seg, og for hvem — NAV, "
+                          "helseforetakene, kommunen, staten, den enkelte eller samfunnet som helhet? Når kommer "
+                          "gevinstene? Hvilken bruttolønn må de som får jobb, tjene for at programmet skal gå i "
+                          "balanse? Alle beløp er per person i startgruppen, diskontert, i kroner i {year}-priser.",
+    "time.months": "{n} måneder",
+    "time.years": "{n} år",
+    "summary.sources": "Kilder:",
+    "summary.terms": "Norske begreper brukt i rapporten (forklart på engelsk):",
+    "summary.read_only": "Alt i rapporten er lest fra resultatfilene; scenario- og parameterfilene leses ikke på nytt "
+                         "(de kan ha endret seg siden kjøringen).",
+    "reproduce.files": "Resultatfiler lest for denne rapporten (i `{folder}`):",
+    "reproduce.commands": "Kommandoer som gjenskaper dem, ut fra det hver fil registrerer om kjøringen sin (kjør dem "
+                          "fra arbeidskatalogen rapporten ble skrevet i):",
+    "reproduce.written": "Rapport skrevet av ipsecon {version} den {date}.",
     "perspective.society": "samfunnet",
     "perspective.public": "det offentlige",
     "perspective.nav": "NAV",

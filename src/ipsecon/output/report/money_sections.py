@@ -18,6 +18,8 @@ from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, T
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.report.i18n import percent
+from ipsecon.output.report.i18n import number, t
+from ipsecon.output.report.decision import label as perspective_name
 
 PERSPECTIVE_MEANING = {
     "nav": "NAV's budget: IPS cost it pays, benefits it pays",
@@ -123,20 +125,14 @@ def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Secti
     for i in interventions:
         iname, tag = short[i], _suffix(i, interventions)
         steps = _waterfall(ledger, discounted_increments(ledger, "public", i, comparator, factors))
-        sec.add(Text(f"Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, what "
-                     f"{iname} instead of {cname} does to the public purse over {horizon:g} years: bars to the "
-                     "left (red) are extra costs, bars to the right (green) savings or extra tax; the bottom bar is the net. "
-                     "Each label names the budget the flow belongs to."))
+        sec.add(Text(t("payers.waterfall", name=iname, comparator=cname, years=f"{horizon:g}")))
         sec.add(Figure(f"payer_waterfall{tag}", lambda s=steps, n=iname: figs.payer_waterfall_figure(
             s, py, f"Public purse: {n} minus {cname}, discounted, per person", "public purse, net"),
             f"Payer waterfall for the public purse ({iname})" if tag else "Payer waterfall for the public purse"))
         cum = {p: np.cumsum(discounted_increments(ledger, p, i, comparator, factors).sum("component").values)
                for p in perspectives}
-        sec.add(Text("The same flows over time for each perspective: a line below zero is a budget still out of pocket, "
-                     "the month it crosses zero for good is its payback month. "
-                     + ("" if "society" in cum else "(Society is not drawn: this file does not record QALYs per month "
-                                                    "or their value; its total is in the table below.) ")
-                     + "Meaning of each perspective: " + "; ".join(f"**{figs.perspective_label(p)}** — "
+        sec.add(Text(t("payers.over_time") + " " + ("" if "society" in cum else t("payers.no_society") + " ")
+                     + t("payers.meaning") + " " + "; ".join(f"**{figs.perspective_label(p)}** — "
                                                                    f"{PERSPECTIVE_MEANING[p]}" for p in cum) + "."))
         sec.add(Figure(f"cumulative_net{tag}", lambda c=cum, n=iname: figs.cumulative_net_figure(months, c, py, n, cname),
                        "Cumulative discounted net per perspective" + (f" ({iname})" if tag else "")))
@@ -159,25 +155,23 @@ def npv_table(ds: xr.Dataset, intervention: str) -> pd.DataFrame:
 def _npv(ds, run, interventions, comparator, short, facts) -> Section:
     py = run.price_year
     horizon = run.horizon_years
-    over = f"over {horizon:g} years" if horizon else "over the horizon"
     sec = Section("npv", "Costs and returns per perspective")
     facts["npv"] = {}
     for i in interventions:
         table = npv_table(ds, i)
         facts["npv"][i] = table
         shown = pd.DataFrame({
-            "perspective": [figs.perspective_label(p) for p in table.perspective],
-            f"extra costs (NOK {py})": table.incremental_costs.map(money),
-            f"extra gains (NOK {py})": table.incremental_gains.map(money),
-            f"net present value (NOK {py})": table.incremental_npv.map(signed),
-            "benefit–cost ratio": table.bcr.map(lambda v: "–" if v != v else f"{v:.2f}"),
+            t("npv.col.perspective"): [perspective_name(p) for p in table.perspective],
+            t("npv.col.costs", year=py): table.incremental_costs.map(money),
+            t("npv.col.gains", year=py): table.incremental_gains.map(money),
+            t("npv.col.npv", year=py): table.incremental_npv.map(signed),
+            t("npv.col.bcr"): table.bcr.map(lambda v: "–" if v != v else number(v, 2)),
             "ROI": table.roi.map(lambda v: "–" if v != v else f"{percent(v)}"),
-            "payback": table.payback_month.map(lambda v: "not within the horizon" if v != v else f"month {int(v)}"),
+            t("npv.col.payback"): table.payback_month.map(lambda v: t("npv.never") if v != v
+                                                          else t("decision.month", m=int(v))),
         })
-        sec.add(Text(f"{short[i]} against {short[comparator].lower()}, per person, discounted {over}. "
-                     "Net present value = extra gains − extra costs for that perspective; benefit–cost ratio = "
-                     "gains ÷ costs; ROI = net ÷ costs; payback = the month from which the cumulative net stays "
-                     "positive."))
+        sec.add(Text(t("npv.intro", name=short[i], comparator=short[comparator].lower(),
+                       over=t("decision.over", years=f"{horizon:g}") if horizon else t("npv.over_horizon"))))
         sec.add(Table(shown))
         notes = [f"- {figs.perspective_label(p)}: {n}" for p, n in zip(table.perspective, table.ratio_note)
                  if n and n != "nan"]

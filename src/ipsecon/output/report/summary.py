@@ -12,7 +12,6 @@ import pandas as pd
 import xarray as xr
 
 from ipsecon import __version__
-from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import NOT_RECORDED, Alert, Section, Table, Text, bullets, years_text
 from ipsecon.output.report.breakeven_section import breakeven_headline
 from ipsecon.output.report.citations import citation
@@ -20,6 +19,8 @@ from ipsecon.output.report.commands import reproduce_command, shown_path
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.report.i18n import number, percent, signed
+from ipsecon.output.report.i18n import t
+from ipsecon.output.report.decision import label as perspective_name
 
 GLOSSARY = [
     ("NAV", "Arbeids- og velferdsetaten, the Norwegian Labour and Welfare Administration: pays benefits and, "
@@ -84,13 +85,10 @@ def _comparison(run: RunInfo) -> Text | None:
             return None
         return Text(f"Which strategy is the comparator is {NOT_RECORDED}; no strategy is compared with another.")
     labels = run.strategy_labels()
-    them = " and ".join(f"**{labels.get(i, i)}** (`{i}`)" for i in interventions)
+    them = t("decision.and").join(f"**{labels.get(i, i)}** (`{i}`)" for i in interventions)
     py = run.price_year or NOT_RECORDED
-    return Text(f"The report compares {them} with **{labels.get(comparator, comparator)}** (`{comparator}`) and asks: "
-                "does it pay, and for whom — NAV, the health trusts, the municipality, the state, the person, or "
-                "society as a whole? When do the gains arrive? What gross wage must the people who get jobs earn for "
-                "the programme to break even? All money is per person in the starting group, discounted, in NOK of "
-                f"{py} prices.")
+    return Text(t("summary.comparison", them=them, comparator=f"**{labels.get(comparator, comparator)}** (`{comparator}`)",
+                  year=py))
 
 
 def question_section(inp: Inputs, facts: dict) -> Section:
@@ -108,16 +106,15 @@ def question_section(inp: Inputs, facts: dict) -> Section:
         if comparison is not None:
             sec.add(comparison)
     if facts.get("headline"):
-        sec.add(Text("**Key numbers**\n\n" + bullets(facts["headline"])))
+        sec.add(Text(f"**{t('summary.key_numbers')}**\n\n" + bullets(facts["headline"])))
     if not several and run.recorded:
         others = [r for _, rs in inp.file_runs() for r in rs if r is not run] if inp.mixed() else []
         sec.add(Text("\n\n".join(_run_line(r) for r in [run] + others)))
     if card.get("sources") and not several:
-        sec.add(Text("Sources:\n\n" + bullets(citation(c) for c in card["sources"])))
-    sec.add(Text("Norwegian terms used in this report:"))
+        sec.add(Text(t("summary.sources") + "\n\n" + bullets(citation(c) for c in card["sources"])))
+    sec.add(Text(t("summary.terms")))
     sec.add(Table(pd.DataFrame(GLOSSARY, columns=["term", "meaning"])))
-    sec.add(Text("Everything in this report is read from the result files; the scenario and parameter files are not "
-                 "read again (they may have changed since the run)."))
+    sec.add(Text(t("summary.read_only")))
     missing = inp.unverifiable()
     if missing:
         sec.add(Text(bullets(f"`{r.file}` does not record its run's {', '.join(IDENTITY_WORDS[k] for k in r.unrecorded())}; "
@@ -137,22 +134,23 @@ def headline(inp: Inputs, facts: dict) -> list[str]:
         for i in [i for i in interventions if i in summary.index] if cols else []:
             c = cols[-1]
             a, b = summary.loc[i, c], summary.loc[comparator, c]
-            lines.append(f"At {years_text(float(c.replace('employed_m', '')))}, {percent(a, 1)} are in work with {short[i]} "
-                         f"against {percent(b, 1)} with {short[comparator].lower()} ({signed((a - b) * 100, 1)} percentage points).")
+            lines.append(t("headline.employment", when=years_text(float(c.replace("employed_m", ""))),
+                           a=percent(a, 1), name=short[i], b=percent(b, 1), comparator=short[comparator].lower(),
+                           diff=signed((a - b) * 100, 1)))
     horizon = run.horizon_years
-    over = f"over {horizon:g} years" if horizon else "over the horizon"
+    over = t("decision.over", years=f"{horizon:g}") if horizon else t("npv.over_horizon")
     npv = facts.get("npv", {})
     for i, table in npv.items():
-        t = table.set_index("perspective")
+        by = table.set_index("perspective")
         who = f" ({run.short_labels([i])[i]})" if len(npv) > 1 else ""
         for p in ("society", "public", "nav"):
-            if p in t.index:
-                r = t.loc[p]
-                pb = "never pays back within the horizon" if r.payback_month != r.payback_month else \
-                    f"pays back in month {int(r.payback_month)}"
-                name = figs.perspective_label(p)
-                lines.append(f"{name[0].upper() + name[1:]}{who}: net present value {signed(r.incremental_npv)} "
-                             f"NOK per person {over}; {pb}.")
+            if p in by.index:
+                r = by.loc[p]
+                pb = t("headline.never") if r.payback_month != r.payback_month else \
+                    t("headline.pays_back", m=int(r.payback_month))
+                name = perspective_name(p)
+                lines.append(t("headline.npv", who=name[0].upper() + name[1:] + who, npv=signed(r.incremental_npv),
+                               over=over, payback=pb))
     if "breakeven" in facts:
         lines += breakeven_headline(inp, facts["breakeven"])
     return lines
@@ -172,8 +170,7 @@ def reproduce_section(inp: Inputs) -> Section:
     folder = shown_path(inp.folder)
     commands = [c for f, run in inp.runs.items() if (c := reproduce_command(f, run, _dataset(inp, f), inp.folder))]
     commands = list(dict.fromkeys(commands)) + [f"ipsecon report {shlex.quote(folder)}"]
-    sec.add(Text(f"Result files read for this report (in `{folder}`):\n\n" + bullets(f"`{f}`" for f in files)))
-    sec.add(Text("Commands that recreate them, from what each file records about its run (run them from the "
-                 "working directory the report was written in):\n\n" + bullets(f"`{c}`" for c in commands)))
-    sec.add(Text(f"Report written by ipsecon {__version__} on {dt.date.today():%Y-%m-%d}."))
+    sec.add(Text(t("reproduce.files", folder=folder) + "\n\n" + bullets(f"`{f}`" for f in files)))
+    sec.add(Text(t("reproduce.commands") + "\n\n" + bullets(f"`{c}`" for c in commands)))
+    sec.add(Text(t("reproduce.written", version=__version__, date=f"{dt.date.today():%Y-%m-%d}")))
     return sec

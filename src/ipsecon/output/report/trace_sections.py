@@ -12,6 +12,7 @@ from ipsecon.output.report.citations import citation
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.report.i18n import number, percent
+from ipsecon.output.report.i18n import t as tr  # `t` names a target below
 
 
 def _mean_over_samples(da):
@@ -98,27 +99,22 @@ def employment_section(inp: Inputs) -> Section | None:
     markers, rows = _targets(run, emp, strategies, months, curves, ever)
     sec = Section("employment", "Employment by strategy")
     if markers:
-        sec.add(Text("The share of the starting group in work each month. Diamonds are the trial's published shares "
-                     "(bars: 95 % interval from the trial's numbers where known)."))
+        sec.add(Text(tr("employment.intro") + " " + tr("employment.targets")))
     elif "targets" in run.card:
-        sec.add(Text("The share of the starting group in work each month. This scenario has no published trial targets "
-                     "to compare with."))
+        sec.add(Text(tr("employment.intro") + " " + tr("employment.no_targets")))
     else:
-        sec.add(Text("The share of the starting group in work each month. The scenario's published targets are not "
-                     "recorded in this file."))
+        sec.add(Text(tr("employment.intro") + " " + tr("employment.targets_unrecorded")))
     labels, short = run.strategy_labels(), run.short_labels(strategies)
     comparator = run.roles()[0]
     state_label = run.state_labels().get(emp, emp).lower()
     se = monte_carlo_errors(run, curves)
     if se:
-        sec.add(Text(f"Bands: 95 % Monte Carlo interval of each month's share ({number(run.individuals)} simulated people "
-                     "per strategy; binomial standard error √(p(1−p)/N))."))
+        sec.add(Text(tr("employment.mc_band", n=number(run.individuals))))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
                                                                 comparator, se),
                    "Employment by strategy" + (" with the trial's results" if markers else "")))
     if rows:
-        sec.add(Table(pd.DataFrame(rows), "Published results against the model (targets used for calibration are "
-                                          "fitted, others are checks)."))
+        sec.add(Table(pd.DataFrame(rows), tr("employment.targets_caption")))
     table = _summary_table(inp.summary) if inp.summary is not None else None
     if table is not None:
         sec.add(table)
@@ -140,11 +136,9 @@ def occupancy_section(inp: Inputs) -> Section | None:
     note = ""
     aap = (run.model.get("states") or {}).get("aap") or {}
     if "aap" in states and int(aap.get("track_duration", 1)) > 1:
-        note = (" AAP lasts at most 3 years (`rules.aap.max_duration_months`): whoever is still on AAP then moves to "
-                "uføretrygd or to other/no income, which is the step in the curves at 3 years.")
-    shift = (" the last panel shows how the intervention shifts people between states (percentage points)."
-             if comparator and interventions else " which strategy is the comparator is not recorded in this file.")
-    sec.add(Text("Each panel stacks the share of the starting group in each state month by month;" + shift + note))
+        note = " " + tr("occupancy.aap_note")
+    shift = tr("occupancy.shift") if comparator and interventions else tr("occupancy.no_comparator")
+    sec.add(Text(tr("occupancy.intro") + " " + shift + note))
     strategy_labels, short = run.strategy_labels(), run.short_labels(strategies)
     sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
                                                               comparator, interventions),
