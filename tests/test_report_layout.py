@@ -3,7 +3,7 @@ and no text outside the figure; the answer is the first section and short enough
 Norwegian report is a translation (headings and nb_NO number grouping).
 
 Real small results of the norway_rct scenario, as the README's commands make them: simulate, psa with
-few samples, dsa, sobol with a tiny design, and breakeven; each report's own figure list is rendered.
+few samples, dsa, sobol with a tiny design, breakeven, and a small microsimulation (Monte Carlo bands); each report's own figure list is rendered.
 """
 
 import re
@@ -21,6 +21,7 @@ from ipsecon.output.report.i18n import language
 
 COMMANDS = {
     "sim": ["simulate", "--horizon", "10"],
+    "micro": ["simulate", "--engine", "microsim", "--individuals", "2000", "--seed", "3", "--horizon", "5"],
     "psa": ["psa", "--samples", "16", "--horizons", "1.5,5,10"],
     "dsa": ["dsa", "--horizons", "1.5,10"],
     "sobol": ["sobol", "--base-samples", "4", "--resamples", "10", "--horizons", "1.5,10"],
@@ -194,6 +195,13 @@ def test_norwegian_report_is_a_translation(reports):
     with language("nb"):
         from ipsecon.output.report.i18n import number
         assert number(1234567) == "1\u00a0234\u00a0567"
+
+
+def test_a_microsimulation_draws_its_monte_carlo_bands(reports):
+    html = reports["en", "micro"]
+    assert "95 % Monte Carlo interval of each month's share (2,000 simulated people per strategy" in html
+    assert "The differences carry a 95 % Monte Carlo band" in html
+    assert "Monte Carlo" not in reports["en", "sim"]  # the cohort's shares are exact expected values
 
 
 def test_sources_are_citations_without_working_file_names_or_paths(reports):

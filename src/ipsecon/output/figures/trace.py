@@ -151,11 +151,13 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
 def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], states: Sequence[str],
                      labels: Mapping[str, str] | None = None, strategy_labels: Mapping[str, str] | None = None,
                      short: Mapping[str, str] | None = None, comparator: str | None = None,
-                     interventions: Sequence[str] = ()):
+                     interventions: Sequence[str] = (), individuals: int | None = None):
     """Where people are: stacked shares per strategy, plus one panel per intervention with its
     difference from ``comparator`` (none without a comparator).
 
-    ``occupancy``: strategy -> array [month, state] of shares.
+    ``occupancy``: strategy -> array [month, state] of shares. ``individuals`` (microsim): people
+    simulated per strategy; the difference panels then carry a 95 % Monte Carlo band (binomial
+    standard errors of the two shares, added in quadrature).
     """
     x, xlabel = time_axis(months)
     strategies = list(occupancy)
@@ -178,6 +180,11 @@ def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], st
         diff = np.asarray(occupancy[i]) - np.asarray(occupancy[comparator])
         for j, st in enumerate(states):
             ax.plot(x, diff[:, j] * 100, color=colours[st], lw=2, label=label(st, labels))
+            if individuals:
+                p_i, p_c = np.asarray(occupancy[i])[:, j], np.asarray(occupancy[comparator])[:, j]
+                half = 196 * np.sqrt((p_i * (1 - p_i) + p_c * (1 - p_c)).clip(0) / individuals)
+                ax.fill_between(x, diff[:, j] * 100 - half, diff[:, j] * 100 + half, color=colours[st],
+                                alpha=MC_BAND, lw=0)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title("\n".join(wrap(f"difference: {label(i, short or strategy_labels)} minus "
                                      f"{label(comparator, short or strategy_labels).lower()}", 30)), fontsize=9)

@@ -95,6 +95,7 @@ EN = {
     "occupancy.intro": "Each panel stacks the share of the starting group in each state month by month;",
     "occupancy.shift": "the last panel shows how the intervention shifts people between states (percentage points).",
     "occupancy.no_comparator": "which strategy is the comparator is not recorded in this file.",
+    "occupancy.mc_band": "The differences carry a 95 % Monte Carlo band ({n} simulated people per strategy).",
     "occupancy.aap_note": "AAP lasts at most 3 years (`rules.aap.max_duration_months`): whoever is still on AAP then "
                           "moves to uføretrygd or to other/no income, which is the step in the curves at 3 years.",
     "payers.waterfall": "Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, "
@@ -250,6 +251,7 @@ NB = {
     "occupancy.intro": "Hvert panel stabler andelen av startgruppen i hver tilstand måned for måned;",
     "occupancy.shift": "det siste panelet viser hvordan tiltaket flytter folk mellom tilstander (prosentpoeng).",
     "occupancy.no_comparator": "hvilket tiltak som er sammenligningsgrunnlaget, er ikke registrert i denne filen.",
+    "occupancy.mc_band": "Differansene har et 95 % Monte Carlo-bånd ({n} simulerte personer per tiltak).",
     "occupancy.aap_note": "AAP varer i høyst 3 år (`rules.aap.max_duration_months`): den som fortsatt har AAP da, går "
                           "over til uføretrygd eller annen/ingen inntekt, som gir trinnet i kurvene ved 3 år.",
     "payers.waterfall": "Hver krone føres én gang, fra en betaler til en mottaker. Fossediagrammet summerer, strøm for "

@@ -140,8 +140,11 @@ def occupancy_section(inp: Inputs) -> Section | None:
     shift = tr("occupancy.shift") if comparator and interventions else tr("occupancy.no_comparator")
     sec.add(Text(tr("occupancy.intro") + " " + shift + note))
     strategy_labels, short = run.strategy_labels(), run.short_labels(strategies)
+    people = run.individuals if run.microsim else None
+    if people and comparator and interventions:
+        sec.add(Text(tr("occupancy.mc_band", n=number(people))))
     sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
-                                                              comparator, interventions),
+                                                              comparator, interventions, people),
                    "State occupancy by strategy, and the difference between strategies"))
     if "person_months" in ds:
         pm = ds["person_months"]
