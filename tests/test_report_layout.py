@@ -172,6 +172,12 @@ def test_the_answer_comes_first_and_fits_a_screen(reports, name):
         assert "<details>" in html[html.index("<section id='model'>"):]
 
 
+def test_the_style_sheet_is_not_escaped(reports):
+    html = reports["en", "sim"]
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert '"Segoe UI"' in style and "&#34;" not in style and "&quot;" not in style
+
+
 def test_the_answer_names_a_verdict_and_compares_the_break_even_wage_with_the_assumed_one(reports):
     html = reports["en", "sim"]
     answer = html[html.index("<section id='decision'>"):html.index("</section>")]
