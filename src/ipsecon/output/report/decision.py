@@ -309,7 +309,7 @@ def _breakeven_answer(inp: Inputs, sec: Section) -> bool:
     return True
 
 
-def decision_section(inp: Inputs, facts: dict) -> Section | None:
+def decision_section(inp: Inputs, facts: dict, with_card: bool = True) -> Section | None:
     """The answer, from the richest file the folder holds (results.nc, else psa.nc, dsa.nc, the
     break-even table, sobol.nc or a sweep)."""
     sec = Section("decision", t("section.decision"))
@@ -323,5 +323,5 @@ def decision_section(inp: Inputs, facts: dict) -> Section | None:
         answered = True
     if not answered:
         return None
-    sec.add(Text(t("decision.evidence")))
+    sec.add(Text(t("decision.evidence" if with_card else "decision.evidence.no_card")))
     return sec

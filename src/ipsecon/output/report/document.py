@@ -39,7 +39,8 @@ def build_sections(inp: Inputs) -> list[Section]:
     card = model_card_section(inp.card_run)
     if card is not None:
         card.collapsed = True
-    sections = [decision_section(inp, facts), question_section(inp, facts)] + body + [reproduce_section(inp), card]
+    sections = [decision_section(inp, facts, card is not None), question_section(inp, facts)] + body
+    sections += [reproduce_section(inp), card]
     sections = [s for s in sections if s is not None]
     for s in sections:
         if f"section.{s.key}" in CATALOGUES["en"]:

@@ -78,6 +78,7 @@ EN = {
                              "(negative: it gains money as well as employment).",
     "decision.evidence": "Evidence and details follow: employment against the trial's results, money over time, "
                          "uncertainty; the model card is last.",
+    "decision.evidence.no_card": "The evidence and details follow.",
     "decision.base_case": "Deterministic base case (one-way sensitivity file): incremental NPV at {years} years — {values}.",
     "decision.sobol": "Variance-based sensitivity run ({n} model runs); the answer's base case is in the simulate report.",
     "decision.breakeven_only": "Break-even gross wage at {years} years, against the wage assumed for the group:",
@@ -233,6 +234,7 @@ NB = {
                              "(negativt: det tjener penger i tillegg til sysselsetting).",
     "decision.evidence": "Deretter følger dokumentasjonen: sysselsetting mot forsøkets resultater, penger over tid, "
                          "usikkerhet; modellkortet kommer sist.",
+    "decision.evidence.no_card": "Dokumentasjonen og detaljene følger.",
     "decision.base_case": "Deterministisk basisberegning (enveis sensitivitet): inkrementell netto nåverdi etter {years} "
                           "år — {values}.",
     "decision.sobol": "Variansbasert sensitivitetsanalyse ({n} modellkjøringer); svaret i basisberegningen står i "
