@@ -90,3 +90,22 @@ def test_time_share_after_ever_is_occupancy_over_months_since_first_entry(root):
     expected = occ[1:5].sum() / ever[1:5].sum()
     value = sim.measure(_t(measure="time_share_after_ever", state="B", month=48))
     assert value == pytest.approx(expected, rel=1e-12) and 0 < value < 1
+
+
+def test_a_miss_is_a_warning_at_the_top_of_the_report(root, tmp_path):
+    from click.testing import CliRunner
+
+    from ipsecon.cli import main
+
+    r = CliRunner().invoke(main, ["simulate", str(root / "scenarios" / "seed.yaml"), "--out", str(tmp_path / "seed"),
+                                  "--reports", str(tmp_path / "reports"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    rows = ipsecon.api.validation([root / "scenarios" / "seed.yaml"])
+    misses = [row for row in rows if row["verdict"] == "MISS"]
+    assert misses, "the SEED usual-care arm (8 % in work) is a known MISS of this model"
+    assert "WARNING" in r.output and "MISS" in r.output
+    md = (tmp_path / "reports" / "seed" / "seed.md").read_text(encoding="utf-8")
+    top = md[:md.index("## The answer")]
+    assert f"misses {len(misses)} of the {len(rows)} published figures" in top
+    for row in misses:
+        assert row["label"] in top

@@ -18,7 +18,8 @@ from ipsecon.output.report.folder import Inputs, read_inputs
 from ipsecon.output.report.model_card import model_card_section
 from ipsecon.output.report.money_sections import money_sections
 from ipsecon.output.report.render import render, render_png
-from ipsecon.output.report.summary import headline, mixed_runs_banner, question_section, reproduce_section
+from ipsecon.output.report.summary import (headline, mixed_runs_banner, question_section, reproduce_section,
+                                             validation_banner)
 from ipsecon.output.report.trace_sections import employment_section, occupancy_section
 from ipsecon.output.report.sweep_section import sweep_section
 from ipsecon.output.report.uncertainty_sections import dsa_section, psa_section, sobol_section
@@ -107,7 +108,7 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
 def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[str, Path]:
     inp = read_inputs(results_dir)
     sections = build_sections(inp)
-    banner = mixed_runs_banner(inp)
+    banner = mixed_runs_banner(inp) + validation_banner(inp)
     figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
     with Progress("report figures", total=len(figures), quiet=quiet) as bar:
         for b in figures:

@@ -58,6 +58,30 @@ def mixed_runs_banner(inp: Inputs) -> list:
             Table(runs_table(runs), "The run behind each file, as the file records it.")]
 
 
+def validation_banner(inp: Inputs) -> list:
+    """A warning for the top of the report when the run contradicts published figures it was not fitted to
+    (or misses one it was fitted to): each MISS named, with the published interval and the model's value."""
+    ds = inp.results
+    if ds is None or "target_verdict" not in ds:
+        return []
+    verdicts = [str(v) for v in ds["target_verdict"].values]
+    misses = [i for i, v in enumerate(verdicts) if v == "MISS"]
+    if not misses:
+        return []
+    rows = pd.DataFrame([{"figure": str(ds["target"].values[i]),
+                          "use": str(ds["target_role"].values[i]) if "target_role" in ds else "",
+                          "published": f"{percent(float(ds['target_published'].values[i]), 1)} "
+                                       f"[{percent(float(ds['target_low'].values[i]), 1)}, "
+                                       f"{percent(float(ds['target_high'].values[i]), 1)}]",
+                          "model": percent(float(ds["target_model"].values[i]), 1),
+                          "source": citation(str(ds["target_source"].values[i]))} for i in misses])
+    return [Alert(f"**Warning: the model misses {len(misses)} of the {len(verdicts)} published figures this scenario "
+                  "is compared with** (MISS: the model's value lies outside the published 95 % interval, or the "
+                  "stated tolerance). Read its results with that in mind: the model contradicts the evidence there."),
+            Table(rows, "Published figures the model misses (the full list, with those it meets, is in the "
+                        "employment section).")]
+
+
 def _run_line(run: RunInfo) -> str:
     parts = [f"engine {run.engine_text()}"]
     if run.horizon_years is not None:
