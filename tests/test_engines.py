@@ -92,12 +92,12 @@ def test_aap_maximum_counts_months_summed_over_spells(rct):
     m = rct.model
     aap, employed = m.index["aap"], m.index["employed"]
     tracker = {tk.name: tk for tk in m.trackers}["aap_months"]
-    assert m.caps[aap] == 1 and tracker.bins == 49  # no tunnel for the clock: months 0 … 48 as bins
+    assert m.caps[aap] == 1 and tracker.bins == 73  # no tunnel for the clock: months 0 … 72 as bins
     values = rct.base_values()
     ns = m.namespace(values, rct.strata, rct.spec.population.start_year, "tau", np.arange(1), 1)
     months = np.arange(m.width) % m.n_bins
     exhausted = np.broadcast_to(ns["aap_exhausted"], (1, 1, 1, m.width))[0, 0, 0]
-    assert np.array_equal(exhausted, months >= values["rules.aap.max_duration_months"])
+    assert np.array_equal(exhausted, months >= values["rules.aap.max_duration_months_before_2018"])  # a 2013 grant
     # a month started on AAP counts; leaving for a job keeps the count, and it goes on from there
-    assert np.array_equal(m.entry_index[aap], np.minimum(months + 1, 48))
+    assert np.array_equal(m.entry_index[aap], np.minimum(months + 1, 72))
     assert np.array_equal(m.entry_index[employed], months)

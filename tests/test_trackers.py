@@ -329,7 +329,7 @@ def test_tracker_name_may_not_hide_a_parameter_or_attribute(tmp_path):
 
 def test_ips_model_months_already_on_aap_at_start(root):
     """The IPS model's aap_months starts at the variable aap_months_at_start (0 unless a scenario
-    sets it): with 30 months already used the 36-month maximum binds from month 6, not 36."""
+    sets it): with 30 months already used Bodø's 48-month maximum (grants in 2015) binds from month 18, not 48."""
     from ipsecon.model.scenario import replace_variables
     from ipsecon.model.state_machine import CompiledModel
 
@@ -337,11 +337,11 @@ def test_ips_model_months_already_on_aap_at_start(root):
     spec = replace_variables(sc.model.spec, {"aap_months_at_start": "30"}, sc.file, "variables")
     used = CompiledModel(spec, sc.model.file)
     values, year = sc.base_values(), sc.spec.population.start_year
-    assert values["rules.aap.max_duration_months"] == 36
+    assert values["rules.aap.max_duration_months_before_2018"] == 48
     assert np.all(sc.model.start_bins(values, sc.strata, year, 1) == 0)
     assert np.all(used.start_bins(values, sc.strata, year, 1) == 30)
-    fresh = run_cohort(sc.model, values, sc.strata, sc.start_mix(values), year, 12)
-    late = run_cohort(used, values, sc.strata, sc.start_mix(values), year, 12)
+    fresh = run_cohort(sc.model, values, sc.strata, sc.start_mix(values), year, 24)
+    late = run_cohort(used, values, sc.strata, sc.start_mix(values), year, 24)
     aap = sc.model.index["aap"]
-    np.testing.assert_allclose(late.occupancy[..., :7, :], fresh.occupancy[..., :7, :], atol=1e-14)
-    assert np.all(late.occupancy[0, :, :, 12, aap] < 0.5 * fresh.occupancy[0, :, :, 12, aap])
+    np.testing.assert_allclose(late.occupancy[..., :19, :], fresh.occupancy[..., :19, :], atol=1e-14)
+    assert np.all(late.occupancy[0, :, :, 24, aap] < 0.9 * fresh.occupancy[0, :, :, 24, aap])
