@@ -13,11 +13,9 @@ trace points 0..k (discounting is from time 0 either way).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from ipsecon.engines import counting as accounting
 from ipsecon.economics import evaluation as economics
@@ -26,6 +24,9 @@ from ipsecon.errors import InputError
 from ipsecon.money.ledger import build_ledger
 from ipsecon.money.rules import RuleParameters
 from ipsecon.engines.simulate import Simulation
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_BRACKET = (0.0, 2_000_000.0)
 BREAKEVEN_STATUS = {
@@ -115,21 +116,17 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
 
     scale = max(abs(f_lo), abs(f_hi), 1.0)
     if abs(f_hi - f_lo) <= 1e-9 * scale:
-        return result(None, f"the {perspective} perspective's incremental NPV does not depend on the wage "
-                            f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK at any wage", 3)
+        return result(None, _reason(perspective, 3, f_lo, f_hi, lo, hi), 3)
     if f_lo == 0:
-        return result(lo, "breaks even at the lower end of the bracket")
+        return result(lo, _reason(perspective, 0, f_lo, f_hi, lo, hi))
     if f_hi == 0:
-        return result(hi, "breaks even at the upper end of the bracket")
+        return result(hi, _reason(perspective, 0, f_lo, f_hi, lo, hi))
     if np.sign(f_lo) == np.sign(f_hi):
-        if f_lo > 0 and f_hi > 0:
-            why = f"incremental NPV is positive over the whole bracket ({f_lo:,.0f} NOK at {lo:,.0f}): pays off at any wage in it"
-        elif f_hi < f_lo:
-            why = f"incremental NPV falls as the wage rises and is negative at {lo:,.0f} ({f_lo:,.0f} NOK)"
-        else:
-            why = (f"incremental NPV is still negative at a wage of {hi:,.0f} ({f_hi:,.0f} NOK): "
-                   "no wage in the bracket breaks even")
-        return result(None, why, 1 if f_lo > 0 and f_hi > 0 else 2)
+        status = 1 if f_lo > 0 and f_hi > 0 else 2
+        return result(None, _reason(perspective, status, f_lo, f_hi, lo, hi), status)
+    # scipy.optimize costs ~0.1 s to import: only this search needs it
+    from scipy.optimize import brentq
+
     wage = brentq(f, lo, hi, xtol=xtol)
     return result(float(wage), "root of incremental NPV (scipy brentq)")
 
@@ -138,24 +135,90 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                     horizons: Iterable[float], **kwargs: Any) -> pd.DataFrame:
     """Break-even wage per scenario x perspective x horizon, as a tidy table.
 
-    Each simulation must reach the longest horizon; shorter ones truncate its ledger.
+    Each simulation must reach the longest horizon; shorter ones truncate its ledger. With the
+    default options (no MCPF, constant discount rate) every perspective and horizon of a pair
+    comes from one ledger and one vectorised root search (:func:`_wage_roots`); otherwise one
+    :func:`breakeven_wage` per cell.
     """
+    import pandas as pd
+
     rows = []
-    horizons = list(horizons)
+    horizons, perspectives = list(horizons), list(perspectives)
     for scenario, sim in sims_by_scenario.items():
         model = sim.scenario.model
         for intervention in model.interventions:  # each intervention against the model's comparator
-            for p in perspectives:
-                for h in horizons:
-                    r = breakeven_wage(sim, p, h, strategies=(intervention, model.comparator), **kwargs)
-                    rows.append({"scenario": scenario, "perspective": p, "horizon_years": h, "breakeven_wage": r.wage,
-                                 "npv_at_low": r.npv_low, "npv_at_high": r.npv_high, "bracket_low": r.bracket[0],
-                                 "bracket_high": r.bracket[1], "intervention": r.intervention,
-                                 "comparator": r.comparator, "reason": r.reason})
+            pair = (intervention, model.comparator)
+            if _vectorisable(sim, kwargs):
+                found = _wage_roots(sim, perspectives, horizons, pair, **kwargs)
+            else:
+                found = [breakeven_wage(sim, p, h, strategies=pair, **kwargs) for p in perspectives for h in horizons]
+            for r in found:
+                rows.append({"scenario": scenario, "perspective": r.perspective, "horizon_years": r.horizon_years,
+                             "breakeven_wage": r.wage, "npv_at_low": r.npv_low, "npv_at_high": r.npv_high,
+                             "bracket_low": r.bracket[0], "bracket_high": r.bracket[1],
+                             "intervention": r.intervention, "comparator": r.comparator, "reason": r.reason})
     table = pd.DataFrame(rows)
     if not table.empty:  # None (no solution) as NaN: with no solution anywhere the column would hold objects
         table["breakeven_wage"] = table["breakeven_wage"].astype(float)
     return table
+
+
+def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
+    """The one-pass search covers the defaults: the MCPF term and declining rates need the full ledger per wage."""
+    plain = set(options) <= {"bracket", "xtol", "values"} and not options.get("mcpf") and not options.get("declining")
+    values = options.get("values") or sim.scenario.base_values()
+    return plain and sim.trace.occupancy.shape[0] == 1 and not L.rules_vary(values)
+
+
+def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float], strategies: tuple[str, str],
+                bracket: tuple[float, float] = DEFAULT_BRACKET, xtol: float = 0.01,
+                values: dict[str, Any] | None = None) -> list[BreakevenResult]:
+    """:func:`breakeven_wage` for every perspective x horizon of one pair, from one ledger.
+
+    NPV(W) = NPV(W0) + Σ_cells Z · (F_p(W) − F_p(W0)) exactly (see :func:`breakeven_wages`), so
+    each bisection step is one small array evaluation for all cells at once. The bisection runs
+    to ``xtol / 100``, so the wage is the root to well within the ``xtol`` that brentq promises.
+    """
+    k1, k0 = _pair(sim, strategies)
+    names = list(sim.scenario.model.strategies)
+    values = sim.scenario.base_values() if values is None else values
+    cycles = [_cycles(sim, h) for h in horizons]
+    ledger = build_ledger(sim, values=values)
+    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, False)
+    d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
+    base = np.empty((1, len(perspectives), len(cycles)))
+    for j, p in enumerate(perspectives):  # as npv_of_wage at the ledger's wage
+        net = ledger.perspective_net(p).transpose("sample", "strategy", "month").values
+        inc = net[:, k1] - net[:, k0]
+        base[:, j] = np.stack([inc[:, :T] @ dt for T, dt in zip(cycles, d)], axis=1)
+    npv = _wage_npv(sim, ledger, perspectives, cycles, base, k1, k0, d)
+    lo, hi = (float(x) for x in bracket)
+    wage, status, f_lo, f_hi = _bisect(npv, base.shape, (lo, hi), xtol / 100)
+    out = []
+    for j, p in enumerate(perspectives):
+        for b, h in enumerate(horizons):
+            w, st, a, z = wage[0, j, b], int(status[0, j, b]), float(f_lo[0, j, b]), float(f_hi[0, j, b])
+            out.append(BreakevenResult(p, h, None if st else float(w), _reason(p, st, a, z, lo, hi),
+                                       a, z, (lo, hi), names[k1], names[k0], st))
+    return out
+
+
+def _reason(perspective: str, status: int, f_lo: float, f_hi: float, lo: float, hi: float) -> str:
+    """The words :func:`breakeven_wage` gives each outcome."""
+    if status == 3:
+        return (f"the {perspective} perspective's incremental NPV does not depend on the wage "
+                f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK at any wage")
+    if status == 0:
+        if f_lo == 0:
+            return "breaks even at the lower end of the bracket"
+        if f_hi == 0:
+            return "breaks even at the upper end of the bracket"
+        return "root of incremental NPV (vectorised bisection)"
+    if f_lo > 0 and f_hi > 0:
+        return f"incremental NPV is positive over the whole bracket ({f_lo:,.0f} NOK at {lo:,.0f}): pays off at any wage in it"
+    if f_hi < f_lo:
+        return f"incremental NPV falls as the wage rises and is negative at {lo:,.0f} ({f_lo:,.0f} NOK)"
+    return f"incremental NPV is still negative at a wage of {hi:,.0f} ({f_hi:,.0f} NOK): no wage in the bracket breaks even"
 
 
 # --- many samples at once ----------------------------------------------------------------------
@@ -176,13 +239,23 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     ``BREAKEVEN_STATUS``). Money is discounted as in the ledger (the model's cost rate).
     """
     perspectives, horizon_cycles = list(perspectives), list(horizon_cycles)
+    if L.rules_vary(ledger.values):  # rules per sample: fall back to one root search per sample
+        return _breakeven_per_sample(sim, ledger.values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
+    npv = _wage_npv(sim, ledger, perspectives, horizon_cycles, base_npv, k1, k0)
+    wage, status, _, _ = _bisect(npv, np.shape(base_npv), bracket, xtol)
+    return wage, status
+
+
+def _wage_npv(sim: Simulation, ledger, perspectives: list[str], horizon_cycles: list[int], base_npv: np.ndarray,
+              k1: int, k0: int, discount: list[np.ndarray] | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """NPV(W) for wages W [n, P, H] from the ledger at its own wage (see :func:`breakeven_wages`).
+    ``discount``: each horizon's cycle discount factors (as :func:`npv_of_wage`); by default the
+    longest horizon's, cumulated."""
     values = ledger.values
     scenario, trace = sim.scenario, sim.trace
     model = scenario.model
-    n, K, G, T1, S = trace.occupancy.shape
+    n, _, _, T1, _ = trace.occupancy.shape
     T = T1 - 1
-    if L.rules_vary(values):  # rules per sample: fall back to one root search per sample
-        return _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol)
     rules = RuleParameters.from_values(values, scenario.price_date)
     years = np.arange(T) * model.cycle_years
     classes = ledger.cells  # the ledger's classes of cells that share their amounts
@@ -191,11 +264,16 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     e = L.regime_states(sim, None)["employed"]
     occ = accounting.cycle_occupancy(trace.occupancy[..., e:e + 1], model.spec.counting, np.ones(T1))[..., 0]
     d_occ = occ[:, k1] - occ[:, k0]  # (n, G, T)
-    dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
     growth = (1 + np.reshape(L.param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
-    m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
-    z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
-    Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
+    if discount is None:
+        dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
+        m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
+        z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
+        Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
+    else:
+        m = d_occ * (growth / 12)[:, None, :] * trace.weights[None, :, None]
+        per_cycle = classes.sums(m[:, None])[:, 0]  # (n, C, T) undiscounted
+        Z = np.stack([per_cycle[:, :, :h] @ d for h, d in zip(horizon_cycles, discount)], axis=1)
 
     signs = [L.flow_signs(p) for p in perspectives]
     sh = (n, 1, 1, C)
@@ -213,8 +291,15 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     def npv(W):
         return base_npv + L.add_classes((net(W[..., None]) - F0) * Z[:, None], -1)  # in class order, as the ledger
 
-    lo = np.full((n, P, H), float(bracket[0]))
-    hi = np.full((n, P, H), float(bracket[1]))
+    return npv
+
+
+def _bisect(npv: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], bracket: tuple[float, float],
+            xtol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Root of every cell of ``npv`` in ``bracket`` by one shared bisection: (wage with NaN where
+    none, status codes of ``BREAKEVEN_STATUS``, NPV at the low end, NPV at the high end)."""
+    lo = np.full(shape, float(bracket[0]))
+    hi = np.full(shape, float(bracket[1]))
     f_lo, f_hi = npv(lo), npv(hi)
     scale = np.maximum(np.maximum(np.abs(f_lo), np.abs(f_hi)), 1.0)
     flat = np.abs(f_hi - f_lo) <= 1e-9 * scale
@@ -230,7 +315,7 @@ def breakeven_wages(sim: Simulation, ledger, perspectives: Iterable[str], horizo
     exact_lo, exact_hi = (f_lo == 0) & ~flat, (f_hi == 0) & ~flat
     wage = np.where(exact_lo, bracket[0], np.where(exact_hi, bracket[1], wage))
     status = np.where(exact_lo | exact_hi, 0, status)
-    return wage, status
+    return wage, status, f_lo, f_hi
 
 
 def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bracket, xtol):

@@ -1,0 +1,48 @@
+"""The break-even table's one-pass search gives what one root search per cell gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ipsecon.economics.breakeven import breakeven_table, breakeven_wage
+from ipsecon.engines.simulate import simulate
+
+PERSPECTIVES = ["society", "public", "individual", "health", "state", "municipality"]
+HORIZONS = [1.5, 5, 10]
+
+
+@pytest.fixture(scope="module")
+def sim(scenario):
+    return simulate(scenario, horizon_years=10)
+
+
+def _per_cell(sim, **kwargs):
+    pair = (sim.scenario.model.interventions[0], sim.scenario.model.comparator)
+    return [breakeven_wage(sim, p, h, strategies=pair, **kwargs) for p in PERSPECTIVES for h in HORIZONS]
+
+
+@pytest.mark.parametrize("bracket, roots", [((0.0, 2_000_000.0), 3), ((200_000.0, 400_000.0), 0)])
+def test_one_pass_matches_root_search_per_cell(sim, bracket, roots):
+    table = breakeven_table({"rct": sim}, PERSPECTIVES, HORIZONS, bracket=bracket)
+    cells = _per_cell(sim, bracket=bracket)
+    assert len(table) == len(cells)
+    found = 0
+    for (_, row), r in zip(table.iterrows(), cells):
+        assert (row.perspective, row.horizon_years) == (r.perspective, r.horizon_years)
+        assert np.isnan(row.breakeven_wage) == (r.wage is None)
+        if r.wage is None:
+            assert row.reason == r.reason  # the same words, with the same NPVs at the bracket's ends
+        else:
+            found += 1
+            assert row.breakeven_wage == pytest.approx(r.wage, abs=0.02)  # both within xtol=0.01 of the root
+            assert f"{row.breakeven_wage:,.0f}" == f"{r.wage:,.0f}" or abs(row.breakeven_wage % 1 - 0.5) < 0.02
+        assert row.npv_at_low == pytest.approx(r.npv_low, rel=1e-9, abs=1e-6)
+        assert row.npv_at_high == pytest.approx(r.npv_high, rel=1e-9, abs=1e-6)
+    assert found >= roots  # the default bracket's comparison covered real roots, not only no-root cells
+
+
+def test_options_outside_the_one_pass_fall_back_to_per_cell(sim):
+    table = breakeven_table({"rct": sim}, ["society"], [5], mcpf=True)
+    r = breakeven_wage(sim, "society", 5, mcpf=True)
+    assert table.breakeven_wage.iloc[0] == r.wage and table.reason.iloc[0] == r.reason
