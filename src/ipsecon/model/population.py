@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ipsecon.errors import InputError
 from ipsecon.inputs.schema import AgeSpec, ContinuousSpec, Population
@@ -63,6 +62,8 @@ def _age_distribution(spec: AgeSpec | None, file: str) -> tuple[np.ndarray, np.n
         else:
             if spec.mean is None or spec.sd is None or spec.sd <= 0:
                 raise InputError(file, "population.age", "normal age needs mean and sd > 0")
+            from scipy import stats  # ~0.4 s to import: only for a normal age distribution
+
             dist = stats.norm(spec.mean, spec.sd)
             probs = dist.cdf(ages + 1) - dist.cdf(ages)
     else:
@@ -89,6 +90,8 @@ def _continuous_bands(name: str, spec: ContinuousSpec, file: str) -> tuple[np.nd
         return np.array([spec.value]), np.array([1.0])
     if spec.mean is None or spec.sd is None or spec.sd <= 0 or (spec.distribution == "lognormal" and spec.mean <= 0):
         raise InputError(file, f"population.continuous.{name}", "needs mean and sd > 0 (mean > 0 for lognormal)")
+    from scipy import stats  # ~0.4 s to import: only for continuous attributes
+
     if spec.distribution == "lognormal":
         s2 = np.log1p((spec.sd / spec.mean) ** 2)
         dist = stats.lognorm(s=np.sqrt(s2), scale=spec.mean / np.sqrt(1 + (spec.sd / spec.mean) ** 2))

@@ -24,8 +24,6 @@ from typing import Any, Iterable
 
 import numpy as np
 import xarray as xr
-from scipy import stats
-from scipy.stats import qmc
 
 from ipsecon.errors import InputError
 from ipsecon.model.scenario import LoadedScenario
@@ -162,8 +160,10 @@ def correlation_matrix(scenario: LoadedScenario, names: list[str]) -> np.ndarray
 def unit_draws(n: int, dims: int, seed: int, method: str = "random") -> np.ndarray:
     """Uniforms in (0, 1), [n, dims]: independent, Latin hypercube or scrambled Sobol'."""
     if method == "random":
-        u = np.random.default_rng(seed).random((n, dims))
-    elif method == "lhs":
+        return np.clip(np.random.default_rng(seed).random((n, dims)), _EPS, 1 - _EPS)
+    from scipy.stats import qmc  # ~0.4 s to import: only the quasi-random designs need it
+
+    if method == "lhs":
         u = qmc.LatinHypercube(d=dims, seed=seed).random(n)
     elif method == "sobol":
         # balanced in blocks of powers of two; other sizes take the first n points of the next block
@@ -183,6 +183,8 @@ def from_uniforms(scenario: LoadedScenario, names: list[str], u: np.ndarray, cor
     univariate = [n for n in names if scenario.parameters[n].distribution.type != "dirichlet"]
     C = correlation_matrix(scenario, univariate) if correlated else None
     if C is not None:
+        from scipy import stats
+
         cols = [columns.index(n) for n in univariate]
         z = stats.norm.ppf(u[:, cols]) @ np.linalg.cholesky(C).T
         u = u.copy()
