@@ -44,7 +44,7 @@ from ipsecon.model.population import Strata
 from ipsecon.inputs.schema import Effect, Model
 
 PERIOD_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "month": 1 / 12, "year": 1.0}
-RESERVED = {"t", "years", "age", "year", "duration", "duration_years", "strategy"}
+RESERVED = {"t", "years", "age", "year", "start_year", "duration", "duration_years", "strategy"}
 
 
 @dataclass
@@ -330,6 +330,7 @@ class CompiledModel:
             ns[col] = arr.reshape(1, -1, 1, 1)
         ns["age"] = ns["start_age"] + ns["years"]
         ns["year"] = start_year + ns["years"]
+        ns["start_year"] = float(start_year)  # the calendar year of cycle 0 (a constant: e.g. a benefit's grant year)
         # the within-state index i = duration·B + bin (its first element only, 0, without duration)
         i = np.arange(self.width if with_duration else 1).reshape(1, 1, 1, -1)
         d = (i // self.n_bins).astype(float)
