@@ -7,7 +7,9 @@ unit for, so no NetCDF file leaves the program with a variable a reader must gue
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 
 import xarray as xr
 
@@ -79,4 +81,21 @@ def with_units(ds: xr.Dataset, file: str) -> xr.Dataset:
 
 def netcdf_bytes(ds: xr.Dataset, file: str) -> bytes:
     """The Dataset as a NetCDF-4 file in memory (every variable with its unit)."""
-    return bytes(with_units(ds, file).to_netcdf(engine="h5netcdf"))
+    with _no_dask_client_lookup():
+        return bytes(with_units(ds, file).to_netcdf(engine="h5netcdf"))
+
+
+@contextlib.contextmanager
+def _no_dask_client_lookup():
+    """xarray asks dask for an active distributed Client before it writes, importing
+    ``distributed`` (~0.2 s) to do so; where that was never imported no Client can exist, so the
+    import is made to fail (xarray then takes the local scheduler) and undone afterwards."""
+    if "distributed" in sys.modules:
+        yield
+        return
+    sys.modules["distributed"] = None  # type: ignore[assignment]  # "import distributed" raises ImportError
+    try:
+        yield
+    finally:
+        if sys.modules.get("distributed", 1) is None:
+            del sys.modules["distributed"]

@@ -28,13 +28,13 @@ class SweepFolder:
 
 def read_sweep(folder: Path) -> SweepFolder | None:
     """The sweep in ``folder``, or None where there is none."""
-    import zarr
-
-    from ipsecon.sweep.summary import summarise
-
     store = folder / STORE_NAME
     if not store.is_dir():
         return None
+    import zarr  # ~0.2 s to import: only where there is a sweep to read
+
+    from ipsecon.sweep.summary import summarise
+
     if not store.resolve().is_relative_to(folder.resolve()):
         raise InputError(store, None, "is a link to a folder outside the results folder",
                          "a report reads only the files inside the folder it is given")
