@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
-                                           perspective_label, save, thousands, time_axis)
+                                           perspective_label, save, thousands, tight, time_axis)
 
 
 def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: str, total_label: str):
@@ -48,8 +48,7 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
     ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
     ax.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
-    return fig
+    return tight(fig, rect=(0, 0.35 / fig.get_figheight(), 1, 1))
 
 
 def compact_signed(v: float) -> str:
@@ -153,8 +152,7 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
                  fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return tight(fig)
 
 
 def breakeven_figure(table: pd.DataFrame, path: Path, price_year: int,

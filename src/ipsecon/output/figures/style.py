@@ -35,7 +35,9 @@ PARTY_LABELS = {"nav": "NAV", "health_trust": "health trust", "municipality": "m
 GAIN, LOSS, TOTAL = "#1a9850", "#d73027", "#2166ac"
 MC_BAND = 0.25  # alpha of uncertainty bands (95 % intervals)
 
-DPI = 110
+DPI = 100  # ~800-1000 px wide figures: sharp in a report page, and 17 % fewer pixels to draw than 110
+# zlib level 1: PNG encoding took as long as drawing at the default level 6, for files only ~5 % smaller
+PNG_OPTIONS = {"dpi": DPI, "pil_kwargs": {"compress_level": 1}}
 BREAKEVEN_STATUS = {0: "break-even wage found", 1: "pays off at any wage", 2: "no wage in the bracket breaks even",
                     3: "does not depend on the wage"}
 
@@ -122,20 +124,26 @@ def lighten(colour: str, amount: float = 0.55) -> tuple[float, float, float]:
 def finish(fig, title: str | None = None):
     if title:
         fig.suptitle(title, fontsize=11, x=0.01, ha="left")
-    fig.tight_layout()
+    return tight(fig)
+
+
+def tight(fig, rect: tuple[float, float, float, float] | None = None):
+    """Tight layout, done while the figure is drawn for saving: a separate ``fig.tight_layout()``
+    lays out every text once more, which took a quarter of a report's figure time."""
+    fig.set_layout_engine("tight", **({} if rect is None else {"rect": rect}))
     return fig
 
 
 def png_bytes(fig) -> bytes:
     """The figure as PNG bytes (for writers that put a whole run's files in place at once)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=DPI)
+    fig.savefig(buffer, format="png", **PNG_OPTIONS)
     plt.close(fig)
     return buffer.getvalue()
 
 
 def save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
+    fig.savefig(path, **PNG_OPTIONS)
     plt.close(fig)
     return path

@@ -11,7 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import MC_BAND, finish, label, lighten, state_colours, strategy_colours, time_axis, wrap
+from ipsecon.output.figures.style import (MC_BAND, finish, label, lighten, state_colours, strategy_colours,
+                                           tight, time_axis, wrap)
 
 
 def _layout(states: Sequence[str], absorbing: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -195,5 +196,4 @@ def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], st
     fig.legend(handles, names, loc="lower center", fontsize=8, frameon=False, ncol=min(len(states), 3))
     fig.suptitle("Where people are over time", fontsize=11, x=0.01, ha="left")
     rows = math.ceil(len(states) / 3)
-    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
-    return fig
+    return tight(fig, rect=(0, 0.06 * rows + 0.02, 1, 1))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -98,13 +97,7 @@ def _view(b, fig_dir: Path, fig_rel: str) -> dict:
 
 
 def render_png(block: Figure) -> bytes:
-    import matplotlib.pyplot as plt
-
-    fig = block.make()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=figs.DPI)
-    plt.close(fig)
-    return buf.getvalue()
+    return figs.png_bytes(block.make())
 
 
 def render(sections: list[Section], title: str, subtitle: str, fig_dir: Path, fig_rel: str,
