@@ -134,10 +134,19 @@ def default_out(name: str, command: str | None = None, engine: str = "cohort", s
     return Path("results") / "_".join(parts + ([structure] if structure else []))
 
 
+def _frames(fmt: str, **rows: list[dict]) -> dict:
+    """Tables of plain rows for ``_emit``: built (with pandas, ~0.25 s to import) only for JSON or CSV."""
+    if fmt not in ("json", "csv"):
+        return {}
+    import pandas as pd
+
+    return {name: pd.DataFrame(r) for name, r in rows.items()}
+
+
 def _emit(fmt: str, header: dict, tables: dict, files: dict, text) -> None:
     """Print a command's results: ``text()`` for tables, else JSON or the main table as CSV."""
-    from ipsecon.output import tables as tables_io
-
+    if fmt in ("json", "csv"):  # pandas (~0.25 s to import) only for these
+        from ipsecon.output import tables as tables_io
     if fmt == "json":
         click.echo(tables_io.to_json(header, tables, files))
     elif fmt == "csv":
@@ -456,18 +465,19 @@ def calibrate(scenario, dry_run, fmt):
 @FORMAT
 def validate(scenarios, with_targets, fmt):
     """Check SCENARIOS (model, parameters, population, one cycle of every formula) without running them."""
-    import pandas as pd
-
-    from ipsecon import api
     from ipsecon.engines.simulate import simulate as run
     from ipsecon.model.scenario import load_scenario
-    from ipsecon.output import console
 
     if not scenarios and with_targets:
         scenarios = tuple(str(p) for p in sorted(Path("scenarios").glob("*.yaml")))
     if not scenarios:
         raise InputError("SCENARIOS", None, "no scenario given", "one or more scenario files, or --targets alone for all")
     if with_targets:
+        import pandas as pd
+
+        from ipsecon import api
+        from ipsecon.output import console
+
         rows = api.validation(scenarios)
         table = pd.DataFrame(rows)
 
@@ -499,7 +509,7 @@ def validate(scenarios, with_targets, fmt):
                      f"  run: {spec.run.engine} engine, {spec.run.horizon_years:g} years, population "
                      f"{spec.population.size:,} from {spec.population.start_year}, prices of {spec.price_year}; "
                      f"{len(targets)} published target(s)" + (f"; overrides: {', '.join(assumed)}" if assumed else ""))
-    _emit(fmt, {"command": "validate"}, {"validation": pd.DataFrame(facts)}, {}, lambda: "\n".join(texts))
+    _emit(fmt, {"command": "validate"}, _frames(fmt, validation=facts), {}, lambda: "\n".join(texts))
 
 
 def _check_targets(loaded) -> None:
@@ -532,8 +542,6 @@ def _check_targets(loaded) -> None:
 @FORMAT
 def params(pattern, directory, fmt):
     """List parameters matching PATTERN (glob, e.g. 'ips.*') with value, unit, distribution and source."""
-    import pandas as pd
-
     from ipsecon.inputs.parameters import load_parameters
 
     ps = load_parameters(directory)
@@ -564,13 +572,12 @@ def params(pattern, directory, fmt):
             dist = f"{p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
         rows.append({"name": name, "value": value, "unit": p.unit, "distribution": dist,
                      "description": " ".join(p.description.split()), "evidence": p.evidence, "source": p.source})
-    table = pd.DataFrame(rows)
 
     def text():
         return "\n".join(f"{r['name']} = {r['value']} [{r['unit']}]" + (f"  ~ {r['distribution']}" if r["distribution"] else "")
                          + f"\n    {r['description']}\n    {r['evidence']}: {r['source']}" for r in rows)
 
-    _emit(fmt, {"command": "params", "pattern": pattern}, {"parameters": table}, {}, text)
+    _emit(fmt, {"command": "params", "pattern": pattern}, _frames(fmt, parameters=rows), {}, text)
 
 
 # --- ipsecon sweep (batch of scenarios × overrides × samples on Dask; see sweep.py) -----------

@@ -11,13 +11,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ipsecon.errors import InputError
 from ipsecon.inputs.schema import AgeSpec, ContinuousSpec, Population
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Strata:
         return ", ".join(f"{k}={v[g]}" for k, v in self.columns.items())
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd  # ~0.25 s to import: a run that reads no population file needs it only here
+
         df = pd.DataFrame(self.columns)
         df["weight"] = self.weight
         return df
@@ -153,6 +158,8 @@ def file_strata(path: Path, pop: Population, state_names: list[str], file: str) 
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:  # pandas holds several copies of what it reads
         raise InputError(file, "population.file", f"{path} is {size:,} bytes", f"files up to {MAX_FILE_BYTES:,} bytes")
+    import pandas as pd
+
     try:
         df = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for malformed files
