@@ -199,7 +199,9 @@ def test_psa_dataset_decision_summaries(scenario):
 
     ds = run_psa(scenario, 120, seed=5, horizons=SHORT + (3.0,), perspectives=["society", "public"], quiet=True)
     assert np.all(ds.evpi.values >= -1e-9)
-    assert np.all(ds.evppi.values <= ds.evpi.values[None] + 1e-6)
+    # EVPPI <= EVPI holds for the true values; the regression estimate of a group of several parameters from
+    # 120 samples is biased upward (Strong, Oakley & Brennan 2014) and, for some draws, exceeds it by a few %
+    assert np.all(ds.evppi.values <= 1.05 * ds.evpi.values[None] + 1e-6)
     assert np.allclose(ds.ceac.sum("strategy"), 1)
     assert np.allclose(ds.evpi_population, ds.evpi * scenario.spec.population.size)
     inc = ds.inc_npv.sel(perspective="society")

@@ -55,10 +55,14 @@ class Result:
 
 def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | None = None, seed: int | None = None,
         individuals: int | None = None, breakeven: bool = True,
-        perspectives: Iterable[str] = HEADLINE_PERSPECTIVES, command: str | None = None) -> Result:
+        perspectives: Iterable[str] = HEADLINE_PERSPECTIVES, command: str | None = None,
+        structures: bool = True) -> Result:
     """Run ``scenario`` and evaluate it: trace, payer ledger and economics per perspective (for
     labour-market models), break-even wages at the standard horizons up to the run's, and the
-    scenario's validation targets."""
+    scenario's validation targets. With ``structures`` (the default) a run of the base case also runs
+    each structural alternative of the model that changes something (``model.structures`` with
+    variables, e.g. ``catch_up_3y``) with the same engine, seed and size, and stores its incremental
+    NPV and break-even wage at the run's horizon beside the base case's (``structure_*`` variables)."""
     sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
     ds = results_io.to_dataset(sim)
     table, be = None, None
@@ -71,10 +75,36 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
         if breakeven and scenario.model.interventions:
             be = breakeven_table({scenario.name: sim}, perspectives, report_horizons(sim.horizon_years))
             ds = results_io.with_breakeven(ds, be)
+        if structures and scenario.structure is None and scenario.model.interventions:
+            alternatives = structure_outcomes(scenario, sim, perspectives, breakeven)
+            if alternatives is not None:
+                ds = results_io.with_structure_outcomes(ds, *alternatives)
     targets = results_io.target_rows(sim)
     ds = results_io.with_targets(ds, targets)
     ds.attrs.update(run_attributes(scenario, sim.trace.engine, sim.seed, sim.individuals, sim.horizon_years, command))
     return Result(ds, sim, results_io.summary_frame(sim), table, be, targets)
+
+
+def structure_outcomes(scenario: LoadedScenario, base: Simulation, perspectives: Iterable[str],
+                       breakeven: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+    """Each structural alternative that changes a variable, run as ``--structure NAME`` would run it
+    (same engine, seed, size and horizon): (incremental outcomes per structure, perspective and
+    intervention; break-even wages at the run's horizon, or None). None when the model has none."""
+    names = [n for n, st in scenario.model.spec.structures.items() if st.variables]
+    if not names:
+        return None
+    outcomes, wages = [], []
+    for name in names:
+        alt = load_scenario(scenario.file, overrides=scenario.overrides, structure=name)
+        sim = simulate(alt, engine=base.trace.engine, individuals=base.individuals, seed=base.seed,
+                       horizon_years=base.horizon_years)
+        ledger = build_ledger(sim)
+        summary = evaluation.evaluate(ledger, wtp=ledger.qaly_value, comparator=alt.model.comparator)["summary"]
+        rows = summary[(summary["sample"] == 0) & (summary["strategy"] != alt.model.comparator)]
+        outcomes.append(rows.assign(structure=name))
+        if breakeven:
+            wages.append(breakeven_table({alt.name: sim}, perspectives, [sim.horizon_years]).assign(structure=name))
+    return pd.concat(outcomes, ignore_index=True), (pd.concat(wages, ignore_index=True) if wages else None)
 
 
 def run_breakeven(scenarios: Iterable[LoadedScenario], perspectives: Iterable[str] = HEADLINE_PERSPECTIVES,

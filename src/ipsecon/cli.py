@@ -184,14 +184,18 @@ def _report(out_dir: Path, reports_root: str, quiet: bool, no_report: bool) -> d
 @SEED
 @click.option("--horizon", type=Finite(0, MAX_HORIZON_YEARS, low_open=True), default=None, help="years")
 @click.option("--set", "overrides", multiple=True, help="override a parameter: path=value (repeatable)")
+@click.option("--structure", default=None, help="structural alternative of the model (model.structures), e.g. catch_up_3y")
+@click.option("--no-structures", is_flag=True, help="do not also run the model's structural alternatives "
+              "(by default a base-case run stores each one's incremental NPV and break-even wage beside its own)")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="output folder (default results/<scenario>, results/<scenario>_microsim with the microsim)")
+              help="output folder (default results/<scenario>[_microsim][_<structure>])")
 @FORMAT
 @EXCEL
 @click.option("--no-report", is_flag=True, help="skip the break-even wages and the HTML/Markdown report")
 @REPORTS
 @click.option("--quiet", is_flag=True, help="no progress output")
-def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, excel, no_report, reports_root, quiet):
+def simulate(scenario, engine, individuals, seed, horizon, overrides, structure, no_structures, out, fmt, excel, no_report,
+             reports_root, quiet):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from ipsecon import api
     from ipsecon.output import console, tables
@@ -199,11 +203,12 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, out, fmt, 
 
     if quiet:
         set_quiet(True)
-    loaded = api.load_scenario(scenario, parse_overrides(overrides))
+    loaded = api.load_scenario(scenario, parse_overrides(overrides), structure)
     engine = engine or loaded.spec.run.engine
-    out_dir = Path(out) if out else default_out(loaded.name, engine=engine)
+    out_dir = Path(out) if out else default_out(loaded.name, engine=engine, structure=structure)
     _check_out(out_dir)
-    result = api.run(loaded, engine=engine, horizon=horizon, seed=seed, individuals=individuals, breakeven=not no_report)
+    result = api.run(loaded, engine=engine, horizon=horizon, seed=seed, individuals=individuals, breakeven=not no_report,
+                     structures=not no_structures)
     paths = result.save(out_dir, excel=excel)
     paths.update(_report(out_dir, reports_root, quiet, no_report))
 

@@ -153,6 +153,26 @@ OUTCOME_UNITS = {"bcr": "1", "roi": "1", "ratio_note": "text", "payback_month": 
                  "employment_years": "years per person, discounted", "extra_employment_years": "years per person, discounted"}
 
 
+def with_structure_outcomes(ds: xr.Dataset, outcomes: pd.DataFrame, wages: pd.DataFrame | None) -> xr.Dataset:
+    """The structural alternatives' key outcomes beside the base case's: ``structure_incremental_npv``
+    [structure, perspective, strategy] and ``structure_breakeven_wage`` [structure, perspective, strategy]
+    at the run's horizon (with ``structure_npv_at_low``/``_high``, the NPV at the wage bracket's ends)."""
+    extra = xr.Dataset()
+    npv = outcomes.set_index(["structure", "perspective", "strategy"])["incremental_npv"].to_xarray()
+    extra["structure_incremental_npv"] = npv.assign_attrs(
+        units=OUTCOME_UNITS.get("incremental_npv", "NOK per person, discounted"),
+        long_name="incremental NPV under each structural alternative (model.structures), same engine, seed and horizon")
+    if wages is not None and not wages.empty:
+        keyed = wages.rename(columns={"intervention": "strategy"}).set_index(["structure", "perspective", "strategy"])
+        horizon = float(wages["horizon_years"].max())
+        extra["structure_breakeven_wage"] = keyed["breakeven_wage"].to_xarray().assign_attrs(
+            units="NOK per year (gross)", horizon_years=horizon)
+        for end in ("low", "high"):  # NPV at the bracket's ends: why there is no wage (any wage, none, not wage-linked)
+            extra[f"structure_npv_at_{end}"] = keyed[f"npv_at_{end}"].to_xarray().assign_attrs(
+                units="NOK per person, discounted", horizon_years=horizon)
+    return xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
+
+
 def with_breakeven(ds: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
     """Break-even wages [intervention, perspective, horizon] with the reason where none breaks even."""
     one = breakeven_dataset(table).isel(scenario=0, drop=True)

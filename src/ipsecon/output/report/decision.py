@@ -17,6 +17,7 @@ from ipsecon.output.report.blocks import Section, Table, Text
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.i18n import current, number, percent, signed, t
 from ipsecon.output.report.messages import CATALOGUES
+from ipsecon.output.report.structures import structure_blocks
 
 SHOWN = ("society", "public", "nav", "health")  # the perspectives the answer names; the rest are in the sections
 WAGE_FIRST = ("public", "society", "nav")  # whose break-even wage the verdict compares with the assumed wage
@@ -159,6 +160,8 @@ def _results_answer(inp: Inputs, sec: Section, facts: dict) -> bool:
         sec.add(Text(f"**{t('decision.in_short')}:** " + " ".join(x for x in lines if x)))
         sec.add(Table(pd.DataFrame(rows), t("decision.table.caption", year=run.price_year or "–", name=short[i],
                                             comparator=short[comparator].lower())))
+        for block in structure_blocks(ds, run, i, shown, npv, wages, label, wage_cell, years):
+            sec.add(block)
         if "outcome_qalys" in ds:
             q = ds["outcome_qalys"].sel(perspective=shown[0])
             d_q = float(q.sel(strategy=i) - q.sel(strategy=comparator))

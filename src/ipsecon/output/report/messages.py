@@ -83,6 +83,13 @@ EN = {
     "decision.sobol": "Variance-based sensitivity run ({n} model runs); the answer's base case is in the simulate report.",
     "decision.breakeven_only": "Break-even gross wage at {years} years, against the wage assumed for the group:",
     "decision.sweep": "A sweep of scenarios and override sets; the summary table below gives the answer per case.",
+    "decision.structures.intro": "How long the IPS effect lasts is the largest unknown; the same run under the "
+                                 "model's structural alternatives ({alternatives}):",
+    "decision.structures.base": "base case",
+    "decision.structures.npv": "NPV, {name}",
+    "decision.structures.wage": "break-even wage, {name}",
+    "decision.structures.caption": "Per person, discounted; break-even gross wage at {years} years. Each alternative "
+                                   "is stored by `simulate` and equals a run with `--structure NAME`.",
     # the sections' fixed texts
     "employment.intro": "The share of the starting group in work each month.",
     "employment.targets": "Diamonds are the trial's published shares (bars: 95 % interval from the trial's numbers "
@@ -241,6 +248,13 @@ NB = {
                       "simulate-rapporten.",
     "decision.breakeven_only": "Break-even-lønn (brutto) etter {years} år, mot lønnen som er antatt for gruppen:",
     "decision.sweep": "En sweep over scenarioer og overstyringer; oppsummeringstabellen nedenfor gir svaret per tilfelle.",
+    "decision.structures.intro": "Hvor lenge IPS-effekten varer, er den største ukjente; samme kjøring under "
+                                 "modellens strukturelle alternativer ({alternatives}):",
+    "decision.structures.base": "basisalternativ",
+    "decision.structures.npv": "nåverdi, {name}",
+    "decision.structures.wage": "break-even-lønn, {name}",
+    "decision.structures.caption": "Per person, diskontert; break-even-lønn (brutto) etter {years} år. Hvert alternativ "
+                                   "lagres av `simulate` og er lik en kjøring med `--structure NAVN`.",
     "employment.intro": "Andelen av startgruppen i arbeid hver måned.",
     "employment.targets": "Rutene er forsøkets publiserte andeler (strek: 95 %-intervall fra forsøkets tall der de er "
                           "kjent).",
