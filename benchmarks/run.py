@@ -5,6 +5,13 @@ implementation of the same model measured in the same run.
     python benchmarks/run.py            # the full figures (several minutes; the naive runs dominate)
     python benchmarks/run.py --quick    # reduced sizes, a smoke test (targets are not judged)
     python benchmarks/run.py --only cohort_psa,sobol
+    python benchmarks/run.py --only whole_process --baseline-src /tmp/before/src   # start-up and the main command
+
+The whole-process section times each command as a user runs it (a fresh interpreter per run, best of
+3 after one warm-up run, so numba's cache and the OS file cache are warm) and judges ``--version`` and
+``simulate bodo`` with its report against their targets. Its baseline is the same commands run from
+another ipsecon source tree in the same run (``--baseline-src``: e.g. a ``git worktree`` of an earlier
+commit, its own scenarios and parameters), else the bare interpreter's start (the floor of any command).
 
 Each figure runs twice in fresh subprocesses, once with ipsecon and once with the naive
 baseline (benchmarks/naive.py), so that timings do not share a warm cache and the peak RSS
@@ -529,6 +536,84 @@ def run_worker(name: str, impl: str, quick: bool, env: dict) -> dict:
     return out
 
 
+# --- whole processes: what a user waits for -----------------------------------------------------
+
+WHOLE_PROCESS = [
+    # label, arguments after `ipsecon` ({tmp}: a scratch folder), target in seconds (None: reported only)
+    ("ipsecon --version", ["--version"], 0.3),
+    ("ipsecon params caseload", ["params", "caseload"], None),
+    ("ipsecon validate bodo", ["validate", "scenarios/bodo.yaml"], None),
+    ("simulate norway_rct --no-report", ["simulate", "scenarios/norway_rct.yaml", "--no-report", "--quiet",
+                                         "--out", "{tmp}/rct"], None),
+    ("simulate bodo with its report", ["simulate", "scenarios/bodo.yaml", "--quiet", "--out", "{tmp}/bodo",
+                                       "--reports", "{tmp}/reports"], 2.0),
+]
+CLI = "import sys; from ipsecon.cli import main; sys.exit(main())"  # what the `ipsecon` script runs
+
+
+def time_process(argv: list[str], cwd: Path, env: dict, repeat: int = 3, warm: int = 1) -> dict:
+    """Wall-clock seconds of a whole process (start to exit), best of ``repeat`` after ``warm`` untimed runs,
+    with the 1-minute load average before and after."""
+    load0 = os.getloadavg()[0]
+    times = []
+    for i in range(warm + repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"}
+        if i >= warm:
+            times.append(time.perf_counter() - t0)
+    return {"seconds": min(times), "times": times, "load_average_1min": [load0, os.getloadavg()[0]]}
+
+
+def cli_runs(src: Path, tmp: Path) -> dict[str, dict]:
+    """Each WHOLE_PROCESS command run from the ipsecon sources in ``src`` (cwd: the tree holding them)."""
+    env = {**os.environ, "PYTHONPATH": str(src), "IPSECON_QUIET": "1"}
+    out = {}
+    for label, args, _ in WHOLE_PROCESS:
+        argv = [sys.executable, "-c", CLI] + [a.format(tmp=tmp / src.parent.name) for a in args]
+        out[label] = time_process(argv, src.parent, env)
+        r = out[label]
+        shown = r.get("error") or f"{r['seconds']:.3f} s (runs " + ", ".join(f"{t:.2f}" for t in r["times"]) + ")"
+        print(f"  {label:34s} {shown}  [{src}]", flush=True)
+    return out
+
+
+def whole_process_rows(quick: bool, baseline_src: str | None) -> tuple[list[dict], dict]:
+    """Rows for the table (each command against its target and the baseline) and the raw timings."""
+    with tempfile.TemporaryDirectory(prefix="ipsecon-bench-") as tmp:
+        floor = time_process([sys.executable, "-c", "pass"], ROOT, dict(os.environ))
+        print(f"  {'bare interpreter (python -c pass)':34s} {floor['seconds']:.3f} s")
+        runs = cli_runs(ROOT / "src", Path(tmp))
+        base = cli_runs(Path(baseline_src).resolve(), Path(tmp)) if baseline_src else None
+    rows = []
+    for label, _, target in WHOLE_PROCESS:
+        r = runs[label]
+        row = {"figure": "whole_process", "metric": label, "target": f"<= {target:g} s" if target else ""}
+        if "error" in r:
+            row.update(value=None, shown=f"error: {r['error'][-120:]}", status="ERROR")
+            rows.append(row)
+            continue
+        v = r["seconds"]
+        row.update(value=v, shown=f"{v:.3f} s", status="-" if target is None else "n/a (quick)" if quick
+                   else ("PASS" if v <= target else "FAIL"))
+        b = base[label] if base else floor
+        if "error" in b:
+            row["naive_shown"] = f"error: {b['error'][-120:]}"
+        else:
+            row["naive"] = b["seconds"]
+            row["naive_shown"] = f"{b['seconds']:.3f} s" + ("" if base else " (bare python)")
+            ratio = b["seconds"] / v
+            row["ratio_vs_naive"] = ratio
+            row["ratio_shown"] = (f"{ratio:.3g}x faster" if ratio >= 1 else f"{1 / ratio:.3g}x slower") if base \
+                else f"{v / b['seconds']:.3g}x the bare start"
+        rows.append(row)
+    load = [r.get("load_average_1min", [float("nan")] * 2) for r in runs.values()]
+    print(f"  load average (1 min) during these runs: {min(x[0] for x in load):.2f}-{max(x[1] for x in load):.2f} "
+          f"on {os.cpu_count()} cores")
+    return rows, {"ipsecon": runs, "baseline": base, "baseline_src": baseline_src, "bare_interpreter": floor}
+
+
 def agreement(a: dict, b: dict) -> str:
     """How far apart the two implementations' results are (z for Monte Carlo, relative if exact)."""
     parts = []
@@ -547,8 +632,11 @@ def agreement(a: dict, b: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="reduced sizes (smoke test; targets not judged)")
-    ap.add_argument("--only", default="", help="comma-separated figure names: " + ", ".join(f[0] for f in FIGURES))
+    ap.add_argument("--only", default="", help="comma-separated figure names: " + ", ".join(f[0] for f in FIGURES)
+                    + ", whole_process")
     ap.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the results")
+    ap.add_argument("--baseline-src", default=None,
+                    help="whole_process: another ipsecon source tree (its src folder) timed in the same run as the baseline")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--impl", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -559,9 +647,10 @@ def main(argv=None) -> int:
         return 0
 
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = only - {f[0] for f in FIGURES}
+    names = [f[0] for f in FIGURES] + ["whole_process"]
+    unknown = only - set(names)
     if unknown:
-        ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {[f[0] for f in FIGURES]}")
+        ap.error(f"unknown figure(s) {sorted(unknown)}; choose from {names}")
     meta = machine_info(args.quick)
     print(f"ipsecon benchmarks ({'QUICK: reduced sizes, targets not judged' if args.quick else 'full'}) — "
           f"{meta['cpu_count']} cores, load average {meta['load_average'][0]:.2f} at start, {meta['commit']}, "
@@ -610,6 +699,13 @@ def main(argv=None) -> int:
         rows += entry["rows"]
         results.append(entry)
 
+    if not only or "whole_process" in only:
+        print("\n[whole_process] whole processes as a user runs them: start-up, the command, exit (best of 3, warm)",
+              flush=True)
+        wp_rows, wp = whole_process_rows(args.quick, args.baseline_src)
+        rows += wp_rows
+        results.append({"name": "whole_process", "title": "whole-process commands", "runs": wp, "rows": wp_rows})
+
     print()
     print_table(rows)
     meta["load_average_end"] = list(os.getloadavg())
@@ -647,7 +743,8 @@ def sweep_rows(runs: dict, quick: bool) -> list[dict]:
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ("figure", "metric", "ipsecon", "target", "result", "naive NumPy", "ipsecon vs naive")
+    head = ("figure", "metric", "ipsecon", "target", "result", "baseline (naive NumPy; whole_process: --baseline-src)",
+            "ipsecon vs baseline")
     table = [head] + [(r["figure"], r["metric"], r.get("shown", ""), r.get("target", ""), r.get("status", ""),
                        r.get("naive_shown", ""), r.get("ratio_shown", "")) for r in rows]
     widths = [max(len(str(t[i])) for t in table) for i in range(len(head))]
