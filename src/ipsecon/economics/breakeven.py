@@ -1,9 +1,12 @@
 """Break-even wage: the gross annual wage at which IPS pays for itself, per perspective and horizon.
 
 The incremental NPV (intervention minus comparator, discounted, per person) is a function of
-the wage ``W`` earned in the employment state; the break-even wage solves NPV(W) = 0 with
-:func:`scipy.optimize.brentq` over a stated bracket. Where no wage in the bracket breaks
-even, the result says why instead of returning a number.
+the wage ``W`` earned in the employment state; the break-even wage solves NPV(W) = 0 over a
+stated bracket: :func:`breakeven_wage` with :func:`scipy.optimize.brentq` on full ledgers, and
+:func:`breakeven_table` / :func:`breakeven_wages` for every perspective, horizon (and sample) at
+once by one vectorised bisection on the exact decomposition NPV(W) = NPV(W0) + Σ Z·ΔF(W) (the
+wage enters only the employed state's amounts). Where no wage in the bracket breaks even, the
+result says why instead of returning a number.
 
 Shorter horizons reuse one simulation at the longest horizon: the ledger is truncated to the
 first ``round(h / cycle_years)`` cycles, which is exact because cycle k depends only on
