@@ -86,8 +86,12 @@ def report_paths(results_dir: Path, reports_root: Path = Path("reports"), name: 
 
 def remove_report(results_dir: Path, reports_root: Path = Path("reports")) -> None:
     """Remove the report of ``results_dir`` (an earlier run's; it would describe other inputs). A symbolic
-    link is removed as a link, never what it points to."""
-    for path in report_paths(results_dir, reports_root).values():
+    link is removed as a link, never what it points to. The scenario's name comes from the run's manifest
+    (reading the result files for it would cost a quick run more than the run itself)."""
+    from ipsecon.output.run_folder import read_manifest
+
+    name = (read_manifest(results_dir) or {}).get("scenario")
+    for path in report_paths(results_dir, reports_root, str(name) if name else None).values():
         if path.is_symlink() or path.is_file():
             path.unlink()
         elif path.is_dir():
