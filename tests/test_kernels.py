@@ -12,18 +12,18 @@
 * both are identical whatever the chunk size and the number of threads.
 """
 
-import copy
 
 import numba
 import numpy as np
 import pytest
 import yaml
+from hiv_variants import with_durations
 
 from ipsecon.engines.cohort import run_cohort, run_cohort_reference
 from ipsecon.engines.kernels import numpy_sum
 from ipsecon.engines.microsim import run_microsim, run_microsim_reference
-from ipsecon.model.scenario import load_scenario
 from ipsecon.engines.simulate import horizon_cycles
+from ipsecon.model.scenario import load_scenario
 
 TOL = 1e-12
 
@@ -81,15 +81,7 @@ def hiv(root):
 @pytest.fixture(scope="module")
 def hiv_durations(tmp_path_factory, hiv_text):
     """Per-cycle probabilities that depend on time in state (a tunnel of 4)."""
-    d = copy.deepcopy(hiv_text)
-    d["model"]["states"]["B"]["track_duration"] = 4
-    for tr in d["model"]["transitions"]:
-        if tr["from"] == "B" and tr["to"] == "C":
-            tr["probability"] = "where(duration >= 2, 0.45, hiv.count.BC / nB)"
-        if tr["from"] == "B" and tr["to"] == "D":
-            tr["probability"] = "hiv.count.BD / nB * (1 + duration / 4)"
-    d["model"]["ever_in"] = ["C"]
-    return _write(tmp_path_factory, "hiv_durations", d)
+    return _write(tmp_path_factory, "hiv_durations", with_durations(hiv_text))
 
 
 @pytest.fixture(scope="module")

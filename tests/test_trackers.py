@@ -17,6 +17,7 @@ from math import comb
 import numpy as np
 import pytest
 import yaml
+from hiv_variants import with_durations
 
 from ipsecon.engines.cohort import advance, run_cohort, run_cohort_reference
 from ipsecon.engines.microsim import run_microsim, run_microsim_reference
@@ -274,14 +275,7 @@ def test_microsim_within_monte_carlo_error_of_cohort(tmp_path):
 def test_without_trackers_results_are_unchanged(root, tmp_path):
     """Numbers from the commit before trackers (git worktree of 010231b, same machine): the
     duration-dependent HIV model of test_kernels.py, cohort and microsim, bit for bit."""
-    d = yaml.safe_load((root / "tests/data/chancellor_hiv.yaml").read_text())
-    d["model"]["states"]["B"]["track_duration"] = 4
-    for tr in d["model"]["transitions"]:
-        if tr["from"] == "B" and tr["to"] == "C":
-            tr["probability"] = "where(duration >= 2, 0.45, hiv.count.BC / nB)"
-        if tr["from"] == "B" and tr["to"] == "D":
-            tr["probability"] = "hiv.count.BD / nB * (1 + duration / 4)"
-    d["model"]["ever_in"] = ["C"]
+    d = with_durations(yaml.safe_load((root / "tests/data/chancellor_hiv.yaml").read_text()))
     sc = _scenario(tmp_path, d, "hiv_durations")
     assert sc.model.n_bins == 1
     c = simulate(sc, engine="cohort", horizon_years=20)
