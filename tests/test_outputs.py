@@ -212,3 +212,13 @@ def test_checking_and_listing_commands_speak_json_and_csv(root, args, monkeypatc
     assert doc["command"] == args[0] and all(doc["tables"].values())
     csv = _run(*args, "--format", "csv").output
     assert len(pd.read_csv(pd.io.common.StringIO(csv))) >= 1
+
+
+def test_sweep_speaks_json_and_csv_with_the_saved_summary(root, tmp_path):
+    args = ["sweep", root / "sweeps" / "persistence.yaml", "--workers", "0", "--out", tmp_path / "sw", "--quiet"]
+    doc = _strict_json(_run(*args, "--format", "json").output)
+    assert doc["command"] == "sweep" and doc["tables"]["summary"]
+    saved = pd.read_csv(tmp_path / "sw" / "summary.csv")
+    assert len(doc["tables"]["summary"]) == len(saved)
+    printed = pd.read_csv(pd.io.common.StringIO(_run(*args, "--resume", "--format", "csv").output))
+    pd.testing.assert_frame_equal(printed, saved, check_dtype=False)

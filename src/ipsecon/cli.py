@@ -604,7 +604,8 @@ def params(pattern, directory, fmt):
 @click.option("--overwrite", is_flag=True, help="replace an existing sweep output")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, help="samples per work unit")
 @click.option("--quiet", is_flag=True, help="no progress output")
-def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, quiet):
+@FORMAT
+def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, quiet, fmt):
     """Run SWEEP.yaml (scenarios × overrides × samples) into OUT/sweep.zarr."""
     from ipsecon.progress import set_quiet
     from ipsecon.sweep.run import run_sweep
@@ -616,16 +617,18 @@ def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, qu
     r = run_sweep(sweep_file, out, workers=workers, scheduler=scheduler, resume=resume, overwrite=overwrite,
                   chunk_size=chunk_size, quiet=quiet or None)
     info = r.info
-    where = f"scheduler {scheduler}" if scheduler else (f"{r.workers} local workers" if r.workers else "this process")
-    click.echo(f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
-               f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
-               f"{r.skipped} already done; {r.seconds:.1f} s")
     from ipsecon.sweep.folder import SUMMARY_NAME
     from ipsecon.sweep.summary import format_summary
 
-    seed = f", seed {info['seed']}" if info.get("seed") is not None else ""
-    click.echo(f"\nIncremental NPV per person (NOK, discounted; intervention − comparator) over the samples "
-               f"({info['method']}{seed}); median break-even wage in NOK per year:")
-    click.echo(format_summary(r.summary))
-    click.echo(f"\nwrote {r.store}")
-    click.echo(f"wrote {r.store.parent / SUMMARY_NAME}")
+    def text():
+        where = f"scheduler {scheduler}" if scheduler else (f"{r.workers} local workers" if r.workers else "this process")
+        seed = f", seed {info['seed']}" if info.get("seed") is not None else ""
+        return (f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
+                f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
+                f"{r.skipped} already done; {r.seconds:.1f} s\n"
+                f"\nIncremental NPV per person (NOK, discounted; intervention − comparator) over the samples "
+                f"({info['method']}{seed}); median break-even wage in NOK per year:\n" + format_summary(r.summary) + "\n")
+
+    header = {"command": "sweep", "sweep_file": str(sweep_file), "units": r.units, "computed": r.computed,
+              "skipped": r.skipped, "seconds": r.seconds}
+    _emit(fmt, header, {"summary": r.summary}, {"store": r.store, "summary": r.store.parent / SUMMARY_NAME}, text)
