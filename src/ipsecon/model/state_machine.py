@@ -37,8 +37,7 @@ from typing import Any
 import numpy as np
 
 from ipsecon.inputs import expressions
-from ipsecon.errors import InputError
-from ipsecon.errors import excerpt as _excerpt
+from ipsecon.errors import InputError, excerpt
 from ipsecon.inputs.ranges import MAX_MAGNITUDE
 from ipsecon.model.population import Strata
 from ipsecon.inputs.schema import Effect, Model
@@ -249,7 +248,7 @@ class CompiledModel:
 
     def state_index(self, name: str, path: str) -> int:
         if name not in self.index:
-            raise InputError(self.file, path, f"unknown state {_excerpt(name)}", ", ".join(self.states))
+            raise InputError(self.file, path, f"unknown state {excerpt(name)}", ", ".join(self.states))
         return self.index[name]
 
     def _compile_transitions(self, model: Model) -> list[CompiledTransition]:
@@ -280,12 +279,12 @@ class CompiledModel:
 
     def transition_index(self, name: str, path: str) -> int:
         if "->" not in name:
-            raise InputError(self.file, path, f"transition {_excerpt(name)} must be written 'from->to'")
+            raise InputError(self.file, path, f"transition {excerpt(name)} must be written 'from->to'")
         a, b = (x.strip() for x in name.split("->", 1))
         key = (self.state_index(a, path), self.state_index(b, path))
         if key not in self.pair_index:
             declared = ", ".join(f"{self.states[t.source]}->{self.states[t.target]}" for t in self.transitions)
-            raise InputError(self.file, path, f"no transition {_excerpt(name)} is declared", declared)
+            raise InputError(self.file, path, f"no transition {excerpt(name)} is declared", declared)
         return self.pair_index[key]
 
     def _compile_effect(self, e: Effect, path: str) -> CompiledEffect:

@@ -28,6 +28,12 @@ def economics_table(table, price_year: int, comparator: str) -> str:
     return "\n".join(lines)
 
 
+def _with_se(summary, row, column: str, text: str, se_format: str) -> str:
+    """``text`` followed by the column's Monte Carlo standard error where the summary has one (microsim)."""
+    se = f"{column}_se"
+    return text + se_format.format(row[se]) if se in summary.columns else text
+
+
 def summary_table(summary) -> str:
     lines = []
     emp = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
@@ -36,12 +42,7 @@ def summary_table(summary) -> str:
         header = "  " + "strategy".ljust(12) + "".join(c.replace("employed_m", "m").rjust(16) for c in emp)
         lines.append(header)
         for strategy, row in summary.iterrows():
-            cells = []
-            for c in emp:
-                text = f"{row[c]:.1%}"
-                if f"{c}_se" in summary.columns:
-                    text += f" ±{row[f'{c}_se']:.1%}"
-                cells.append(text.rjust(16))
+            cells = [_with_se(summary, row, c, f"{row[c]:.1%}", " ±{:.1%}").rjust(16) for c in emp]
             lines.append("  " + str(strategy).ljust(12) + "".join(cells))
     pm = [c for c in summary.columns if c.startswith("person_months_")]
     lines.append("Person-months per person in each state:")
@@ -52,12 +53,8 @@ def summary_table(summary) -> str:
     if rewards:
         lines.append("Discounted totals per person:")
         for strategy, row in summary.iterrows():
-            parts = []
-            for c in rewards:
-                text = f"{c.replace('_discounted', '')} {row[c]:,.4g}"
-                if f"{c}_se" in summary.columns:
-                    text += f" (MC se {row[f'{c}_se']:,.2g})"
-                parts.append(text)
+            parts = [_with_se(summary, row, c, f"{c.replace('_discounted', '')} {row[c]:,.4g}", " (MC se {:,.2g})")
+                     for c in rewards]
             lines.append("  " + str(strategy).ljust(12) + "; ".join(parts))
     return "\n".join(lines)
 
