@@ -26,7 +26,7 @@ def _society_slope(sim, horizon_years):
     T = int(round(horizon_years / model.cycle_years))
     occ = accounting.cycle_occupancy(sim.trace.occupancy, model.spec.counting, np.ones(sim.n_cycles + 1))
     e = model.states.index("employed")
-    emp = np.einsum("nkgt,g->nkt", occ[..., e], sim.trace.weights)[0, :, :T]
+    emp = np.einsum("nkgt,g->nkt", occ[..., e], sim.trace.weights[0])[0, :, :T]
     growth = (1 + values["wages.real_wage_growth"]) ** (np.arange(T) / 12)
     d = 1.04 ** (-np.arange(1, T + 1) / 12)  # end-of-month counting
     return (1 + values["rules.employer_contribution.rate.I"]) * ((emp[1] - emp[0]) * growth * d).sum() / 12

@@ -23,7 +23,7 @@ def both(rct):
 def test_microsim_mean_within_monte_carlo_error_of_cohort(both):
     cohort, micro = both
     # compare at strata weights the microsim actually drew, so only transition noise remains
-    occ_c = np.einsum("nkgts,g->nkts", cohort.trace.occupancy, micro.trace.weights)[0]
+    occ_c = np.einsum("nkgts,g->nkts", cohort.trace.occupancy, micro.trace.weights[0])[0]
     occ_m = micro.trace.population_occupancy()[0]
     se = np.sqrt(occ_c * (1 - occ_c) / N)
     # 4.5 standard errors: with ~400 compared cells a false alarm has probability < 0.3 %

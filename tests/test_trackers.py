@@ -276,6 +276,7 @@ def test_without_trackers_results_are_unchanged(root, tmp_path):
     """Numbers from the commit before trackers (git worktree of 010231b, same machine): the
     duration-dependent HIV model of test_kernels.py, cohort and microsim, bit for bit."""
     d = with_durations(yaml.safe_load((root / "tests/data/chancellor_hiv.yaml").read_text()))
+    d["parameters"]["hiv"]["cost"]["value"]["lam"] = 2087  # the price those numbers were computed with
     sc = _scenario(tmp_path, d, "hiv_durations")
     assert sc.model.n_bins == 1
     c = simulate(sc, engine="cohort", horizon_years=20)

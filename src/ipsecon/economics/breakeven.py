@@ -270,11 +270,11 @@ def _wage_npv(sim: Simulation, ledger, perspectives: list[str], horizon_cycles: 
     growth = (1 + np.reshape(L.param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
     if discount is None:
         dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
-        m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[None, :, None]
+        m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[:, :, None]
         z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
         Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
     else:
-        m = d_occ * (growth / 12)[:, None, :] * trace.weights[None, :, None]
+        m = d_occ * (growth / 12)[:, None, :] * trace.weights[:, :, None]
         per_cycle = classes.sums(m[:, None])[:, 0]  # (n, C, T) undiscounted
         Z = np.stack([per_cycle[:, :, :h] @ d for h, d in zip(horizon_cycles, discount)], axis=1)
 

@@ -12,10 +12,11 @@ def make_trace(engine: str, model: CompiledModel, weights: np.ndarray, occupancy
                ever: np.ndarray, reward_states: dict[str, np.ndarray], reward_transitions: dict[str, np.ndarray],
                **extra) -> Trace:
     """A trace labelled with the model's states, strategies, transitions and ever states;
+    ``weights``: the strata's weights, [stratum] or [sample|1, stratum];
     ``extra``: the microsim's counts and totals_sd."""
     return Trace(engine, model.states, model.strategies,
                  [f"{model.states[t.source]}->{model.states[t.target]}" for t in model.transitions],
-                 [model.states[e] for e in model.ever_in], model.cycle_years, weights,
+                 [model.states[e] for e in model.ever_in], model.cycle_years, np.atleast_2d(weights),
                  occupancy, flows, ever, reward_states, reward_transitions, **extra)
 
 

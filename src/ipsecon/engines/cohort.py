@@ -68,7 +68,8 @@ def run_cohort(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
 
 def cohort_reward_totals(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
                          start_year: int, n_cycles: int, n_samples: int,
-                         weights: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+                         weights: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+                         stratum_weights: np.ndarray | None = None) -> np.ndarray:
     """Population reward totals [m, sample, strategy] added up by the kernel, with no trace.
 
     ``weights[m]`` = (reward name, wa, wb, wf), per-cycle factors of length ``n_cycles``
@@ -76,9 +77,12 @@ def cohort_reward_totals(model: CompiledModel, values: dict[str, Any], strata: S
     the reward declares transition values, TR(t)·flow_t·wf[t] — what
     ``accounting.reward_per_cycle`` makes from a trace, so the totals equal the trace's to
     rounding. Occupancy, flows and ever are never stored: for a PSA that needs only totals,
-    writing them (and reading them back) is most of the run.
+    writing them (and reading them back) is most of the run. ``stratum_weights``: [sample|1,
+    stratum] (``LoadedScenario.stratum_weights``), ``strata.weight`` when None.
     """
-    return _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights)
+    totals = _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights)  # per stratum
+    w = strata.weight[None] if stratum_weights is None else stratum_weights
+    return np.einsum("mkgn,ng->mnk", totals, np.broadcast_to(w, (n_samples, strata.size)))
 
 
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):
@@ -144,7 +148,7 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
                 rewards[name]["states"].append(parts["states"])
                 rewards[name]["transitions"].append(parts["transitions"])
     if not keep:
-        return np.einsum("mkgn,g->mnk", sums.totals, strata.weight)
+        return sums.totals
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
     return make_trace("cohort", model, strata.weight, trace.occupancy, trace.flows, trace.ever, reward_states,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,7 @@ class Simulation:
         flows = tr.flows if has_tr else tr.flows[..., :0]
         per_stratum = accounting.reward_per_cycle(tr.occupancy, flows, tr.reward_states[name],
                                                   tr.reward_transitions[name] if has_tr else flows, model.spec.counting, v)
-        return np.einsum("nkgt,g->nkt", per_stratum, tr.weights)
+        return tr.over_strata(per_stratum)
 
     def reward_totals(self, discounted: bool = True) -> dict[str, np.ndarray]:
         """Per-person total of each reward [sample, strategy]."""
@@ -103,6 +103,7 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     check_memory(scenario, engine, individuals, horizon_years, n_samples, trace or engine != "cohort", seed)
     T = horizon_cycles(scenario, horizon_years)
     mix = scenario.start_mix(values, n_samples)
+    weights = scenario.stratum_weights(values, n_samples)
     year = scenario.spec.population.start_year
     # the first run in a process loads the numba kernels, or compiles them after an install (~20 s): say so
     first = engine not in _WARM
@@ -112,16 +113,36 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
         if engine == "cohort" and not trace:
             sim = Simulation(scenario, None, seed, None, horizon_years)
             combos = [(r, d) for d in (True, False) for r in scenario.model.rewards]
-            weights = [(r,) + accounting.cycle_weights(scenario.model.spec.counting, sim.discount_factors(r, d)) for r, d in combos]
-            out = cohort_reward_totals(scenario.model, values, scenario.strata, mix, year, T, n_samples, weights)
+            cycle = [(r,) + accounting.cycle_weights(scenario.model.spec.counting, sim.discount_factors(r, d)) for r, d in combos]
+            out = cohort_reward_totals(scenario.model, values, scenario.strata, mix, year, T, n_samples, cycle, weights)
             sim.totals = {True: {}, False: {}}
             for (r, d), x in zip(combos, out):
                 sim.totals[d][r] = x
             return sim
         if engine == "cohort":
             result = run_cohort(scenario.model, values, scenario.strata, mix, year, T, n_samples)
+            result.weights = weights
             individuals = None
         else:
             individuals = individuals or run.individuals
-            result = run_microsim(scenario.model, values, scenario.strata, mix, year, T, individuals, seed, n_samples, chunk_size)
+            # the same people in every sample (common random numbers), drawn at the base case's
+            # shares; where shares are parameters each sample reweights them
+            drawn = scenario.strata
+            if drawn.share_formulas:
+                drawn = replace(drawn, weight=scenario.stratum_weights(scenario.base_values())[0])
+            result = run_microsim(scenario.model, values, drawn, mix, year, T, individuals, seed, n_samples, chunk_size)
+            if drawn.share_formulas:
+                result.weights = _reweighted(result.counts, drawn.weight, weights, scenario.file)
         return Simulation(scenario, result, seed, individuals, horizon_years)
+
+
+def _reweighted(counts: np.ndarray, drawn: np.ndarray, wanted: np.ndarray, file: str) -> np.ndarray:
+    """Microsim strata weights [sample, stratum] for people drawn at shares ``drawn`` whose
+    population has shares ``wanted`` per sample: each stratum's drawn share times wanted / drawn
+    (importance weights), normalised — the drawn shares themselves where wanted == drawn."""
+    if np.any((wanted > 0) & (counts == 0)[None, :] & (drawn == 0)[None, :]):
+        raise InputError(file, "population.attributes", "a sample gives people to a subgroup that is empty at the base case",
+                         "shares above 0 at the base case for every level a sample can reach")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(drawn > 0, counts / counts.sum() * wanted / drawn, 0.0)
+    return w / w.sum(axis=1, keepdims=True)

@@ -27,7 +27,7 @@ class Trace:
     transitions: list[str]
     ever_states: list[str]
     cycle_years: float
-    weights: np.ndarray
+    weights: np.ndarray  # [sample|1, stratum]: per sample where population shares are parameters
     occupancy: np.ndarray
     flows: np.ndarray
     ever: np.ndarray
@@ -40,12 +40,20 @@ class Trace:
     def n_cycles(self) -> int:
         return self.occupancy.shape[3] - 1
 
+    def sample_weights(self, n: int) -> np.ndarray:
+        """The strata's weights for each of ``n`` samples: [sample, stratum]."""
+        return np.broadcast_to(self.weights, (n, self.weights.shape[-1]))
+
+    def over_strata(self, per_stratum: np.ndarray) -> np.ndarray:
+        """Weighted sum over strata of an array [sample, strategy, stratum, ...]."""
+        return np.einsum("nkg...,ng->nk...", per_stratum, self.sample_weights(per_stratum.shape[0]))
+
     def population_occupancy(self) -> np.ndarray:
         """Occupancy averaged over strata with their weights: [sample, strategy, point, state]."""
-        return np.einsum("nkgts,g->nkts", self.occupancy, self.weights)
+        return self.over_strata(self.occupancy)
 
     def population_ever(self) -> np.ndarray:
-        return np.einsum("nkgte,g->nkte", self.ever, self.weights)
+        return self.over_strata(self.ever)
 
     def population_flows(self) -> np.ndarray:
-        return np.einsum("nkgtr,g->nktr", self.flows, self.weights)
+        return self.over_strata(self.flows)

@@ -114,6 +114,11 @@ class Model(Strict):
     comparator: str | None = None
     ever_in: list[str] = []
     employment_state: str | None = None
+    # cost-effectiveness of a model without the payer ledger: the effect reward decisions are made on
+    # (default: the first of kind effect) and the willingness to pay per unit of it (a number or a
+    # parameter name; default economics.evaluation.DEFAULT_WTP)
+    effect: str | None = None
+    wtp: Number | None = None
     trackers: dict[str, Tracker] = {}
     structures: dict[str, Structure] = {}
 
@@ -167,7 +172,7 @@ class Population(Strict):
     size: int = Field(1000, ge=1)
     start_year: int = Field(2024, ge=1900, le=2200)
     age: AgeSpec | None = None
-    attributes: dict[str, dict[str, float]] = {}
+    attributes: dict[str, dict[str, Number]] = {}  # shares: numbers, or formulas of parameters (e.g. a latent class)
     continuous: dict[str, ContinuousSpec] = {}
     start_state: dict[str, Number] | None = None
     file: PathText | None = None

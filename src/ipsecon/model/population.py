@@ -25,10 +25,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class Strata:
-    """Subgroups: ``columns`` maps attribute name -> array over strata; ``weight`` sums to 1."""
+    """Subgroups: ``columns`` maps attribute name -> array over strata; ``weight`` sums to 1.
+
+    ``share_formulas``: attributes whose shares are formulas of parameters (attribute -> level ->
+    formula), e.g. a latent class whose share is uncertain. Their levels enter ``weight`` with
+    equal nominal shares (``nominal``: the product of those per stratum); the scenario evaluates
+    the formulas per sample (``LoadedScenario.stratum_weights``)."""
 
     columns: dict[str, np.ndarray]
     weight: np.ndarray
+    share_formulas: dict[str, dict[str, str]] = field(default_factory=dict)
+    nominal: np.ndarray | None = None
     start_mix: np.ndarray | None = None  # (G, S) when the start state comes from a file
     individuals: pd.DataFrame | None = field(default=None, repr=False)  # file records with a stratum column
 
@@ -115,8 +122,14 @@ def synthetic_strata(pop: Population, file: str) -> Strata:
     axes: list[tuple[str, np.ndarray, np.ndarray]] = []
     ages, p_age = _age_distribution(pop.age, file)
     axes.append(("start_age", ages, p_age))
+    formulas: dict[str, dict[str, str]] = {}
     for name, shares in pop.attributes.items():
         values = np.array(list(shares), dtype=object)
+        if any(isinstance(v, str) for v in shares.values()):
+            # shares from parameters: equal nominal shares here, the real ones per sample later
+            formulas[name] = {level: str(v) for level, v in shares.items()}
+            axes.append((name, values.astype(str), np.full(len(shares), 1 / len(shares))))
+            continue
         probs = np.array(list(shares.values()), dtype=float)
         if (probs < 0).any() or abs(probs.sum() - 1) > 1e-6:
             raise InputError(file, f"population.attributes.{name}", f"shares must be >= 0 and sum to 1, they sum to {probs.sum():.6g}")
@@ -139,7 +152,8 @@ def synthetic_strata(pop: Population, file: str) -> Strata:
             columns[axes[k][0]].append(axes[k][1][i])
         weights.append(w)
     out = {k: np.asarray(v) for k, v in columns.items()}
-    return Strata(out, np.asarray(weights) / np.sum(weights))
+    nominal = np.prod([np.full(len(weights), 1 / len(formulas[a])) for a in formulas], axis=0) if formulas else None
+    return Strata(out, np.asarray(weights) / np.sum(weights), share_formulas=formulas, nominal=nominal)
 
 
 REQUIRED_FILE_COLUMNS = ("age",)
@@ -154,6 +168,10 @@ def file_strata(path: Path, pop: Population, state_names: list[str], file: str) 
     """
     if not path.is_file():
         raise InputError(file, "population.file", f"population file {path} not found")
+    for name, shares in pop.attributes.items():
+        if any(isinstance(v, str) for v in shares.values()):
+            raise InputError(file, f"population.attributes.{name}", "shares from formulas need a population made from "
+                             "distributions", "numbers (a population file gives each person's value)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:  # pandas holds several copies of what it reads
         raise InputError(file, "population.file", f"{path} is {size:,} bytes", f"files up to {MAX_FILE_BYTES:,} bytes")

@@ -51,6 +51,32 @@ class LoadedScenario:
             values.update(distribution_means(self.parameters))
         return values
 
+    def stratum_weights(self, values: dict[str, Any], n_samples: int = 1) -> np.ndarray:
+        """The strata's weights [sample|1, stratum]: ``strata.weight``, with the shares of attributes
+        given as formulas (``population.attributes``) evaluated for each sample."""
+        strata = self.strata
+        if not strata.share_formulas:
+            return strata.weight[None]
+        from ipsecon.inputs import expressions
+
+        G = strata.size
+        ns = self.model.namespace(values, strata, self.spec.population.start_year, self.model.strategies[0],
+                                  np.array([0]), n_samples, with_duration=False)
+        w = np.broadcast_to(strata.weight / strata.nominal, (n_samples, G)).copy()
+        for name, levels in strata.share_formulas.items():
+            path = f"population.attributes.{name}"
+            shares = {level: np.broadcast_to(np.asarray(expressions.parse(text, self.file, f"{path}.{level}")(ns), dtype=float),
+                                             (n_samples, G, 1, 1))[..., 0, 0] for level, text in levels.items()}
+            total = sum(shares.values())
+            bad = ~np.isfinite(total) | (np.abs(total - 1) > 1e-6) | np.any([(s < 0) | (s > 1) for s in shares.values()], axis=0)
+            if bad.any():
+                raise InputError(self.file, path, f"shares must be in [0, 1] and sum to 1, they sum to {total[bad][0]:.6g}",
+                                 "formulas whose values add up to 1, e.g. p and 1 - p")
+            column = strata.columns[name]
+            for level, share in shares.items():
+                w *= np.where(column == level, share, 1.0)
+        return w
+
     def start_mix(self, values: dict[str, Any], n_samples: int = 1) -> np.ndarray:
         """Start-state shares [sample, stratum, state]."""
         S, G = self.model.n_states, self.strata.size

@@ -389,12 +389,12 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
 
     names = [f[0] for f in FLOWS]
     amounts = np.zeros((n, K, T, len(FLOWS)))
-    w = trace.weights
+    w = np.broadcast_to(np.atleast_2d(trace.weights), (n, G))  # [sample, stratum]
     occ_w: dict[int, np.ndarray] = {}  # occupancy of a state times the strata weights (n, K, G, T)
 
     def weighted(s: int) -> np.ndarray:
         if s not in occ_w:
-            occ_w[s] = occ[..., s] * w[:, None]
+            occ_w[s] = occ[..., s] * w[:, None, :, None]
         return occ_w[s]
 
     def book(flow: str, per_month: np.ndarray, s: int) -> None:
@@ -429,7 +429,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         nav_share = param(values, "ledger.ips_cost_nav_share", n)
         nav_share = nav_share.reshape(n, 1, 1, 1) if nav_share.ndim == 3 else nav_share
         # programme cost per person of the stratum: the reward summed over occupied states
-        per_person = np.einsum("nkgts,nkgts->nkgt", prog, occ) * w[:, None]  # weighted, like occ_w
+        per_person = np.einsum("nkgts,nkgts->nkgt", prog, occ) * w[:, None, :, None]  # weighted, like occ_w
         ips_cost = per_person * ips_part
         for flow, part in (("ips_programme_nav", ips_cost * nav_share),
                            ("ips_programme_health_trust", ips_cost * (1 - nav_share)),
@@ -437,7 +437,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
             amounts[..., names.index(flow)] += part.sum(axis=2)
 
     e = state_of["employed"]
-    employment_years = np.einsum("nkgt,g->nkt", occ[..., e], w) * model.cycle_years
+    employment_years = np.einsum("nkgt,ng->nkt", occ[..., e], w) * model.cycle_years
     if QALY_REWARD in trace.reward_states:
         # one-off rewards on transitions only where the model declares some (saves a pass over flows)
         has_tr = bool(model.rewards[QALY_REWARD]["transitions"])
@@ -445,7 +445,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         tr_values = trace.reward_transitions[QALY_REWARD] if has_tr else flows
         q = accounting.reward_per_cycle(trace.occupancy, flows, trace.reward_states[QALY_REWARD],
                                         tr_values, model.spec.counting, np.ones(T1))
-        qalys = np.einsum("nkgt,g->nkt", q, w)
+        qalys = np.einsum("nkgt,ng->nkt", q, w)
     else:
         qalys = np.zeros((n, K, T))
     qaly_value = np.ravel(param(values, "economics.qaly_value", n) * param(values, "ledger.qaly_value_uprating", n))

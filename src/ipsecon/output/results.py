@@ -32,7 +32,7 @@ def person_months(sim: Simulation) -> np.ndarray:
     tr = sim.trace
     v = np.ones(sim.n_cycles + 1)
     occ = accounting.cycle_occupancy(tr.occupancy, sim.scenario.model.spec.counting, v)
-    return np.einsum("nkgts,g->nks", occ, tr.weights) * sim.scenario.model.cycle_years * 12
+    return tr.over_strata(occ).sum(axis=2) * sim.scenario.model.cycle_years * 12
 
 
 def to_dataset(sim: Simulation) -> xr.Dataset:
