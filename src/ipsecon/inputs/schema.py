@@ -275,6 +275,11 @@ class Run(Strict):
     base_case: Literal["mean", "point"] = "mean"
 
 
+class LedgerSpec(Strict):
+    # arbeidsgiveravgift zone of the scenario's municipality (rules.employer_contribution.rate), or shares per zone
+    employer_zone: str | dict[str, float] = "I"
+
+
 class Scenario(Strict):
     name: str = Field(pattern=NAME_PATTERN, description="also the name of the results folder")
     title: str
@@ -290,6 +295,7 @@ class Scenario(Strict):
     variables: dict[str, Number] = {}
     targets: list[Target] = []
     calibration: Calibration | None = None
+    ledger: LedgerSpec = LedgerSpec()
 
     @field_validator("name")
     @classmethod
