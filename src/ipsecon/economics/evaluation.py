@@ -202,3 +202,181 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECT
     summary.attrs.update(units="NOK per person, discounted", comparator=strategies[ref], horizon_cycles=T)
     cea = pd.concat(cea_rows, ignore_index=True) if cea_rows else pd.DataFrame()
     return {"summary": summary, "cea": cea}
+
+
+# --- cost-effectiveness of any model (no payer ledger) -----------------------------------------
+#
+# A model with cost and effect rewards and no employment state gets the textbook analysis: the
+# model's cost rewards (summed) against one effect reward, increments against the comparator,
+# the efficiency frontier (strong and extended dominance) and net monetary benefit at a
+# willingness to pay. Sensitivity analysis sees it as one perspective, CE_PERSPECTIVE, whose
+# "net gain" is NMB (wtp · effect − cost) and "incremental NPV" incremental NMB.
+
+# willingness to pay per unit of effect where a model declares no `wtp:`: 20,000 in the model's
+# currency — NICE's lower threshold, £20,000 per QALY (NICE PMG36, 2022, §4.10). An assumption.
+DEFAULT_WTP = 20_000.0
+CE_PERSPECTIVE = "model"  # the one perspective of a model without the ledger: its own cost rewards
+LAYER_ATTR = "economic_layer"  # attrs[LAYER_ATTR] == CE_LAYER marks a result of the cost-effectiveness layer
+CE_LAYER = "cost-effectiveness"
+
+
+def has_ledger(model) -> bool:
+    """Whether the payer ledger applies (a labour-market model with an employment state)."""
+    return model.employment_state is not None
+
+
+def ce_measures(model) -> tuple[list[str], str, str, str]:
+    """(cost rewards, effect reward, cost unit, effect unit) of a compiled model's cost-effectiveness
+    analysis; bad or missing rewards are an InputError naming the model field."""
+    from ipsecon.errors import InputError
+
+    costs = [r for r, v in model.rewards.items() if v["kind"] == "cost"]
+    effects = [r for r, v in model.rewards.items() if v["kind"] == "effect"]
+    if not costs or not effects:
+        raise InputError(model.file, "model.rewards", "cost-effectiveness needs a reward of kind cost and one of kind effect",
+                         f"rewards: {', '.join(model.rewards) or 'none'}")
+    effect = model.spec.effect or effects[0]
+    if effect not in effects:
+        raise InputError(model.file, "model.effect", f"{effect!r} is not a reward of kind effect", ", ".join(effects))
+    units = sorted({model.rewards[r]["unit"] for r in costs})
+    if len(units) > 1:
+        raise InputError(model.file, "model.rewards", f"cost rewards in different units ({', '.join(units)}) cannot be added",
+                         "one unit for every reward of kind cost")
+    return costs, effect, units[0], model.rewards[effect]["unit"]
+
+
+def ce_wtp(model, values: dict[str, Any], wtp: float | None = None) -> float:
+    """Willingness to pay per unit of effect: ``wtp`` when given (the --wtp option), else the model's
+    ``wtp:`` (a number or a formula of parameters, one value per run), else DEFAULT_WTP."""
+    from ipsecon.errors import InputError
+    from ipsecon.inputs import expressions
+
+    if wtp is None:
+        if model.spec.wtp is None:
+            return DEFAULT_WTP
+        found = np.unique(np.asarray(expressions.parse(model.spec.wtp, model.file, "model.wtp")(values), dtype=float))
+        if found.size != 1:
+            raise InputError(model.file, "model.wtp", f"{model.spec.wtp} takes {found.size} values", "one value per run (not sampled)")
+        wtp, where = float(found[0]), "model.wtp"
+    else:
+        where = "--wtp"
+    if not (np.isfinite(wtp) and wtp >= 0):
+        raise InputError(model.file, where, f"willingness to pay {wtp!r}", "a finite number ≥ 0 per unit of effect")
+    return float(wtp)
+
+
+def ce_table(names: Sequence[str], costs: Sequence[float], effects: Sequence[float], comparator: int | str,
+             wtp: float) -> pd.DataFrame:
+    """One row per strategy: cost, effect, the frontier (status, compared_with, icer: see
+    :func:`efficiency_frontier`), increments against the comparator with their ICER and what it
+    means (``vs_comparator``: comparator, dominant, dominated, ICER), NMB and incremental NMB at ``wtp``."""
+    df = efficiency_frontier(names, costs, effects)
+    ref = list(names).index(comparator) if isinstance(comparator, str) else int(comparator)
+    d_c = df["cost"] - df["cost"].iloc[ref]
+    d_e = df["effect"] - df["effect"].iloc[ref]
+    df["incremental_cost"], df["incremental_effect"] = d_c, d_e
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["icer_vs_comparator"] = np.where(d_e != 0, d_c / d_e.where(d_e != 0, 1.0), np.nan)
+    verdict = np.where((d_c == 0) & (d_e == 0), "equal", np.where((d_c <= 0) & (d_e >= 0), "dominant",
+                       np.where((d_c >= 0) & (d_e <= 0), "dominated", "ICER")))
+    df["vs_comparator"] = verdict
+    df.loc[ref, "vs_comparator"] = "comparator"
+    df.loc[ref, "icer_vs_comparator"] = np.nan
+    df.loc[df["vs_comparator"] != "ICER", "icer_vs_comparator"] = np.nan  # a ratio of mixed signs says nothing
+    df["nmb"] = wtp * df["effect"] - df["cost"]
+    df["incremental_nmb"] = df["nmb"] - df["nmb"].iloc[ref]
+    df["wtp"] = float(wtp)
+    df.attrs.update(comparator=list(names)[ref], wtp=float(wtp))
+    return df
+
+
+def cost_effectiveness(sim, wtp: float | None = None) -> pd.DataFrame:
+    """The cost-effectiveness table (:func:`ce_table`) of a run's discounted reward totals (sample 0),
+    with the effect reward's name and the units in ``attrs``."""
+    model = sim.scenario.model
+    cost_names, effect, cost_unit, effect_unit = ce_measures(model)
+    wtp = ce_wtp(model, sim.scenario.base_values(), wtp)
+    totals = sim.reward_totals(discounted=True)
+    costs = np.sum([np.asarray(totals[r])[0] for r in cost_names], axis=0)
+    table = ce_table(model.strategies, costs, np.asarray(totals[effect])[0], model.comparator, wtp)
+    table.attrs.update(effect=effect, costs=list(cost_names), cost_unit=cost_unit, effect_unit=effect_unit)
+    return table
+
+
+def ce_dataset(table: pd.DataFrame) -> "xr.Dataset":
+    """The cost-effectiveness table as ``ce_*`` variables over ``strategy`` (for results.nc)."""
+    import xarray as xr
+
+    a = table.attrs
+    per_cost, per_effect = f"{a['cost_unit']} per person, discounted", f"{a['effect_unit']} per person, discounted"
+    ratio = f"{a['cost_unit']} per {a['effect_unit']}"
+    units = {"cost": per_cost, "effect": per_effect, "incremental_cost": per_cost, "incremental_effect": per_effect,
+             "icer": ratio, "icer_vs_comparator": ratio, "nmb": per_cost, "incremental_nmb": per_cost,
+             "status": "1 (text)", "compared_with": "1 (text)", "vs_comparator": "1 (text)"}
+    ds = xr.Dataset(coords={"strategy": list(table["strategy"])})
+    for column, unit in units.items():
+        values = table[column].to_numpy()
+        if unit == "1 (text)":
+            values = np.array(["" if v is None else str(v) for v in values])
+        ds[f"ce_{column}"] = ("strategy", values, {"units": unit})
+    ds["ce_icer"].attrs["long_name"] = "ICER against the previous strategy on the efficiency frontier"
+    ds.attrs.update(ce_wtp=float(a["wtp"]), ce_wtp_units=f"{ratio}", ce_effect=a["effect"], ce_costs=", ".join(a["costs"]),
+                    ce_comparator=a["comparator"], **{LAYER_ATTR: CE_LAYER})
+    return ds
+
+
+def ce_outcomes(scenario, values: dict[str, Any], n_samples: int, horizons: Iterable[float], engine: str | None = None,
+                individuals: int | None = None, seed: int | None = None, progress=None, wtp: float | None = None,
+                batch: int = 256) -> "xr.Dataset":
+    """Per-sample outcomes of a model without the ledger, shaped as :func:`ipsecon.economics.outcomes.evaluate`
+    shapes the ledger's (one perspective, CE_PERSPECTIVE): ``cost`` (the cost rewards), ``qalys`` (the
+    effect reward, whatever its unit), ``net_gain`` = NMB at ``wtp`` and ``inc_npv`` = incremental NMB,
+    discounted, at each horizon; ``mc_se_<reward>`` with the microsim."""
+    import json
+
+    import xarray as xr
+
+    from ipsecon.engines.simulate import horizon_cycles, simulate
+    from ipsecon.errors import InputError
+
+    model = scenario.model
+    if not model.interventions:
+        raise InputError(scenario.file, "model.strategies", "a comparison needs two strategies or more")
+    cost_names, effect, cost_unit, effect_unit = ce_measures(model)
+    wtp = ce_wtp(model, scenario.base_values(), wtp)
+    horizons = sorted(float(h) for h in horizons)
+    at = [horizon_cycles(scenario, h) - 1 for h in horizons]
+    T = max(at) + 1
+    k1, k0 = [model.strategies.index(s) for s in model.interventions], model.comparator_index
+    parts = []
+    for a in range(0, n_samples, batch):
+        m = min(a + batch, n_samples) - a
+        part = {k: (v[a:a + m] if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n_samples else v)
+                for k, v in values.items()}
+        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=T * model.cycle_years,
+                       values=part, n_samples=m)
+        cost = np.cumsum(np.sum([sim.reward_series(r) for r in cost_names], axis=0), axis=-1)[..., at]  # (m, K, H)
+        eff = np.cumsum(sim.reward_series(effect), axis=-1)[..., at]
+        nmb = wtp * eff - cost
+        data = {"net_gain": (("sample", "strategy", "perspective", "horizon"), nmb[:, :, None]),
+                "cost": (("sample", "strategy", "perspective", "horizon"), cost[:, :, None]),
+                "qalys": (("sample", "strategy", "horizon"), eff),
+                "inc_npv": (("sample", "intervention", "perspective", "horizon"), (nmb[:, k1] - nmb[:, k0, None])[:, :, None])}
+        for r, se in sim.reward_standard_errors().items():
+            data[f"mc_se_{r}"] = (("sample", "strategy"), np.asarray(se))
+        parts.append(xr.Dataset(data))
+        if progress is not None:
+            progress.advance(m)
+    ds = xr.concat(parts, dim="sample") if len(parts) > 1 else parts[0]
+    ds = ds.assign_coords(sample=np.arange(n_samples), strategy=list(model.strategies), intervention=model.interventions,
+                          perspective=[CE_PERSPECTIVE], horizon=horizons)
+    ds["qalys"].attrs.update(units=f"{effect_unit} per person", long_name=f"discounted {effect} (the effect reward)")
+    for v in ("net_gain", "inc_npv"):
+        ds[v].attrs.update(units=f"{cost_unit} per person", long_name=f"{'incremental ' if v == 'inc_npv' else ''}"
+                           f"net monetary benefit at {wtp:g} {cost_unit} per {effect_unit}")
+    ds.attrs.update(scenario=scenario.name, title=scenario.spec.title, price_year=scenario.spec.price_year,
+                    comparator=model.comparator, interventions=json.dumps(model.interventions),
+                    units=f"{cost_unit} per person (price year), discounted", ce_wtp=wtp, ce_effect=effect,
+                    ce_costs=", ".join(cost_names), ce_cost_unit=cost_unit, ce_effect_unit=effect_unit,
+                    **{LAYER_ATTR: CE_LAYER})
+    return ds

@@ -67,6 +67,8 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
     """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names);
     ``by_month`` adds ``employment_share[sample, strategy, month]`` (float32: the share in work each
     month, for uncertainty bands on the employment curve)."""
+    if not economics.has_ledger(scenario.model):  # no payer ledger: the model's own costs and effect, NMB
+        return economics.ce_outcomes(scenario, values, n_samples, horizons, engine, individuals, seed, progress)
     horizons = sorted(float(h) for h in horizons)
     perspectives = list(perspectives)
     cycles = [horizon_cycles(scenario, h) for h in horizons]
