@@ -216,9 +216,6 @@ def load_sweep(path: str | Path, chunk_size: int | None = None, workers: int | N
     for si, p in enumerate(scenario_paths):
         for oi, oname in enumerate(override_names):
             case = apply_override(p, spec.overrides[oname], file, f"overrides.{oname}")
-            if case.model.employment_state is None:
-                raise InputError(file, f"scenarios[{si}]", f"{p} has no employment_state: the sweep's outcomes need "
-                                 "the payer ledger of a labour-market model")
             try:  # every formula on the first cycle, as `ipsecon validate` does
                 simulate(case, engine="cohort", horizon_years=case.model.cycle_years)
             except InputError as exc:

@@ -46,10 +46,15 @@ def _table(ds: xr.Dataset, breakeven_wage_quantile) -> pd.DataFrame:
             "inc_npv_high": inc.quantile(INTERVAL[1], "sample").drop_vars("quantile"),
             "p_pays_off": (inc > 0).where(inc.notnull()).mean("sample"),
         })
-        median, censored = breakeven_wage_quantile(ds[["breakeven_wage", "breakeven_status"]].assign_attrs(ds.attrs),
-                                                   levels=(0.5,))
-    stats["breakeven_wage_median"] = median.sel(quantile=0.5, drop=True)
-    stats["breakeven_wage_censored"] = censored.sel(quantile=0.5, drop=True)
+        if "breakeven_wage" in ds:
+            median, censored = breakeven_wage_quantile(ds[["breakeven_wage", "breakeven_status"]].assign_attrs(ds.attrs),
+                                                       levels=(0.5,))
+    if "breakeven_wage" in ds:
+        stats["breakeven_wage_median"] = median.sel(quantile=0.5, drop=True)
+        stats["breakeven_wage_censored"] = censored.sel(quantile=0.5, drop=True)
+    else:  # a model without the payer ledger has no wage; its incremental NPV is incremental NMB
+        stats["breakeven_wage_median"] = xr.full_like(stats["inc_npv_mean"], float("nan"))
+        stats["breakeven_wage_censored"] = xr.zeros_like(stats["inc_npv_mean"], dtype="int8")
     rows = [d for d in ("scenario", "override", "intervention", "perspective", "horizon") if d in stats.dims]
     df = stats.to_dataframe(dim_order=rows).reset_index()
     df.insert(2, "structure", df["override"].map(structures(ds)))
