@@ -41,6 +41,7 @@ class Result:
     economics: pd.DataFrame | None = None  # incremental outcomes per intervention and perspective
     breakeven: pd.DataFrame | None = None
     targets: list[dict] = field(default_factory=list)
+    cea: pd.DataFrame | None = None  # a model without the ledger: cost-effectiveness per strategy (evaluation.ce_table)
 
     @property
     def scenario(self) -> LoadedScenario:
@@ -56,17 +57,27 @@ class Result:
 def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | None = None, seed: int | None = None,
         individuals: int | None = None, breakeven: bool = True,
         perspectives: Iterable[str] = HEADLINE_PERSPECTIVES, command: str | None = None,
-        structures: bool = True) -> Result:
+        structures: bool = True, wtp: float | None = None) -> Result:
     """Run ``scenario`` and evaluate it: trace, payer ledger and economics per perspective (for
     labour-market models), break-even wages at the standard horizons up to the run's, and the
     scenario's validation targets. With ``structures`` (the default) a run of the base case also runs
     each structural alternative of the model that changes something (``model.structures`` with
     variables, e.g. ``catch_up_3y``) with the same engine, seed and size, and stores its incremental
-    NPV and break-even wage at the run's horizon beside the base case's (``structure_*`` variables)."""
+    NPV and break-even wage at the run's horizon beside the base case's (``structure_*`` variables).
+    A model without the ledger that has cost and effect rewards gets the cost-effectiveness table
+    instead (``Result.cea``, ``ce_*`` variables): increments, ICERs, dominance and NMB at ``wtp``
+    (default: the model's ``wtp:``)."""
     sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
     ds = results_io.to_dataset(sim)
-    table, be = None, None
-    if scenario.model.employment_state is not None:  # the payer ledger applies to labour-market models
+    table, be, cea = None, None, None
+    if not evaluation.has_ledger(scenario.model):
+        kinds = {r["kind"] for r in scenario.model.rewards.values()}
+        if scenario.model.interventions and kinds >= {"cost", "effect"}:
+            cea = evaluation.cost_effectiveness(sim, wtp)
+            ce = evaluation.ce_dataset(cea)
+            ds = ds.merge(ce, combine_attrs="override")
+            ds.attrs.update(ce.attrs)
+    else:  # the payer ledger applies to labour-market models
         ledger = build_ledger(sim)
         outcomes = evaluation.evaluate(ledger, wtp=ledger.qaly_value, comparator=scenario.model.comparator)
         ds = results_io.with_economics(ds, ledger, outcomes["summary"])
@@ -82,7 +93,7 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
     targets = results_io.target_rows(sim)
     ds = results_io.with_targets(ds, targets)
     ds.attrs.update(run_attributes(scenario, sim.trace.engine, sim.seed, sim.individuals, sim.horizon_years, command))
-    return Result(ds, sim, results_io.summary_frame(sim), table, be, targets)
+    return Result(ds, sim, results_io.summary_frame(sim), table, be, targets, cea)
 
 
 def structure_outcomes(scenario: LoadedScenario, base: Simulation, perspectives: Iterable[str],

@@ -194,8 +194,10 @@ def _report(out_dir: Path, reports_root: str, quiet: bool, no_report: bool) -> d
 @click.option("--no-report", is_flag=True, help="skip the break-even wages and the HTML/Markdown report")
 @REPORTS
 @click.option("--quiet", is_flag=True, help="no progress output")
+@click.option("--wtp", type=Finite(0), default=None,
+              help="willingness to pay per unit of effect for NMB (a model without the ledger; default: its wtp:)")
 def simulate(scenario, engine, individuals, seed, horizon, overrides, structure, no_structures, out, fmt, excel, no_report,
-             reports_root, quiet):
+             reports_root, quiet, wtp):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from ipsecon import api
     from ipsecon.output import console, tables
@@ -208,7 +210,7 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, structure,
     out_dir = Path(out) if out else default_out(loaded.name, engine=engine, structure=structure)
     _check_out(out_dir)
     result = api.run(loaded, engine=engine, horizon=horizon, seed=seed, individuals=individuals, breakeven=not no_report,
-                     structures=not no_structures)
+                     structures=not no_structures, wtp=wtp)
     paths = result.save(out_dir, excel=excel)
     paths.update(_report(out_dir, reports_root, quiet, no_report))
 
@@ -309,7 +311,8 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
     def wrap(f):
         for option in reversed([
             click.argument("scenario", type=click.Path(dir_okay=False)),
-            click.option("--horizons", default=default_horizons, show_default=True, help="comma-separated years"),
+            click.option("--horizons", default=None, help=f"comma-separated years (default {default_horizons}; a model "
+                                                           "without the ledger: the standard ones up to its run's)"),
             click.option("--perspective", "perspectives", multiple=True, default=default_perspectives, show_default=True,
                          type=click.Choice(ALL_PERSPECTIVES), help="repeatable"),
             click.option("--structure", default=None, help="structural alternative of the model (model.structures), "
@@ -330,6 +333,15 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
         return f
 
     return wrap
+
+
+def _horizons(text: str | None, loaded, default: str) -> list[float]:
+    """--horizons, else the command's default; a model without the ledger (a textbook model) stops at its run's horizon."""
+    from ipsecon.economics.defaults import report_horizons
+
+    if text is None and loaded.model.employment_state is None:
+        return report_horizons(loaded.spec.run.horizon_years)
+    return _years(default if text is None else text, "--horizons")
 
 
 def _out_for(loaded, command: str, engine: str, out) -> Path:
@@ -371,8 +383,9 @@ def _load_for_uncertainty(scenario, overrides, structure, quiet):
 @click.option("--method", type=click.Choice(["random", "lhs", "sobol"]), default="random", show_default=True)
 @click.option("--population", type=Finite(0), default=None,
               help="persons to scale EVPI/EVPPI to (default: the scenario's population size)")
-@click.option("--wtp-max", type=Finite(0, low_open=True), default=WTP_MAX, show_default=True,
-              help="top of the willingness-to-pay grid, NOK per QALY")
+@click.option("--wtp-max", type=Finite(0, low_open=True), default=None,
+              help=f"top of the willingness-to-pay grid (default {WTP_MAX:,.0f} NOK per QALY; a model without the "
+                   "ledger: 5 × its wtp)")
 @click.option("--independent", is_flag=True, help="ignore declared correlations")
 def psa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
         reports_root, quiet, samples, method, population, wtp_max, independent):
@@ -382,8 +395,9 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
 
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
     out_dir = _out_for(loaded, "psa", engine, out)
-    ds = api.psa(loaded, samples, seed, engine, individuals, method=method, horizons=_years(horizons, "--horizons"),
-                 perspectives=perspectives, wtp=wtp_grid(wtp_max), population=population, correlated=not independent,
+    ds = api.psa(loaded, samples, seed, engine, individuals, method=method, horizons=_horizons(horizons, loaded, _csv(HORIZONS)),
+                 perspectives=perspectives, wtp=None if wtp_max is None else wtp_grid(wtp_max), population=population,
+                 correlated=not independent,
                  quiet=quiet)
     _finish(ds, loaded, "psa", out_dir, fmt, excel, no_report, reports_root, quiet,
             lambda: console.psa(ds, loaded.name, loaded.spec.price_year))
@@ -396,7 +410,8 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
 @click.option("--grid", type=click.IntRange(min=2, max=41), default=7, show_default=True, help="points per axis in two-way grids")
 @click.option("--coverage", type=Finite(0.5, 0.999), default=0.95, show_default=True,
               help="central interval of each distribution used as its range (where no bounds are declared)")
-@click.option("--wtp", type=Finite(0), default=None, help="NOK per QALY for INMB (default: the QALY value)")
+@click.option("--wtp", type=Finite(0), default=None, help="NOK per QALY for INMB (default: the QALY value; a model "
+              "without the ledger: its wtp:, per unit of effect)")
 def dsa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
         reports_root, quiet, params_, pairs, grid, coverage, wtp):
     """One-way (tornado) and two-way sensitivity on incremental NPV, INMB and the break-even wage."""
@@ -412,7 +427,8 @@ def dsa(scenario, horizons, perspectives, structure, overrides, engine, individu
         parsed.append(tuple(parts))
     out_dir = _out_for(loaded, "dsa", engine, out)
     ds = api.dsa(loaded, params_, engine, individuals, seed, coverage=coverage, pairs=parsed, grid=grid,
-                 horizons=_years(horizons, "--horizons"), perspectives=perspectives, wtp=wtp, quiet=quiet)
+                 horizons=_horizons(horizons, loaded, _csv(SENSITIVITY_HORIZONS)), perspectives=perspectives, wtp=wtp,
+                 quiet=quiet)
     _finish(ds, loaded, "dsa", out_dir, fmt, excel, no_report, reports_root, quiet, lambda: console.dsa(ds))
 
 
@@ -435,7 +451,7 @@ def sobol(scenario, horizons, perspectives, structure, overrides, engine, indivi
     loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
     out_dir = _out_for(loaded, "sobol", engine, out)
     ds = api.sobol(loaded, base_samples, params_, engine, individuals, seed, second_order=second_order,
-                   horizons=_years(horizons, "--horizons"), perspectives=perspectives, group_by=group_by,
+                   horizons=_horizons(horizons, loaded, _csv(SENSITIVITY_HORIZONS)), perspectives=perspectives, group_by=group_by,
                    num_resamples=resamples, quiet=quiet)
     _finish(ds, loaded, "sobol", out_dir, fmt, excel, no_report, reports_root, quiet, lambda: console.sobol(ds, loaded.name))
 

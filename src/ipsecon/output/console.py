@@ -28,6 +28,34 @@ def economics_table(table, price_year: int, comparator: str) -> str:
     return "\n".join(lines)
 
 
+def cost_effectiveness_table(table: pd.DataFrame) -> str:
+    """Totals, increments against the comparator, the frontier's ICERs and NMB of a model without the ledger."""
+    a = table.attrs
+    cu, eu = a["cost_unit"], a["effect_unit"]
+
+    def num(x, fmt):
+        return "–" if x != x else format(x, fmt)
+
+    lines = [f"Cost-effectiveness per person, discounted ({cu}; effect: {a['effect']} in {eu}; vs {a['comparator']}; "
+             f"NMB at {a['wtp']:,.0f} {cu} per {eu}):",
+             "  " + "strategy".ljust(12) + "cost".rjust(12) + "effect".rjust(10) + "incr. cost".rjust(12)
+             + "incr. eff.".rjust(11) + "ICER".rjust(12) + "  " + "vs comparator".ljust(14) + "NMB".rjust(13)
+             + "incr. NMB".rjust(12) + "  frontier"]
+    for _, r in table.iterrows():
+        ref = r["vs_comparator"] == "comparator"
+        front = r["status"] if r["status"] != "frontier" or r["compared_with"] is None else \
+            f"frontier, ICER {num(r['icer'], ',.0f')} vs {r['compared_with']}"
+        lines.append("  " + str(r["strategy"]).ljust(12) + num(r["cost"], ",.0f").rjust(12) + num(r["effect"], ".4f").rjust(10)
+                     + ("–" if ref else num(r["incremental_cost"], ",.0f")).rjust(12)
+                     + ("–" if ref else num(r["incremental_effect"], ".4f")).rjust(11)
+                     + num(r["icer_vs_comparator"], ",.0f").rjust(12) + "  " + str(r["vs_comparator"]).ljust(14)
+                     + num(r["nmb"], ",.0f").rjust(13) + ("–" if ref else num(r["incremental_nmb"], ",.0f")).rjust(12)
+                     + "  " + front)
+    lines.append(f"  (ICER = incremental cost per {eu} gained against {a['comparator']}; none where one strategy dominates; "
+                 "frontier: strong and extended dominance removed)")
+    return "\n".join(lines)
+
+
 def _with_se(summary, row, column: str, text: str, se_format: str) -> str:
     """``text`` followed by the column's Monte Carlo standard error where the summary has one (microsim)."""
     se = f"{column}_se"
@@ -69,6 +97,8 @@ def simulation(result) -> str:
              summary_table(result.summary)]
     if result.economics is not None:
         lines.append(economics_table(result.economics, sc.spec.price_year, sc.model.comparator))
+    if getattr(result, "cea", None) is not None:
+        lines.append(cost_effectiveness_table(result.cea))
     if result.targets:
         lines.append(targets_table(result.targets))
     return "\n".join(lines)
@@ -104,7 +134,39 @@ def breakeven(table: pd.DataFrame, price_year: int) -> str:
     return "\n".join(lines)
 
 
+def _ce_psa(ds: xr.Dataset, name: str, price_year: int) -> str:
+    """PSA of a model without the ledger: mean increments, the ICER of the means, P(cost-effective), EVPI."""
+    h, wtp, a = ds.horizon.values, ds.attrs["wtp_default"], ds.attrs
+    cu, eu, ref = a["ce_cost_unit"], a["ce_effect_unit"], a["comparator"]
+    p = ds.perspective.values[0]
+    lines = [f"PSA of {name}: {a['n_samples']} samples ({a['method']}), {cu} per person discounted, {price_year} prices; "
+             f"effect {a['ce_effect']} ({eu}); compared with {ref}; NMB at {wtp:,.0f} {cu} per {eu}"]
+    head = "".join(f"{x:>10g}y" for x in h)
+    for i in ds.intervention.values:
+        d_c = ds.cost.sel(strategy=i, perspective=p) - ds.cost.sel(strategy=ref, perspective=p)
+        d_e = ds.qalys.sel(strategy=i) - ds.qalys.sel(strategy=ref)
+        mc, me = d_c.mean("sample").values, d_e.mean("sample").values
+        one = ds.sel(intervention=i, perspective=p)
+        lines.append(f" {i} vs {ref}" + " " * max(1, 27 - len(f" {i} vs {ref}")) + head)
+        for label, vals in (("mean incremental cost", [money(v) for v in mc]),
+                            ("mean incremental effect", [f"{v:.4f}" for v in me]),
+                            ("ICER of the means", [money(c / e) if e else "–" for c, e in zip(mc, me)]),
+                            ("mean incremental NMB", [money(v) for v in one.inc_npv_mean.values]),
+                            ("P(cost-effective)", [f"{v:.2f}" for v in one.prob_pays_off.values])):
+            lines.append(f"  {label}".ljust(28) + "".join(str(v).rjust(11) for v in vals))
+        if "inc_npv_base" in ds:
+            lines.append(f"  base case ({a.get('base_case', 'mean')}) incr. NMB".ljust(28)
+                         + "".join(money(v).rjust(11) for v in one.inc_npv_base.values))
+    e = ds.evpi.sel(perspective=p, wtp=wtp)
+    lines.append(f"  EVPI at {wtp:,.0f} {cu}/{eu}, per person: " + ", ".join(f"{x:g}y {money(v)}" for x, v in zip(h, e.values))
+                 + f"; population ({a['population']:,.0f}): "
+                 + money(float(ds.evpi_population.sel(perspective=p, wtp=wtp).values[-1])) + f" at {h[-1]:g}y")
+    return "\n".join(lines)
+
+
 def psa(ds: xr.Dataset, name: str, price_year: int) -> str:
+    if ds.attrs.get("economic_layer") == "cost-effectiveness":
+        return _ce_psa(ds, name, price_year)
     h, wtp = ds.horizon.values, ds.attrs["wtp_default"]
     lines = [f"PSA of {name}: {ds.attrs['n_samples']} samples ({ds.attrs['method']}), NOK per person discounted, "
              f"{price_year} prices; compared with {ds.attrs['comparator']}"]
@@ -146,7 +208,12 @@ def dsa(ds: xr.Dataset, top: int = 8) -> str:
             inc = ds.inc_npv.sel(intervention=i, perspective=p, horizon=h)
             swing = ds.swing.sel(intervention=i, perspective=p, horizon=h).to_pandas().sort_values(ascending=False)
             base = float(ds.base_inc_npv.sel(intervention=i, perspective=p, horizon=h))
-            lines.append(f"Tornado, incremental NPV of {i} ({p}, {h:g} years; base {money(base)} NOK/person):")
+            if ds.attrs.get("economic_layer") == "cost-effectiveness":  # a model without the ledger: NMB
+                a = ds.attrs
+                lines.append(f"Tornado, incremental NMB of {i} vs {a['comparator']} at {a['wtp']:,.0f} {a['ce_cost_unit']} "
+                             f"per {a['ce_effect_unit']} ({h:g} years; base {money(base)} {a['ce_cost_unit']}/person):")
+            else:
+                lines.append(f"Tornado, incremental NPV of {i} ({p}, {h:g} years; base {money(base)} NOK/person):")
             for name in swing.index[:top]:
                 lo, hi = (float(inc.sel(parameter=name, bound=b)) for b in ("low", "high"))
                 lines.append(f"  {name:<46} {money(lo):>12} .. {money(hi):<12}")

@@ -23,6 +23,8 @@ Tables = dict[str, pd.DataFrame]
 
 def simulate_tables(result) -> Tables:
     out: Tables = {}
+    if getattr(result, "cea", None) is not None:
+        out["cost_effectiveness"] = result.cea.reset_index(drop=True)
     if result.economics is not None:
         out["economics"] = result.economics.drop(columns=["sample"], errors="ignore").reset_index(drop=True)
     out["summary"] = result.summary.reset_index()

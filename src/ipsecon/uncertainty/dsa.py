@@ -21,6 +21,7 @@ import xarray as xr
 
 from ipsecon.errors import InputError
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
+from ipsecon.economics import evaluation
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
@@ -62,6 +63,9 @@ def _evaluate_settings(scenario, settings: list[dict[str, float]], horizons, per
         return chosen - da.sel(strategy=ds.attrs["comparator"], drop=True)
 
     inmb = wtp * incremental(ds.qalys) - incremental(ds.cost)
+    if not evaluation.has_ledger(scenario.model):  # there "incremental NPV" is incremental NMB: at this wtp
+        ds["inc_npv"] = inmb.transpose(*ds.inc_npv.dims)
+        ds.attrs["ce_wtp"] = float(wtp)
     return ds, inmb
 
 
@@ -77,8 +81,8 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
             if x not in scenario.parameters:
                 raise InputError(scenario.file, f"--pair {a},{b}", f"unknown parameter {x!r}", "see `ipsecon params`")
     base = scenario.base_values()
-    if wtp is None:
-        wtp = float(qaly_value(base))
+    if wtp is None:  # the society perspective's QALY value, or the model's own willingness to pay
+        wtp = float(qaly_value(base)) if evaluation.has_ledger(scenario.model) else evaluation.ce_wtp(scenario.model, base)
     ranges = {n: parameter_range(scenario, n, coverage) for n in names}
     settings = [{}] + [{n: v} for n in names for v in ranges[n]]
     horizons, perspectives = list(horizons), list(perspectives)
@@ -91,15 +95,17 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
         return da.isel(sample=0, drop=True), body
 
     out = xr.Dataset(coords={"parameter": names, "bound": ["low", "high"], "intervention": ds.intervention.values,
-                             "perspective": perspectives,
+                             "perspective": ds.perspective.values,  # a model without the ledger has one
                              "horizon": ds.horizon.values})
     out["base_value"] = ("parameter", [float(base[n]) for n in names])
     out["low_value"] = ("parameter", [ranges[n][0] for n in names])
     out["high_value"] = ("parameter", [ranges[n][1] for n in names])
     out["range_source"] = ("parameter", ["bounds" if scenario.parameters[n].bounds is not None
                                          else f"distribution {coverage:.0%} interval" for n in names])
-    for var, da in (("inc_npv", ds.inc_npv), ("inmb", inmb), ("breakeven_wage", ds.breakeven_wage),
-                    ("breakeven_status", ds.breakeven_status)):
+    for var, da in (("inc_npv", ds.inc_npv), ("inmb", inmb), ("breakeven_wage", ds.get("breakeven_wage")),
+                    ("breakeven_status", ds.get("breakeven_status"))):
+        if da is None:  # no ledger, no break-even wage
+            continue
         b, body = split(da.transpose("sample", "intervention", "perspective", "horizon"))
         out[f"base_{var}"] = (("intervention", "perspective", "horizon"), b.values)
         out[var] = (("parameter", "bound", "intervention", "perspective", "horizon"), body)

@@ -17,6 +17,7 @@ import xarray as xr
 from ipsecon.uncertainty import voi
 from ipsecon.economics.breakeven import DEFAULT_BRACKET
 from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HORIZONS, wtp_grid
+from ipsecon.economics import evaluation
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
@@ -89,26 +90,42 @@ def default_groups(samples: Samples) -> dict[str, list[str]]:
     return groups
 
 
-def wtp_default(values: dict) -> float:
-    """The QALY value the society perspective uses, in price-year NOK."""
+def wtp_default(values: dict, scenario: LoadedScenario | None = None) -> float:
+    """The QALY value the society perspective uses, in price-year NOK; for a model without the ledger
+    its own willingness to pay per unit of effect (``model.wtp``)."""
+    if scenario is not None and not evaluation.has_ledger(scenario.model):
+        return evaluation.ce_wtp(scenario.model, values)
     return float(qaly_value(values))
+
+
+def default_wtp_grid(scenario: LoadedScenario, values: dict) -> np.ndarray:
+    """The willingness-to-pay grid of CEAC/CEAF/EVPI: 0–2 M NOK per QALY for the ledger's models
+    (economics.defaults), 0 to CE_GRID_FACTOR × the model's own willingness to pay otherwise."""
+    if evaluation.has_ledger(scenario.model):
+        return wtp_grid()
+    return wtp_grid(CE_GRID_FACTOR * max(wtp_default(values, scenario), 1.0))
+
+
+# a model without the ledger: the grid runs to 5 × its willingness to pay (£100,000 at £20,000 per QALY)
+CE_GRID_FACTOR = 5.0
 
 
 def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: str = "random",
             horizons: Iterable[float] = HORIZONS, perspectives: Iterable[str] = EVALUATION_PERSPECTIVES,
-            wtp: Iterable[float] = tuple(wtp_grid()), population: float | None = None, engine: str | None = None,
+            wtp: Iterable[float] | None = None, population: float | None = None, engine: str | None = None,
             individuals: int | None = None, groups: dict[str, list[str]] | None = None,
             correlated: bool = True, quiet: bool = False) -> xr.Dataset:
     seed = scenario.spec.run.seed if seed is None else seed
     samples = draw_samples(scenario, n, seed, method, correlated=correlated)
     base = scenario.base_values()
+    wtp = default_wtp_grid(scenario, base) if wtp is None else wtp
     with Progress(f"PSA {scenario.name}: samples", total=n, quiet=quiet) as bar:
         ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
                       individuals=individuals, seed=seed, progress=bar, by_month=True)  # employment bands
     ds["parameters"] = samples.to_xarray()
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
     return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
-                     groups if groups is not None else default_groups(samples), wtp_default(base), seed, method,
+                     groups if groups is not None else default_groups(samples), wtp_default(base, scenario), seed, method,
                      engine or scenario.spec.run.engine)
 
 
@@ -182,11 +199,15 @@ def summarise(ds: xr.Dataset, samples: Samples, wtp: Iterable[float], population
                      evppi_method="regression metamodel (Strong, Oakley & Brennan 2014): natural cubic splines "
                                   f"({voi.SPLINE_KNOTS} knots) per parameter + pairwise interactions",
                      wtp_units="NOK per QALY (price year)")
-    for v, unit in (("net_gain", "NOK per person"), ("cost", "NOK per person"), ("inc_npv", "NOK per person"),
-                    ("inc_npv_mean", "NOK per person"), ("inc_npv_mean_se", "NOK per person"),
-                    ("inc_npv_base", "NOK per person"),
-                    ("qalys", "QALYs per person"), ("evpi", "NOK per person"), ("evpi_population", "NOK"),
-                    ("evppi", "NOK per person"), ("evppi_population", "NOK"),
+    money, effect = "NOK", "QALYs"
+    if ds.attrs.get(evaluation.LAYER_ATTR) == evaluation.CE_LAYER:  # the model's own currency and effect
+        money, effect = ds.attrs["ce_cost_unit"], ds.attrs["ce_effect_unit"]
+        out.attrs["wtp_units"] = f"{money} per {effect}"
+    for v, unit in (("net_gain", f"{money} per person"), ("cost", f"{money} per person"), ("inc_npv", f"{money} per person"),
+                    ("inc_npv_mean", f"{money} per person"), ("inc_npv_mean_se", f"{money} per person"),
+                    ("inc_npv_base", f"{money} per person"),
+                    ("qalys", f"{effect} per person"), ("evpi", f"{money} per person"), ("evpi_population", money),
+                    ("evppi", f"{money} per person"), ("evppi_population", money),
                     ("breakeven_wage", "NOK per year (gross)"), ("employment_share", "share of the starting group")):
         if v in out:
             out[v].attrs["units"] = unit

@@ -25,6 +25,7 @@ from SALib.sample import sobol as sobol_sample
 
 from ipsecon.errors import InputError
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
+from ipsecon.economics import evaluation
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import Samples, layout, from_uniforms, uncertain_parameters
@@ -113,7 +114,9 @@ def default_outputs(ds: xr.Dataset, perspectives: Iterable[str]) -> dict[str, np
         prefix = f"{i}:" if several else ""
         one = ds.sel(intervention=i)
         for p in perspectives:
-            out[f"{prefix}inc_npv:{p}"] = one.inc_npv.sel(perspective=p).transpose("sample", "horizon").values
+            # a model without the ledger has one perspective, whose incremental NPV is incremental NMB
+            name = "inc_nmb" if ds.attrs.get(evaluation.LAYER_ATTR) == evaluation.CE_LAYER else f"inc_npv:{p}"
+            out[f"{prefix}{name}"] = one.inc_npv.sel(perspective=p).transpose("sample", "horizon").values
         if "society" in ds.perspective.values and "breakeven_wage" in ds:
             w = one.breakeven_wage.sel(perspective="society").transpose("sample", "horizon").values
             st = one.breakeven_status.sel(perspective="society").transpose("sample", "horizon").values
@@ -138,8 +141,9 @@ def run_sobol(scenario: LoadedScenario, n_base: int = 128, seed: int | None = No
         with Progress(f"Sobol {scenario.name}: model runs", total=samples.n, quiet=quiet) as bar:
             ds = evaluate(scenario, samples.values(scenario.base_values()), samples.n, horizons, perspectives,
                           engine=engine, individuals=individuals, seed=seed, progress=bar)
-        ys = default_outputs(ds, perspectives)
-        units = {k: "NOK per person" if "inc_npv:" in k else "NOK per year" for k in ys}
+        ys = default_outputs(ds, list(ds.perspective.values))
+        money = ds.attrs.get("ce_cost_unit", "NOK")
+        units = {k: f"{money} per person" if "inc_n" in k else "NOK per year" for k in ys}
     else:
         ys = outputs(samples)
         units = {k: "" for k in ys}
