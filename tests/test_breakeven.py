@@ -34,11 +34,13 @@ def _society_slope(sim, horizon_years):
 
 @pytest.mark.parametrize("horizon", [1.5, 5, 10])
 def test_society_closed_form(sim, horizon):
-    """Society NPV (no MCPF) is linear in W: W* = -NPV(0) / slope."""
-    f = npv_of_wage(sim, "society", horizon)
+    """Society NPV without the tax-financing cost is linear in W: W* = -NPV(0) / slope. (The cost is on
+    by default since issue 14, R-109/21; it adds 20 % of the public purse's non-linear tax, so it is
+    turned off here to keep the closed form.)"""
+    f = npv_of_wage(sim, "society", horizon, mcpf=False)
     slope = _society_slope(sim, horizon)
     assert f(100_000) - f(0) == pytest.approx(100_000 * slope, rel=1e-9)
-    r = breakeven_wage(sim, "society", horizon)
+    r = breakeven_wage(sim, "society", horizon, mcpf=False)
     assert r.wage == pytest.approx(-f(0) / slope, abs=1.0)
     assert r.intervention == "ips" and r.comparator == "tau"
 
@@ -67,11 +69,13 @@ def test_positive_everywhere_reports_why(sim):
 
 
 def test_mcpf_and_declining_options_run(sim):
-    r0 = breakeven_wage(sim, "society", 5)
-    r1 = breakeven_wage(sim, "society", 5, mcpf=True)
+    r0 = breakeven_wage(sim, "society", 5, mcpf=False)
+    r1 = breakeven_wage(sim, "society", 5)  # the R-109/21 tax-financing cost, on by default
     assert r1.wage is not None and r1.wage != pytest.approx(r0.wage)
-    f = npv_of_wage(sim, "society", 5, mcpf=True)
+    assert breakeven_wage(sim, "society", 5, mcpf=True).wage == pytest.approx(r1.wage)
+    f = npv_of_wage(sim, "society", 5)
     assert abs(f(r1.wage)) < 1.0
+    assert breakeven_wage(sim, "society", 5, declining=True).wage == pytest.approx(r1.wage, abs=1.0)  # same to 40 y
 
 
 def test_horizon_beyond_simulation(sim):
@@ -97,6 +101,8 @@ def test_table(sim):
 
 
 def test_eighteen_months_far_above_typical_wage(sim):
-    """Seed 004 / V4: within the trial window the break-even wage is unrealistically high."""
+    """Seed 004 / V4: within the trial window the break-even wage is above what job-getters earn. (Was
+    > 2 x typical when the typical wage was 120,000, NOK 123 an hour at half time; issue 14 derives it
+    from an hourly wage of 250 NOK: 243,750, so the same break-even wage is now 1.8 x typical.)"""
     typical = sim.scenario.base_values()["wages.ips_annual_gross_wage"]
-    assert breakeven_wage(sim, "society", 1.5).wage > 2 * typical
+    assert breakeven_wage(sim, "society", 1.5).wage > 1.5 * typical

@@ -43,6 +43,14 @@ def test_one_pass_matches_root_search_per_cell(sim, bracket, roots):
 
 
 def test_options_outside_the_one_pass_fall_back_to_per_cell(sim):
-    table = breakeven_table({"rct": sim}, ["society"], [5], mcpf=True)
-    r = breakeven_wage(sim, "society", 5, mcpf=True)
+    table = breakeven_table({"rct": sim}, ["society"], [5], declining=True)
+    r = breakeven_wage(sim, "society", 5, declining=True)
     assert table.breakeven_wage.iloc[0] == r.wage and table.reason.iloc[0] == r.reason
+
+
+@pytest.mark.parametrize("mcpf", [None, False, 0.1])
+def test_tax_financing_cost_in_the_one_pass(sim, mcpf):
+    # since issue 14 the R-109/21 tax-financing cost (on by default) is part of the one-pass search
+    table = breakeven_table({"rct": sim}, ["society"], [5], mcpf=mcpf)
+    r = breakeven_wage(sim, "society", 5, mcpf=mcpf)
+    assert table.breakeven_wage.iloc[0] == pytest.approx(r.wage, abs=0.01)

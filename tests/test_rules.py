@@ -185,18 +185,19 @@ def test_ut_reduction_floored_at_zero_and_degree_capped():
 def hand_tax_2024(wage):
     """The 2024 schedule written out for a wage earner (evidence.md 1G)."""
     min_ded = min(0.46 * wage, 104_450)
-    ordinary = 0.22 * max(wage - min_ded - 88_240, 0)
+    ordinary = 0.22 * max(wage - min_ded - 88_250, 0)  # personfradrag 2024: 88,250 (Finansdepartementet)
     steps = [(208_050, 292_850, 0.017), (292_850, 670_000, 0.040), (670_000, 937_900, 0.136),
              (937_900, 1_350_000, 0.166), (1_350_000, float("inf"), 0.176)]
     bracket = sum(r * min(max(wage - lo, 0), hi - lo) for lo, hi, r in steps)
-    return ordinary, bracket, 0.078 * wage
+    # trygdeavgift 7.8 %, none up to 69,650 and at most 25 % of the income above it (ftrl § 23-3)
+    return ordinary, bracket, min(0.078 * wage, 0.25 * max(wage - 69_650, 0))
 
 
 def test_tax_650k_average_rate(rp2024):
-    # 650,000: min deduction 104,450; ordinary (650,000 - 104,450 - 88,240) x 22 % = 100,608.20
+    # 650,000: min deduction 104,450; ordinary (650,000 - 104,450 - 88,250) x 22 % = 100,606.00
     # bracket 1.7 % x 84,800 + 4.0 % x 357,150 = 15,727.60; trygdeavgift 7.8 % = 50,700
     t = income_tax(650_000, 0, rp2024)
-    assert float(t.ordinary) == pytest.approx(100_608.20)
+    assert float(t.ordinary) == pytest.approx(100_606.00)
     assert float(t.bracket) == pytest.approx(15_727.60)
     assert float(t.trygdeavgift) == pytest.approx(50_700.0)
     # published average rate 25.7 % (smartepenger.no); no other deductions are modelled
@@ -248,7 +249,7 @@ def test_employer_contribution(rp2024):
     assert employer_contribution(500_000, rp2024.employer_rate("V")) == 0.0
     np.testing.assert_allclose(employer_contribution(np.array([100_000, 200_000]), np.array([0.141, 0.051])),
                                [14_100, 10_200])
-    assert set(rp2024.employer_rates) == {"I", "II", "III", "IV", "IVa", "V"}
+    assert set(rp2024.employer_rates) == {"I", "Ia", "II", "III", "IV", "IVa", "V"}
     with pytest.raises(InputError, match="no zone"):
         rp2024.employer_rate("VI")
 
@@ -258,3 +259,42 @@ def test_rule_parameters_2024(rp2024):
     assert rp2024.aap(0, 30) == pytest.approx(2 * G2024)
     assert rp2024.uforetrygd(0) == pytest.approx(2.48 * G2024)
     assert rp2024.uforetrygd_paid(396_000, 40_000, 600_000) == pytest.approx(396_000)
+
+
+def test_minima_raised_from_1_july_2024(params):
+    """AAP 2 G -> 2.041 G (NAV's rule code) and uføretrygd 2.48/2.28 -> 2.529/2.329 G, ung ufør
+    2.91/2.66 -> 2.959/2.709 G (NAV's decision letters), from 1 July 2024."""
+    before = RuleParameters.from_parameters(params, dt.date(2024, 6, 30))
+    after = RuleParameters.from_parameters(params, dt.date(2024, 7, 1))
+    assert (before.aap_floor_g, after.aap_floor_g) == (2.0, 2.041)
+    assert (before.ut_min_single_g, before.ut_min_couple_g) == (2.48, 2.28)
+    assert (after.ut_min_single_g, after.ut_min_couple_g) == (2.529, 2.329)
+    assert (after.ut_young_min_single_g, after.ut_young_min_couple_g) == (2.959, 2.709)
+    assert after.aap(0, 30) == pytest.approx(2.041 * G2024)
+
+
+def test_under25_factor_by_grant_date(params, rp2024):
+    # ftrl § 11-20: 2/3 of the minimum under 25 only for grants from 1 February 2020
+    assert rp2024.for_grant_date(params, dt.date(2015, 7, 1)).aap_under25_factor == 1.0
+    assert rp2024.for_grant_date(params, dt.date(2020, 2, 1)).aap_under25_factor == pytest.approx(2 / 3)
+    fixed = params.with_overrides({"rules.aap.under25_minimum_factor": 0.5})
+    rp = RuleParameters.from_parameters(fixed, dt.date(2024, 6, 1))
+    assert rp.for_grant_date(fixed, dt.date(2015, 7, 1)).aap_under25_factor == 0.5  # an override holds for every grant
+
+
+def test_tax_schedules_2024_and_2025(params):
+    t24 = RuleParameters.from_parameters(params, dt.date(2024, 7, 1)).tax
+    t25 = RuleParameters.from_parameters(params, dt.date(2025, 7, 1)).tax
+    assert (t24.personal_allowance, t25.personal_allowance) == (88_250, 108_550)
+    assert (t24.minimum_deduction_max, t25.minimum_deduction_max) == (104_450, 92_000)
+    assert t25.bracket_thresholds == (217_400, 306_050, 697_150, 942_400, 1_410_750)
+    assert t25.bracket_rates == (0.017, 0.040, 0.137, 0.167, 0.177)
+    assert (t24.trygdeavgift_wage, t25.trygdeavgift_wage) == (0.078, 0.077)
+    assert (t24.trygdeavgift_lower_limit, t25.trygdeavgift_lower_limit) == (69_650, 99_650)
+    assert RuleParameters.from_parameters(params, dt.date(2022, 7, 1)).tax.trygdeavgift_wage == 0.080
+
+
+def test_ut_income_ceiling_80_percent():
+    # earnings above 80 % of income before disability: nothing paid (ftrl § 12-14)
+    assert uforetrygd_after_earnings(396_000, 481_000, G2024, 600_000, ceiling_share=0.8) == 0.0
+    assert uforetrygd_after_earnings(396_000, 479_000, G2024, 600_000, ceiling_share=0.8) > 0.0

@@ -167,15 +167,17 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
 
 
 def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
-    """The one-pass search covers the defaults: the MCPF term and declining rates need the full ledger per wage."""
-    plain = set(options) <= {"bracket", "xtol", "values"} and not options.get("mcpf") and not options.get("declining")
+    """The one-pass search covers a constant discount rate (any tax-financing cost); declining rates need
+    the full ledger per wage."""
+    plain = set(options) <= {"bracket", "xtol", "values", "mcpf", "declining"} and not options.get("declining")
     values = options.get("values") or sim.scenario.base_values()
     return plain and sim.trace.occupancy.shape[0] == 1 and not L.rules_vary(values)
 
 
 def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float], strategies: tuple[str, str],
                 bracket: tuple[float, float] = DEFAULT_BRACKET, xtol: float = 0.01,
-                values: dict[str, Any] | None = None) -> list[BreakevenResult]:
+                values: dict[str, Any] | None = None, mcpf: float | bool | None = None,
+                declining: bool = False) -> list[BreakevenResult]:
     """:func:`breakeven_wage` for every perspective x horizon of one pair, from one ledger.
 
     NPV(W) = NPV(W0) + Σ_cells Z · (F_p(W) − F_p(W0)) exactly (see :func:`breakeven_wages`), so
@@ -186,7 +188,7 @@ def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float],
     names = list(sim.scenario.model.strategies)
     values = sim.scenario.base_values() if values is None else values
     cycles = [_cycles(sim, h) for h in horizons]
-    ledger = build_ledger(sim, values=values)
+    ledger = with_mcpf(build_ledger(sim, values=values), mcpf)
     rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, False)
     d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
     base = np.empty((1, len(perspectives), len(cycles)))
@@ -204,6 +206,14 @@ def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float],
             out.append(BreakevenResult(p, h, None if st else float(w), _reason(p, st, a, z, lo, hi),
                                        a, z, (lo, hi), names[k1], names[k0], st))
     return out
+
+
+def with_mcpf(ledger, mcpf: float | bool | None):
+    """The ledger with the tax-financing cost rate a caller asks for (None or True: its own
+    ``economics.mcpf``; False: none; a number: that rate)."""
+    if mcpf is None or mcpf is True:
+        return ledger
+    return replace(ledger, mcpf=0.0 if mcpf is False else float(mcpf))
 
 
 def _reason(perspective: str, status: int, f_lo: float, f_hi: float, lo: float, hi: float) -> str:
@@ -259,40 +269,54 @@ def _wage_npv(sim: Simulation, ledger, perspectives: list[str], horizon_cycles: 
     model = scenario.model
     n, _, _, T1, _ = trace.occupancy.shape
     T = T1 - 1
-    rules = RuleParameters.from_values(values, scenario.price_date)
+    rules = L.ledger_rules(scenario, values)
+    zone = L.employer_zone_rate(scenario, rules)
     years = np.arange(T) * model.cycle_years
     classes = ledger.cells  # the ledger's classes of cells that share their amounts
     aap_c, basis_c, C = classes.aap, classes.basis, classes.size
 
-    e = L.regime_states(sim, None)["employed"]
-    occ = accounting.cycle_occupancy(trace.occupancy[..., e:e + 1], model.spec.counting, np.ones(T1))[..., 0]
-    d_occ = occ[:, k1] - occ[:, k0]  # (n, G, T)
+    state_of = L.regime_states(sim, None)
+    work = [r for r in L.WORK_REGIMES if r in state_of]  # the wage enters only these states' amounts
     growth = (1 + np.reshape(L.param(values, "wages.real_wage_growth", n), (-1, 1))) ** years  # (n|1, T)
     if discount is None:
         dc = economics.cycle_discount_factors(T, model.cycle_years, model.discount_rate["cost"], model.spec.counting)
-        m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[:, :, None]
-        z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
-        Z = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
-    else:
-        m = d_occ * (growth / 12)[:, None, :] * trace.weights[:, :, None]
-        per_cycle = classes.sums(m[:, None])[:, 0]  # (n, C, T) undiscounted
-        Z = np.stack([per_cycle[:, :, :h] @ d for h, d in zip(horizon_cycles, discount)], axis=1)
+    Z = {}
+    for r in work:
+        s = state_of[r]
+        occ = accounting.cycle_occupancy(trace.occupancy[..., s:s + 1], model.spec.counting, np.ones(T1))[..., 0]
+        d_occ = occ[:, k1] - occ[:, k0]  # (n, G, T)
+        if discount is None:
+            m = d_occ * (dc * growth / 12)[:, None, :] * trace.weights[:, :, None]
+            z = np.cumsum(classes.sums(m[:, None])[:, 0], axis=2)  # (n, C, T)
+            Z[r] = np.stack([z[:, :, h - 1] for h in horizon_cycles], axis=1)  # (n, H, C)
+        else:
+            m = d_occ * (growth / 12)[:, None, :] * trace.weights[:, :, None]
+            per_cycle = classes.sums(m[:, None])[:, 0]  # (n, C, T) undiscounted
+            Z[r] = np.stack([per_cycle[:, :, :h] @ d for h, d in zip(horizon_cycles, discount)], axis=1)
 
+    # each perspective's sign of every flow; society's includes the tax-financing cost (per sample)
+    mcpf = np.reshape(np.asarray(ledger.mcpf, dtype=float), (-1, 1, 1, 1))
+    public = L.flow_signs("public")
     signs = [L.flow_signs(p) for p in perspectives]
+    is_society = np.array([p == "society" for p in perspectives], dtype=float).reshape(1, -1, 1, 1)
     sh = (n, 1, 1, C)
     aap_b, basis_b = aap_c.reshape(sh), basis_c.reshape(sh)
 
-    def net(W):  # W (n, P, H, 1) -> employed net per perspective (n, P, H, C)
-        amounts = L.employed_annual(values, rules, W, aap_b, basis_b, n, ndim=4)
-        sign = {f: np.array([s[f] for s in signs]).reshape(1, -1, 1, 1) for f in amounts}
-        return sum(sign[f] * a for f, a in amounts.items())
+    def net(W):  # W (n, P, H, 1) -> each work regime's net per perspective (n, P, H, C)
+        by_regime = L.work_annual(values, rules, W, aap_b, basis_b, n, 4, zone, work)
+        out = {}
+        for r, amounts in by_regime.items():
+            out[r] = sum((np.array([sg[f] for sg in signs]).reshape(1, -1, 1, 1) + is_society * mcpf * public[f]) * a
+                         for f, a in amounts.items())
+        return out
 
     H, P = len(horizon_cycles), len(perspectives)
     W0 = np.broadcast_to(np.reshape(np.asarray(ledger.wage, dtype=float), (-1, 1, 1, 1)), (n, P, H, 1))
     F0 = net(W0)
 
     def npv(W):
-        return base_npv + L.add_classes((net(W[..., None]) - F0) * Z[:, None], -1)  # in class order, as the ledger
+        F = net(W[..., None])
+        return base_npv + sum(L.add_classes((F[r] - F0[r]) * Z[r][:, None], -1) for r in work)  # in class order, as the ledger
 
     return npv
 

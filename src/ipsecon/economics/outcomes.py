@@ -112,9 +112,13 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
     cost = np.zeros_like(net)
     # the same views as ledger.perspective_items, in plain arrays (this loop runs per batch)
     qaly_money = ledger.qalys * np.reshape(ledger.qaly_value, (-1, 1, 1))
+    public = by_horizon(ledger.amounts @ np.array([flow_signs("public")[f] for f in ledger.flows]), d_cost)
+    mcpf = np.reshape(np.asarray(ledger.mcpf, dtype=float), (-1, 1, 1))  # tax-financing cost, per sample
     for j, p in enumerate(perspectives):
         signs = flow_signs(p)
         money = by_horizon(ledger.amounts @ np.array([signs[f] for f in ledger.flows]), d_cost)
+        if p == "society":  # R-109/21: society bears the tax-financing cost of net public spending
+            money = money + mcpf * public
         health = by_horizon(qaly_money, d_effect) if p == "society" else 0.0
         net[:, :, j] = money + health
         cost[:, :, j] = -money

@@ -7,14 +7,24 @@ averaged over strata with the trace's weights: ``amounts[sample, strategy, cycle
 
 How a month in each state becomes money (per stratum, at the stratum's current age):
 
-* **employed** — gross wage ``W / 12`` (employer -> individual) plus the employer's
-  contribution at the zone mix in ``ledger.employer_zone`` (employer -> state). A share
-  ``ledger.employed_on_aap_share`` keeps graded AAP (reduced for hours worked, hours from
-  ``wages.fte_share``); a share ``ledger.employed_on_uforetrygd_share`` keeps uføretrygd
-  reduced for earnings above the 0.4G allowance. Income tax is computed separately for these
-  three groups and averaged.
-* **aap** — AAP from the income basis with the floors (2/3 of 2G under 25), taxed as wage.
-* **ufore** — uføretrygd (single/couple minimum mix), taxed with the benefit trygdeavgift.
+* **work** — the wage enters only here. Earnings in a work state are the gross annual wage ``W``
+  (``wages.ips_annual_gross_wage``: earnings per person-year at the mean hours of all work,
+  ``wages.fte_share``) scaled by that state's hours, i.e. the same hourly wage:
+  ``W x wages.hours_share.<state> / wages.fte_share`` (employer -> individual), plus the
+  employer's contribution at the scenario's zone (``ledger: {employer_zone: IVa}`` in the
+  scenario; default zone I; employer -> state). The work states, when the model has them:
+
+  - ``employed`` — work without benefit;
+  - ``employed_aap`` — work with graded AAP: AAP reduced by the share of a full-time week worked,
+    nothing above 60 % (ftrl § 11-23);
+  - ``employed_ufore`` — work with uføretrygd reduced for earnings above 0.4 G by the
+    compensation degree (ftrl § 12-14); only people holding a uføretrygd decision reach it.
+
+  A model with a single work state books all work as wage without benefit at the mean hours of
+  all work: nobody in work receives uføretrygd without a decision.
+* **aap** — AAP from the income basis with the floors (2.041 G from 1 July 2024; 2/3 of it under
+  25 for grants from February 2020), taxed as wage.
+* **ufore** — uføretrygd (single/couple minimum mix), taxed with the low trygdeavgift rate.
 * **other** — social assistance (municipality -> individual) for a share of months; untaxed.
 * every alive state — health care (health trust -> resources); the model's
   ``programme_cost`` reward split into IPS programme (NAV / health trust) and usual
@@ -33,8 +43,9 @@ constant in real terms.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import xarray as xr
@@ -45,8 +56,11 @@ from ipsecon.money.rules import RuleParameters, TaxComponents, income_tax
 from ipsecon.engines.simulate import Simulation
 
 PARTIES = ("nav", "health_trust", "municipality", "state", "employer", "individual", "resources")
-REGIMES = ("employed", "aap", "ufore", "other", "dead")
+REGIMES = ("employed", "employed_aap", "employed_ufore", "aap", "ufore", "other", "dead")
 REQUIRED_REGIMES = ("employed", "aap", "ufore", "other")
+WORK_REGIMES = ("employed", "employed_aap", "employed_ufore")  # the wage enters only these
+ALIVE_REGIMES = WORK_REGIMES + ("aap", "ufore", "other")
+DEFAULT_EMPLOYER_ZONE = "I"
 
 # name, payer, receiver, category
 FLOWS: tuple[tuple[str, str, str, str], ...] = (
@@ -65,8 +79,8 @@ FLOWS: tuple[tuple[str, str, str, str], ...] = (
 
 # parameters the ledger reads directly (not through model formulas), as glob patterns
 LEDGER_PARAMETERS = ("ledger.*", "wages.ips_annual_gross_wage", "wages.real_wage_growth", "wages.fte_share",
-                     "health_care.monthly_cost.*", "health_care.effect_on_use", "economics.qaly_value",
-                     "economics.discount_rate", "economics.mcpf")
+                     "wages.hours_share.*", "health_care.monthly_cost.*", "health_care.effect_on_use",
+                     "economics.qaly_value", "economics.discount_rate", "economics.mcpf")
 # Perspectives that are a set of parties; "society" is defined separately (see perspective_items).
 PARTY_PERSPECTIVES: dict[str, tuple[str, ...]] = {
     "nav": ("nav",),
@@ -183,15 +197,32 @@ def param(values: dict[str, Any], name: str, n: int, ndim: int = 3) -> np.ndarra
     raise InputError(None, name, f"has shape {v.shape}", f"a number or one value per sample ({n})")
 
 
-def _zone_rate(values: dict[str, Any], rules: RuleParameters, n: int, ndim: int = 3) -> np.ndarray:
-    prefix = "ledger.employer_zone."
-    shares = {k[len(prefix):]: param(values, k, n, ndim) for k in values if k.startswith(prefix)}
-    if not shares:
-        raise InputError("parameters/ledger.yaml", "ledger.employer_zone", "parameter missing", "see parameters/ledger.yaml")
+def employer_zone_rate(scenario: Any, rules: RuleParameters) -> float:
+    """Arbeidsgiveravgift rate of the scenario's zone (``ledger: {employer_zone: IVa}``), or the
+    share-weighted rate of a zone mix (``{employer_zone: {I: 0.5, IV: 0.5}}``); default zone I."""
+    spec = getattr(getattr(scenario, "spec", None), "ledger", None)
+    zone = getattr(spec, "employer_zone", DEFAULT_EMPLOYER_ZONE) if spec is not None else DEFAULT_EMPLOYER_ZONE
+    shares = {zone: 1.0} if isinstance(zone, str) else dict(zone)
+    file = getattr(scenario, "file", None)
+    unknown = [z for z in shares if z not in rules.employer_rates]
+    if unknown:
+        raise InputError(file, "ledger.employer_zone", f"unknown zone {unknown[0]!r}", ", ".join(rules.employer_rates))
     total = sum(shares.values())
-    if np.any(np.abs(total - 1.0) > 1e-6):
-        raise InputError("parameters/ledger.yaml", "ledger.employer_zone", f"zone shares must sum to 1, they sum to {np.ravel(total)[0]:.6g}")
-    return sum(s * rules.employer_rate(z) for z, s in shares.items())
+    if abs(total - 1.0) > 1e-6 or min(shares.values()) < 0:
+        raise InputError(file, "ledger.employer_zone", f"zone shares must be >= 0 and sum to 1, they sum to {total:.6g}",
+                         "a zone name, or shares per zone summing to 1")
+    return float(sum(sh * rules.employer_rate(z) for z, sh in shares.items()))
+
+
+def ledger_rules(scenario: Any, values: dict[str, Any]) -> RuleParameters:
+    """The rules in force at the price date, with the AAP under-25 minimum of the grant year
+    (the population's ``start_year``: 2/3 only for grants from February 2020)."""
+    rules = RuleParameters.from_values(values, scenario.price_date)
+    params = getattr(scenario, "parameters", None)
+    population = getattr(getattr(scenario, "spec", None), "population", None)
+    if params is None or population is None:
+        return rules
+    return rules.for_grant_date(params, dt.date(int(population.start_year), 7, 1))
 
 
 def _split_tax(tax: TaxComponents) -> tuple[np.ndarray, np.ndarray]:
@@ -204,52 +235,65 @@ def uforetrygd_full(values: dict[str, Any], rules: RuleParameters, basis: np.nda
     return single * rules.uforetrygd(basis, True) + (1 - single) * rules.uforetrygd(basis, False)
 
 
-def employed_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray, aap_full: np.ndarray,
-                    basis: np.ndarray, n: int, ndim: int = 3) -> dict[str, np.ndarray]:
-    """Annual amounts per employed person at gross wage ``W``: three groups (work only, work +
-    graded AAP, work + reduced uføretrygd) by their shares. The only place the wage enters the
+def work_hours(values: dict[str, Any], regime: str, work_regimes: Iterable[str], n: int, ndim: int = 3) -> np.ndarray:
+    """Hours (share of full time) booked in a work regime: ``wages.hours_share.<regime>`` where the
+    model splits work by benefit, the mean hours of all work (``wages.fte_share``) where
+    ``employed`` is its only work state."""
+    if set(work_regimes) == {"employed"}:
+        return param(values, "wages.fte_share", n, ndim)
+    return param(values, f"wages.hours_share.{regime}", n, ndim)
+
+
+def work_annual(values: dict[str, Any], rules: RuleParameters, W: np.ndarray, aap_full: np.ndarray,
+                basis: np.ndarray, n: int, ndim: int = 3, zone_rate: float = 0.0,
+                work_regimes: Iterable[str] = ("employed",)) -> dict[str, dict[str, np.ndarray]]:
+    """Annual amounts per person in each work regime at gross wage ``W`` (earnings per person-year
+    at the mean hours of all work): {regime: {flow: array}}. The only place the wage enters the
     ledger, so break-even solvers can re-evaluate it alone. Per-sample parameters take ``ndim`` axes."""
     p = lambda name: param(values, name, n, ndim)  # noqa: E731
-    share_aap, share_ut = p("ledger.employed_on_aap_share"), p("ledger.employed_on_uforetrygd_share")
-    if np.any(share_aap + share_ut > 1):
-        raise InputError("parameters/ledger.yaml", "ledger.employed_on_aap_share", "with employed_on_uforetrygd_share exceeds 1")
-    ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
-    aap_work = rules.aap_after_work(aap_full, p("wages.fte_share") * rules.aap_full_time_hours)
-    ut_work = rules.uforetrygd_paid(uforetrygd_full(values, rules, basis, n, ndim), W, ifu)
-    tax_plain, tyg_plain = _split_tax(income_tax(W, 0.0, rules))
-    tax_aap, tyg_aap = _split_tax(income_tax(W + aap_work, 0.0, rules))
-    tax_ut, tyg_ut = _split_tax(income_tax(W, ut_work, rules))
-    share_plain = 1 - share_aap - share_ut
-    zone = _zone_rate({k: v for k, v in values.items() if k.startswith("ledger.employer_zone.")}, rules, n, ndim)
+    work_regimes = list(work_regimes)
     ones = np.ones_like(aap_full)
-    return {
-        "gross_wage": W * ones,
-        "employer_contribution": W * zone * ones,
-        "aap": share_aap * aap_work,
-        "uforetrygd": share_ut * ut_work,
-        "income_tax": share_plain * tax_plain + share_aap * tax_aap + share_ut * tax_ut,
-        "trygdeavgift": share_plain * tyg_plain + share_aap * tyg_aap + share_ut * tyg_ut,
-    }
+    hourly_year = W / p("wages.fte_share")  # earnings of a full-time year at the same hourly wage
+    out = {}
+    for regime in work_regimes:
+        hours = work_hours(values, regime, work_regimes, n, ndim)
+        earned = hourly_year * hours * ones
+        amounts = {"gross_wage": earned, "employer_contribution": earned * zone_rate}
+        if regime == "employed_aap":  # ftrl § 11-23: reduced by the share of hours, none above 60 %
+            aap = rules.aap_after_work(aap_full, hours * rules.aap_full_time_hours)
+            tax, tyg = _split_tax(income_tax(earned + aap, 0.0, rules))
+            amounts["aap"] = aap * ones
+        elif regime == "employed_ufore":  # ftrl § 12-14: reduced for earnings above 0.4 G
+            ifu = np.maximum(basis, p("ledger.ut_income_before_disability_min_g") * rules.g)
+            ut = rules.uforetrygd_paid(uforetrygd_full(values, rules, basis, n, ndim), earned, ifu)
+            tax, tyg = _split_tax(income_tax(earned, ut, rules))
+            amounts["uforetrygd"] = ut * ones
+        else:
+            tax, tyg = _split_tax(income_tax(earned, 0.0, rules))
+        amounts["income_tax"], amounts["trygdeavgift"] = tax * ones, tyg * ones
+        out[regime] = amounts
+    return out
 
 
 def _annual_by_state(values: dict[str, Any], rules: RuleParameters, wage: Any, aap_full: np.ndarray,
-                     basis: np.ndarray, n: int) -> dict[str, dict[str, np.ndarray]]:
+                     basis: np.ndarray, n: int, zone_rate: float = 0.0,
+                     work_regimes: Iterable[str] = ("employed",)) -> dict[str, dict[str, np.ndarray]]:
     """Annual price-year amounts per person in each regime, {regime: {flow: array (n|1, C)}}, for
     cell classes of full AAP ``aap_full`` and income ``basis`` (each (n|1, C))."""
     p = lambda name: param(values, name, n, 2)  # noqa: E731
     W = np.asarray(wage, dtype=float)
     W = W.reshape(n, 1) if W.ndim == 1 else W
     ut_full = uforetrygd_full(values, rules, basis, n, 2)
-    employed = employed_annual(values, rules, W, aap_full, basis, n, 2)
+    out = work_annual(values, rules, W, aap_full, basis, n, 2, zone_rate, work_regimes)
     tax_a, tyg_a = _split_tax(income_tax(aap_full, 0.0, rules))
     tax_u, tyg_u = _split_tax(income_tax(0.0, ut_full, rules))
     ones = np.ones_like(aap_full)
-    return {
-        "employed": employed,
+    out.update({
         "aap": {"aap": aap_full, "income_tax": tax_a, "trygdeavgift": tyg_a},
         "ufore": {"uforetrygd": ut_full * ones, "income_tax": tax_u * ones, "trygdeavgift": tyg_u * ones},
         "other": {"social_assistance": 12 * p("ledger.social_assistance_monthly") * p("ledger.social_assistance_share") * ones},
-    }
+    })
+    return out
 
 
 @dataclass(frozen=True)
@@ -369,22 +413,23 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     if wage is None:
         raise InputError("parameters/wages.yaml", "wages.ips_annual_gross_wage", "parameter missing", "pass wage=")
 
-    date = scenario.price_date
+    work = [r for r in WORK_REGIMES if r in state_of]
     if rules_vary(values):
-        per_rules = [RuleParameters.from_values(sample(values, i), date) for i in range(n)]
+        per_rules = [ledger_rules(scenario, sample(values, i)) for i in range(n)]
         aap_cells = np.stack([per_rules[i].aap(basis[i] if basis.ndim == 3 else basis, age) for i in range(n)])
     else:
-        rules = RuleParameters.from_values(values, date)
+        rules = ledger_rules(scenario, values)
         aap_cells = rules.aap(basis, age)  # (G, T) or (n, G, T)
     classes = cell_classes(aap_cells, basis, (n, G, T))
     aap_c, basis_c, C = classes.aap, classes.basis, classes.size
     if rules_vary(values):
         per = [_annual_by_state(sample(values, i), per_rules[i], np.ravel(wage)[i] if np.ndim(wage) else wage,
-                                aap_c[i:i + 1], basis_c[i:i + 1], 1) for i in range(n)]
+                                aap_c[i:i + 1], basis_c[i:i + 1], 1, employer_zone_rate(scenario, per_rules[i]), work)
+               for i in range(n)]
         annual = {r: {f: np.concatenate([np.broadcast_to(per[i][r][f], (1, C)) for i in range(n)]) for f in per[0][r]}
                   for r in per[0]}
     else:
-        annual = _annual_by_state(values, rules, wage, aap_c, basis_c, n)
+        annual = _annual_by_state(values, rules, wage, aap_c, basis_c, n, employer_zone_rate(scenario, rules), work)
     growth = (1 + param(values, "wages.real_wage_growth", n, 2)) ** years  # (n, T) or (T,)
 
     names = [f[0] for f in FLOWS]
@@ -417,8 +462,8 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     effect = param(values, "health_care.effect_on_use", n)
     effect = effect.reshape(n, 1, 1, 1) if effect.ndim == 3 else effect
     factor = 1 + effect * treated * user[None, None, :, None]
-    for regime in REQUIRED_REGIMES:
-        cost = param(values, f"health_care.monthly_cost.{regime}", n)
+    for regime in [r for r in ALIVE_REGIMES if r in state_of]:
+        cost = param(values, f"health_care.monthly_cost.{'employed' if regime in WORK_REGIMES else regime}", n)
         cost = cost.reshape(n, 1, 1, 1) if cost.ndim == 3 else cost
         book("health_care", cost * factor, state_of[regime])
 
@@ -436,8 +481,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
                            ("usual_vocational_rehabilitation", per_person - ips_cost)):
             amounts[..., names.index(flow)] += part.sum(axis=2)
 
-    e = state_of["employed"]
-    employment_years = np.einsum("nkgt,ng->nkt", occ[..., e], w) * model.cycle_years
+    employment_years = sum(np.einsum("nkgt,ng->nkt", occ[..., state_of[r]], w) for r in work) * model.cycle_years
     if QALY_REWARD in trace.reward_states:
         # one-off rewards on transitions only where the model declares some (saves a pass over flows)
         has_tr = bool(model.rewards[QALY_REWARD]["transitions"])
@@ -459,16 +503,18 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
 
 # --- views ----------------------------------------------------------------------------------
 
-def flow_signs(name: str) -> dict[str, float]:
+def flow_signs(name: str, mcpf: float = 0.0) -> dict[str, float]:
     """How each flow counts in a perspective's money balance (+1 gain, −1 loss, 0 not at all);
-    society: production (wage + employer's contribution) and real resource use, transfers cancel.
+    society: production (wage + employer's contribution) and real resource use, transfers cancel,
+    plus ``mcpf`` times each flow's effect on the public purse (the tax-financing cost, R-109/21).
     The value of health is not a flow (see :func:`perspective_items`)."""
     if name in PARTY_PERSPECTIVES:
         parties = PARTY_PERSPECTIVES[name]
         return {f: float((b in parties) - (a in parties)) for f, a, b, _ in FLOWS}
     if name == "society":
-        return {f: 1.0 if c in ("gross_wage", "employer_contribution") else -1.0 if b == "resources" else 0.0
-                for f, a, b, c in FLOWS}
+        public = flow_signs("public")
+        return {f: (1.0 if c in ("gross_wage", "employer_contribution") else -1.0 if b == "resources" else 0.0)
+                + float(mcpf) * public[f] for f, a, b, c in FLOWS}
     raise InputError(None, "perspective", f"unknown perspective {name!r}", ", ".join(PERSPECTIVES))
 
 
@@ -499,9 +545,10 @@ def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = Non
     * ``society``: production value (gross wage + employer's contribution, i.e. the labour
       cost, taken as the value of what is produced), minus real resource use (every flow to
       ``resources``), plus QALYs x value (``economics.qaly_value`` x
-      ``ledger.qaly_value_uprating``). Transfers cancel. With ``mcpf`` (a rate, or True for
-      ``economics.mcpf``) the tax-financing cost ``mcpf x net public effect`` is added: a net
-      public cost is a loss, a net public gain saves deadweight loss.
+      ``ledger.qaly_value_uprating``). Transfers cancel. The tax-financing cost of R-109/21,
+      ``mcpf x net public effect``, is added by default (``mcpf`` None or True: the ledger's
+      ``economics.mcpf``, 20 %; a rate; False or 0 turns it off, as ``--set economics.mcpf=0``
+      does): a net public cost is a loss, a net public gain saves deadweight loss.
     """
     da = ledger.to_xarray()
     n = da.sizes["sample"]
@@ -523,9 +570,7 @@ def perspective_items(ledger: Ledger, name: str, mcpf: float | bool | None = Non
             items[f"resource_{f}"] = -da.sel(flow=f, drop=True)
     q = xr.DataArray(ledger.qalys, dims=("sample", "strategy", "month"), coords={k: da.coords[k] for k in ("sample", "strategy", "month")})
     items["health_value"] = q * _per_sample(ledger.qaly_value, n)
-    rate = mcpf
-    if rate is True:
-        rate = ledger.mcpf
+    rate = ledger.mcpf if mcpf is None or mcpf is True else mcpf
     if rate is not None and rate is not False and np.any(np.asarray(rate) != 0):
         items["tax_financing_cost"] = perspective_net(ledger, "public") * _per_sample(rate, n)
     out = xr.concat([v.reset_coords(drop=True) for v in items.values()], dim="component", coords="minimal", compat="override")

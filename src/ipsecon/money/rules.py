@@ -9,7 +9,7 @@ their sources live in ``parameters/rules/*.yaml`` (evidence.md sections 1E-1G).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
@@ -127,35 +127,43 @@ def compensation_degree(ut_full: Any, income_basis: Any, cap: float = 1.0) -> np
 
 
 def uforetrygd_after_earnings(ut_full: Any, earnings: Any, g: float, income_basis: Any,
-                              allowance_g: float = 0.4, compensation_cap: float = 1.0) -> np.ndarray:
+                              allowance_g: float = 0.4, compensation_cap: float = 1.0,
+                              ceiling_share: float | None = None) -> np.ndarray:
     """Uføretrygd payable given earnings (evidence.md 1F: 0.4G allowance, then graded reduction).
 
     reduction = max(earnings - 0.4G, 0) x compensation degree, where the degree is
     ``ut_full / income_basis`` (see :func:`compensation_degree`); payable = ut_full - reduction,
-    floored at 0. Simplifications: 100 % disability (inntektsgrense = 0.4G, not a higher income
-    after disability); annual settlement, no 80 % income ceiling rule; ``income_basis`` is used
-    as income before disability.
+    floored at 0; with ``ceiling_share`` (0.8, ftrl § 12-14 / § 12-7) nothing is paid when
+    earnings exceed that share of ``income_basis``. Simplifications: 100 % disability
+    (inntektsgrense = 0.4G, not a higher income after disability); annual settlement;
+    ``income_basis`` is used as income before disability.
     """
     ut = np.asarray(ut_full, dtype=float)
-    excess = np.maximum(np.asarray(earnings, dtype=float) - allowance_g * g, 0.0)
+    earned = np.asarray(earnings, dtype=float)
+    excess = np.maximum(earned - allowance_g * g, 0.0)
     reduction = excess * compensation_degree(ut, income_basis, compensation_cap)
-    return np.maximum(ut - reduction, 0.0)
+    paid = np.maximum(ut - reduction, 0.0)
+    if ceiling_share is not None:
+        paid = np.where(earned > ceiling_share * np.asarray(income_basis, dtype=float), 0.0, paid)
+    return paid
 
 
 # --- Income tax -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class TaxSchedule:
-    """The personal income tax schedule of one year (evidence.md 1G; 2024 values in the YAML)."""
+    """The personal income tax schedule of one year (defaults: 2024, as in parameters/rules/tax.yaml)."""
 
     ordinary_rate: float = 0.22
-    personal_allowance: float = 88_240.0
+    personal_allowance: float = 88_250.0
     minimum_deduction_rate: float = 0.46
     minimum_deduction_max: float = 104_450.0
     bracket_thresholds: tuple[float, ...] = (208_050.0, 292_850.0, 670_000.0, 937_900.0, 1_350_000.0)
     bracket_rates: tuple[float, ...] = (0.017, 0.040, 0.136, 0.166, 0.176)
     trygdeavgift_wage: float = 0.078
     trygdeavgift_benefit: float = 0.051
+    trygdeavgift_lower_limit: float = 69_650.0  # no trygdeavgift at or below it (ftrl § 23-3)
+    trygdeavgift_phase_in_rate: float = 0.25  # at most this share of the income above the limit
 
     def __post_init__(self):
         if len(self.bracket_thresholds) != len(self.bracket_rates):
@@ -195,7 +203,8 @@ def income_tax(wage_income: Any, benefit_income: Any, params: "TaxSchedule | Rul
     * ordinary income = wages + benefits - minimum deduction (46 %, max 104,450) - personal
       allowance (88,240), floored at 0; taxed at 22 %;
     * bracket tax on personal income (wages + benefits);
-    * trygdeavgift: the wage rate on ``wage_income``, the benefit rate on ``benefit_income``.
+    * trygdeavgift: the wage rate on ``wage_income``, the benefit rate on ``benefit_income``,
+      nothing at or below the lower limit and at most 25 % of the income above it (ftrl § 23-3).
 
     ``wage_income`` is wages **and AAP** (AAP is taxed as wage income, and treated as such for
     trygdeavgift - an assumption); ``benefit_income`` is uføretrygd (low trygdeavgift rate, an
@@ -213,6 +222,8 @@ def income_tax(wage_income: Any, benefit_income: Any, params: "TaxSchedule | Rul
     ordinary = tax.ordinary_rate * ordinary_income
     bracket = bracket_tax(personal, tax.bracket_thresholds, tax.bracket_rates)
     trygd = tax.trygdeavgift_wage * wage + tax.trygdeavgift_benefit * benefit
+    cap = tax.trygdeavgift_phase_in_rate * np.maximum(personal - tax.trygdeavgift_lower_limit, 0.0)
+    trygd = np.minimum(trygd, cap)
     return TaxComponents(ordinary, bracket, trygd)
 
 
@@ -248,6 +259,7 @@ class RuleParameters:
     ut_young_min_couple_g: float
     ut_allowance_g: float
     ut_compensation_cap: float
+    ut_income_ceiling_share: float
     tax: TaxSchedule
     employer_rates: Mapping[str, float]
 
@@ -290,6 +302,8 @@ class RuleParameters:
             bracket_rates=steps("tax.bracket_rates"),
             trygdeavgift_wage=get("tax.trygdeavgift_wage"),
             trygdeavgift_benefit=get("tax.trygdeavgift_benefit"),
+            trygdeavgift_lower_limit=get("tax.trygdeavgift_lower_limit"),
+            trygdeavgift_phase_in_rate=get("tax.trygdeavgift_phase_in_rate"),
         )
         return cls(
             when=when,
@@ -310,6 +324,7 @@ class RuleParameters:
             ut_young_min_couple_g=get("uforetrygd.young_minimum_couple_g"),
             ut_allowance_g=get("uforetrygd.earnings_allowance_g"),
             ut_compensation_cap=get("uforetrygd.compensation_degree_max"),
+            ut_income_ceiling_share=get("uforetrygd.income_ceiling_share"),
             tax=tax,
             employer_rates=components("employer_contribution.rate"),
         )
@@ -332,7 +347,16 @@ class RuleParameters:
 
     def uforetrygd_paid(self, ut_full: Any, earnings: Any, income_basis: Any) -> np.ndarray:
         return uforetrygd_after_earnings(ut_full, earnings, self.g, income_basis,
-                                         self.ut_allowance_g, self.ut_compensation_cap)
+                                         self.ut_allowance_g, self.ut_compensation_cap,
+                                         self.ut_income_ceiling_share)
+
+    def for_grant_date(self, params: ParameterSet, granted: dt.date) -> "RuleParameters":
+        """These rules with the AAP under-25 factor in force when AAP was ``granted`` (the 2/3
+        minimum applies to grants from 1 February 2020, ftrl § 11-20), unless it is overridden."""
+        name = "rules.aap.under25_minimum_factor"
+        if name not in params or params[name].values is None or len(params[name].values) == 1:
+            return self  # an override or a plain value holds for every grant date
+        return replace(self, aap_under25_factor=float(params[name].at(granted)))
 
     def employer_rate(self, zone: str) -> float:
         """Arbeidsgiveravgift rate of a zone (I, II, III, IV, IVa, V)."""
