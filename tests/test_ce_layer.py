@@ -50,6 +50,11 @@ def test_hiv_model_gets_the_published_icer_and_nmb(root, tmp_path):
         assert float(ds.ce_incremental_nmb.sel(strategy="comb")) == pytest.approx(comb["incremental_nmb"])
         assert ds.attrs["ce_wtp"] == 10000 and ds.attrs["ce_effect"] == "life_years"
         assert ds.ce_icer.attrs["units"] == "GBP per years"
+    from ipsecon.output.report import write_report
+
+    md = write_report(out, tmp_path / "reports", quiet=True)["markdown"].read_text()
+    section = md.split("## Cost-effectiveness", 1)[1].split("\n## ", 1)[0]
+    assert "ICER 6,276 GBP per years" in section and "| comb | 50,602 | 8.937 |" in section
 
 
 @pytest.fixture(scope="module")
