@@ -123,10 +123,42 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
         ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
                       individuals=individuals, seed=seed, progress=bar, by_month=True)  # employment bands
     ds["parameters"] = samples.to_xarray()
+    ds = with_occupancy_bands(ds, scenario, samples.values(base), n, engine, individuals, seed)
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
     return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
                      groups if groups is not None else default_groups(samples), wtp_default(base, scenario), seed, method,
                      engine or scenario.spec.run.engine)
+
+
+OCCUPANCY_LEVELS = (0.025, 0.975)
+
+
+def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict, n: int, engine, individuals,
+                         seed, batch: int = 32) -> xr.Dataset:
+    """Each state's share per strategy and month across the samples: mean (``occupancy_mean``) and the
+    2.5th/97.5th percentiles (``occupancy_quantile``), for the bands of the report's occupancy figure.
+    Simulated again in batches, since ``evaluate`` keeps only money and employment per sample."""
+    if "month" not in ds.coords:
+        return ds
+    from ipsecon.economics.outcomes import _slice_values
+    from ipsecon.engines.simulate import simulate
+
+    T = ds.sizes["month"]
+    parts = []
+    for a in range(0, n, batch):
+        b = min(a + batch, n)
+        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed,
+                       horizon_years=T * scenario.model.cycle_years, values=_slice_values(values, slice(a, b), n),
+                       n_samples=b - a)
+        parts.append(sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))  # points 1 … T, as the months
+    occ = xr.DataArray(np.concatenate(parts), dims=("sample", "strategy", "month", "state"),
+                       coords={"state": list(scenario.model.states)})
+    unit = {"units": "share of the starting group"}
+    ds["occupancy_mean"] = occ.mean("sample").assign_attrs(unit)
+    # its own level dimension: the break-even wage's 'quantile' has other levels
+    ds["occupancy_quantile"] = occ.quantile(list(OCCUPANCY_LEVELS), "sample").rename(quantile="occupancy_level").assign_attrs(
+        unit, long_name="2.5th and 97.5th percentiles over the samples of each state's share")
+    return ds
 
 
 def with_base_case(ds: xr.Dataset, scenario: LoadedScenario, samples: Samples, base: dict, horizons, perspectives,
