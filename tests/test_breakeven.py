@@ -106,3 +106,33 @@ def test_eighteen_months_far_above_typical_wage(sim):
     from an hourly wage of 250 NOK: 243,750, so the same break-even wage is now 1.8 x typical.)"""
     typical = sim.scenario.base_values()["wages.ips_annual_gross_wage"]
     assert breakeven_wage(sim, "society", 1.5).wage > 1.5 * typical
+
+
+def test_programme_breakeven_wage_society_closed_form(sim):
+    """Seed 004's question, in closed form for society: the wage at which the production value of the
+    extra employment, W x (1 + employer's rate) x discounted extra person-years, equals the extra
+    programme and health-care cost (no health value, no tax-financing cost)."""
+    from ipsecon.economics.breakeven import programme_breakeven
+    from ipsecon.money.ledger import build_ledger
+
+    h = 5
+    T = int(round(h * 12))
+    led = build_ledger(sim).truncated(T)
+    d = 1.04 ** (-np.arange(1, T + 1) / 12)
+    extra = lambda f: float(((led.flow(f)[0, 1] - led.flow(f)[0, 0]) * d).sum())  # noqa: E731
+    cost = sum(extra(f) for f in ("ips_programme_nav", "ips_programme_health_trust", "usual_vocational_rehabilitation",
+                                  "health_care"))
+    (r,) = programme_breakeven(sim, ["society"], [h])
+    assert r.wage == pytest.approx(cost / _society_slope(sim, h), abs=1.0)
+    assert r.status == 0
+
+
+def test_two_breakeven_wages_in_the_table(sim):
+    tab = breakeven_table({"norway_rct": sim}, ["society", "public", "nav"], [1.5, 10])
+    assert {"breakeven_wage", "programme_breakeven_wage", "status", "programme_status"} <= set(tab.columns)
+    nav = tab[tab.perspective == "nav"]
+    # a model whose only work state pays no benefit: NAV's NPV does not depend on the wage, and says so
+    assert (nav.status == 3).all() and nav.reason.str.contains("does not depend on the wage").all()
+    soc = tab[tab.perspective == "society"].set_index("horizon_years")
+    # the programme wage leaves out the value of health: it is the higher of the two in the long run
+    assert soc.programme_breakeven_wage[10] > soc.breakeven_wage[10]

@@ -136,12 +136,20 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
 
 def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: Iterable[str],
                     horizons: Iterable[float], **kwargs: Any) -> pd.DataFrame:
-    """Break-even wage per scenario x perspective x horizon, as a tidy table.
+    """The two break-even wages per scenario x perspective x horizon, as a tidy table:
 
-    Each simulation must reach the longest horizon; shorter ones truncate its ledger. With the
-    default options (no MCPF, constant discount rate) every perspective and horizon of a pair
-    comes from one ledger and one vectorised root search (:func:`_wage_roots`); otherwise one
-    :func:`breakeven_wage` per cell.
+    * ``breakeven_wage`` — the **NPV break-even wage**: the perspective's incremental NPV is zero
+      (``reason``, ``status``);
+    * ``programme_breakeven_wage`` — the **programme break-even wage** (seed 004's question): the
+      perspective's gain from the employment effect (every money flow but the programme's, no
+      health value, no tax-financing cost) carries IPS's whole incremental running cost, whoever
+      pays it (``programme_reason``, ``programme_status``); see :func:`programme_breakeven`.
+
+    Both are gross annual wages per person-year in work (``wages.ips_annual_gross_wage``'s unit).
+    Each simulation must reach the longest horizon; shorter ones truncate its ledger. Every
+    perspective and horizon of a pair comes from one ledger and one vectorised root search
+    (:func:`_wage_roots`); a declining discount schedule falls back to one :func:`breakeven_wage`
+    per cell for the NPV break-even wage.
     """
     import pandas as pd
 
@@ -155,15 +163,69 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                 found = _wage_roots(sim, perspectives, horizons, pair, **kwargs)
             else:
                 found = [breakeven_wage(sim, p, h, strategies=pair, **kwargs) for p in perspectives for h in horizons]
-            for r in found:
+            options = {k: v for k, v in kwargs.items() if k in ("bracket", "xtol", "values")}
+            programme = programme_breakeven(sim, perspectives, horizons, pair, **options)
+            for r, g in zip(found, programme):
                 rows.append({"scenario": scenario, "perspective": r.perspective, "horizon_years": r.horizon_years,
                              "breakeven_wage": r.wage, "npv_at_low": r.npv_low, "npv_at_high": r.npv_high,
                              "bracket_low": r.bracket[0], "bracket_high": r.bracket[1],
-                             "intervention": r.intervention, "comparator": r.comparator, "reason": r.reason})
+                             "intervention": r.intervention, "comparator": r.comparator, "reason": r.reason,
+                             "status": r.status, "programme_breakeven_wage": g.wage, "programme_reason": g.reason,
+                             "programme_status": g.status})
     table = pd.DataFrame(rows)
     if not table.empty:  # None (no solution) as NaN: with no solution anywhere the column would hold objects
         table["breakeven_wage"] = table["breakeven_wage"].astype(float)
+        table["programme_breakeven_wage"] = table["programme_breakeven_wage"].astype(float)
     return table
+
+
+PROGRAMME_FLOWS = ("ips_programme_nav", "ips_programme_health_trust", "usual_vocational_rehabilitation")
+
+
+def programme_signs(perspective: str) -> dict[str, float]:
+    """Signs of the flows in the programme break-even wage: the perspective's own signs for every
+    flow the employment effect moves (no tax-financing cost), and the programme's whole cost (all
+    payers, usual vocational rehabilitation included) as a loss."""
+    signs = dict(L.flow_signs(perspective))
+    signs.update({f: -1.0 for f in PROGRAMME_FLOWS})
+    return signs
+
+
+def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: Iterable[float],
+                        strategies: tuple[str, str] | None = None, bracket: tuple[float, float] = DEFAULT_BRACKET,
+                        xtol: float = 0.01, values: dict[str, Any] | None = None) -> list[BreakevenResult]:
+    """The programme break-even wage (seed 004: "the gross wage those who got jobs must earn for the
+    effect to carry the programme's running cost") per perspective x horizon: the W at which the
+    discounted incremental flows the employment effect moves for the perspective (society:
+    production, i.e. wage + employer's contribution; public: taxes, employer's contribution and
+    benefits saved; NAV: benefits saved; individual: net income) equal the discounted incremental
+    programme cost, whoever pays it. No health value and no tax-financing cost. One vectorised
+    bisection, like :func:`_wage_roots`."""
+    k1, k0 = _pair(sim, strategies)
+    names = list(sim.scenario.model.strategies)
+    perspectives, horizons = list(perspectives), list(horizons)
+    values = sim.scenario.base_values() if values is None else values
+    cycles = [_cycles(sim, h) for h in horizons]
+    ledger = with_mcpf(build_ledger(sim, values=values), False)
+    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, False)
+    d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
+    n = ledger.amounts.shape[0]
+    base = np.empty((n, len(perspectives), len(cycles)))
+    for j, p in enumerate(perspectives):
+        signs = programme_signs(p)
+        net = ledger.amounts @ np.array([signs[f] for f in ledger.flows])  # (n, K, T)
+        inc = net[:, k1] - net[:, k0]
+        base[:, j] = np.stack([inc[:, :T] @ dt for T, dt in zip(cycles, d)], axis=1)
+    npv = _wage_npv(sim, ledger, perspectives, cycles, base, k1, k0, d)
+    lo, hi = (float(x) for x in bracket)
+    wage, status, f_lo, f_hi = _bisect(npv, base.shape, (lo, hi), xtol / 100)
+    out = []
+    for j, p in enumerate(perspectives):
+        for b, h in enumerate(horizons):
+            w, st, a, z = wage[0, j, b], int(status[0, j, b]), float(f_lo[0, j, b]), float(f_hi[0, j, b])
+            reason = _reason(p, st, a, z, lo, hi).replace("incremental NPV", "employment gain minus programme cost")
+            out.append(BreakevenResult(p, h, None if st else float(w), reason, a, z, (lo, hi), names[k1], names[k0], st))
+    return out
 
 
 def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
@@ -220,7 +282,7 @@ def _reason(perspective: str, status: int, f_lo: float, f_hi: float, lo: float, 
     """The words :func:`breakeven_wage` gives each outcome."""
     if status == 3:
         return (f"the {perspective} perspective's incremental NPV does not depend on the wage "
-                f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK at any wage")
+                f"(no wage-linked flow reaches it): {f_lo:,.0f} NOK whatever the wage")
     if status == 0:
         if f_lo == 0:
             return "breaks even at the lower end of the bracket"
