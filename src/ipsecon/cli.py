@@ -1,4 +1,4 @@
-"""Command line: ``ipsecon simulate | breakeven | psa | dsa | sobol | sweep | report | calibrate | validate | params``.
+"""Command line: ``ipsecon simulate | breakeven | psa | dsa | sobol | threshold | sweep | report | calibrate | validate | params``.
 
 Bad input ends with one line on stderr naming the file, field, problem and what is
 allowed, and exit code 2 — never a traceback, and nothing half-written. So does an I/O
@@ -337,10 +337,10 @@ def _uncertainty_options(default_horizons: str, default_perspectives: tuple[str,
 
 def _horizons(text: str | None, loaded, default: str) -> list[float]:
     """--horizons, else the command's default; a model without the ledger (a textbook model) stops at its run's horizon."""
-    from ipsecon.economics.defaults import report_horizons
+    from ipsecon.economics.evaluation import whole_cycle_horizons
 
     if text is None and loaded.model.employment_state is None:
-        return report_horizons(loaded.spec.run.horizon_years)
+        return whole_cycle_horizons(loaded)
     return _years(default if text is None else text, "--horizons")
 
 
@@ -454,6 +454,50 @@ def sobol(scenario, horizons, perspectives, structure, overrides, engine, indivi
                    horizons=_horizons(horizons, loaded, _csv(SENSITIVITY_HORIZONS)), perspectives=perspectives, group_by=group_by,
                    num_resamples=resamples, quiet=quiet)
     _finish(ds, loaded, "sobol", out_dir, fmt, excel, no_report, reports_root, quiet, lambda: console.sobol(ds, loaded.name))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--parameter", "name", required=True, help="the parameter to vary, e.g. hiv.drug.lam")
+@click.option("--range", "value_range", nargs=2, type=Finite(), default=None,
+              help="LOW HIGH to search (default: its bounds:, else its distribution's central 95 %%)")
+@click.option("--horizons", default=None, help="comma-separated years (default: the standard ones up to the run's)")
+@click.option("--perspective", "perspectives", multiple=True, default=HEADLINE_PERSPECTIVES, show_default=True,
+              type=click.Choice(ALL_PERSPECTIVES), help="IPS ledger only: whose incremental NPV (repeatable)")
+@click.option("--grid", type=click.IntRange(min=3, max=1001), default=21, show_default=True,
+              help="values evaluated across the range before each sign change is refined (brentq)")
+@click.option("--structure", default=None, help="structural alternative of the model (model.structures)")
+@click.option("--set", "overrides", multiple=True, help="fix a parameter: path=value (repeatable)")
+@click.option("--engine", type=click.Choice(["cohort", "microsim"]), default=None, help="default: the scenario's run.engine")
+@INDIVIDUALS
+@SEED
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="output folder (default results/<scenario>_threshold[_microsim][_<structure>])")
+@FORMAT
+@EXCEL
+@click.option("--quiet", is_flag=True, help="no progress output")
+def threshold(scenario, name, value_range, horizons, perspectives, grid, structure, overrides, engine, individuals, seed,
+              out, fmt, excel, quiet):
+    """The value of a parameter at which the intervention's incremental NMB (IPS ledger: a perspective's
+    incremental NPV) is zero, per horizon; says when no value in the range is."""
+    from ipsecon.output import console
+    from ipsecon.output import tables as tables_io
+    from ipsecon.output.provenance import run_attributes
+    from ipsecon.output.results import run_identity, write_run
+    from ipsecon.uncertainty.threshold import run_threshold
+
+    loaded = _load_for_uncertainty(scenario, overrides, structure, quiet)
+    engine = engine or loaded.spec.run.engine
+    out_dir = _out_for(loaded, "threshold", engine, out)
+    years = None if horizons is None else _years(horizons, "--horizons")
+    table = run_threshold(loaded, name, value_range, years, perspectives, grid, engine, individuals, seed, quiet=quiet)
+    attrs = run_attributes(loaded, engine, seed, individuals, float(table["horizon"].max()), "threshold", card=False)
+    files = {"threshold.csv": table.to_csv(index=False)}
+    if excel:
+        files["threshold.xlsx"] = tables_io.to_excel({"threshold": table}, run_identity(attrs))
+    paths = write_run(out_dir, "threshold", files, attrs)
+    header = {"command": "threshold", "scenario": loaded.name, "parameter": name, **table.attrs}
+    _emit(fmt, header, {"threshold": table}, paths, lambda: console.threshold(table, loaded.name))
 
 
 @main.command()

@@ -220,6 +220,15 @@ LAYER_ATTR = "economic_layer"  # attrs[LAYER_ATTR] == CE_LAYER marks a result of
 CE_LAYER = "cost-effectiveness"
 
 
+def whole_cycle_horizons(scenario) -> list[float]:
+    """The standard horizons up to the run's (defaults.report_horizons) that are whole numbers of
+    cycles (a 1.5-year horizon of an annual model would be run as 2 cycles)."""
+    from ipsecon.economics.defaults import report_horizons
+
+    c = scenario.model.cycle_years
+    return [h for h in report_horizons(scenario.spec.run.horizon_years) if abs(h / c - round(h / c)) < 1e-6]
+
+
 def has_ledger(model) -> bool:
     """Whether the payer ledger applies (a labour-market model with an employment state)."""
     return model.employment_state is not None
@@ -263,6 +272,17 @@ def ce_wtp(model, values: dict[str, Any], wtp: float | None = None) -> float:
     if not (np.isfinite(wtp) and wtp >= 0):
         raise InputError(model.file, where, f"willingness to pay {wtp!r}", "a finite number ≥ 0 per unit of effect")
     return float(wtp)
+
+
+def _sample_wtp(model, values: dict[str, Any], wtp: float, n: int) -> np.ndarray | float:
+    """The willingness to pay of each sample, (n, 1, 1), where the model's ``wtp:`` reads a parameter that
+    varies across samples (a threshold search over it); else ``wtp``."""
+    if model.spec.wtp is None or not isinstance(model.spec.wtp, str):
+        return wtp
+    from ipsecon.inputs import expressions
+
+    w = np.asarray(expressions.parse(model.spec.wtp, model.file, "model.wtp")(values), dtype=float)
+    return w.reshape(-1, 1, 1) if w.size in (1, n) else wtp
 
 
 def ce_table(names: Sequence[str], costs: Sequence[float], effects: Sequence[float], comparator: int | str,
@@ -343,6 +363,7 @@ def ce_outcomes(scenario, values: dict[str, Any], n_samples: int, horizons: Iter
     if not model.interventions:
         raise InputError(scenario.file, "model.strategies", "a comparison needs two strategies or more")
     cost_names, effect, cost_unit, effect_unit = ce_measures(model)
+    per_sample = wtp is None  # the model's wtp:, which may read a parameter that the samples vary
     wtp = ce_wtp(model, scenario.base_values(), wtp)
     horizons = sorted(float(h) for h in horizons)
     at = [horizon_cycles(scenario, h) - 1 for h in horizons]
@@ -357,7 +378,7 @@ def ce_outcomes(scenario, values: dict[str, Any], n_samples: int, horizons: Iter
                        values=part, n_samples=m)
         cost = np.cumsum(np.sum([sim.reward_series(r) for r in cost_names], axis=0), axis=-1)[..., at]  # (m, K, H)
         eff = np.cumsum(sim.reward_series(effect), axis=-1)[..., at]
-        nmb = wtp * eff - cost
+        nmb = (_sample_wtp(model, part, wtp, m) if per_sample else wtp) * eff - cost
         data = {"net_gain": (("sample", "strategy", "perspective", "horizon"), nmb[:, :, None]),
                 "cost": (("sample", "strategy", "perspective", "horizon"), cost[:, :, None]),
                 "qalys": (("sample", "strategy", "horizon"), eff),

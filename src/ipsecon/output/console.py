@@ -230,3 +230,21 @@ def sobol(ds: xr.Dataset, name: str) -> str:
             top = ", ".join(f"{k} {v:.2f}±{ci[k]:.2f}" for k, v in st.head(5).items())
             lines.append(f"  {o} at {h:g}y: {top}")
     return "\n".join(lines)
+
+
+def threshold(table: pd.DataFrame, name: str) -> str:
+    """Each threshold found, or why there is none in the range."""
+    a = table.attrs
+    several = table["intervention"].nunique() > 1
+    lines = [f"Threshold of {a['parameter']} for {name}: the value at which the {a['measure']} against "
+             f"{a['comparator']} is 0, searched over [{a['low']:,.6g}, {a['high']:,.6g}] ({a['measure']} in {a['units']}):"]
+    for _, r in table.iterrows():
+        who = (f"{r['intervention']} / " if several else "") + str(r["perspective"])
+        if r["status"] == "found":
+            what = f"{r['threshold']:,.6g}"
+        else:
+            what = f"none in the range ({'better' if 'better' in r['status'] else 'worse'} than {a['comparator']} at every " \
+                   f"value: {a['measure']} {r['at_low']:,.0f} at the low end, {r['at_high']:,.0f} at the high end)"
+        lines.append(f"  {who} at {r['horizon']:g} years: {what}")
+    lines.append(f"  (base value {table['base_value'].iloc[0]:,.6g}; {a['evaluations']} model runs)")
+    return "\n".join(lines)
