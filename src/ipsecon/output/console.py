@@ -97,6 +97,10 @@ def simulation(result) -> str:
              summary_table(result.summary)]
     if result.economics is not None:
         lines.append(economics_table(result.economics, sc.spec.price_year, sc.model.comparator))
+        rate = result.dataset.attrs.get("tax_financing_cost_rate")
+        if rate is not None:  # R-109/21: say whether society carries the tax-financing cost
+            lines.append(f"  (society includes the tax-financing cost, {rate:.0%} of the net public effect, R-109/21)" if rate
+                         else "  (society without the tax-financing cost: economics.mcpf = 0)")
     if getattr(result, "cea", None) is not None:
         lines.append(cost_effectiveness_table(result.cea))
     if result.targets:
@@ -117,20 +121,41 @@ def targets_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _wage_label(wage: float, npv_at_low: float, status) -> str:
+    if wage == wage:
+        return f"{wage:,.0f}"
+    if status == 3:  # the perspective's NPV has no wage-linked flow
+        return "no link"
+    return "any wage" if npv_at_low > 0 else "none"
+
+
 def breakeven(table: pd.DataFrame, price_year: int) -> str:
-    label = table.apply(lambda r: f"{r['breakeven_wage']:,.0f}" if r["breakeven_wage"] == r["breakeven_wage"]
-                        else ("any wage" if r["npv_at_low"] > 0 else "none"), axis=1)
+    status = table["status"] if "status" in table else pd.Series([None] * len(table), index=table.index)
+    label = pd.Series([_wage_label(w, lo, st) for w, lo, st in zip(table["breakeven_wage"], table["npv_at_low"], status)],
+                      index=table.index)
     keys = ["scenario", "intervention", "perspective"]
-    pivot = table.assign(label=label).pivot(index=keys, columns="horizon_years", values="label")
     several = table["intervention"].nunique() > 1
-    lines = [f"Break-even gross annual wage (NOK per year, {price_year} prices; 'any wage' = pays off even "
-             f"at 0, 'none' = no wage up to the bracket's top breaks even):",
-             "  " + "scenario / perspective".ljust(28) + "".join(f"{h:>10g}y" for h in pivot.columns)]
-    for (scenario, intervention, perspective), row in pivot.iterrows():
-        name = f"{scenario} / {intervention + ' / ' if several else ''}{perspective}"
-        lines.append("  " + name.ljust(28) + "".join(str(v).rjust(11) for v in row))
+    lines = [f"NPV break-even wage: gross annual wage at which the perspective's incremental NPV is zero (NOK per "
+             f"person-year in work, {price_year} prices; 'any wage' = pays off even at 0, 'none' = no wage up to the "
+             f"bracket's top breaks even, 'no link' = the NPV does not depend on the wage):"]
+
+    def block(labels: pd.Series) -> list[str]:
+        pivot = table.assign(label=labels).pivot(index=keys, columns="horizon_years", values="label")
+        out = ["  " + "scenario / perspective".ljust(28) + "".join(f"{h:>10g}y" for h in pivot.columns)]
+        for (scenario, intervention, perspective), row in pivot.iterrows():
+            name = f"{scenario} / {intervention + ' / ' if several else ''}{perspective}"
+            out.append("  " + name.ljust(28) + "".join(str(v).rjust(11) for v in row))
+        return out
+
+    lines += block(label)
     for _, r in table[table["breakeven_wage"].isna()].drop_duplicates(["scenario", "perspective", "reason"]).iterrows():
         lines.append(f"  - {r['scenario']} / {r['perspective']} at {r['horizon_years']:g}y: {r['reason']}")
+    if "programme_breakeven_wage" in table:
+        lines.append("Programme break-even wage: gross annual wage the people who get jobs must earn for the employment "
+                     "effect (the perspective's gain, no health value) to carry IPS's whole running cost (seed 004):")
+        plabel = pd.Series([_wage_label(w, 0.0, st) if st != 1 else "any wage" for w, st in
+                            zip(table["programme_breakeven_wage"], table["programme_status"])], index=table.index)
+        lines += block(plabel)
     return "\n".join(lines)
 
 

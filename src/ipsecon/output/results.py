@@ -145,6 +145,8 @@ def with_economics(ds: xr.Dataset, ledger, summary: pd.DataFrame) -> xr.Dataset:
         extra[f"outcome_{name}"] = tidy[name]
         extra[f"outcome_{name}"].attrs["units"] = OUTCOME_UNITS.get(name, f"NOK ({ledger.price_year}) per person, discounted")
     extra.attrs["willingness_to_pay_per_qaly"] = float(np.mean(ledger.qaly_value))
+    # R-109/21 tax-financing cost in the society perspective (0: turned off, e.g. --set economics.mcpf=0)
+    extra.attrs["tax_financing_cost_rate"] = float(np.mean(ledger.mcpf))
     # outer join: the ledger has months 1..T, occupancy 0..T; keep attrs of both
     return xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
 
@@ -182,12 +184,23 @@ def with_breakeven(ds: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
 def breakeven_dataset(table: pd.DataFrame) -> xr.Dataset:
     """The break-even table as a Dataset [scenario, intervention, perspective, horizon_years]."""
     keys = ["scenario", "intervention", "perspective", "horizon_years"]
-    ds = xr.Dataset.from_dataframe(table.set_index(keys)[["breakeven_wage", "npv_at_low", "npv_at_high", "reason"]])
+    cols = ["breakeven_wage", "npv_at_low", "npv_at_high", "reason"]
+    cols += [c for c in ("programme_breakeven_wage", "programme_reason") if c in table]
+    ds = xr.Dataset.from_dataframe(table.set_index(keys)[cols])
     ds["breakeven_wage"].attrs["units"] = "NOK per year (gross), price year of each scenario"
+    ds["breakeven_wage"].attrs["long_name"] = "NPV break-even wage: the perspective's incremental NPV is zero"
+    if "programme_breakeven_wage" in ds:  # seed 004: the employment effect carries IPS's running cost
+        ds["programme_breakeven_wage"].attrs.update(
+            units="NOK per year (gross), price year of each scenario",
+            long_name="programme break-even wage: the perspective's gain from the employment effect equals "
+                      "IPS's whole incremental running cost (no health value, no tax-financing cost)")
+        ds["programme_reason"] = ds["programme_reason"].astype(str)
+        ds["programme_reason"].attrs["units"] = "text"
     ds["npv_at_low"].attrs["units"] = ds["npv_at_high"].attrs["units"] = "NOK per person, discounted"
     ds["reason"] = ds["reason"].astype(str)
     ds["horizon_years"].attrs["units"] = "years"
-    return ds.rename(reason="breakeven_reason", npv_at_low="breakeven_npv_at_low", npv_at_high="breakeven_npv_at_high")
+    return ds.rename(reason="breakeven_reason", npv_at_low="breakeven_npv_at_low", npv_at_high="breakeven_npv_at_high",
+                     **({"programme_reason": "programme_breakeven_reason"} if "programme_reason" in ds else {}))
 
 
 def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
