@@ -56,3 +56,70 @@ def test_counting_conventions_differ_as_expected(root):
     w = np.ones(21)
     w[1:-1:2], w[2:-1:2] = 4, 2
     assert per["simpson"] == pytest.approx((w * alive).sum() / 3)
+
+
+# --- counting conventions, each against a hand-computed closed form (issue 16, item 3) -------------------
+#
+# Two states, H -> D with probability 0.2 a cycle, everyone starts in H, 4 annual cycles, 5 % a year:
+# x_j = 0.8^j, v_j = 1.05^(-j); a cost of 100 per cycle in H (constant), and one of 100 (1 + t) (rising).
+
+P, R, T = 0.2, 0.05, 4
+Q = (1 - P) / (1 + R)  # x_j v_j = Q^j
+ROWS = Q ** np.arange(T + 1)
+CLOSED_FORM = {  # total of a reward of 1 per cycle in H
+    "start": ROWS[:-1].sum(),
+    "end": ROWS[1:].sum(),
+    "trapezoid": (ROWS[:-1].sum() + ROWS[1:].sum()) / 2,
+    # heemod: (x_{k-1} + x_k) / 2 discounted at the cycle's start: sum_k 0.8^(k-1) (1 + 0.8) / 2 / 1.05^(k-1)
+    "life_table": sum(0.8 ** (k - 1) * 1.8 / 2 / 1.05 ** (k - 1) for k in range(1, T + 1)),
+    # darthtools::gen_wcc(4, "Simpson1/3") = c(1/3, 2/3, 4/3, 2/3, 1/3), rows discounted by row
+    "darth_simpson": float(np.dot([1 / 3, 2 / 3, 4 / 3, 2 / 3, 1 / 3], ROWS)),
+    "every_row": ROWS.sum(),
+    "simpson": float(np.dot([1, 4, 2, 4, 1], ROWS)) / 3,
+}
+
+
+def _two_state(tmp_path, counting, own=None):
+    rewards = {"cost": {"kind": "cost", "unit": "GBP", "states": {"H": 100}},
+               "rising": {"kind": "cost", "unit": "GBP", "states": {"H": "100 * (1 + t)"}},
+               "years": {"kind": "effect", "unit": "years", "states": {"H": 1}}}
+    for name, convention in (own or {}).items():
+        rewards[name]["counting"] = convention
+    spec = {"name": "two_state", "title": "two states", "description": "hand-computed counting conventions",
+            "model": {"cycle_years": 1, "counting": counting, "discount": {"cost": R, "effect": R},
+                      "states": {"H": {}, "D": {}}, "transitions": [{"from": "H", "to": "D", "probability": P}],
+                      "strategies": {"a": {}, "b": {}}, "rewards": rewards},
+            "population": {"size": 1, "age": {"distribution": "fixed", "value": 50}, "start_state": {"H": 1}},
+            "run": {"horizon_years": T}}
+    path = tmp_path / f"two_state_{counting}.yaml"
+    path.write_text(__import__("yaml").safe_dump(spec))
+    return load_scenario(path)
+
+
+@pytest.mark.parametrize("counting", sorted(CLOSED_FORM))
+def test_counting_convention_closed_form(tmp_path, counting):
+    sc = _two_state(tmp_path, counting)
+    for trace in (True, False):  # from the trace, and added up by the cohort kernel as it runs
+        totals = simulate(sc, trace=trace).reward_totals()
+        assert totals["cost"][0, 0] == pytest.approx(100 * CLOSED_FORM[counting], rel=1e-12)
+        assert totals["years"][0, 1] == pytest.approx(CLOSED_FORM[counting], rel=1e-12)
+
+
+def test_darth_rows_use_each_rows_reward(tmp_path):
+    """DARTH multiplies row j by the reward at row j: R(t = j) = 100 (1 + j); the last row has the last cycle's."""
+    sc = _two_state(tmp_path, "darth_simpson")
+    r = 100 * (1 + np.minimum(np.arange(T + 1), T - 1))
+    expected = float(np.dot([1 / 3, 2 / 3, 4 / 3, 2 / 3, 1 / 3], ROWS * r))
+    assert simulate(sc).reward_totals()["rising"][0, 0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_each_reward_counts_by_its_own_convention(tmp_path):
+    sc = _two_state(tmp_path, "end", own={"cost": "life_table", "years": "every_row"})
+    totals = simulate(sc).reward_totals()
+    assert totals["cost"][0, 0] == pytest.approx(100 * CLOSED_FORM["life_table"], rel=1e-12)
+    assert totals["years"][0, 0] == pytest.approx(CLOSED_FORM["every_row"], rel=1e-12)
+    assert totals["rising"][0, 0] == pytest.approx(100 * float(np.dot(1 + np.arange(T), ROWS[1:])), rel=1e-12)  # end
+    from ipsecon.errors import InputError
+
+    with pytest.raises(InputError, match="model.rewards.cost.counting"):  # the microsim counts one way only
+        simulate(sc, engine="microsim", individuals=10)

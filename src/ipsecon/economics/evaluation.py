@@ -41,10 +41,10 @@ def discount_schedule(rate: float, values: dict[str, Any] | None = None,
 
 def cycle_discount_factors(n_cycles: int, cycle_years: float, rate: float | list[tuple[float, float]],
                            counting: str = "end") -> np.ndarray:
-    """Discount factor of each cycle's amount, (T,): a_k v_{k-1} + b_k v_k."""
+    """Discount factor of each cycle's amount, (T,): a_k v_{k-1} + b_k v_k for the conventions that
+    discount at the points (weights summing to 1), v_{k-1} for ``life_table`` (counting.py)."""
     v = accounting.discount_factors(np.arange(n_cycles + 1) * cycle_years, rate)
-    a, b = accounting.counting_weights(counting, n_cycles)
-    return a * v[:-1] + b * v[1:]
+    return accounting.cycle_discount_factors(counting, v)
 
 
 # --- payback ----------------------------------------------------------------------------------

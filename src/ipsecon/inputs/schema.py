@@ -73,11 +73,16 @@ class Strategy(Strict):
     set: dict[str, Number] = {}
 
 
+# how a reward counts a cycle's rows and discounts them (engines/counting.py says what each equals)
+Counting = Literal["start", "end", "trapezoid", "simpson", "life_table", "darth_simpson", "every_row"]
+
+
 class Reward(Strict):
     kind: Literal["cost", "effect"]
     unit: str
     states: dict[str, Number] = {}
     transitions: dict[str, Number] = {}
+    counting: Counting | None = None  # this reward's own convention (default: the model's)
 
 
 class Structure(Strict):
@@ -106,7 +111,7 @@ class Model(Strict):
     variables: dict[str, Number] = {}
     strategies: dict[str, Strategy]
     rewards: dict[str, Reward] = {}
-    counting: Literal["start", "end", "trapezoid", "simpson"] = "end"
+    counting: Counting = "end"
     # annual rates: a number or a formula of parameters (e.g. economics.discount_rate), so that
     # --set moves the trace's totals and the economics together
     discount: dict[Literal["cost", "effect"], Number] = {"cost": 0.04, "effect": 0.04}
