@@ -55,7 +55,8 @@ class Simulation:
         has_tr = bool(model.rewards[name]["transitions"])
         flows = tr.flows if has_tr else tr.flows[..., :0]
         per_stratum = accounting.reward_per_cycle(tr.occupancy, flows, tr.reward_states[name],
-                                                  tr.reward_transitions[name] if has_tr else flows, model.spec.counting, v)
+                                                  tr.reward_transitions[name] if has_tr else flows,
+                                                  accounting.reward_counting(model, name), v)
         return tr.over_strata(per_stratum)
 
     def reward_totals(self, discounted: bool = True) -> dict[str, np.ndarray]:
@@ -113,7 +114,8 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
         if engine == "cohort" and not trace:
             sim = Simulation(scenario, None, seed, None, horizon_years)
             combos = [(r, d) for d in (True, False) for r in scenario.model.rewards]
-            cycle = [(r,) + accounting.cycle_weights(scenario.model.spec.counting, sim.discount_factors(r, d)) for r, d in combos]
+            cycle = [(r,) + accounting.cycle_weights(accounting.reward_counting(scenario.model, r), sim.discount_factors(r, d))
+                     for r, d in combos]
             out = cohort_reward_totals(scenario.model, values, scenario.strata, mix, year, T, n_samples, cycle, weights)
             sim.totals = {True: {}, False: {}}
             for (r, d), x in zip(combos, out):
@@ -125,6 +127,7 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
             individuals = None
         else:
             individuals = individuals or run.individuals
+            accounting.check_microsim(scenario.model)
             # the same people in every sample (common random numbers), drawn at the base case's
             # shares; where shares are parameters each sample reweights them
             drawn = scenario.strata
