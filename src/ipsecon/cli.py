@@ -30,7 +30,7 @@ from ipsecon.economics.defaults import (
 )
 from ipsecon.errors import InputError
 
-MAX_HORIZON_YEARS = 100
+from ipsecon.inputs.limits import MAX_HORIZON_YEARS
 MAX_SEED = 2**63 - 1  # numpy seeds and the kernels' int64
 
 

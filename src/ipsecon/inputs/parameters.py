@@ -148,6 +148,54 @@ class Correlation(BaseModel):
         return self
 
 
+class MultivariateNormal(BaseModel):
+    """Parameters drawn jointly from a multivariate normal (e.g. regression coefficients with their
+    covariance matrix): each gets a normal marginal (mean, √Σ_ii) and each pair the correlation
+    Σ_ij / √(Σ_ii Σ_jj) through the Gaussian copula, which with normal marginals is exactly the
+    multivariate normal. ``mean`` defaults to the parameters' values."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    parameters: list[str]
+    covariance: list[list[float]]
+    mean: list[float] | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _check(self):
+        k = len(self.parameters)
+        if k < 2 or len(set(self.parameters)) < k:
+            raise ValueError("parameters must name two or more distinct parameters")
+        c = np.asarray(self.covariance, dtype=float)
+        if c.shape != (k, k):
+            raise ValueError(f"covariance must be {k} × {k} (one row and column per parameter), got {list(c.shape)}")
+        if not np.allclose(c, c.T, rtol=1e-9, atol=0):
+            raise ValueError("covariance must be symmetric")
+        if np.linalg.eigvalsh(c).min() <= 0:
+            raise ValueError("covariance must be positive definite (every variance > 0, no exact linear dependence)")
+        if self.mean is not None and len(self.mean) != k:
+            raise ValueError(f"mean needs {k} values, one per parameter")
+        return self
+
+    def apply(self, params: dict[str, "Parameter"], file: str, path: str) -> list[Correlation]:
+        """Give each parameter its normal marginal (in ``params``, in place); the pairs' correlations."""
+        c = np.asarray(self.covariance, dtype=float)
+        sd = np.sqrt(np.diag(c))
+        for i, name in enumerate(self.parameters):
+            p = params.get(name)
+            if p is None or p.value is None or isinstance(p.value, dict):
+                raise InputError(file, f"{path}.parameters[{i}]", f"{name!r} is not a one-number parameter of this file",
+                                 "parameters with a single value: declared in the same file")
+            if p.distribution is not None:
+                raise InputError(file, f"{path}.parameters[{i}]", f"{name} already has a distribution",
+                                 "either its own distribution or the multivariate normal")
+            mean = float(p.value) if self.mean is None else float(self.mean[i])
+            params[name] = p.model_copy(update={"distribution": Distribution(type="normal", mean=mean, sd=float(sd[i]))})
+            check_ranges(name, params[name], file)
+        k = len(self.parameters)
+        return [Correlation(between=(self.parameters[i], self.parameters[j]), rho=float(c[i, j] / (sd[i] * sd[j])),
+                            source=self.source) for i in range(k) for j in range(i + 1, k) if c[i, j] != 0]
+
+
 class ParameterSet:
     """All parameters, by dotted name, with the file each came from, and declared correlations."""
 
@@ -226,10 +274,48 @@ class ParameterSet:
         return ParameterSet(params, self.files, self.correlations)
 
 
+def csv_table(spec: dict, file: str, path: str) -> dict:
+    """A table given as ``{file: x.csv, key: age, columns: [female, male]}``: its rows read from the CSV
+    (relative to the YAML file; a header row naming the key and the columns; ``columns`` defaults to
+    every other column), as ``{key, columns, rows}`` for :class:`Table`."""
+    import csv
+
+    extra = set(spec) - {"file", "key", "columns"}
+    if extra or "key" not in spec or not isinstance(spec.get("file"), str):
+        raise InputError(file, f"{path}.table", f"a table from a file takes file, key and columns (got {sorted(spec)})",
+                         "{file: life_table.csv, key: age, columns: [female, male]}")
+    csv_path = Path(file).parent / spec["file"] if not Path(spec["file"]).is_absolute() else Path(spec["file"])
+    where = f"{path}.table.file"
+    try:
+        with open(csv_path, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            body = [r for r in reader if any(c.strip() for c in r)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(file, where, f"cannot read {csv_path}: {getattr(exc, 'strerror', None) or exc}",
+                         "a CSV file (UTF-8, header row) next to the parameter file") from None
+    key = spec["key"]
+    columns = list(spec.get("columns") or [h for h in header if h != key])
+    missing = [c for c in [key] + columns if c not in header]
+    if missing:
+        raise InputError(csv_path, "header", f"no column {', '.join(map(repr, missing))}", ", ".join(header) or "a header row")
+    idx = [header.index(c) for c in [key] + columns]
+    rows = []
+    for line, r in enumerate(body, start=2):
+        try:
+            rows.append([float(r[i]) for i in idx])
+        except (ValueError, IndexError):
+            raise InputError(csv_path, f"line {line}", f"not a number in columns {key}, {', '.join(columns)}: {r[:8]}",
+                             "numbers (a dot for decimals)") from None
+    return {"key": key, "columns": columns, "rows": rows}
+
+
 def _walk(node: Any, prefix: str, file: str, out: dict[str, Parameter], files: dict[str, str]) -> None:
     if not isinstance(node, dict):
         raise InputError(file, prefix or None, "expected a mapping of parameters or groups")
     if _PARAM_KEYS & set(node):
+        if isinstance(node.get("table"), dict) and "file" in node["table"]:  # rows from a CSV file
+            node = {**node, "table": csv_table(node["table"], file, prefix)}
         out[prefix] = validate(Parameter, node, file, prefix)
         check_ranges(prefix, out[prefix], file)
         files[prefix] = file
@@ -294,7 +380,17 @@ def load_parameter_tree(data: Any, file: str) -> ParameterSet:
         if not isinstance(raw, list):
             raise InputError(file, "correlations", "expected a list", "[{between: [a, b], rho: r, source: ...}]")
         correlations = [validate(Correlation, c, file, f"correlations[{i}]") for i, c in enumerate(raw)]
+    joint = []
+    if isinstance(data, dict) and "multivariate_normal" in data:
+        data = dict(data)
+        raw = data.pop("multivariate_normal")
+        if not isinstance(raw, list):
+            raise InputError(file, "multivariate_normal", "expected a list",
+                             "[{parameters: [a, b], covariance: [[..], [..]], source: ...}]")
+        joint = [validate(MultivariateNormal, m, file, f"multivariate_normal[{i}]") for i, m in enumerate(raw)]
     _walk(data, "", file, params, files)
+    for i, m in enumerate(joint):
+        correlations += m.apply(params, file, f"multivariate_normal[{i}]")
     return ParameterSet(params, files, correlations)
 
 

@@ -32,6 +32,7 @@ STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 # a scenario name becomes a folder name: no separators, no '..', no leading dot
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 MAX_SEED = 2**63 - 1  # seeds are hashed as signed 64-bit integers
+from ipsecon.inputs.limits import MAX_CYCLE_YEARS, MAX_HORIZON_YEARS  # noqa: E402
 
 
 class Strict(BaseModel):
@@ -105,7 +106,7 @@ class Tracker(Strict):
 
 class Model(Strict):
     name: str | None = None
-    cycle_years: float = Field(1 / 12, gt=0, le=1)
+    cycle_years: float = Field(1 / 12, gt=0, le=MAX_CYCLE_YEARS)
     states: dict[str, State]
     transitions: list[Transition]
     variables: dict[str, Number] = {}
@@ -262,7 +263,7 @@ class Calibration(Strict):
 
 class Run(Strict):
     engine: Literal["cohort", "microsim"] = "cohort"
-    horizon_years: float = Field(5, gt=0, le=100)
+    horizon_years: float = Field(5, gt=0, le=MAX_HORIZON_YEARS)
     individuals: int = Field(10000, ge=1)
     seed: int = Field(20240601, ge=0, le=MAX_SEED)
 
