@@ -123,3 +123,47 @@ def test_each_reward_counts_by_its_own_convention(tmp_path):
 
     with pytest.raises(InputError, match="model.rewards.cost.counting"):  # the microsim counts one way only
         simulate(sc, engine="microsim", individuals=10)
+
+
+# --- the validation suite: published models, at their published precision (issue 16, item 7) -------------
+
+def _cea(root, name):
+    from ipsecon import api
+
+    return api.run(load_scenario(root / "tests/data" / name), structures=False).cea.set_index("strategy")
+
+
+def test_chancellor_hiv_matches_the_excel_model_exactly(root):
+    """Briggs et al. 2006 ex. 2.5, online Excel model (the values heemod's test_dmhee.R checks)."""
+    t = _cea(root, "chancellor_hiv.yaml")
+    assert t.loc["mono", "cost"] == pytest.approx(44663.4535637, abs=5e-8)
+    assert t.loc["comb", "cost"] == pytest.approx(50601.6513312, abs=5e-8)
+    assert t.loc["mono", "effect"] == pytest.approx(7.9912066, abs=5e-8)
+    assert t.loc["comb", "effect"] == pytest.approx(8.9373889, abs=5e-8)
+    assert t.loc["comb", "icer"] == pytest.approx(6275.95560, abs=5e-6)
+
+
+def test_dmhee_hip_replacement_matches_the_excel_model(root):
+    """Briggs et al. 2006 ex. 3.5 (total hip replacement), online Excel model via heemod's test_dmhee.R."""
+    t = _cea(root, "dmhee_hip.yaml")
+    assert t.loc["standard", "cost"] == pytest.approx(512.434658, abs=5e-7)
+    assert t.loc["standard", "effect"] == pytest.approx(14.6531896, abs=5e-8)
+    assert t.loc["np1", "cost"] == pytest.approx(610.311818, abs=5e-7)
+    assert t.loc["np1", "effect"] == pytest.approx(14.69770986, abs=5e-9)
+    assert t.loc["np1", "icer"] == pytest.approx(2198.486665, abs=5e-7)
+
+
+@pytest.mark.parametrize("file, published, icers", [
+    # Alarid-Escudero et al. 2023, introductory tutorial, table 4: costs in whole dollars, QALYs to 3 decimals
+    ("darth_sick_sicker.yaml", {"soc": (151580, 20.711), "A": (284805, 21.499), "B": (259100, 22.184),
+                                "AB": (378875, 23.137)}, {"B": 72988, "AB": 125764}),
+    # the time-dependent tutorial (age-specific mortality from the US 2015 life table, transition rewards), table 3
+    ("darth_sick_sicker_age.yaml", {"soc": (116374, 18.879), "A": (218789, 19.636), "B": (202536, 20.199),
+                                    "AB": (296300, 21.097)}, {"B": 65288, "AB": 104461}),
+])
+def test_darth_sick_sicker_tutorials(root, file, published, icers):
+    t = _cea(root, file)
+    for s, (cost, qalys) in published.items():
+        assert round(t.loc[s, "cost"]) == cost and round(t.loc[s, "effect"], 3) == qalys
+    assert {s: round(v) for s, v in t["icer"].dropna().items()} == icers  # along the frontier: SoC -> B -> AB
+    assert t.loc["A", "status"] == "dominated" and t.loc["B", "compared_with"] == "soc"

@@ -22,7 +22,9 @@ cycle, v_j the discount factor at point j, and the weights (a_k, b_k) and discou
 * ``darth_simpson``: DARTH's within-cycle correction, ``darthtools::gen_wcc(n, "Simpson1/3")``,
   a weight per row j = 0 … T discounted at that row: ⅓ at rows 0 and T, otherwise ⅔ at odd and
   4/3 at even rows (gen_wcc counts its vector from 1: its "odd entries" are the even rows). Row j
-  is counted with the reward of cycle j + 1, R(t = j); the last row with R(t = T − 1).
+  is counted with the reward of cycle j + 1, R(t = j); the last row with R(t = T − 1). The moves
+  made during cycle k (transition rewards) belong to row k and take its weight: d^f_k = w_k v_k
+  (DARTH's transition-dynamics array, Alarid-Escudero et al. 2023, time-dependent tutorial).
 * ``every_row``: every row 0 … T once, discounted at the row (DARTH's ``gen_wcc(n, "none")``).
 
 Discounting is discrete at time points: v_j = Π over years of (1 + r(y))^(−Δy) for the
@@ -103,6 +105,8 @@ def cycle_weights(convention: str, v: np.ndarray) -> tuple[np.ndarray, np.ndarra
     a, b = counting_weights(convention, len(v) - 1)
     if convention in CYCLE_DISCOUNTED:
         return a * v[:-1], b * v[:-1], v[:-1]
+    if convention in ROW_CONVENTIONS:  # DARTH: the moves of cycle k are in row k, with its weight
+        return a * v[:-1], b * v[1:], row_weights(convention, len(v) - 1)[1:] * v[1:]
     return a * v[:-1], b * v[1:], v[1:]
 
 
@@ -144,7 +148,8 @@ def check_microsim(model) -> None:
 
     for name in model.spec.rewards:
         own = reward_counting(model, name)
-        if own != model.spec.counting or own in CYCLE_DISCOUNTED:
+        rows_with_moves = own in ROW_CONVENTIONS and bool(model.spec.rewards[name].transitions)  # weighted moves
+        if own != model.spec.counting or own in CYCLE_DISCOUNTED or rows_with_moves:
             raise InputError(model.file, f"model.rewards.{name}.counting" if own != model.spec.counting else "model.counting",
                              f"the microsim engine cannot count {name!r} by {own!r}",
                              "the cohort engine, or one convention for all rewards among start, end, trapezoid, simpson, "
