@@ -42,10 +42,19 @@ def test_one_pass_matches_root_search_per_cell(sim, bracket, roots):
     assert found >= roots  # the default bracket's comparison covered real roots, not only no-root cells
 
 
-def test_options_outside_the_one_pass_fall_back_to_per_cell(sim):
-    table = breakeven_table({"rct": sim}, ["society"], [5], declining=True)
-    r = breakeven_wage(sim, "society", 5, declining=True)
-    assert table.breakeven_wage.iloc[0] == r.wage and table.reason.iloc[0] == r.reason
+@pytest.fixture(scope="module")
+def sim45(scenario):
+    return simulate(scenario, horizon_years=45)
+
+
+@pytest.mark.parametrize("horizon", [5, 45])
+def test_declining_schedule_in_the_one_pass(sim45, horizon):
+    # R-109/21's declining rates (4 % to 40 years, then 3 %: 45 years uses both) go through the one-pass search since issue 14:
+    # each horizon's cycle discount factors are exact, so it matches a root search on full ledgers
+    table = breakeven_table({"rct": sim45}, ["society"], [horizon], declining=True)
+    r = breakeven_wage(sim45, "society", horizon, declining=True)
+    assert "vectorised" in table.reason.iloc[0]
+    assert table.breakeven_wage.iloc[0] == pytest.approx(r.wage, abs=0.01)
 
 
 @pytest.mark.parametrize("mcpf", [None, False, 0.1])

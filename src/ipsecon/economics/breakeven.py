@@ -148,8 +148,8 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
     Both are gross annual wages per person-year in work (``wages.ips_annual_gross_wage``'s unit).
     Each simulation must reach the longest horizon; shorter ones truncate its ledger. Every
     perspective and horizon of a pair comes from one ledger and one vectorised root search
-    (:func:`_wage_roots`); a declining discount schedule falls back to one :func:`breakeven_wage`
-    per cell for the NPV break-even wage.
+    (:func:`_wage_roots`, any discount schedule: each horizon's cycle discount factors are exact);
+    per-sample rules fall back to one :func:`breakeven_wage` per cell.
     """
     import pandas as pd
 
@@ -163,7 +163,7 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                 found = _wage_roots(sim, perspectives, horizons, pair, **kwargs)
             else:
                 found = [breakeven_wage(sim, p, h, strategies=pair, **kwargs) for p in perspectives for h in horizons]
-            options = {k: v for k, v in kwargs.items() if k in ("bracket", "xtol", "values")}
+            options = {k: v for k, v in kwargs.items() if k in ("bracket", "xtol", "values", "declining")}
             programme = programme_breakeven(sim, perspectives, horizons, pair, **options)
             for r, g in zip(found, programme):
                 rows.append({"scenario": scenario, "perspective": r.perspective, "horizon_years": r.horizon_years,
@@ -193,7 +193,8 @@ def programme_signs(perspective: str) -> dict[str, float]:
 
 def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: Iterable[float],
                         strategies: tuple[str, str] | None = None, bracket: tuple[float, float] = DEFAULT_BRACKET,
-                        xtol: float = 0.01, values: dict[str, Any] | None = None) -> list[BreakevenResult]:
+                        xtol: float = 0.01, values: dict[str, Any] | None = None,
+                        declining: bool = False) -> list[BreakevenResult]:
     """The programme break-even wage (seed 004: "the gross wage those who got jobs must earn for the
     effect to carry the programme's running cost") per perspective x horizon: the W at which the
     discounted incremental flows the employment effect moves for the perspective (society:
@@ -207,7 +208,7 @@ def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: 
     values = sim.scenario.base_values() if values is None else values
     cycles = [_cycles(sim, h) for h in horizons]
     ledger = with_mcpf(build_ledger(sim, values=values), False)
-    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, False)
+    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
     d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
     n = ledger.amounts.shape[0]
     base = np.empty((n, len(perspectives), len(cycles)))
@@ -229,9 +230,9 @@ def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: 
 
 
 def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
-    """The one-pass search covers a constant discount rate (any tax-financing cost); declining rates need
-    the full ledger per wage."""
-    plain = set(options) <= {"bracket", "xtol", "values", "mcpf", "declining"} and not options.get("declining")
+    """The one-pass search covers every option (tax-financing cost, declining discount schedule) for one
+    set of parameter values; per-sample rules need a search per sample."""
+    plain = set(options) <= {"bracket", "xtol", "values", "mcpf", "declining"}
     values = options.get("values") or sim.scenario.base_values()
     return plain and sim.trace.occupancy.shape[0] == 1 and not L.rules_vary(values)
 
@@ -251,7 +252,7 @@ def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float],
     values = sim.scenario.base_values() if values is None else values
     cycles = [_cycles(sim, h) for h in horizons]
     ledger = with_mcpf(build_ledger(sim, values=values), mcpf)
-    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, False)
+    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
     d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
     base = np.empty((1, len(perspectives), len(cycles)))
     for j, p in enumerate(perspectives):  # as npv_of_wage at the ledger's wage
