@@ -167,3 +167,14 @@ def test_darth_sick_sicker_tutorials(root, file, published, icers):
         assert round(t.loc[s, "cost"]) == cost and round(t.loc[s, "effect"], 3) == qalys
     assert {s: round(v) for s, v in t["icer"].dropna().items()} == icers  # along the frontier: SoC -> B -> AB
     assert t.loc["A", "status"] == "dominated" and t.loc["B", "compared_with"] == "soc"
+
+
+def test_darth_psa_frontier_switches_where_published(root):
+    """Alarid-Escudero et al. 2023 (introductory tutorial), CEAC/CEAF figure: SoC has the highest expected NMB
+    below $80,000 per QALY, B between $80,000 and $120,000, AB from $120,000 (their distributions, table 1)."""
+    from ipsecon import api
+
+    sc = load_scenario(root / "tests/data/darth_sick_sicker.yaml")
+    ds = api.psa(sc, samples=200, seed=1, horizons=[75.0], wtp=[50_000.0, 100_000.0, 150_000.0], quiet=True)
+    best = ds.ceaf_strategy.sel(perspective="model", horizon=75.0).to_pandas()
+    assert [best[w] for w in (50_000.0, 100_000.0, 150_000.0)] == ["soc", "B", "AB"]

@@ -64,3 +64,10 @@ def test_bad_input_is_one_line_exit_2(root, tmp_path, args, words):
     line = r.output.strip()
     assert "\n" not in line and "chancellor_hiv.yaml" in line and all(w in line for w in words)
     assert not (tmp_path / "t").exists()
+
+
+def test_a_strategy_the_parameter_does_not_reach_says_so(root):
+    sc = api.load_scenario(root / "tests/data/darth_sick_sicker.yaml")
+    t = run_threshold(sc, "ss.c_trtB", (0.0, 50_000.0), horizons=[75.0], grid=3, quiet=True).set_index("intervention")
+    assert t.loc["A", "status"] == "none: does not depend on it" and np.isnan(t.loc["A", "threshold"])
+    assert t.loc["B", "status"] == "found" and 13_000 < t.loc["B", "threshold"] < 50_000  # B pays at its 13,000

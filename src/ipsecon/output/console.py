@@ -267,6 +267,8 @@ def threshold(table: pd.DataFrame, name: str) -> str:
         who = (f"{r['intervention']} / " if several else "") + str(r["perspective"])
         if r["status"] == "found":
             what = f"{r['threshold']:,.6g}"
+        elif "depend" in r["status"]:
+            what = f"none: the {a['measure']} ({r['at_low']:,.0f}) does not depend on {a['parameter']}"
         else:
             what = f"none in the range ({'better' if 'better' in r['status'] else 'worse'} than {a['comparator']} at every " \
                    f"value: {a['measure']} {r['at_low']:,.0f} at the low end, {r['at_high']:,.0f} at the high end)"

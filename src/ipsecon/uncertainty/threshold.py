@@ -68,7 +68,8 @@ def run_threshold(scenario: LoadedScenario, name: str, value_range: tuple[float,
                   seed: int | None = None, xtol: float | None = None, quiet: bool = False) -> pd.DataFrame:
     """One row per intervention × perspective × horizon × threshold found (or one row saying none is
     in the range): ``threshold`` (NaN where none), ``status`` (``found``, ``none: better throughout``,
-    ``none: worse throughout``), the measure at the range's ends and at the base value."""
+    ``none: worse throughout``, ``none: does not depend on it``), the measure at the range's ends and at
+    the base value."""
     base = scenario.base_values()
     _check_name(scenario, name, base)
     low, high = threshold_range(scenario, name, value_range)
@@ -122,8 +123,11 @@ def run_threshold(scenario: LoadedScenario, name: str, value_range: tuple[float,
                 for x in found:
                     rows.append({**common, "threshold": x, "status": "found"})
                 if not found:
-                    better = "better" if f[0] > 0 else "worse"
-                    rows.append({**common, "threshold": np.nan, "status": f"none: {better} throughout"})
+                    if np.all(np.abs(f - f[0]) <= 1e-9 * max(1.0, abs(f[0]))):  # the parameter does not reach it
+                        status = "none: does not depend on it"
+                    else:
+                        status = f"none: {'better' if f[0] > 0 else 'worse'} throughout"
+                    rows.append({**common, "threshold": np.nan, "status": status})
     table = pd.DataFrame(rows)
     table.attrs.update(parameter=name, measure=measure, comparator=scenario.model.comparator, low=low, high=high,
                        units=ds.attrs.get("units", ""), evaluations=grid + 1 + len(cache))
