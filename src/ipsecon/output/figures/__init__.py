@@ -17,17 +17,18 @@ from ipsecon.output.figures.money import (breakeven_figure, breakeven_plot, cumu
 from ipsecon.output.figures.sensitivity import (DSA_OUTPUTS, output_label, sobol_bars_figure, sobol_horizon_figure,
                                                 tornado_figure, twoway_figure)
 from ipsecon.output.figures.style import (BREAKEVEN_STATUS, DPI, PARTY_LABELS, PERSPECTIVE_COLOURS, PERSPECTIVE_LABELS,
-                                          nok, perspective_label, png_bytes, save, state_colours, strategy_colours)
+                                          nok, party_label, perspective_label, png_bytes, save, state_colours, strategy_colours)
 from ipsecon.output.figures.trace import employment_figure, model_diagram_figure, occupancy_figure
 from ipsecon.output.figures.uncertainty import (breakeven_distribution_figure, ce_plane_figure, ceac_figure,
                                                 evpi_figure, evppi_figure, prob_pays_off_figure,
                                                 psa_breakeven_by_horizon_figure, psa_employment_figure,
+                                                psa_occupancy_figure,
                                                 psa_net_by_horizon_figure)
 
 __all__ = ["BREAKEVEN_STATUS", "DPI", "DSA_OUTPUTS", "PARTY_LABELS", "PERSPECTIVE_COLOURS", "PERSPECTIVE_LABELS",
            "breakeven_distribution_figure", "breakeven_figure", "breakeven_plot", "ce_plane_figure", "ceac_figure",
            "cumulative_net_figure", "employment_figure", "evpi_figure", "evppi_figure", "model_diagram_figure", "nok",
-           "npv_figure", "occupancy_figure", "output_label", "payer_waterfall_figure", "perspective_label", "png_bytes",
-           "prob_pays_off_figure", "psa_breakeven_by_horizon_figure", "psa_employment_figure",
+           "npv_figure", "occupancy_figure", "output_label", "payer_waterfall_figure", "party_label", "perspective_label", "png_bytes",
+           "prob_pays_off_figure", "psa_breakeven_by_horizon_figure", "psa_employment_figure", "psa_occupancy_figure",
            "psa_net_by_horizon_figure", "save", "sobol_bars_figure", "sobol_horizon_figure", "state_colours",
            "strategy_colours", "tornado_figure", "twoway_figure"]

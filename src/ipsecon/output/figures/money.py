@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
-                                           perspective_label, save, thousands, tight, time_axis)
+from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, grouped, nok,
+                                           perspective_label, save, thousands, tight, time_axis, tr)
 
 
 def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: str, total_label: str):
@@ -38,11 +38,11 @@ def payer_waterfall_figure(steps: pd.DataFrame, price_year: int | None, title: s
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
     thousands(ax, "x")
-    ax.set_xlabel(f"discounted gain (+) or cost (−) per person, {nok(price_year)}")
+    ax.set_xlabel(tr("fig.waterfall.xlabel", unit=nok(price_year)))
     # one colour meaning in this figure: gain or cost to the budget; the party is named in each label
-    handles = [Patch(facecolor=GAIN, alpha=0.85, label="gain to the budget"),
-               Patch(facecolor=LOSS, alpha=0.85, label="cost to the budget"),
-               Patch(facecolor=TOTAL if running >= 0 else LOSS, label="net (bottom bar)")]
+    handles = [Patch(facecolor=GAIN, alpha=0.85, label=tr("fig.waterfall.gain")),
+               Patch(facecolor=LOSS, alpha=0.85, label=tr("fig.waterfall.cost")),
+               Patch(facecolor=TOTAL if running >= 0 else LOSS, label=tr("fig.waterfall.net"))]
     fig.legend(handles=handles, fontsize=7.5, loc="lower center", ncol=3, frameon=False)
     lo, hi = ax.get_xlim()
     ax.set_xlim(lo - 0.04 * (hi - lo), hi + 0.15 * (hi - lo))
@@ -56,7 +56,7 @@ def compact_signed(v: float) -> str:
 
 
 def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarray], price_year: int | None,
-                          intervention: str = "IPS", comparator: str = "usual care"):
+                          intervention: str = "IPS", comparator: str | None = None):
     """Cumulative discounted incremental net per perspective over time (who gains, when)."""
     x, xlabel = time_axis(months)
     fig, ax = plt.subplots(figsize=(8.6, 4.8))
@@ -66,12 +66,12 @@ def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarra
                 label=f"{perspective_label(p)} ({compact_signed(y[-1])})")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(f"cumulative discounted net per person\n{nok(price_year)}")
+    ax.set_ylabel(tr("fig.cumulative.ylabel", unit=nok(price_year)))
     thousands(ax)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="perspective (value at the end)", title_fontsize=8, loc="upper left",
+    ax.legend(fontsize=8, title=tr("fig.cumulative.legend"), title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"Who gains and when: {intervention} minus {comparator}, above 0 = gain")
+    return finish(fig, tr("fig.cumulative.title", name=intervention, comparator=comparator or tr("fig.comparator")))
 
 
 def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = "IPS"):
@@ -82,7 +82,7 @@ def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = 
         v = r["incremental_npv"]
         ax.barh(i, v, color=PERSPECTIVE_COLOURS.get(r["perspective"], "#999999"))
         pb = r.get("payback_month")
-        note = "never pays back" if pb is None or pb != pb else f"pays back in month {int(pb)}"
+        note = tr("headline.never") if pb is None or pb != pb else tr("headline.pays_back", m=int(pb))
         ax.text(v, i, f"  {compact_signed(v)}  ({note})  ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.set_yticks(range(len(table)), [perspective_label(p) for p in table["perspective"]])
     ax.invert_yaxis()
@@ -91,9 +91,9 @@ def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = 
     lo, hi = ax.get_xlim()
     span = hi - lo
     ax.set_xlim(lo - 0.45 * span * (lo < 0), hi + 0.45 * span)
-    ax.set_xlabel(f"incremental net present value per person, {nok(price_year)}")
+    ax.set_xlabel(tr("fig.npv.xlabel", unit=nok(price_year)))
     ax.grid(axis="x", alpha=0.3)
-    return finish(fig, f"Net present value of {intervention} by perspective (> 0: gains exceed costs)")
+    return finish(fig, tr("fig.npv.title", name=intervention))
 
 
 def _line_groups(table: pd.DataFrame) -> list[str]:
@@ -143,12 +143,11 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
     for scenario, w in wages.items():
         who = f"{scenario}: " if scenario and len(wages) > 1 else ""
         ax.axhline(w / 1000, color="grey", linewidth=0.8, linestyle=style_of.get(scenario, "--") if len(wages) > 1 else "--",
-                   label=f"{who}assumed wage of the group ({w / 1000:,.0f}k)")
+                   label=who + tr("fig.breakeven.assumed", wage=compact(w)))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("horizon (years, log scale)")
-    ax.set_ylabel(f"thousand NOK per year, gross ({price_year} prices)")
-    ax.set_title(f"Gross annual wage at which {intervention} breaks even — at wages above it, it pays off\n"
-                 "(▼ on the bottom edge: pays off at any wage; ▲ on the top edge: no wage up to the bracket's top)",
+    ax.set_xlabel(tr("fig.horizon_log"))
+    ax.set_ylabel(tr("fig.breakeven.ylabel", year=price_year))
+    ax.set_title(tr("fig.breakeven.title", name=intervention),
                  fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

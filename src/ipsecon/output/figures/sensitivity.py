@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import compact, finish, perspective_label, thousands
+from ipsecon.output.figures.style import compact, finish, grouped, perspective_label, thousands, tight, tr
 from ipsecon.output.figures.uncertainty import for_intervention, horizon_value, sel_horizon
 
 DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incremental net monetary benefit", "NOK per person"),
@@ -24,7 +24,7 @@ DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incre
 def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv", top: int = 15,
                    intervention: str | None = None):
     """One-way sensitivity: the output at each parameter's low and high value, sorted by swing."""
-    name, unit = DSA_OUTPUTS.get(output, (output, ""))
+    name, unit = _output_name(output)
     da = sel_horizon(for_intervention(dsa[output], intervention).sel(perspective=perspective), horizon)
     base = float(sel_horizon(for_intervention(dsa[f"base_{output}"], intervention).sel(perspective=perspective), horizon))
     low, high = da.sel(bound="low").values, da.sel(bound="high").values
@@ -47,8 +47,9 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
                 missing.add(status)
             else:  # no value at this bound: say why at the row's end instead of drawing an empty bar
                 missing.add(status)
-                ax.text(0.995, (i + 0.5) / len(order), f"{('low', 'high')[b]}: "
-                        f"{MISSING_AT_BOUND.get(status, 'no value')}", transform=ax.transAxes, ha="right",
+                ax.text(0.995, (i + 0.5) / len(order), tr(f"fig.tornado.{('low', 'high')[b]}") + ": "
+                        + tr(f"fig.tornado.missing.{status if status in MISSING_AT_BOUND else 0}"),
+                        transform=ax.transAxes, ha="right",
                         va="center", fontsize=6.5, color=colour)
         if "low_value" in dsa and "high_value" in dsa:
             labels.append(f"{params[j]}  [{_fmt_value(dsa['low_value'].values[j])} – "
@@ -60,19 +61,26 @@ def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv
     if output != "breakeven_wage":
         ax.axvline(0, color="grey", lw=0.8, ls=":")
     thousands(ax, "x")
-    ax.set_xlabel(f"{name}, {unit} ({dsa.attrs.get('price_year', '')} prices)\nbase case {compact(base)}"
-                  + ("\nhatched: pays off at any wage (break-even at most the bracket's low end)" if 1 in missing
-                     else "") + ("\ntext at the right: no break-even wage at that bound" if missing - {1} else ""),
+    ax.set_xlabel(tr("fig.tornado.xlabel", name=name, unit=unit, year=dsa.attrs.get("price_year", ""), base=compact(base))
+                  + ("\n" + tr("fig.tornado.hatched") if 1 in missing else "")
+                  + ("\n" + tr("fig.tornado.text_right") if missing - {1} else ""),
                   fontsize=9)
-    handles = [Patch(color="#4393c3", label="parameter at its low value"), Patch(color="#d6604d", label="at its high value")]
+    handles = [Patch(color="#4393c3", label=tr("fig.tornado.low_value")), Patch(color="#d6604d", label=tr("fig.tornado.high_value"))]
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    more = f"; the {len(order)} widest of {len(params)} parameters" if len(params) > len(order) else ""
-    return finish(fig, f"Tornado: {name} — {perspective_label(perspective)}, "
-                       f"{horizon_value(dsa, horizon):g} years\n(widest swing on top{more})")
+    more = tr("fig.tornado.more", n=len(order), of=len(params)) if len(params) > len(order) else ""
+    return finish(fig, tr("fig.tornado.title", name=name, who=perspective_label(perspective),
+                          years=grouped(horizon_value(dsa, horizon), 1).removesuffix(",0").removesuffix(".0"), more=more))
 
 
-MISSING_AT_BOUND = {1: "pays off at any wage", 2: "no wage in the bracket", 3: "not wage-linked"}
+MISSING_AT_BOUND = {1: "pays off at any wage", 2: "no wage in the bracket", 3: "not wage-linked"}  # fig.tornado.missing.*
+
+
+def _output_name(output: str) -> tuple[str, str]:
+    """(name, unit) of a DSA output in the report's language."""
+    if output in DSA_OUTPUTS:
+        return tr(f"fig.output.{output}"), tr(f"fig.output_unit.{output}")
+    return output.replace("_", " "), ""
 
 
 def _bound_status(dsa, output, perspective, horizon, intervention):
@@ -105,9 +113,9 @@ def twoway_figure(dsa, pair, perspective: str, horizon: float, intervention: str
     mesh = ax.pcolormesh(x, y, zz, cmap="RdBu", vmin=-lim, vmax=lim, shading="auto")
     if np.nanmin(zz) < 0 < np.nanmax(zz):
         cs = ax.contour(x, y, zz, levels=[0], colors="black", linewidths=1.5)
-        ax.clabel(cs, fmt={0: "breaks even"}, fontsize=8)
+        ax.clabel(cs, fmt={0: tr("fig.twoway.breaks_even")}, fontsize=8)
     cb = fig.colorbar(mesh, ax=ax)
-    cb.set_label(f"incremental NPV per person, NOK ({dsa.attrs.get('price_year', '')} prices)")
+    cb.set_label(tr("fig.twoway.colour", year=dsa.attrs.get("price_year", "")))
     ax.set_xlabel(xname)
     ax.set_ylabel(yname)
     thousands(ax, "x")
@@ -115,8 +123,7 @@ def twoway_figure(dsa, pair, perspective: str, horizon: float, intervention: str
     if max(abs(x).max(), abs(y).max()) < 1000:  # small values: let matplotlib choose decimals
         ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    return finish(fig, f"Two-way sensitivity — {perspective_label(perspective)}, {horizon_value(dsa, horizon):g} years\n"
-                       "(blue: pays off, red: does not; black line: breaks even)")
+    return finish(fig, tr("fig.twoway.title", who=perspective_label(perspective), years=f"{horizon_value(dsa, horizon):g}"))
 
 
 def output_label(output: str) -> str:
@@ -125,7 +132,7 @@ def output_label(output: str) -> str:
     parts = str(output).split(":")
     intervention = parts.pop(0) if parts[0] not in DSA_OUTPUTS and len(parts) > 1 else ""
     name, perspective = parts[0], (parts[1] if len(parts) > 1 else "")
-    text = DSA_OUTPUTS.get(name, (name.replace("_", " "), ""))[0]
+    text = _output_name(name)[0]
     text = f"{text}, {perspective_label(perspective)}" if perspective else text
     return f"{text} ({intervention})" if intervention else text
 
@@ -142,29 +149,39 @@ def sobol_bars_figure(sobol, output: str, top: int = 12, intervention: str | Non
     fig, axes = plt.subplots(rows, cols, figsize=(10.5 if cols > 1 else 7.5, (0.34 * len(params) + 1.4) * rows + 1.2),
                              squeeze=False, sharey=True)
     y = np.arange(len(params))
+    d_all = sobol.sel(output=output, parameter=params)
+    # a share of variance lies in [0, 1]: the axis shows that range (and any estimate beyond it); the
+    # intervals of a small design can be many times wider and would squeeze the bars to nothing
+    lo = min(-0.05, float(np.nanmin([d_all["S1"].min(), d_all["ST"].min()])) - 0.05)
+    hi = max(1.05, float(np.nanmax([d_all["S1"].max(), d_all["ST"].max()])) + 0.05)
+    cut = False
     for k, h in enumerate(horizons):
         ax = axes[k // cols, k % cols]
         d = sobol.sel(output=output, horizon=h, parameter=params)
         for name, off, colour in (("S1", -0.18, "#92c5de"), ("ST", 0.18, "#2166ac")):
             err = d[f"{name}_conf"].values if f"{name}_conf" in d else None
+            if err is not None:
+                cut |= bool(np.any(d[name].values - err < lo) or np.any(d[name].values + err > hi))
             ax.barh(y + off, d[name].values, height=0.36, color=colour, xerr=err, ecolor="#333333", capsize=2,
-                    label={"S1": "first order (S1)", "ST": "total (ST)"}[name])
-        ax.set_title(f"{float(h):g} years", fontsize=9)
-        ax.set_xlim(left=min(0, ax.get_xlim()[0]))
+                    label=tr(f"fig.sobol.{name}"))
+        ax.set_title(tr("time.years", n=f"{float(h):g}"), fontsize=10)
+        ax.set_xlim(lo, hi)
+        ax.axvline(0, color="black", lw=0.6)
         ax.grid(axis="x", alpha=0.3)
-        ax.set_xlabel("share of output variance")
+        ax.set_xlabel(tr("fig.sobol.share") + ("\n" + tr("fig.sobol.cut") if cut and k >= n - cols else ""), fontsize=9)
     for k in range(n, rows * cols):
         axes[k // cols, k % cols].axis("off")
     for r in range(rows):
         axes[r, 0].set_yticks(y, params, fontsize=8.5)
     axes[0, 0].invert_yaxis()
-    axes[0, 0].legend(fontsize=8, loc="lower right")
-    title = f"Sobol indices: {output_label(output)} (bars: 95 % intervals)"
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="lower center", ncol=2, frameon=False)  # beside no bar
+    title = tr("fig.sobol.title", output=output_label(output))
     over = float(sobol["S1"].sel(output=output, parameter=params).max())
     if over > 1:  # a share of variance cannot exceed 1: the estimate is noisy
-        title += (f"\nS1 up to {over:.2f} > 1: estimation error with a small design "
-                  f"(N = {int(sobol.attrs.get('n_base', 0)) or '?'}); read the intervals, not the bars")
-    return finish(fig, title)
+        title += "\n" + tr("fig.sobol.over_one", value=grouped(over, 2), n=int(sobol.attrs.get("n_base", 0)) or "?")
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    return tight(fig, rect=(0, 0.3 / fig.get_figheight(), 1, 1))
 
 
 def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | None = None):
@@ -183,10 +200,10 @@ def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | N
         ax.set_xscale("log")
         ax.set_xticks(h, [f"{v:g}" for v in h])
         ax.minorticks_off()
-    ax.set_xlabel("horizon (years)")
-    ax.set_ylabel("share of output variance")
+    ax.set_xlabel(tr("fig.horizon"))
+    ax.set_ylabel(tr("fig.sobol.share"))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="solid: total (ST), dashed: first order (S1)", title_fontsize=8, loc="upper left",
+    ax.legend(fontsize=8, title=tr("fig.sobol.legend"), title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"Which inputs matter at which horizon — {output_label(output)}")
+    return finish(fig, tr("fig.sobol.horizon_title", output=output_label(output)))

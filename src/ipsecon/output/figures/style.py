@@ -64,24 +64,59 @@ def state_colours(states: Iterable[str]) -> dict[str, str]:
     return {s: STATE_COLOURS.get(s, STATE_PALETTE[i % len(STATE_PALETTE)]) for i, s in enumerate(states)}
 
 
+def tr(key: str, **values) -> str:
+    """A figure's fixed text in the report's language (catalogue: ``ipsecon.output.report.messages``;
+    imported on use, as the report package imports this one)."""
+    from ipsecon.output.report.i18n import t
+
+    return t(key, **values)
+
+
+def _decimal(text: str) -> str:
+    """English decimal point and grouping in the report's language ('12.5' -> '12,5', '1,234' -> '1 234' in nb)."""
+    from ipsecon.output.report.i18n import current
+
+    if current() == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
 def perspective_label(perspective: str) -> str:
-    return PERSPECTIVE_LABELS.get(perspective, perspective)
+    key = f"perspective.{perspective}"
+    return tr(key) if perspective in PERSPECTIVE_LABELS else perspective
 
 
-def nok(price_year: int | None, unit: str = "NOK") -> str:
+def party_label(party: str) -> str:
+    return tr(f"party.{party}") if party in PARTY_LABELS else party
+
+
+def nok(price_year: int | None, unit: str | None = None) -> str:
     """Money axis unit (ticks are compact: k = thousand, M = million)."""
-    return f"{unit} ({price_year} prices)" if price_year else unit
+    unit = unit or tr("fig.nok")
+    return tr("fig.nok_prices", unit=unit, year=price_year) if price_year else unit
 
 
 def compact(v: float) -> str:
-    """A money tick in compact units: 950, 12.5k, 250k, 1.25M (never '-0')."""
+    """A money tick in compact units: 950, 12.5k, 250k, 1.25M (never '-0'); decimal comma in Norwegian."""
     a = abs(v)
     if a < 0.5:
         return "0"
     for scale, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= scale:
-            return f"{v / scale:.3g}{unit}"
-    return f"{v:.3g}" if a < 1 else f"{v:,.0f}"
+            return _decimal(f"{v / scale:.3g}") + unit
+    return _decimal(f"{v:.3g}" if a < 1 else f"{v:,.0f}")
+
+
+def grouped(v: float, digits: int = 0) -> str:
+    """A number with the report language's grouping and decimal sign (1,234.5 / 1 234,5)."""
+    return _decimal(f"{v:,.{digits}f}")
+
+
+def share(v: float, digits: int = 0) -> str:
+    """A share as a percentage in the report's language ('37%' / '37 %')."""
+    from ipsecon.output.report.i18n import percent
+
+    return percent(v, digits)
 
 
 def thousands(ax, axis: str = "y", bins: int = 6) -> None:
@@ -97,8 +132,8 @@ def time_axis(months: np.ndarray) -> tuple[np.ndarray, str]:
     """Months for short runs, years beyond three years (easier to read)."""
     months = np.asarray(months, dtype=float)
     if months.size and months.max() > 36:
-        return months / 12, "years since the strategy started"
-    return months, "months since the strategy started"
+        return months / 12, tr("fig.years_since")
+    return months, tr("fig.months_since")
 
 
 def label(name: str, labels: Mapping[str, str] | None) -> str:

@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (MC_BAND, finish, label, lighten, state_colours, strategy_colours,
-                                           tight, time_axis, wrap)
+from ipsecon.output.figures.style import (MC_BAND, finish, grouped, label, lighten, state_colours, strategy_colours,
+                                           tight, time_axis, tr, wrap)
 
 
 def _layout(states: Sequence[str], absorbing: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -68,19 +68,19 @@ def model_diagram_figure(states: Mapping[str, str], transitions: Iterable[tuple[
     ax.set_xlim(min(xs) - 1.1, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.35, max(ys) + 0.55)
     ax.axis("off")
-    handles = [Line2D([], [], color="#555555", lw=1, label="allowed move (each cycle)")]
+    handles = [Line2D([], [], color="#555555", lw=1, label=tr("fig.diagram.move"))]
     if changed and intervention:
         handles.append(Line2D([], [], color=intervention_colour or "black", lw=2.2,
-                              label=f"move whose rate {intervention} changes"))
+                              label=tr("fig.diagram.changed", name=intervention)))
     if absorbing:
-        handles.append(Line2D([], [], color="#555555", lw=1, ls="--", label="move to an absorbing state"))
+        handles.append(Line2D([], [], color="#555555", lw=1, ls="--", label=tr("fig.diagram.absorbing")))
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(0, 1.02), ncol=3)
-    return finish(fig, "States and allowed moves between them")
+    return finish(fig, tr("fig.diagram.title"))
 
 
 def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targets: Sequence[Mapping] = (),
                       labels: Mapping[str, str] | None = None, ever_curves: Mapping[str, np.ndarray] | None = None,
-                      state_label: str = "competitive employment", short: Mapping[str, str] | None = None,
+                      state_label: str | None = None, short: Mapping[str, str] | None = None,
                       comparator: str | None = None, standard_errors: Mapping[str, np.ndarray] | None = None):
     """Share in work by strategy over time, with the trial's published shares as markers, and below
     it each other strategy's difference from ``comparator`` in percentage points — small
@@ -103,15 +103,15 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
     ax = axes[0, 0]
     se = standard_errors or {}
     for s, y in curves.items():
-        ax.plot(x, np.asarray(y), color=colours[s], lw=2, label=f"{label(s, labels)}: in work")
+        ax.plot(x, np.asarray(y), color=colours[s], lw=2, label=tr("fig.employment.in_work", name=label(s, labels)))
         if s in se:
             half = 1.96 * np.asarray(se[s])
             first = s == next(iter(se))
             ax.fill_between(x, np.asarray(y) - half, np.asarray(y) + half, color=colours[s], alpha=MC_BAND, lw=0,
-                            label="bands: 95 % Monte Carlo interval" if first else None)
+                            label=tr("fig.employment.mc_band") if first else None)
         if ever_curves and s in ever_curves and any(t.get("measure") == "ever_in" for t in targets):
             ax.plot(x, np.asarray(ever_curves[s]), color=colours[s], lw=1.3, ls="--",
-                    label=f"{label(s, labels)}: ever in work since start")
+                    label=tr("fig.employment.ever", name=label(s, labels)))
     shown = False
     for t in targets:
         lo, hi = t.get("low"), t.get("high")
@@ -119,12 +119,12 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
         marker = "D" if t.get("measure", "in_state") == "in_state" else "s"
         ax.errorbar([t["month"] / scale], [t["value"]], yerr=yerr, fmt=marker, color=colours.get(t["strategy"], "black"),
                     mec="black", ms=7, capsize=4, zorder=4,
-                    label=None if shown else "published trial result (bar: 95 % interval)")
+                    label=None if shown else tr("fig.employment.published"))
         shown = True
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     top = max([float(np.nanmax(v)) for v in curves.values()] + [t.get("high") or t["value"] for t in targets])
     ax.set_ylim(0, max(0.05, 1.15 * top))
-    ax.set_ylabel(f"share of the starting group\nin {state_label}")
+    ax.set_ylabel(tr("fig.employment.ylabel", state=state_label or tr("fig.employment.state")))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     if two:
@@ -137,16 +137,16 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
                 half = 196 * np.sqrt(np.asarray(se[s]) ** 2 + np.asarray(se[comparator]) ** 2)
                 d_ax.fill_between(x, diff - half, diff + half, color=colours[s], alpha=MC_BAND, lw=0)
             k = int(np.nanargmax(np.abs(diff)))
-            d_ax.annotate(f"{diff[k]:+.1f} pp", (x[k], diff[k]), textcoords="offset points", xytext=(4, 4), fontsize=8,
+            d_ax.annotate(tr("fig.pp", value=("+" if diff[k] > 0 else "") + grouped(diff[k], 1)), (x[k], diff[k]), textcoords="offset points", xytext=(4, 4), fontsize=8,
                           color=colours[s])
         d_ax.axhline(0, color="black", lw=0.8)
         names = " / ".join(label(t, short or labels) for t in others)
-        d_ax.set_ylabel(f"{names} minus\n{label(comparator, short or labels).lower()}\n(percentage points)", fontsize=8)
+        d_ax.set_ylabel(tr("fig.minus_pp", name=names, comparator=label(comparator, short or labels).lower()), fontsize=8)
         d_ax.grid(alpha=0.3)
         lo, hi = d_ax.get_ylim()
         d_ax.set_ylim(min(lo, 0), hi + 0.15 * (hi - lo))
     axes[-1, 0].set_xlabel(xlabel)
-    return finish(fig, "Employment by strategy" + (" against the trial's results" if targets else ""))
+    return finish(fig, tr("fig.employment.title_targets" if targets else "fig.employment.title"))
 
 
 def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], states: Sequence[str],
@@ -176,7 +176,7 @@ def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], st
         ax.set_xlim(x[0], x[-1])
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel(xlabel, fontsize=8)
-    axes[0].set_ylabel("share of the starting group")
+    axes[0].set_ylabel(tr("fig.share_of_group"))
     for ax, i in zip(axes[len(strategies):], diffs):
         diff = np.asarray(occupancy[i]) - np.asarray(occupancy[comparator])
         for j, st in enumerate(states):
@@ -187,13 +187,14 @@ def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], st
                 ax.fill_between(x, diff[:, j] * 100 - half, diff[:, j] * 100 + half, color=colours[st],
                                 alpha=MC_BAND, lw=0)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title("\n".join(wrap(f"difference: {label(i, short or strategy_labels)} minus "
-                                     f"{label(comparator, short or strategy_labels).lower()}", 30)), fontsize=9)
-        ax.set_ylabel("percentage points")
+        ax.set_title("\n".join(wrap(tr("fig.occupancy.difference", name=label(i, short or strategy_labels),
+                                        comparator=label(comparator, short or strategy_labels).lower()), 30)),
+                     fontsize=9)
+        ax.set_ylabel(tr("fig.percentage_points"))
         ax.set_xlabel(xlabel, fontsize=8)
         ax.grid(alpha=0.3)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", fontsize=8, frameon=False, ncol=min(len(states), 3))
-    fig.suptitle("Where people are over time", fontsize=11, x=0.01, ha="left")
+    fig.suptitle(tr("section.occupancy"), fontsize=11, x=0.01, ha="left")
     rows = math.ceil(len(states) / 3)
     return tight(fig, rect=(0, 0.06 * rows + 0.02, 1, 1))

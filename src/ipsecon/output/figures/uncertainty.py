@@ -9,14 +9,16 @@ file (:mod:`ipsecon.output.roles`), never from the order of the strategies.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, label, nok,
-                                           perspective_label, strategy_colours, thousands)
+from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, grouped, label, nok,
+                                           perspective_label, share, state_colours, strategy_colours, thousands,
+                                           tight, time_axis, tr)
 from ipsecon.output.roles import dataset_roles
 
 
@@ -66,25 +68,23 @@ def ce_plane_figure(psa, perspective: str, horizon: float, wtp: float | None = N
     wtp = float(psa.attrs.get("wtp_default", psa["wtp"].values[len(psa["wtp"]) // 2])) if wtp is None else wtp
     fig, ax = plt.subplots(figsize=(9.4, 5))  # room for the legend beside a readable plane
     ax.scatter(dq, dc, s=6, alpha=0.35, color=strategy_colours([comparator, intervention], comparator)[intervention],
-               lw=0, label=f"{len(dq):,} PSA samples")
-    ax.scatter([dq.mean()], [dc.mean()], marker="X", s=90, color="black", label="mean")
+               lw=0, label=tr("fig.psa.samples", n=grouped(len(dq))))
+    ax.scatter([dq.mean()], [dc.mean()], marker="X", s=90, color="black", label=tr("fig.mean"))
     lo, hi = min(dq.min(), 0), max(dq.max(), 0)
     pad = 0.05 * (hi - lo or 1)
     xs = np.array([lo - pad, hi + pad])
-    ax.plot(xs, wtp * xs, color="#2166ac", ls="--", lw=1.2, label=f"willingness to pay {compact(wtp)} NOK per QALY")
+    ax.plot(xs, wtp * xs, color="#2166ac", ls="--", lw=1.2, label=tr("fig.wtp_line", wtp=compact(wtp)))
     ax.axhline(0, color="black", lw=0.7)
     ax.axvline(0, color="black", lw=0.7)
     below = np.mean(dc < wtp * dq)
-    ax.set_xlabel(f"incremental QALYs per person ({label(intervention, labels)} − "
-                  f"{label(comparator, labels).lower()}, discounted)")
-    ax.set_ylabel(f"incremental net cost per person, {nok(psa.attrs.get('price_year'))}")
+    ax.set_xlabel(tr("fig.ce.xlabel", name=label(intervention, labels), comparator=label(comparator, labels).lower()))
+    ax.set_ylabel(tr("fig.ce.ylabel", unit=nok(psa.attrs.get("price_year"))))
     thousands(ax)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(alpha=0.3)
-    ax.text(0.99, 0.02, f"{below:.0%} of samples below the line (cost-effective)", transform=ax.transAxes,
+    ax.text(0.99, 0.02, tr("fig.ce.below", share=share(below)), transform=ax.transAxes,
             ha="right", fontsize=8)
-    return finish(fig, f"Cost-effectiveness plane — {perspective_label(perspective)}, "
-                       f"{horizon_value(psa, horizon):g} years")
+    return finish(fig, tr("fig.ce.title", who=perspective_label(perspective), years=f"{horizon_value(psa, horizon):g}"))
 
 
 def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str] | None = None):
@@ -95,7 +95,7 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
     colours = strategy_colours(strategies, dataset_roles(psa)[0])
     fig, ax = plt.subplots(figsize=(9.4, 4.6))
     for s in strategies:
-        ax.plot(wtp, ceac.sel(strategy=s).values, color=colours[s], lw=1.8, label=f"{label(s, labels)} (CEAC)")
+        ax.plot(wtp, ceac.sel(strategy=s).values, color=colours[s], lw=1.8, label=tr("fig.ceac.curve", name=label(s, labels)))
     if "ceaf_probability" in psa:
         prob = sel_horizon(psa["ceaf_probability"].sel(perspective=perspective), horizon).values
         best = sel_horizon(psa["ceaf_strategy"].sel(perspective=perspective), horizon).values
@@ -103,17 +103,17 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
             m = np.array([str(b) == s for b in best])
             if m.any():
                 ax.scatter(wtp[m], prob[m], s=28, facecolor="none", edgecolor=colours[s], lw=1.5, zorder=4)
-        ax.plot([], [], "o", mfc="none", mec="black", label="frontier (CEAF):\nhighest expected\nnet benefit")
+        ax.plot([], [], "o", mfc="none", mec="black", label=tr("fig.ceac.frontier"))
     if "wtp_default" in psa.attrs:
-        ax.axvline(float(psa.attrs["wtp_default"]), color="grey", ls=":", lw=1, label="default willingness to pay")
+        ax.axvline(float(psa.attrs["wtp_default"]), color="grey", ls=":", lw=1, label=tr("fig.ceac.default"))
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"willingness to pay, NOK per QALY ({psa.attrs.get('price_year', '')} prices)")
-    ax.set_ylabel("probability cost-effective")
+    ax.set_xlabel(tr("fig.wtp_axis", unit=nok(psa.attrs.get("price_year"))))
+    ax.set_ylabel(tr("fig.ceac.ylabel"))
     thousands(ax, "x")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"Acceptability curves — {perspective_label(perspective)}, {horizon_value(psa, horizon):g} years")
+    return finish(fig, tr("fig.ceac.title", who=perspective_label(perspective), years=f"{horizon_value(psa, horizon):g}"))
 
 
 def evpi_figure(psa, perspective: str, horizon: float):
@@ -122,22 +122,21 @@ def evpi_figure(psa, perspective: str, horizon: float):
     per = sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).values
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.2))
     axes[0].plot(wtp, per, color="#5e3c99", lw=2)
-    axes[0].set_ylabel(f"NOK per person ({psa.attrs.get('price_year', '')} prices)")
-    axes[0].set_title("per person", fontsize=9)
+    axes[0].set_ylabel(tr("fig.per_person", unit=nok(psa.attrs.get("price_year"))))
+    axes[0].set_title(tr("fig.evpi.per_person"), fontsize=9)
     if "evpi_population" in psa:
         pop = sel_horizon(psa["evpi_population"].sel(perspective=perspective), horizon).values
     else:
         pop = per * float(psa.attrs.get("population", 1))
     axes[1].plot(wtp, pop / 1e6, color="#5e3c99", lw=2)
-    axes[1].set_ylabel(f"million NOK ({psa.attrs.get('price_year', '')} prices)")
-    axes[1].set_title(f"population of {float(psa.attrs.get('population', 1)):,.0f}", fontsize=9)
+    axes[1].set_ylabel(tr("fig.million", unit=nok(psa.attrs.get("price_year"))))
+    axes[1].set_title(tr("fig.evpi.population", n=grouped(float(psa.attrs.get("population", 1)))), fontsize=9)
     for ax in axes:
-        ax.set_xlabel("willingness to pay, NOK per QALY")
+        ax.set_xlabel(tr("fig.wtp_axis", unit=tr("fig.nok")))
         thousands(ax, "x")
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
-    return finish(fig, f"Expected value of perfect information — {perspective_label(perspective)}, "
-                       f"{horizon_value(psa, horizon):g} years")
+    return finish(fig, tr("fig.evpi.title", who=perspective_label(perspective), years=f"{horizon_value(psa, horizon):g}"))
 
 
 def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None, top: int = 15):
@@ -145,30 +144,34 @@ def evppi_figure(psa, perspective: str, horizon: float, wtp: float | None = None
     wtp = float(psa.attrs.get("wtp_default", psa["wtp"].values[0])) if wtp is None else wtp
     da = sel_horizon(psa["evppi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")
     full = da.to_series().sort_values()
-    evpi_here = float(sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")) \
-        if "evpi" in psa else float(full.max())
-    # groups worth nothing (below 0.1 % of the EVPI, or 0.5 NOK) are left out and counted, not drawn as empty rows
-    nonzero = full[full > max(0.5, 1e-3 * abs(evpi_here))]
+    evpi = float(sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest")) \
+        if "evpi" in psa else None
+    # a bar under 1 % of the axis (which runs to the EVPI) is an empty row to the eye: such groups are
+    # counted under the axis, not drawn
+    scale = max(abs(evpi) if evpi is not None else 0.0, float(full.max()) if len(full) else 0.0)
+    nonzero = full[full > max(0.5, 0.01 * scale)]
     zero = len(full) - len(nonzero)
     s = nonzero.iloc[-top:] if len(nonzero) else full.iloc[-1:]
-    fig, ax = plt.subplots(figsize=(8.2, 0.34 * len(s) + 1.9))
+    fig, ax = plt.subplots(figsize=(8.6, 0.34 * len(s) + 2.1))
     ax.barh(range(len(s)), s.values, color="#5e3c99")
+    for i, v in enumerate(s.values):  # the value at each bar's end: short bars stay readable
+        ax.text(v, i, f" {compact(v)}", va="center", ha="left", fontsize=8)
     ax.set_yticks(range(len(s)), [str(g) for g in s.index])
-    if "evpi" in psa:
-        evpi = float(sel_horizon(psa["evpi"].sel(perspective=perspective), horizon).sel(wtp=wtp, method="nearest"))
-        ax.axvline(evpi, color="black", ls="--", lw=1, label=f"EVPI (all parameters): {compact(evpi)}")
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_xlabel(f"NOK per person ({psa.attrs.get('price_year', '')} prices)")
-    thousands(ax, "x")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_ylim(-0.6, len(s) - 0.4)
-    more = f"; the {len(s)} largest of {len(nonzero)} groups with value" if len(nonzero) > len(s) else ""
+    if evpi is not None:
+        ax.axvline(evpi, color="black", ls="--", lw=1)
+        ax.text(evpi, len(s) - 0.45, tr("fig.evppi.evpi", value=compact(evpi)) + " ", ha="right", va="bottom",
+                fontsize=8)
+    xlabel = tr("fig.per_person", unit=nok(psa.attrs.get("price_year")))
     if zero:
-        ax.text(0.99, 0.02, f"{zero} of {len(full)} groups have no value of information here (not drawn)",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=7.5, color="#555555")
-    return finish(fig, f"Value of learning more about each parameter group (EVPPI)\n"
-                       f"{perspective_label(perspective)}, {horizon_value(psa, horizon):g} years, "
-                       f"WTP {compact(wtp)} NOK per QALY{more}")
+        xlabel += "\n" + tr("fig.evppi.zero", n=zero, of=len(full))
+    ax.set_xlabel(xlabel)
+    thousands(ax, "x")
+    ax.set_xlim(0, max(scale, 1.0) * 1.12)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_ylim(-0.6, len(s) + 0.3)
+    more = tr("fig.evppi.more", n=len(s), of=len(nonzero)) if len(nonzero) > len(s) else ""
+    return finish(fig, tr("fig.evppi.title", who=perspective_label(perspective), years=f"{horizon_value(psa, horizon):g}",
+                          wtp=compact(wtp), more=more))
 
 
 def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[str] | None = None,
@@ -201,29 +204,28 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
         n = st.size
         colour = PERSPECTIVE_COLOURS.get(p, "#999999")
         ax.hist(np.clip(w[(st == 0) & np.isfinite(w)] / 1000, edges[0], edges[-1]), bins=edges, color=colour, alpha=0.85)
-        for code, x, text in ((1, left_x, f"any wage\n(≤ {low / 1000:,.0f}k)"),
-                              (2, right_x, f"none\n(≥ {high / 1000:,.0f}k)")):
+        for code, x, text in ((1, left_x, tr("fig.bedist.any", wage=compact(low))),
+                              (2, right_x, tr("fig.bedist.none", wage=compact(high)))):
             count = int(np.sum(st == code))
             if count:
                 ax.bar([x], [count], width=width, color="white", edgecolor=colour, hatch="///", lw=1)
-                ax.annotate(f"{text}: {count / n:.0%}", (x, count), xytext=(0, 2), textcoords="offset points",
+                ax.annotate(f"{text}: {share(count / n)}", (x, count), xytext=(0, 2), textcoords="offset points",
                             ha="center", va="bottom", fontsize=7)
-        ax.text(0.99, 0.92, f"{n:,} samples", transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
+        ax.text(0.99, 0.92, tr("fig.bedist.samples", n=grouped(n)), transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
         ax.set_ylabel(perspective_label(p), fontsize=9)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(top=ax.get_ylim()[1] * 1.25)  # room for the labels of the end bars
         if typical_wage:
             ax.axvline(typical_wage / 1000, color="grey", ls="--", lw=1,
-                       label=f"wage assumed for the group ({typical_wage / 1000:,.0f}k): above it, pays off")
+                       label=tr("fig.assumed_wage", wage=compact(typical_wage)))
         ax.grid(alpha=0.3)
     if typical_wage:
         axes[0, 0].legend(fontsize=7.5, loc="upper center")
-    xlabel = (f"break-even gross wage, thousand NOK per year ({psa.attrs.get('price_year', '')} prices)\n"
-              "hatched bars at the ends: censored samples; wages above the 99th percentile in the last bin")
+    xlabel = tr("fig.bedist.xlabel", year=psa.attrs.get("price_year", ""))
     if left_out:
-        xlabel += "\nnot shown (no wage-linked flow): " + ", ".join(perspective_label(p) for p in left_out)
+        xlabel += "\n" + tr("fig.bedist.left_out") + " " + ", ".join(perspective_label(p) for p in left_out)
     axes[-1, 0].set_xlabel(xlabel, fontsize=8)
-    return finish(fig, f"Break-even wage across PSA samples at {horizon_value(psa, horizon):g} years (number of samples)")
+    return finish(fig, tr("fig.bedist.title", years=f"{horizon_value(psa, horizon):g}"))
 
 
 def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"):
@@ -241,11 +243,11 @@ def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("horizon (years, log scale)")
-    ax.set_ylabel("probability incremental NPV > 0")
+    ax.set_xlabel(tr("fig.horizon_log"))
+    ax.set_ylabel(tr("fig.prob.ylabel"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="perspective", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"How likely {name} pays off (incremental NPV > 0), by perspective and horizon")
+    ax.legend(fontsize=8, title=tr("decision.col.perspective"), title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish(fig, tr("fig.prob.title", name=name))
 
 
 def _band(ax, x, samples, colour, label, scale=1.0):
@@ -260,14 +262,12 @@ def _log_horizons(ax, h):
     ax.set_xscale("log")
     ax.set_xticks(h, [f"{v:g}" for v in h])
     ax.minorticks_off()
-    ax.set_xlabel("horizon (years, log scale)")
+    ax.set_xlabel(tr("fig.horizon_log"))
 
 
 def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
     """Share in work by strategy over time across PSA samples (line: mean, band: 95 % of samples), and
     each intervention's difference from the comparator in percentage points with its band."""
-    from ipsecon.output.figures.style import time_axis
-
     share = psa["employment_share"]
     x, xlabel = time_axis(share["month"].values)
     comparator, interventions = dataset_roles(psa)
@@ -278,18 +278,55 @@ def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
         _band(axes[0], x, share.sel(strategy=s).values, colours[s], label(s, labels))
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes[0].set_ylim(bottom=0)
-    axes[0].set_ylabel("share of the starting group in work")
-    axes[0].legend(fontsize=8, loc="lower right", title="line: mean; band: 95 % of samples", title_fontsize=8)
+    axes[0].set_ylabel(tr("fig.share_in_work"))
+    # beside the plot: inside, it covered the bands
+    axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), title=tr("fig.band.mean_samples"),
+                   title_fontsize=8)
     for i in [i for i in interventions if i in strategies and comparator in strategies]:
         diff = share.sel(strategy=i).values - share.sel(strategy=comparator).values
         _band(axes[1], x, diff, colours[i], label(i, labels), scale=100)
     axes[1].axhline(0, color="black", lw=0.8)
-    axes[1].set_ylabel(f"minus {label(comparator, labels).lower()}\n(percentage points)", fontsize=8)
+    axes[1].set_ylabel(tr("fig.minus_pp", name="", comparator=label(comparator, labels).lower()).lstrip(), fontsize=8)
     axes[1].set_xlabel(xlabel)
     for ax in axes:
         ax.grid(alpha=0.3)
     n = psa.sizes["sample"]
-    return finish(fig, f"Employment across {n:,} PSA samples (95 % band)")
+    return finish(fig, tr("fig.psa_employment.title", n=grouped(n)))
+
+
+def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_labels: Mapping[str, str] | None = None):
+    """Share in each state by strategy over time across PSA samples: one panel per state, a line per
+    strategy (mean) with its 95 % band (``occupancy_mean``, ``occupancy_quantile`` of ``psa.nc``)."""
+    mean, q = psa["occupancy_mean"], psa["occupancy_quantile"]
+    x, xlabel = time_axis(mean["month"].values)
+    states = [str(s) for s in mean["state"].values]
+    strategies = [str(s) for s in mean["strategy"].values]
+    colours = strategy_colours(strategies, dataset_roles(psa)[0])
+    cols = min(3, len(states))
+    rows = math.ceil(len(states) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10.2, 2.9 * rows + 1.0), sharex=True, squeeze=False)
+    for k, st in enumerate(states):
+        ax = axes[k // cols, k % cols]
+        for s in strategies:
+            lo, hi = (q.sel(strategy=s, state=st).isel(occupancy_level=j).values for j in (0, -1))
+            ax.fill_between(x, lo, hi, color=colours[s], alpha=MC_BAND, lw=0)
+            ax.plot(x, mean.sel(strategy=s, state=st).values, color=colours[s], lw=1.8, label=label(s, labels))
+        ax.set_title(label(st, state_labels), fontsize=9, color=state_colours(states)[st] if st != "aap" else "#333333")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_locator(plt.MaxNLocator(4))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        if k % cols == 0:
+            ax.set_ylabel(tr("fig.share_of_group"), fontsize=8)
+    for k in range(len(states), rows * cols):
+        axes[k // cols, k % cols].axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(strategies), fontsize=8, frameon=False,
+               title=tr("fig.band.mean_samples"), title_fontsize=8)
+    fig.suptitle(tr("fig.psa_occupancy.title", n=grouped(psa.sizes.get("sample", 0))), fontsize=11, x=0.01, ha="left")
+    return tight(fig, rect=(0, 0.75 / fig.get_figheight(), 1, 1))
 
 
 def psa_net_by_horizon_figure(psa, intervention: str | None = None, perspectives: Sequence[str] | None = None,
@@ -306,11 +343,11 @@ def psa_net_by_horizon_figure(psa, intervention: str | None = None, perspectives
     ax.axhline(0, color="black", lw=0.8)
     if len(h) > 1:
         _log_horizons(ax, h)
-    ax.set_ylabel(f"cumulative discounted net per person\n{nok(psa.attrs.get('price_year'))}")
+    ax.set_ylabel(tr("fig.cumulative.ylabel", unit=nok(psa.attrs.get("price_year"))))
     thousands(ax)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="line: mean; band: 95 %", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"Who gains by when: {name} minus the comparator across PSA samples, above 0 = gain")
+    ax.legend(fontsize=8, title=tr("fig.band.mean"), title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish(fig, tr("fig.psa_net.title", name=name))
 
 
 def psa_breakeven_by_horizon_figure(psa, intervention: str | None = None, perspectives: Sequence[str] | None = None,
@@ -330,12 +367,11 @@ def psa_breakeven_by_horizon_figure(psa, intervention: str | None = None, perspe
         ax.plot(h, mid, color=colour, lw=2, marker="o", label=perspective_label(p))
     if typical_wage:
         ax.axhline(typical_wage / 1000, color="grey", ls="--", lw=1,
-                   label=f"assumed wage ({compact(typical_wage)}): above it, pays off")
+                   label=tr("fig.assumed_wage", wage=compact(typical_wage)))
     if len(h) > 1:
         _log_horizons(ax, h)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"thousand NOK per year, gross\n({psa.attrs.get('price_year', '')} prices)")
+    ax.set_ylabel(tr("fig.breakeven.ylabel", year=psa.attrs.get("price_year", "")))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="line: median; band: 95 %", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return finish(fig, f"Break-even wage of {name} against horizon across PSA samples\n"
-                       "(samples paying off at any wage count at 0, at none at the bracket's top)")
+    ax.legend(fontsize=8, title=tr("fig.band.median"), title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish(fig, tr("fig.psa_breakeven.title", name=name))

@@ -11,7 +11,12 @@ import pandas as pd
 
 from ipsecon.output.report.i18n import number, signed, significant, t  # noqa: F401  (signed: re-exported)
 
-NOT_RECORDED = "not recorded in this file"
+NOT_RECORDED = "not recorded in this file"  # English; a report says not_recorded() in its language
+
+
+def not_recorded() -> str:
+    return t("not_recorded")
+
 PREFERRED_PERSPECTIVES = ("society", "public", "nav", "health", "municipality", "state", "individual", "employer")
 
 

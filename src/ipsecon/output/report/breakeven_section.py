@@ -7,12 +7,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ipsecon.output import figures as figs
-from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text
+from ipsecon.output.report.blocks import not_recorded, Figure, Section, Table, Text
 from ipsecon.output.report.folder import Inputs
 from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.runs import RunInfo
-from ipsecon.output.report.i18n import number
+from ipsecon.output.report.i18n import current, number
 from ipsecon.output.report.i18n import t
+from ipsecon.output.report.decision import label as perspective_name, wage_cell
 
 
 def breakeven_runs(inp: Inputs) -> dict[str, RunInfo]:
@@ -29,19 +30,17 @@ def scenario_label(name: str, run: RunInfo, several: bool) -> str:
 
 
 def wage_label(r) -> str:
-    w = r["breakeven_wage"]
-    if w == w:
-        return f"{number(w)}"
-    return "any wage" if r.get("npv_at_low", 0) > 0 else "none"
+    """A break-even wage as the table shows it (one rule for the answer and this section)."""
+    return wage_cell(r)
 
 
 def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     be = inp.breakeven
     if be is None or be.empty:
         if inp.results is not None and "ledger" in inp.results:
-            sec = Section("breakeven", "Break-even wage")
+            sec = Section("breakeven", t("section.breakeven"))
             file = shown_path(inp.run("results.nc").get("scenario_file") or "SCENARIO")
-            sec.add(Text(f"Not computed for this run (`--no-report` skips it); `ipsecon breakeven {file}` computes it."))
+            sec.add(Text(t("breakeven.not_computed", file=file)))
             return sec
         return None
     runs = breakeven_runs(inp)
@@ -50,22 +49,24 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     py = price_years.pop() if len(price_years) == 1 else None
     wages = {s: r.typical_wage for s, r in runs.items() if r.typical_wage is not None}
     interventions = list(dict.fromkeys(be["intervention"])) if "intervention" in be else []
-    name = "the intervention"
+    name = t("unc.the_intervention")
     run = next(iter(runs.values()))
     if len(interventions) == 1 and interventions[0] in run.strategy_labels():  # a label the run records
         name = run.short_labels(interventions)[interventions[0]]
-    sec = Section("breakeven", "Break-even wage")
-    sec.add(Text(t("breakeven.intro") + ("" if wages else f" The wage assumed for the group is {NOT_RECORDED}.")))
+    sec = Section("breakeven", t("section.breakeven"))
+    sec.add(Text(t("breakeven.intro") + ("" if wages else " " + t("breakeven.no_wage", what=not_recorded()))))
     if inp.breakeven_file == "breakeven.csv":
-        sec.add(Text("The table is read from `breakeven.csv`, which records no run of its own; it is taken to belong "
-                     "to the run of `results.nc`."))
+        sec.add(Text(t("breakeven.csv")))
     sec.add(Figure("breakeven", lambda: figs.breakeven_plot(be, py, wages if several else next(iter(wages.values()), None),
-                                                            name), "Break-even wage against horizon"))
+                                                            name), t("breakeven.fig")))
     tab = be.assign(label=be.apply(wage_label, axis=1))
     tab["scenario"] = [scenario_label(s, runs.get(s, RunInfo("")), several) for s in tab["scenario"]]
+    tab["perspective"] = [perspective_name(p) for p in tab["perspective"]]
     index = (["scenario"] if several else []) + (["intervention"] if len(interventions) > 1 else []) + ["perspective"]
     pivot = tab.pivot_table(index=index, columns="horizon_years", values="label", aggfunc="first")
-    pivot.columns = [f"{h:g} years" for h in pivot.columns]
+    pivot.columns = [t("time.years", n=number(h, 0 if float(h).is_integer() else 1)) for h in pivot.columns]
+    pivot.index.names = [t({"scenario": "run.col.scenario", "intervention": "card.col.strategy",
+                            "perspective": "decision.col.perspective"}[n]) for n in pivot.index.names]
     prices = t("subtitle.prices", year=py) if py else t("breakeven.each_prices")
     sec.add(Table(pivot.reset_index(), t("breakeven.caption", prices=prices)))
     if "reason" in be:
@@ -73,7 +74,10 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
                                                                                 "reason") if c in be])
         who = (lambda r: f"{r['scenario']} / ") if several else (lambda r: "")
         if not reasons.empty:
-            sec.add(Text("\n".join(f"- {who(r)}{r['perspective']} at {r['horizon_years']:g} years: {r['reason']}"
+            # the stored reasons are English sentences: another language says what the table cell says
+            sec.add(Text("\n".join(t("breakeven.reason", who=who(r) + perspective_name(r["perspective"]),
+                                      years=number(r["horizon_years"], 0 if float(r["horizon_years"]).is_integer() else 1),
+                                      reason=r["reason"] if current() == "en" else wage_label(r))
                                    for _, r in reasons.iterrows())))
     facts["breakeven"] = be
     return sec
@@ -91,9 +95,11 @@ def breakeven_headline(inp: Inputs, be: pd.DataFrame) -> list[str]:
         g = g[g["perspective"] == "society"] if (g["perspective"] == "society").any() else g
         r = g.sort_values("horizon_years").iloc[-1]
         w = r["breakeven_wage"]
-        what = f"{number(w)} NOK a year" if w == w else ("any wage" if r.get("npv_at_low", 0) > 0 else "no wage in the bracket")
+        what = t("breakeven.per_year", wage=number(w)) if w == w else wage_label(r)
         run = runs.get(str(key[0]), RunInfo(""))
-        who = f"**{run.title or key[0]}** (`{key[0]}`): b" if several else "B"
+        who = f"**{run.title or key[0]}** (`{key[0]}`): " if several else ""
         extra = f" ({key[1]})" if len(key) > 1 else ""
-        lines.append(f"{who}reak-even gross wage{extra} for {r['perspective']} at {r['horizon_years']:g} years: {what}.")
+        text = t("breakeven.headline", extra=extra, who=perspective_name(r["perspective"]),
+                 years=number(r["horizon_years"], 0 if float(r["horizon_years"]).is_integer() else 1), what=what)
+        lines.append(who + (text[0].lower() + text[1:] if several else text))
     return lines

@@ -21,6 +21,7 @@ SEED_DOCUMENTS = {
 }
 SEED = re.compile(r"\bseeds?\s+((?:\d{3}_[0-9a-f]+\.txt(?:\s*(?:,|and|/)\s*)?)+)")
 SEED_FILE = re.compile(r"(\d{3})_[0-9a-f]+\.txt")
+BARE_SEED = re.compile(r"\bseeds?\s+(\d{3}(?:\s*(?:,|and|/)\s*\d{3})*)\b(?!_)")  # 'seed 000' in a description
 WORKING_NOTE = re.compile(r"\b[\w.-]+\.md(?:\s*§\s*[\w.,() §-]*[\w)])?")
 DOI = re.compile(r"(?<![\[/])\bdoi:\s*(10\.\d{4,9}/[^\s,;)\]]+[^\s,;.)\]])")
 LOCAL_PATH = re.compile(r"(?<![\w:/])(?:/|~/)[\w.-]+(?:/[\w.-]+)+")
@@ -36,6 +37,8 @@ def citation(text) -> str:
     links (Markdown ``[doi:…](https://doi.org/…)``)."""
     out = " ".join(str(text).split())
     out = SEED.sub(_seeds, out)
+    out = BARE_SEED.sub(lambda m: "; ".join(SEED_DOCUMENTS.get(n, "project brief (internal)")
+                                            for n in re.findall(r"\d{3}", m.group(1))), out)
     out = WORKING_NOTE.sub("project evidence review (internal)", out)
     out = LOCAL_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], out)
     return DOI.sub(lambda m: f"[doi:{m.group(1)}](https://doi.org/{m.group(1)})", out)

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ipsecon.output.report.blocks import Figure, Section
+from ipsecon.output.report.blocks import Alert, Figure, Section
 from ipsecon.output.report.breakeven_section import breakeven_section
 from ipsecon.output.report.ce_section import ce_section
 from ipsecon.output.report.commands import shown_path
@@ -52,7 +52,7 @@ def build_sections(inp: Inputs) -> list[Section]:
 
 def title_of(inp: Inputs) -> str:
     if len(inp.breakeven_runs) > 1 and inp.main.file.startswith("breakeven"):
-        return "Break-even wage of " + " and ".join(f"{r.title or s}" for s, r in inp.breakeven_runs.items())
+        return t("title.breakeven", names=t("decision.and").join(f"{r.title or s}" for s, r in inp.breakeven_runs.items()))
     return inp.main.title or inp.name
 
 
@@ -113,7 +113,10 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
 def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[str, Path]:
     inp = read_inputs(results_dir)
     sections = build_sections(inp)
-    banner = mixed_runs_banner(inp) + validation_banner(inp)
+    mixed, misses = mixed_runs_banner(inp), validation_banner(inp)
+    banner = mixed + misses
+    if banner and sections and sections[0].key == "decision":  # the warnings stand below the answer: point to them
+        sections[0].add(Alert(" ".join(t(f"decision.warnings.{k}") for k, b in (("mixed", mixed), ("miss", misses)) if b)))
     figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
     with Progress("report figures", total=len(figures), quiet=quiet) as bar:
         for b in figures:

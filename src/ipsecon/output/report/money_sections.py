@@ -14,29 +14,26 @@ import xarray as xr
 
 from ipsecon.economics.evaluation import cycle_discount_factors
 from ipsecon.output import figures as figs
-from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, money, ordered_perspectives, signed
+from ipsecon.output.report.blocks import not_recorded, Figure, Section, Table, Text, money, ordered_perspectives, signed
 from ipsecon.output.report.folder import Inputs, clean_months
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.output.report.i18n import percent
-from ipsecon.output.report.i18n import number, t
+from ipsecon.output.report.i18n import current, number, t
 from ipsecon.output.report.decision import label as perspective_name
 
-PERSPECTIVE_MEANING = {
-    "nav": "NAV's budget: IPS cost it pays, benefits it pays",
-    "health": "the health trusts: their share of the IPS cost and health-care use",
-    "municipality": "the municipality: social assistance",
-    "state": "the state as tax collector: income tax, trygdeavgift, employer's contribution",
-    "public": "all public budgets together (NAV + health trusts + municipality + state); transfers between them cancel",
-    "individual": "the person's net income: wages and benefits minus taxes",
-    "employer": "the employer: wages and employer's contribution paid (production value not counted here)",
-    "society": "production value of work minus real resource use, plus health (QALYs) valued in NOK; transfers cancel",
-}
-FLOW_LABELS = {
-    "ips_programme_nav": "IPS programme", "ips_programme_health_trust": "IPS programme",
-    "usual_vocational_rehabilitation": "usual vocational rehabilitation", "aap": "AAP", "uforetrygd": "uføretrygd",
-    "social_assistance": "social assistance", "gross_wage": "gross wage", "income_tax": "income tax",
-    "trygdeavgift": "trygdeavgift", "employer_contribution": "employer's contribution", "health_care": "health care",
-}
+FLOWS = ("ips_programme_nav", "ips_programme_health_trust", "usual_vocational_rehabilitation", "aap", "uforetrygd",
+         "social_assistance", "gross_wage", "income_tax", "trygdeavgift", "employer_contribution", "health_care")
+
+
+def flow_label(flow: str) -> str:
+    """A ledger flow in words ('IPS programme'), in the report's language."""
+    return t(f"flow.{flow}") if flow in FLOWS else flow
+
+
+def perspective_meaning(p: str) -> str:
+    return t(f"meaning.{p}")
+
+
 OVER_TIME = ("nav", "health", "municipality", "state", "public", "individual", "society")
 PUBLIC = {"nav", "health_trust", "municipality", "state"}
 HEALTH_COMPONENT = "health_value"  # society's QALYs valued in NOK: discounted as effects
@@ -60,7 +57,9 @@ def ledger_from_results(ds: xr.Dataset, run: RunInfo):
                   payer=[str(p) for p in led["payer"].values], receiver=[str(r) for r in led["receiver"].values],
                   category=[str(c) for c in led["category"].values], strategies=[str(s) for s in led["strategy"].values],
                   cycle_years=run.cycle_years or 1 / 12, counting=run.counting or "end", price_year=run.price_year or 0,
-                  qalys=qalys, employment_years=np.zeros((n, K, T)), qaly_value=value, mcpf=0.0)
+                  qalys=qalys, employment_years=np.zeros((n, K, T)), qaly_value=value,
+                  # society's tax-financing cost of net public spending, as the run applied it (none in older files)
+                  mcpf=float(ds.attrs.get("tax_financing_cost_rate", 0.0)))
 
 
 def discount_factors(ds: xr.Dataset, run: RunInfo, n_cycles: int) -> dict[str, np.ndarray] | None:
@@ -96,12 +95,10 @@ def _waterfall(ledger, inc: xr.DataArray) -> pd.DataFrame:
     steps = []
     for c, v in zip([str(c) for c in totals["component"].values], totals.values):
         party = payer[c] if payer[c] in PUBLIC else receiver[c]
-        if v < 0:
-            verb = "more spent on" if party == payer[c] else "less received in"
-        else:
-            verb = "less spent on" if party == payer[c] else "more received in"
-        steps.append({"label": f"{figs.PARTY_LABELS.get(party, party)}: {verb} {FLOW_LABELS.get(c, c)}", "party": party,
-                      "value": float(v)})
+        verb = ("more_spent" if party == payer[c] else "less_received") if v < 0 else \
+            ("less_spent" if party == payer[c] else "more_received")
+        steps.append({"label": t(f"waterfall.{verb}", party=figs.party_label(party), flow=flow_label(c)),
+                      "party": party, "value": float(v)})
     df = pd.DataFrame(steps)
     df = df[df["value"].abs() >= 0.5]  # flows the intervention does not change (rounds to 0 NOK)
     return pd.concat([df[df.value < 0].sort_values("value"), df[df.value >= 0].sort_values("value", ascending=False)])
@@ -115,10 +112,9 @@ def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Secti
     py = run.price_year
     horizon = run.horizon_years or ledger.n_cycles * ledger.cycle_years
     months = clean_months(ds["ledger"])["month"].values
-    sec = Section("payers", "Who pays, who gains, and when")
+    sec = Section("payers", t("section.payers"))
     if factors is None:
-        return sec.add(Text(f"How this run discounted money is {NOT_RECORDED}, so the flows over time are not drawn; "
-                            "the totals per perspective follow."))
+        return sec.add(Text(t("payers.no_discounting", what=not_recorded())))
     valued = "qalys_per_month" in ds and not np.isnan(ledger.qaly_value)  # society needs QALYs and their value
     perspectives = [p for p in OVER_TIME if p != "society" or valued]
     cname = short[comparator].lower()
@@ -127,15 +123,15 @@ def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Secti
         steps = _waterfall(ledger, discounted_increments(ledger, "public", i, comparator, factors))
         sec.add(Text(t("payers.waterfall", name=iname, comparator=cname, years=f"{horizon:g}")))
         sec.add(Figure(f"payer_waterfall{tag}", lambda s=steps, n=iname: figs.payer_waterfall_figure(
-            s, py, f"Public purse: {n} minus {cname}, discounted, per person", "public purse, net"),
-            f"Payer waterfall for the public purse ({iname})" if tag else "Payer waterfall for the public purse"))
+            s, py, t("fig.waterfall.title", name=n, comparator=cname), t("fig.waterfall.total")),
+            t("payers.waterfall_caption") + (f" ({iname})" if tag else "")))
         cum = {p: np.cumsum(discounted_increments(ledger, p, i, comparator, factors).sum("component").values)
                for p in perspectives}
         sec.add(Text(t("payers.over_time") + " " + ("" if "society" in cum else t("payers.no_society") + " ")
                      + t("payers.meaning") + " " + "; ".join(f"**{figs.perspective_label(p)}** — "
-                                                                   f"{PERSPECTIVE_MEANING[p]}" for p in cum) + "."))
+                                                                   f"{perspective_meaning(p)}" for p in cum) + "."))
         sec.add(Figure(f"cumulative_net{tag}", lambda c=cum, n=iname: figs.cumulative_net_figure(months, c, py, n, cname),
-                       "Cumulative discounted net per perspective" + (f" ({iname})" if tag else "")))
+                       t("payers.cumulative_caption") + (f" ({iname})" if tag else "")))
     return sec
 
 
@@ -155,7 +151,7 @@ def npv_table(ds: xr.Dataset, intervention: str) -> pd.DataFrame:
 def _npv(ds, run, interventions, comparator, short, facts) -> Section:
     py = run.price_year
     horizon = run.horizon_years
-    sec = Section("npv", "Costs and returns per perspective")
+    sec = Section("npv", t("section.npv"))
     facts["npv"] = {}
     for i in interventions:
         table = npv_table(ds, i)
@@ -173,13 +169,14 @@ def _npv(ds, run, interventions, comparator, short, facts) -> Section:
         sec.add(Text(t("npv.intro", name=short[i], comparator=short[comparator].lower(),
                        over=t("decision.over", years=f"{horizon:g}") if horizon else t("npv.over_horizon"))))
         sec.add(Table(shown))
-        notes = [f"- {figs.perspective_label(p)}: {n}" for p, n in zip(table.perspective, table.ratio_note)
-                 if n and n != "nan"]
+        # the stored notes are English sentences: another language names the perspectives only
+        notes = [f"- {figs.perspective_label(p)}" + (f": {n}" if current() == "en" else "")
+                 for p, n in zip(table.perspective, table.ratio_note) if n and n != "nan"]
         if notes:
-            sec.add(Text("Benefit–cost ratio and ROI shown as '–' (n/a: no or tiny costs):\n\n" + "\n".join(notes)))
+            sec.add(Text(t("npv.ratio_notes") + "\n\n" + "\n".join(notes)))
         tag = _suffix(i, interventions)
         sec.add(Figure(f"npv{tag}", lambda t=table, n=short[i]: figs.npv_figure(t, py, n),
-                       "Incremental net present value by perspective" + (f" ({short[i]})" if tag else "")))
+                       t("npv.caption") + (f" ({short[i]})" if tag else "")))
     return sec
 
 
@@ -191,9 +188,7 @@ def money_sections(inp: Inputs, facts: dict) -> list[Section]:
     comparator, interventions = run.roles()
     interventions = [i for i in interventions if i in ledger.strategies]
     if comparator not in ledger.strategies or not interventions:
-        return [Section("payers", "Who pays, who gains, and when").add(Text(
-            f"Which strategy is the comparator is {NOT_RECORDED} (`results.nc`), so no strategy is compared with "
-            "another."))]
+        return [Section("payers", t("section.payers")).add(Text(t("summary.no_comparator", what=not_recorded())))]
     short = run.short_labels(ledger.strategies)
     out = [_payers(ds, run, ledger, comparator, interventions, discount_factors(ds, run, ledger.n_cycles), short)]
     if "outcome_incremental_npv" in ds:

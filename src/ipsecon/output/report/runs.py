@@ -1,7 +1,7 @@
 """The run behind a result file, as the file records it: scenario, structure, overrides, engine,
 roles of the strategies, discounting, and the scenario card (description, model as run, targets,
 parameters). Nothing here reads a scenario or parameter file; what a file does not record is
-reported as :data:`NOT_RECORDED`.
+reported as :func:`~.blocks.not_recorded`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ from functools import cached_property
 from typing import Any
 
 from ipsecon.output.provenance import RUN_IDENTITY
-from ipsecon.output.report.blocks import NOT_RECORDED
+from ipsecon.output.report.blocks import not_recorded
 from ipsecon.output.roles import parse_json, recorded_roles
-from ipsecon.output.report.i18n import number
+from ipsecon.output.report.i18n import current, number, t
+from ipsecon.output.report.messages import CATALOGUES
+
+def _translated(kind: str, key: str, label: str) -> str:
+    """A state's or strategy's label: the model's own, or in another language the catalogue's name for
+    a state or strategy of the IPS model ('state.aap'), where it has one."""
+    name = f"{kind}.{key}"
+    return CATALOGUES[current()][name] if current() != "en" and name in CATALOGUES[current()] else label
+
 
 # identity fields that only tell runs apart for the microsimulation (a cohort run has no seed)
 MICROSIM_ONLY = ("seed", "individuals")
@@ -137,10 +145,11 @@ class RunInfo:
 
     # --- labels -----------------------------------------------------------------------------------
     def strategy_labels(self) -> dict[str, str]:
-        return {k: (v or {}).get("label") or k for k, v in (self.model.get("strategies") or {}).items()}
+        return {k: _translated("strategy", k, (v or {}).get("label") or k)
+                for k, v in (self.model.get("strategies") or {}).items()}
 
     def state_labels(self) -> dict[str, str]:
-        return {k: (v or {}).get("label") or k for k, v in (self.model.get("states") or {}).items()}
+        return {k: _translated("state", k, (v or {}).get("label") or k) for k, v in (self.model.get("states") or {}).items()}
 
     def short_labels(self, strategies) -> dict[str, str]:
         """Names for titles and sentences: the label before any bracket, or the key when the label
@@ -181,37 +190,37 @@ class RunInfo:
     def overrides_text(self) -> str:
         o = self.overrides
         if o is None:
-            return NOT_RECORDED
+            return not_recorded()
         return ", ".join(f"`{k}` = {v:g}" if isinstance(v, (int, float)) else f"`{k}` = {v}" for k, v in o.items()) \
-            or "none"
+            or t("run.none")
 
     def structure_text(self) -> str:
         s = self.structure
         if s is None:
-            return NOT_RECORDED
+            return not_recorded()
         if s == "default":
-            return "default (the model as declared)"
+            return t("run.default_structure")
         description = ((self.model.get("structures") or {}).get(s) or {}).get("description")
         return f"`{s}`" + (f" — {' '.join(str(description).split())}" if description else "")
 
     def engine_text(self) -> str:
         if self.engine is None:
-            return NOT_RECORDED
+            return not_recorded()
         if self.microsim:
             n = self.individuals
-            return f"microsim ({number(n)} simulated individuals, seed {self.seed})" if n else f"microsim (seed {self.seed})"
-        return f"{self.engine} (exact expected values)" if self.engine == "cohort" else self.engine
+            return t("run.microsim", n=number(n), seed=self.seed) if n else t("run.microsim_seed", seed=self.seed)
+        return t("run.cohort") if self.engine == "cohort" else self.engine
 
     def assumptions(self) -> dict[str, str]:
         """One row of the table of runs: what the run assumed, as the file records it."""
         h = self.horizon_years
         return {
-            "file": self.file,
-            "scenario": f"`{self.name}`" if self.name else NOT_RECORDED,
-            "scenario hash": f"`{self.get('scenario_hash')}`" if self.get("scenario_hash") else NOT_RECORDED,
-            "structure": self.structure_text(),
-            "overrides (--set)": self.overrides_text(),
-            "engine": self.engine_text(),
-            "horizon": f"{h:g} years" if h is not None else NOT_RECORDED,
-            "created": str(self.get("created") or NOT_RECORDED),
+            t("run.col.file"): self.file,
+            t("run.col.scenario"): f"`{self.name}`" if self.name else not_recorded(),
+            t("run.col.hash"): f"`{self.get('scenario_hash')}`" if self.get("scenario_hash") else not_recorded(),
+            t("run.col.structure"): self.structure_text(),
+            t("run.col.overrides"): self.overrides_text(),
+            t("run.col.engine"): self.engine_text(),
+            t("run.col.horizon"): t("time.years", n=f"{h:g}") if h is not None else not_recorded(),
+            t("run.col.created"): str(self.get("created") or not_recorded()),
         }

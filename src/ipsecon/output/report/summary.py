@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from ipsecon import __version__
-from ipsecon.output.report.blocks import NOT_RECORDED, Alert, Section, Table, Text, bullets, years_text
+from ipsecon.output.report.blocks import not_recorded, Alert, Section, Table, Text, bullets, years_text
 from ipsecon.output.report.breakeven_section import breakeven_headline
 from ipsecon.output.report.citations import citation
 from ipsecon.output.report.commands import reproduce_command, shown_path
@@ -22,26 +22,15 @@ from ipsecon.output.report.i18n import number, percent, signed
 from ipsecon.output.report.i18n import t
 from ipsecon.output.report.decision import label as perspective_name
 
-GLOSSARY = [
-    ("NAV", "Arbeids- og velferdsetaten, the Norwegian Labour and Welfare Administration: pays benefits and, "
-            "usually, the IPS employment specialists"),
-    ("AAP", "arbeidsavklaringspenger, work assessment allowance: a time-limited benefit (normally at most 3 years) "
-            "for people whose capacity for work is reduced by illness"),
-    ("uføretrygd", "disability benefit: a long-term benefit when earning capacity is permanently reduced"),
-    ("G", "grunnbeløpet, the basic amount of the national insurance scheme; benefit floors and caps are set in G"),
-    ("health trust", "helseforetak: the public hospital trusts that run specialist mental-health services"),
-    ("social assistance", "økonomisk sosialhjelp, paid by the municipality to people with no other income"),
-    ("trygdeavgift", "the national insurance contribution deducted from the person's income"),
-    ("employer's contribution", "arbeidsgiveravgift, payroll tax paid by the employer on gross wages"),
-    ("IPS", "Individual Placement and Support (individuell jobbstøtte): employment specialists in the treatment team "
-            "help people into ordinary paid work quickly and keep supporting them"),
-]
-IDENTITY_WORDS = {"scenario_hash": "scenario or its parameters (hash)", "structure": "model structure",
-                  "overrides": "overrides (--set)", "engine": "engine", "seed": "seed", "individuals": "individuals"}
+GLOSSARY = ("NAV", "AAP", "uføretrygd", "G", "health_trust", "social_assistance", "trygdeavgift", "employer_contribution",
+            "IPS")  # terms of the glossary, in order; term and meaning in each language: glossary.<key>.term / .meaning
+def identity_word(key: str) -> str:
+    """An identity field of a run ('scenario_hash', 'seed', …) in words."""
+    return t(f"identity.{key}")
 
 
 def runs_table(runs: list[RunInfo]) -> pd.DataFrame:
-    return pd.DataFrame([r.assumptions() | {"title": r.title or NOT_RECORDED} for r in runs])
+    return pd.DataFrame([r.assumptions() | {t("run.col.title"): r.title or not_recorded()} for r in runs])
 
 
 def mixed_runs_banner(inp: Inputs) -> list:
@@ -49,13 +38,10 @@ def mixed_runs_banner(inp: Inputs) -> list:
     pairs = inp.mixed()
     if not pairs:
         return []
-    which = "; ".join(f"`{a.file}` and `{b.file}` differ in {', '.join(IDENTITY_WORDS[k] for k in c)}"
+    which = "; ".join(t("mixed.differ", a=a.file, b=b.file, what=", ".join(identity_word(k) for k in c))
                       for a, b, c in pairs)
     runs = [r for _, rs in inp.file_runs() for r in rs]
-    return [Alert(f"**Warning: the files in this folder come from different runs.** {which}. Each section below is "
-                  "drawn from its own file and describes that file's run; numbers from different sections do not "
-                  "describe the same inputs."),
-            Table(runs_table(runs), "The run behind each file, as the file records it.")]
+    return [Alert(t("mixed.warning", which=which)), Table(runs_table(runs), t("mixed.caption"))]
 
 
 def validation_banner(inp: Inputs) -> list:
@@ -68,38 +54,36 @@ def validation_banner(inp: Inputs) -> list:
     misses = [i for i, v in enumerate(verdicts) if v == "MISS"]
     if not misses:
         return []
-    rows = pd.DataFrame([{"figure": str(ds["target"].values[i]),
-                          "use": str(ds["target_role"].values[i]) if "target_role" in ds else "",
-                          "published": f"{percent(float(ds['target_published'].values[i]), 1)} "
-                                       f"[{percent(float(ds['target_low'].values[i]), 1)}, "
-                                       f"{percent(float(ds['target_high'].values[i]), 1)}]",
-                          "model": percent(float(ds["target_model"].values[i]), 1),
-                          "source": citation(str(ds["target_source"].values[i]))} for i in misses])
-    return [Alert(f"**Warning: the model misses {len(misses)} of the {len(verdicts)} published figures this scenario "
-                  "is compared with** (MISS: the model's value lies outside the published 95 % interval, or the "
-                  "stated tolerance). Read its results with that in mind: the model contradicts the evidence there."),
-            Table(rows, "Published figures the model misses (the full list, with those it meets, is in the "
-                        "employment section).")]
+    rows = pd.DataFrame([{t("validation.col.figure"): str(ds["target"].values[i]),
+                          t("trace.col.use"): str(ds["target_role"].values[i]) if "target_role" in ds else "",
+                          t("trace.col.published"): f"{percent(float(ds['target_published'].values[i]), 1)} "
+                                                    f"[{percent(float(ds['target_low'].values[i]), 1)}, "
+                                                    f"{percent(float(ds['target_high'].values[i]), 1)}]",
+                          t("trace.col.model"): percent(float(ds["target_model"].values[i]), 1),
+                          t("card.col.source"): citation(str(ds["target_source"].values[i]))} for i in misses])
+    return [Alert(t("validation.warning", n=len(misses), of=len(verdicts))), Table(rows, t("validation.caption"))]
 
 
 def _run_line(run: RunInfo) -> str:
-    parts = [f"engine {run.engine_text()}"]
+    parts = [t("runline.engine", engine=run.engine_text())]
     if run.horizon_years is not None:
-        parts.append(f"horizon {run.horizon_years:g} years")
+        parts.append(t("runline.horizon", years=f"{run.horizon_years:g}"))
     pop = run.card.get("population") or {}
     if pop.get("size") is not None:
-        parts.append(f"population {number(int(pop['size']))} people from {pop.get('start_year')}")
-    parts.append(f"prices of {run.price_year}" if run.price_year else f"price year {NOT_RECORDED}")
+        parts.append(t("runline.population", n=number(int(pop["size"])), year=pop.get("start_year")))
+    parts.append(t("subtitle.prices", year=run.price_year) if run.price_year else t("runline.price_year",
+                                                                                   what=not_recorded()))
     rates = run.discount_rates
-    parts.append("discounting " + (", ".join(f"{k} {percent(v)}" for k, v in rates.items()) + " per year" if rates
-                                   else NOT_RECORDED))
-    parts.append(f"model structure {run.structure_text()}")
-    parts.append(f"overrides (--set) {run.overrides_text()}")
+    parts.append(t("runline.discounting", rates=", ".join(f"{t('runline.' + k)} {percent(v)}" for k, v in rates.items()))
+                 if rates else t("runline.discounting_unrecorded", what=not_recorded()))
+    parts.append(t("runline.structure", structure=run.structure_text()))
+    parts.append(t("runline.overrides", overrides=run.overrides_text()))
     file, digest = run.get("scenario_file"), run.get("scenario_hash")
-    parts.append(f"scenario file `{shown_path(file)}`" if file else f"scenario file {NOT_RECORDED}")
+    parts.append(t("runline.scenario_file", file=shown_path(file)) if file else t("runline.scenario_file_unrecorded",
+                                                                                  what=not_recorded()))
     if digest:
         parts[-1] += f" (hash `{digest}`)"
-    return f"Run (`{run.file}`): " + "; ".join(parts) + "."
+    return t("runline", file=run.file) + " " + "; ".join(parts) + "."
 
 
 def _comparison(run: RunInfo) -> Text | None:
@@ -107,25 +91,25 @@ def _comparison(run: RunInfo) -> Text | None:
     if comparator is None or not interventions:
         if run.model.get("strategies") and len(run.model["strategies"]) < 2:
             return None
-        return Text(f"Which strategy is the comparator is {NOT_RECORDED}; no strategy is compared with another.")
+        return Text(t("summary.no_comparator", what=not_recorded()))
     labels = run.strategy_labels()
     them = t("decision.and").join(f"**{labels.get(i, i)}** (`{i}`)" for i in interventions)
-    py = run.price_year or NOT_RECORDED
+    py = run.price_year or not_recorded()
     return Text(t("summary.comparison", them=them, comparator=f"**{labels.get(comparator, comparator)}** (`{comparator}`)",
                   year=py))
 
 
 def question_section(inp: Inputs, facts: dict) -> Section:
-    sec = Section("question", "The question and the scenario")
+    sec = Section("question", t("section.question"))
     several = len(inp.breakeven_runs) > 1 and not any(f in inp.runs for f in ("results.nc", "psa.nc", "dsa.nc", "sobol.nc"))
     run = inp.main
     card = inp.card_run.card
     if several:
-        sec.add(Text(f"Break-even wages of {len(inp.breakeven_runs)} scenarios, each from its own run:"))
+        sec.add(Text(t("summary.several", n=len(inp.breakeven_runs))))
         sec.add(Table(runs_table(list(inp.breakeven_runs.values()))))
     else:
-        sec.add(Text(card["description"] if card.get("description") else
-                     f"The scenario's description is {NOT_RECORDED} (`{run.file or 'no result file'}`)."))
+        sec.add(Text(t("summary.description", text=citation(card["description"])) if card.get("description") else
+                     t("summary.no_description", what=not_recorded(), file=run.file or "–")))
         comparison = _comparison(run)
         if comparison is not None:
             sec.add(comparison)
@@ -137,13 +121,13 @@ def question_section(inp: Inputs, facts: dict) -> Section:
     if card.get("sources") and not several:
         sec.add(Text(t("summary.sources") + "\n\n" + bullets(citation(c) for c in card["sources"])))
     sec.add(Text(t("summary.terms")))
-    sec.add(Table(pd.DataFrame(GLOSSARY, columns=["term", "meaning"])))
+    sec.add(Table(pd.DataFrame([(t(f"glossary.{k}.term"), t(f"glossary.{k}.meaning")) for k in GLOSSARY],
+                               columns=[t("glossary.col.term"), t("glossary.col.meaning")])))
     sec.add(Text(t("summary.read_only")))
     missing = inp.unverifiable()
     if missing:
-        sec.add(Text(bullets(f"`{r.file}` does not record its run's {', '.join(IDENTITY_WORDS[k] for k in r.unrecorded())}; "
-                             "the report cannot check that it comes from the same run as the other files."
-                             for r in missing)))
+        sec.add(Text(bullets(t("summary.unverifiable", file=r.file,
+                               what=", ".join(identity_word(k) for k in r.unrecorded())) for r in missing)))
     return sec
 
 
@@ -189,7 +173,7 @@ def _dataset(inp: Inputs, file: str):
 
 
 def reproduce_section(inp: Inputs) -> Section:
-    sec = Section("reproduce", "Files and how to reproduce")
+    sec = Section("reproduce", t("section.reproduce"))
     files = sorted(p.name for p in inp.folder.iterdir() if p.is_file() and not p.name.startswith("."))
     folder = shown_path(inp.folder)
     commands = [c for f, run in inp.runs.items() if (c := reproduce_command(f, run, _dataset(inp, f), inp.folder))]

@@ -7,13 +7,18 @@ attributes and the unit markers; scenario files are not re-read.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ipsecon.output import figures as figs
+
 from ipsecon.errors import InputError
 from ipsecon.output.report.blocks import Alert, Section, Table, Text, bullets
+from ipsecon.output.report.i18n import current, number, t
+from ipsecon.output.report.messages import CATALOGUES
 from ipsecon.sweep.folder import SUMMARY_NAME
 from ipsecon.sweep.store import MARKER_DIR, STORE_NAME
 
@@ -63,57 +68,66 @@ def sweep_section(sweep: SweepFolder | None) -> Section | None:
 
     a = sweep.attrs
     spec = _json(a.get("sweep_spec"), {})
-    section = Section("sweep", f"Sweep: {a.get('title') or 'untitled'}")
+    section = Section("sweep", t("sweep.title", title=a.get("title") or t("sweep.untitled")))
     if sweep.units_done < sweep.units_total:
-        section.add(Alert(f"Only {sweep.units_done} of {sweep.units_total} work units are done (an interrupted "
-                          "sweep: `ipsecon sweep … --resume` completes it); the table counts the samples computed."))
-    section.add(Text("**What was swept.**\n\n" + bullets(_swept(a, spec))))
-    caption = ("Incremental NPV per person (intervention − comparator; NOK of the price year, discounted) over the "
-               "samples: mean and 95 % interval; P(pays off) = share of samples above 0; median break-even wage "
-               "(NOK per year), samples without a root counted at the bracket's bounds (≤ / ≥).")
-    section.add(Table(display_table(sweep.summary), caption))
-    section.add(Text("**Provenance.**\n\n" + bullets(_provenance(a))))
+        section.add(Alert(t("sweep.incomplete", done=sweep.units_done, total=sweep.units_total)))
+    section.add(Text(f"**{t('sweep.what')}**\n\n" + bullets(_swept(a, spec))))
+    table = display_table(sweep.summary).map(_localised)
+    if "perspective" in table:
+        table["perspective"] = [figs.perspective_label(p) for p in table["perspective"]]
+    table.columns = [t(f"sweep.col.{c}") if f"sweep.col.{c}" in CATALOGUES["en"] else c for c in table.columns]
+    section.add(Table(table, t("sweep.caption")))
+    section.add(Text(f"**{t('sweep.provenance')}**\n\n" + bullets(_provenance(a))))
     return section
+
+
+NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?")
+
+
+def _localised(cell):
+    """The summary table's numbers ('1,234', '0.85') in the report's language (1 234 / 0,85 in Norwegian)."""
+    if current() == "en" or not isinstance(cell, str):
+        return cell
+    return NUMBER.sub(lambda m: m.group(0).replace(",", "\u00a0").replace(".", ","), cell)
 
 
 def _swept(a: dict, spec: dict) -> list[str]:
     files = _json(a.get("scenario_files"), {})
-    lines = ["Scenarios: " + ", ".join(f"{name} (`{path}`)" for name, path in files.items())]
+    lines = [t("sweep.scenarios") + " " + ", ".join(f"{name} (`{Path(str(path)).name}`)" for name, path in files.items())]
     for name, o in _json(a.get("overrides"), {}).items():
         o = o if isinstance(o, dict) else {}
         parts = [o.get("description") or ""]
         if o.get("set"):
-            parts.append("sets " + ", ".join(f"{k} = {v:g}" for k, v in o["set"].items()))
+            parts.append(t("sweep.sets") + " " + ", ".join(f"{k} = {v:g}" for k, v in o["set"].items()))
         if o.get("structure"):
-            parts.append(f"structure {o['structure']}")
+            parts.append(t("sweep.structure", name=o["structure"]))
         if o.get("variables"):
-            parts.append("variables " + ", ".join(f"{k} = {v}" for k, v in o["variables"].items()))
+            parts.append(t("sweep.variables") + " " + ", ".join(f"{k} = {v}" for k, v in o["variables"].items()))
         if not any(o.get(k) for k in ("set", "structure", "variables")):
-            parts.append("the scenarios as they are")
-        lines.append(f"Override set **{name}**: " + "; ".join(p for p in parts if p))
+            parts.append(t("sweep.as_they_are"))
+        lines.append(t("sweep.override", name=name) + " " + "; ".join(p for p in parts if p))
     n = int(a.get("n_samples") or 0)
-    lines.append(f"Samples: {n:,} ({a.get('samples_method')}, seed {a.get('seed')}), the same draws under every "
-                 "override set" if n else "Samples: none (the deterministic base case)")
+    lines.append(t("sweep.samples", n=number(n), method=a.get("samples_method"), seed=a.get("seed")) if n
+                 else t("sweep.no_samples"))
     if spec.get("horizons"):
-        lines.append("Horizons: " + ", ".join(f"{h:g}" for h in spec["horizons"]) + " years; perspectives: "
-                     + ", ".join(spec.get("perspectives", [])))
+        lines.append(t("sweep.horizons", horizons=", ".join(f"{h:g}" for h in spec["horizons"]),
+                       perspectives=", ".join(spec.get("perspectives", []))))
     engine = a.get("engine") or spec.get("engine")
     if engine == "microsim":
         people = int(a.get("individuals") or 0)
         seed = int(a.get("microsim_seed", -1))
-        engine += (f", {people:,} individuals" if people else ", the scenarios' individuals") + (
-            f", seed {seed}" if seed >= 0 else ", the scenarios' seeds")
-    lines.append(f"Engine: {engine}")
+        engine += (", " + t("sweep.individuals", n=number(people)) if people else ", " + t("sweep.their_individuals")) + (
+            ", " + t("identity.seed") + f" {seed}" if seed >= 0 else ", " + t("sweep.their_seeds"))
+    lines.append(t("sweep.engine", engine=engine))
     return lines
 
 
 def _provenance(a: dict) -> list[str]:
-    lines = [f"Sweep file `{a.get('sweep_file')}` (sha256 {a.get('sweep_hash')}), created {a.get('created')}",
-             (f"ipsecon {a.get('ipsecon_version')} (code {a.get('ipsecon_code_hash')}); work units of at most "
-              f"{a.get('chunk_size')} samples")]
+    lines = [t("sweep.file", file=Path(str(a.get("sweep_file"))).name, hash=a.get("sweep_hash"), created=a.get("created")),
+             t("sweep.version", version=a.get("ipsecon_version"), code=a.get("ipsecon_code_hash"), chunk=a.get("chunk_size"))]
     hashes = _json(a.get("scenario_hashes"), {})
     if hashes:
-        lines.append("Scenario × override digests: " + ", ".join(f"{k} {v}" for k, v in hashes.items()))
+        lines.append(t("sweep.digests") + " " + ", ".join(f"{k} {v}" for k, v in hashes.items()))
     return lines
 
 

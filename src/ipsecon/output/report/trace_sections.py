@@ -51,11 +51,14 @@ def _targets(run: RunInfo, emp: str, strategies, months, curves, ever):
         markers.append(d)
         src = curves if t["measure"] == "in_state" else (ever or {})
         model = float(np.interp(t["month"], months, src[t["strategy"]])) if t["strategy"] in src else float("nan")
-        rows.append({"strategy": t["strategy"], "measure": "in work" if t["measure"] == "in_state" else "ever in work",
-                     "month": t["month"], "published": f"{percent(t['value'], 1)}" + (f" ± {percent(half, 1)}" if half else ""),
-                     "model": f"{percent(model, 1)}",
-                     "use": {"calibration": "fitted", "validation": "check"}.get(t.get("kind"), "–"),
-                     "source": citation(t.get("source", ""))})
+        use = t.get("kind") if t.get("kind") in ("calibration", "validation") else None
+        rows.append({tr("card.col.strategy"): t["strategy"],
+                     tr("trace.col.measure"): tr("trace.in_work" if t["measure"] == "in_state" else "trace.ever_in_work"),
+                     tr("trace.col.month"): t["month"],
+                     tr("trace.col.published"): f"{percent(t['value'], 1)}" + (f" ± {percent(half, 1)}" if half else ""),
+                     tr("trace.col.model"): f"{percent(model, 1)}",
+                     tr("trace.col.use"): tr(f"trace.use.{use}") if use else "–",
+                     tr("card.col.source"): citation(t.get("source", ""))})
     return markers, rows
 
 
@@ -63,14 +66,14 @@ def _summary_table(summary: pd.DataFrame) -> Table | None:
     cols = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
     if not cols:
         return None
-    tab = pd.DataFrame({"strategy": summary.index})
+    tab = pd.DataFrame({tr("card.col.strategy"): summary.index})
     for c in cols:
         vals = summary[c].map(lambda v: f"{percent(v, 1)}")
         if f"{c}_se" in summary:
             vals = vals + summary[f"{c}_se"].map(lambda v: f" ± {percent(v, 1)}")
-        tab[f"month {c.replace('employed_m', '')}"] = vals.values
+        tab[tr("decision.month", m=c.replace("employed_m", ""))] = vals.values
     se = any(c.endswith("_se") for c in summary)
-    return Table(tab, "Share in work at selected months" + (" (± Monte Carlo standard error)" if se else ""))
+    return Table(tab, tr("trace.summary_caption") + (" " + tr("trace.summary_se") if se else ""))
 
 
 def monte_carlo_errors(run: RunInfo, curves: dict) -> dict | None:
@@ -97,7 +100,7 @@ def employment_section(inp: Inputs) -> Section | None:
         ev = _mean_over_samples(ds["ever_in"])
         ever = {s: ev.sel(strategy=s, ever_state=emp).values for s in strategies}
     markers, rows = _targets(run, emp, strategies, months, curves, ever)
-    sec = Section("employment", "Employment by strategy")
+    sec = Section("employment", tr("section.employment"))
     if markers:
         sec.add(Text(tr("employment.intro") + " " + tr("employment.targets")))
     elif "targets" in run.card:
@@ -112,7 +115,7 @@ def employment_section(inp: Inputs) -> Section | None:
         sec.add(Text(tr("employment.mc_band", n=number(run.individuals))))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
                                                                 comparator, se),
-                   "Employment by strategy" + (" with the trial's results" if markers else "")))
+                   tr("fig.employment.title_targets" if markers else "fig.employment.title")))
     if rows:
         sec.add(Table(pd.DataFrame(rows), tr("employment.targets_caption")))
     table = _summary_table(inp.summary) if inp.summary is not None else None
@@ -132,7 +135,7 @@ def occupancy_section(inp: Inputs) -> Section | None:
     months = occ["month"].values
     labels = run.state_labels()
     comparator, interventions = run.roles()
-    sec = Section("occupancy", "Where people are over time")
+    sec = Section("occupancy", tr("section.occupancy"))
     note = ""
     aap = (run.model.get("states") or {}).get("aap") or {}
     if "aap" in states and int(aap.get("track_duration", 1)) > 1:
@@ -145,12 +148,12 @@ def occupancy_section(inp: Inputs) -> Section | None:
         sec.add(Text(tr("occupancy.mc_band", n=number(people))))
     sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
                                                               comparator, interventions, people),
-                   "State occupancy by strategy, and the difference between strategies"))
+                   tr("trace.occupancy_caption")))
     if "person_months" in ds:
         pm = ds["person_months"]
         pm = pm.mean("sample") if "sample" in pm.dims else pm
         tab = pm.to_pandas().reindex(columns=states)
         tab.columns = [labels.get(c, c) for c in tab.columns]
-        tab = tab.map(lambda v: f"{v:.2f}").reset_index()
-        sec.add(Table(tab, "Person-months per person in each state over the horizon (undiscounted)."))
+        tab = tab.map(lambda v: number(v, 2)).reset_index().rename(columns={"strategy": tr("card.col.strategy")})
+        sec.add(Table(tab, tr("trace.person_months")))
     return sec

@@ -14,10 +14,10 @@ import xarray as xr
 
 from ipsecon.output import figures as figs
 from ipsecon.output.figures.uncertainty import for_intervention
-from ipsecon.output.report.blocks import NOT_RECORDED, Figure, Section, Table, Text, fmt, ordered_perspectives, signed
+from ipsecon.output.report.blocks import Figure, Section, Table, Text, fmt, ordered_perspectives, signed
 from ipsecon.output.report.runs import RunInfo
 from ipsecon.uncertainty.psa import breakeven_quantile_labels
-from ipsecon.output.report.i18n import number, percent
+from ipsecon.output.report.i18n import number, percent, t
 
 
 def default_horizon(ds: xr.Dataset) -> float:
@@ -41,8 +41,8 @@ class Setting:
     @property
     def against(self) -> str:
         if self.comparator is None:
-            return f" Which strategy is the comparator is {NOT_RECORDED}."
-        return f" Incremental results are against {self.short.get(self.comparator, self.comparator)} (`{self.comparator}`)."
+            return " " + t("unc.no_comparator")
+        return " " + t("unc.against", name=self.short.get(self.comparator, self.comparator), code=self.comparator)
 
 
 def setting(ds: xr.Dataset, run: RunInfo) -> Setting:
@@ -77,17 +77,26 @@ def _npv_rows(psa, persp, interventions, short, py) -> pd.DataFrame:
             for hh in psa["horizon"].values:
                 x = inc.sel(perspective=p, horizon=hh).values
                 row = {"intervention": short.get(i, i)} if len(interventions) > 1 else {}
-                row |= {"perspective": figs.perspective_label(p), "horizon (years)": f"{float(hh):g}",
-                        f"PSA mean incremental NPV (NOK {py})": signed(float(mean.sel(perspective=p, horizon=hh)))}
+                row |= {t("decision.col.perspective"): figs.perspective_label(p),
+                        t("unc.col.horizon"): number(float(hh), 0 if float(hh).is_integer() else 1),
+                        t("unc.col.mean", year=py): signed(float(mean.sel(perspective=p, horizon=hh)))}
                 if base is not None:
-                    row[f"base case (NOK {py})"] = signed(float(base.sel(perspective=p, horizon=hh)))
-                row["95 % interval"] = f"{signed(np.percentile(x, 2.5))} to {signed(np.percentile(x, 97.5))}"
+                    row[t("unc.col.base", year=py)] = signed(float(base.sel(perspective=p, horizon=hh)))
+                row[t("unc.col.interval")] = t("unc.range", low=signed(np.percentile(x, 2.5)),
+                                               high=signed(np.percentile(x, 97.5)))
                 if pays is not None:
-                    row["P(pays off)"] = f"{percent(float(pays.sel(perspective=p, horizon=hh)))}"
+                    row[t("decision.col.prob")] = f"{percent(float(pays.sel(perspective=p, horizon=hh)))}"
                 if median is not None:
-                    row["median break-even wage"] = str(median.sel(perspective=p, horizon=hh).values)
+                    row[t("unc.col.median_wage")] = _wage_label(str(median.sel(perspective=p, horizon=hh).values))
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _wage_label(text: str) -> str:
+    """A stored break-even quantile label ('62,421', '≤ 0', '≥ 2,000,000', '–') in the report's number format."""
+    prefix = text[:2] if text[:2] in ("≤ ", "≥ ") else ""
+    digits = text[len(prefix):].replace(",", "")
+    return prefix + number(float(digits)) if digits.replace(".", "").isdigit() else text
 
 
 def base_case_text(psa: xr.Dataset, top: int = 3) -> str:
@@ -96,11 +105,7 @@ def base_case_text(psa: xr.Dataset, top: int = 3) -> str:
     if "inc_npv_base" not in psa:
         return ""
     mean_base = psa.attrs.get("base_case", "mean") == "mean"
-    why = ("The base case puts every uncertain parameter at its distribution's mean (calibrated ones at their fit); "
-           "it still differs from the PSA mean because the model is not linear in its parameters (the mean of the "
-           "results is not the result at the mean inputs)." if mean_base else
-           "The base case uses the published point values (`run.base_case: point`); for skewed distributions these "
-           "are not the means the PSA averages over, and the model is not linear in its parameters.")
+    why = t("unc.base.mean") if mean_base else t("unc.base.point")
     if "parameter_point" in psa and "parameter_base" in psa:
         point, base = psa["parameter_point"].values, psa["parameter_base"].values
         draws = psa["parameters"].mean("sample").values if "parameters" in psa else base
@@ -109,8 +114,9 @@ def base_case_text(psa: xr.Dataset, top: int = 3) -> str:
         order = [j for j in np.argsort(-rel)[:top] if rel[j] > 1e-3]
         if order:
             names = psa["parameter"].values
-            why += (" Means furthest from the published point values: " + "; ".join(
-                f"`{names[j]}` {fmt(float(point[j]))} → {fmt(float(ref[j]))} ({(ref[j] - point[j]) / abs(point[j]):+.0%})"
+            why += (" " + t("unc.base.furthest") + " " + "; ".join(
+                f"`{names[j]}` {fmt(float(point[j]))} → {fmt(float(ref[j]))} "
+                f"({'+' if ref[j] > point[j] else '−'}{percent(abs(ref[j] - point[j]) / abs(point[j]))})"
                 for j in order) + ".")
     return why
 
@@ -119,25 +125,26 @@ def _bands(sec: Section, psa: xr.Dataset, view: Setting, run: RunInfo) -> None:
     """The curves of the simulate report with their uncertainty: employment over time, the cumulative
     net per perspective and the break-even wage against horizon, each with a 95 % band across samples."""
     if "employment_share" in psa:
-        sec.add(Figure("psa_employment", lambda: figs.psa_employment_figure(psa, view.short),
-                       "Employment over time across the PSA samples: line the mean, band 95 % of the samples."))
+        sec.add(Figure("psa_employment", lambda: figs.psa_employment_figure(psa, view.short), t("unc.fig.employment")))
     else:
-        sec.add(Text("This PSA file stores no employment per month (written before `employment_share` was added), so "
-                     "the employment curve has no band here."))
+        sec.add(Text(t("unc.no_employment")))
+    if "occupancy_mean" in psa and "occupancy_quantile" in psa:
+        sec.add(Figure("psa_occupancy", lambda: figs.psa_occupancy_figure(psa, view.short, run.state_labels()),
+                       t("unc.fig.occupancy")))
+    else:
+        sec.add(Text(t("unc.no_occupancy")))
     for i in view.interventions:
         tag, who = _tag(i, view.interventions), _for(i, view.short, view.interventions)
-        name = view.short.get(i, i) if i else "the intervention"
+        name = view.short.get(i, i) if i else t("unc.the_intervention")
         if "inc_npv" in psa:
             sec.add(Figure(f"psa_net_by_horizon{tag}",
                            lambda i=i, n=name: figs.psa_net_by_horizon_figure(psa, i, view.perspectives[:4], n),
-                           f"Cumulative discounted net at each horizon across the samples{who} (line: mean, band: "
-                           "95 %), for the first four perspectives; the others are in the table above."))
+                           t("unc.fig.net", who=who)))
         if "breakeven_wage_quantile" in psa and "breakeven_status" in psa:
             sec.add(Figure(f"psa_breakeven_by_horizon{tag}",
                            lambda i=i, n=name: figs.psa_breakeven_by_horizon_figure(psa, i, view.perspectives[:3],
                                                                                     run.typical_wage, n),
-                           f"Break-even wage against horizon across the samples{who} (line: median, band: 95 %), "
-                           "for the first three perspectives."))
+                           t("unc.fig.breakeven", who=who)))
 
 
 def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
@@ -148,16 +155,12 @@ def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
     main = persp[0]
     py = psa.attrs.get("price_year", run.price_year)
     wtp = float(psa.attrs.get("wtp_default", np.median(psa["wtp"].values)))
-    sec = Section("psa", "Probabilistic sensitivity analysis")
-    sec.add(Text(f"{number(int(psa.attrs.get('n_samples', psa.sizes.get('sample', 0))))} parameter sets drawn from their "
-                 f"distributions (seed {psa.attrs.get('seed', '–')}, engine {psa.attrs.get('engine', '–')}); each "
-                 f"dot or count below is one set. Figures at {h:g} years and a willingness to pay of {number(wtp)} NOK "
-                 "per QALY unless stated." + view.against))
+    sec = Section("psa", t("section.psa"))
+    sec.add(Text(t("unc.psa.intro", n=number(int(psa.attrs.get("n_samples", psa.sizes.get("sample", 0)))),
+                   seed=psa.attrs.get("seed", "–"), engine=psa.attrs.get("engine", "–"), years=f"{h:g}",
+                   wtp=number(wtp)) + view.against))
     if "inc_npv" in psa:
-        sec.add(Table(_npv_rows(psa, persp, interventions, short, py),
-                      "Incremental NPV per person across samples, next to the deterministic base case. Every sample "
-                      "counts in each statistic; a sample that pays off at any wage counts at the bracket's low end, "
-                      "one that pays off at no wage in it at the top ('≤' / '≥': the median lies there)."))
+        sec.add(Table(_npv_rows(psa, persp, interventions, short, py), t("unc.psa.table")))
         if base_case_text(psa):
             sec.add(Text(base_case_text(psa)))
     _bands(sec, psa, view, run)
@@ -166,30 +169,27 @@ def psa_section(psa: xr.Dataset | None, run: RunInfo) -> Section | None:
             for p in [q for q in persp if q in ("society", "public")][:2] or [main]:
                 sec.add(Figure(f"ce_plane{_tag(i, interventions)}_{p}",
                                lambda p=p, i=i: figs.ce_plane_figure(psa, p, h, wtp, short, i),
-                               f"Cost-effectiveness plane, {figs.perspective_label(p)} perspective"
-                               f"{_for(i, short, interventions)}. Below the dashed line the intervention is "
-                               "cost-effective at that willingness to pay."))
+                               t("unc.fig.ce", who=figs.perspective_label(p), name=_for(i, short, interventions))))
     if "ceac" in psa:
         sec.add(Figure("ceac", lambda: figs.ceac_figure(psa, main, h, short),
-                       "Cost-effectiveness acceptability curves and frontier"))
+                       t("unc.fig.ceac")))
     if "evpi" in psa:
         sec.add(Figure("evpi", lambda: figs.evpi_figure(psa, main, h),
-                       "Expected value of perfect information: what removing all uncertainty would be worth"))
+                       t("unc.fig.evpi")))
     if "evppi" in psa:
         sec.add(Figure("evppi", lambda: figs.evppi_figure(psa, main, h, wtp),
-                       "Partial EVPI per parameter group: where more research is worth most"))
+                       t("unc.fig.evppi")))
     typical = run.typical_wage
     for i in interventions:
         tag, who = _tag(i, interventions), _for(i, short, interventions)
         if "breakeven_wage" in psa:
             sec.add(Figure(f"breakeven_distribution{tag}",
                            lambda i=i: figs.breakeven_distribution_figure(psa, h, persp, typical, intervention=i),
-                           f"Distribution of the break-even wage{who}" + (" (dashed: the wage assumed for the group)"
-                                                                          if typical else "")))
+                           t("unc.fig.bedist", who=who) + (" " + t("unc.fig.bedist.dashed") if typical else "")))
         if "prob_pays_off" in psa:
             sec.add(Figure(f"prob_pays_off{tag}",
-                           lambda i=i: figs.prob_pays_off_figure(psa, i, short.get(i, i) if i else "the intervention"),
-                           f"Probability that the intervention pays off, by perspective and horizon{who}"))
+                           lambda i=i: figs.prob_pays_off_figure(psa, i, short.get(i, i) if i else t("unc.the_intervention")),
+                           t("unc.fig.prob", who=who)))
     return sec
 
 
@@ -198,10 +198,8 @@ def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
         return None
     view = setting(dsa, run)
     h, main = view.horizon, view.perspectives[0]
-    sec = Section("dsa", "One-way and two-way sensitivity")
-    sec.add(Text(f"Each parameter set to its low and then its high value, all others at base, at {h:g} years. Bars "
-                 "show how far the result moves; the widest swing is on top. Labels give the low – high values."
-                 + view.against))
+    sec = Section("dsa", t("section.dsa"))
+    sec.add(Text(t("unc.dsa.intro", years=f"{h:g}") + view.against))
     w = dsa["inmb"].attrs.get("wtp", dsa.attrs.get("wtp")) if "inmb" in dsa else None
     for i in view.interventions:
         tag, who = _tag(i, view.interventions), _for(i, view.short, view.interventions)
@@ -209,29 +207,26 @@ def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
             for p in view.perspectives[:4]:
                 sec.add(Figure(f"tornado_inc_npv{tag}_{p}",
                                lambda p=p, i=i: figs.tornado_figure(dsa, p, h, "inc_npv", intervention=i),
-                               f"Tornado: incremental NPV, {figs.perspective_label(p)} perspective{who}"))
+                               t("unc.fig.tornado_npv", who=figs.perspective_label(p), name=who)))
         if "inmb" in dsa:
             sec.add(Figure(f"tornado_inmb{tag}", lambda i=i: figs.tornado_figure(dsa, main, h, "inmb", intervention=i),
-                           "Tornado: incremental net monetary benefit"
-                           + (f" at {number(float(w))} NOK per QALY" if w else "") + who))
+                           t("unc.fig.tornado_inmb") + (" " + t("unc.at_wtp", wtp=number(float(w))) if w else "") + who))
         if "breakeven_wage" in dsa:
             sec.add(Figure(f"tornado_breakeven_wage{tag}",
                            lambda i=i: figs.tornado_figure(dsa, main, h, "breakeven_wage", intervention=i),
-                           f"Tornado: break-even wage{who}"))
+                           t("unc.fig.tornado_wage", who=who)))
         if "twoway_inc_npv" in dsa:
             for k, pair in enumerate(dsa["pair"].values):
                 sec.add(Figure(f"twoway{tag}_{k}", lambda pair=pair, i=i: figs.twoway_figure(dsa, pair, main, h, i),
-                               f"Two-way sensitivity: {pair}{who}. The black line is where the programme breaks even."))
+                               t("unc.fig.twoway", pair=pair, who=who)))
     return sec
 
 
 def sobol_section(sob: xr.Dataset | None, run: RunInfo) -> Section | None:
     if sob is None:
         return None
-    sec = Section("sobol", "Which inputs drive the answer (Sobol indices)")
-    sec.add(Text(f"Variance-based sensitivity (Saltelli design, {number(int(sob.attrs.get('n_evaluations', 0)))} model runs, "
-                 f"seed {sob.attrs.get('seed', '–')}). First order (S1): the share of the output's variance due to "
-                 "that input alone; total (ST): including its interactions with others. Bars: 95 % intervals."))
+    sec = Section("sobol", t("section.sobol"))
+    sec.add(Text(t("unc.sobol.intro", n=number(int(sob.attrs.get("n_evaluations", 0))), seed=sob.attrs.get("seed", "–"))))
     interventions = [str(i) for i in sob["intervention"].values] if "intervention" in sob.dims else [None]
     k = 0
     for i in interventions:
@@ -239,10 +234,10 @@ def sobol_section(sob: xr.Dataset | None, run: RunInfo) -> Section | None:
         for out in sob["output"].values:
             out = str(out)
             sec.add(Figure(f"sobol_bars_{k}", lambda out=out, i=i: figs.sobol_bars_figure(sob, out, intervention=i),
-                           f"Sobol indices for {figs.output_label(out)}{who} at each horizon"))
+                           t("unc.fig.sobol_bars", output=figs.output_label(out), who=who)))
             if sob.sizes.get("horizon", 1) > 1:
                 sec.add(Figure(f"sobol_horizon_{k}",
                                lambda out=out, i=i: figs.sobol_horizon_figure(sob, out, intervention=i),
-                               f"Sobol indices for {figs.output_label(out)}{who} against horizon"))
+                               t("unc.fig.sobol_horizon", output=figs.output_label(out), who=who)))
             k += 1
     return sec
