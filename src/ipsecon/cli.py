@@ -686,8 +686,11 @@ def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, qu
         return (f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
                 f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
                 f"{r.skipped} already done; {r.seconds:.1f} s\n"
-                f"\nIncremental NPV per person (NOK, discounted; intervention − comparator) over the samples "
-                f"({info['method']}{seed}); median break-even wage in NOK per year:\n" + format_summary(r.summary) + "\n")
+                + (f"\nIncremental NMB per person (a model without the ledger, perspective 'model': its own currency at its "
+                   f"wtp, discounted; intervention − comparator) over the samples ({info['method']}{seed}):\n"
+                   if set(r.summary["perspective"]) == {"model"} else
+                   f"\nIncremental NPV per person (NOK, discounted; intervention − comparator) over the samples "
+                   f"({info['method']}{seed}); median break-even wage in NOK per year:\n") + format_summary(r.summary) + "\n")
 
     header = {"command": "sweep", "sweep_file": str(sweep_file), "units": r.units, "computed": r.computed,
               "skipped": r.skipped, "seconds": r.seconds}
