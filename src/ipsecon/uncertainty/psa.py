@@ -158,6 +158,7 @@ def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict,
     # its own level dimension: the break-even wage's 'quantile' has other levels
     ds["occupancy_quantile"] = occ.quantile(list(OCCUPANCY_LEVELS), "sample").rename(quantile="occupancy_level").assign_attrs(
         unit, long_name="2.5th and 97.5th percentiles over the samples of each state's share")
+    ds["occupancy_level"].attrs["units"] = "1 (probability level)"
     return ds
 
 
