@@ -112,3 +112,10 @@ def test_bad_effect_reward_is_one_line_exit_2(root, tmp_path):
     assert r.exit_code == 2
     line = r.output.strip()
     assert "\n" not in line and "bad.yaml" in line and "model.effect" in line and "life_years" in line
+
+
+def test_breakeven_on_a_model_without_the_ledger_points_to_threshold(root, tmp_path):
+    r = CliRunner().invoke(main, ["breakeven", str(root / "tests/data/chancellor_hiv.yaml"), "--out", str(tmp_path / "b"),
+                                  "--no-report", "--quiet"])
+    line = r.output.strip()
+    assert r.exit_code == 2 and "\n" not in line and "model.employment_state" in line and "ipsecon threshold" in line

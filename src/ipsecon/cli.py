@@ -260,6 +260,11 @@ def breakeven(scenarios, perspectives, horizons, engine, overrides, out, fmt, ex
     if quiet:
         set_quiet(True)
     loaded = [api.load_scenario(path, extra) for path in scenarios]
+    for sc in loaded:
+        if sc.model.employment_state is None:
+            raise InputError(sc.file, "model.employment_state", "the break-even wage needs the payer ledger of a "
+                             "labour-market model", "a model with employment_state; for a parameter of any model: "
+                             "ipsecon threshold MODEL --parameter NAME")
     names = [sc.name for sc in loaded]
     if len(set(names)) < len(names):
         raise InputError("SCENARIOS", ", ".join(names), "two scenarios have the same name", "scenarios with distinct names")
