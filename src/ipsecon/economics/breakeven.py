@@ -426,7 +426,9 @@ def _breakeven_per_sample(sim, values, perspectives, horizon_cycles, k1, k0, bra
 
 def _slice_trace(trace, i):
     pick = lambda a: a[i:i + 1]  # noqa: E731
+    w = trace.weights
     return replace(trace, occupancy=pick(trace.occupancy), flows=pick(trace.flows), ever=pick(trace.ever),
+                   weights=w[i:i + 1] if w.shape[0] > 1 else w,
                    reward_states={k: pick(v) for k, v in trace.reward_states.items()},
                    reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
                    totals_sd={k: pick(v) for k, v in trace.totals_sd.items()})
