@@ -320,8 +320,10 @@ def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_lab
             ax.set_ylabel(tr("fig.share_of_group"), fontsize=8)
     for k in range(len(states), rows * cols):
         axes[k // cols, k % cols].axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel(xlabel, fontsize=8)
+    for k in range(len(states)):
+        if k + cols >= len(states):  # the lowest panel of each column carries the time axis
+            axes[k // cols, k % cols].set_xlabel(xlabel, fontsize=8)
+            axes[k // cols, k % cols].xaxis.set_tick_params(labelbottom=True)
     handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=len(strategies), fontsize=8, frameon=False,
                title=tr("fig.band.mean_samples"), title_fontsize=8)

@@ -1090,7 +1090,7 @@ NB.update({
     "fig.employment.state": "ordinært arbeid",
     "fig.employment.ylabel": "andel av startgruppen\ni {state}",
     "fig.occupancy.difference": "differanse: {name} minus {comparator}",
-    "fig.waterfall.xlabel": "diskontert gevinst (+) eller kostnad (−) per person, {unit}",
+    "fig.waterfall.xlabel": "diskontert gevinst (+) eller kostnad (−)\nper person, {unit}",
     "fig.waterfall.gain": "gevinst for budsjettet",
     "fig.waterfall.cost": "kostnad for budsjettet",
     "fig.waterfall.net": "netto (nederste stolpe)",
