@@ -1,10 +1,11 @@
 """The report's fixed texts, one catalogue per language (``en``, ``nb``). A key missing in a
 language falls back to English; ``{name}`` fields are filled by :func:`.i18n.t`.
 
-Translated: the section titles, the navigation, the decision section (the answer a decision maker
-reads first), the key numbers, the introductions and table headings of the sections of a simulate
-run, and the files section. Still English in the section modules: the model card, the uncertainty
-sections' explanations, the glossary and the figures' own labels.
+Every fixed text of a report is here: section titles, the answer, every section's explanations and
+table headings, the model card, the glossary, warnings, and the figures' titles, axis labels and legends
+(``fig.*``, read by :mod:`ipsecon.output.figures` through ``style.tr``). What a report quotes from the
+scenario and parameter files (descriptions, units, sources, formulas) stays as written there; the IPS
+model's states and strategies have Norwegian names here (``state.*``, ``strategy.*``).
 """
 
 EN = {
