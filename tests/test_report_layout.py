@@ -159,6 +159,20 @@ def test_the_reports_draw_every_figure_function(folders):
     assert drawn == FIGURE_FUNCTIONS, FIGURE_FUNCTIONS - drawn
 
 
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_a_published_result_sits_at_its_month_in_either_language(lang):
+    """A 10-year axis is in years: the trial's 12-month result is drawn at 1 (year), whatever the labels say."""
+    import numpy as np
+
+    months = np.arange(0, 121.0)
+    with language(lang):
+        fig = figs.employment_figure(months, {"tau": np.full(121, 0.3), "ips": np.full(121, 0.4)},
+                                     [{"strategy": "ips", "month": 12, "value": 0.37}], comparator="tau")
+    x = [line.get_xdata()[0] for line in fig.axes[0].get_lines() if line.get_marker() == "D"]
+    plt.close(fig)
+    assert x == [1.0]
+
+
 def test_the_check_finds_overlapping_ticks_and_text_outside():
     """The check itself can fail: crowded full-length money ticks and a label placed off the figure."""
     fig, ax = plt.subplots(figsize=(3, 2))

@@ -93,7 +93,7 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
     drawn as a 95 % band on the curve and on the difference.
     """
     x, xlabel = time_axis(months)
-    scale = 12 if "years" in xlabel else 1
+    scale = 12 if len(x) and np.asarray(months, dtype=float)[-1] > x[-1] else 1  # the axis is in years
     strategies = list(curves)
     colours = strategy_colours(strategies, comparator)
     others = [s for s in strategies if s != comparator] if comparator in curves else []
