@@ -118,8 +118,11 @@ class Model(Strict):
     discount: dict[Literal["cost", "effect"], Number] = {"cost": 0.04, "effect": 0.04}
     # the strategy every other one is compared with (default: the first declared)
     comparator: str | None = None
-    ever_in: list[str] = []
-    employment_state: str | None = None
+    # named sets of states, e.g. working: [employed, employed_aap]: a group name may stand for a state in
+    # ever_in, employment_state and targets (ever in a group = ever in any of its states)
+    groups: dict[str, list[str]] = {}
+    ever_in: list[str] = []  # states or groups
+    employment_state: str | None = None  # a state or a group
     # cost-effectiveness of a model without the payer ledger: the effect reward decisions are made on
     # (default: the first of kind effect) and the willingness to pay per unit of it (a number or a
     # parameter name; default economics.evaluation.DEFAULT_WTP)
