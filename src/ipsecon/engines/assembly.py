@@ -16,8 +16,9 @@ def make_trace(engine: str, model: CompiledModel, weights: np.ndarray, occupancy
     ``extra``: the microsim's counts and totals_sd."""
     return Trace(engine, model.states, model.strategies,
                  [f"{model.states[t.source]}->{model.states[t.target]}" for t in model.transitions],
-                 [model.states[e] for e in model.ever_in], model.cycle_years, np.atleast_2d(weights),
-                 occupancy, flows, ever, reward_states, reward_transitions, **extra)
+                 list(model.ever_in), model.cycle_years, np.atleast_2d(weights),
+                 occupancy, flows, ever, reward_states, reward_transitions,
+                 groups={g: [model.states[s] for s in m] for g, m in model.groups.items()}, **extra)
 
 
 def stack_rewards(parts: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:

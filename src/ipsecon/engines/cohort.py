@@ -91,12 +91,12 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     S, G, T = model.n_states, strata.size, n_cycles
     K, n = len(model.strategies), n_samples
     Q = len(model.transitions)
-    ever_in = model.ever_in if keep else []  # ever feeds only the trace
-    J = len(ever_in)
+    ever_members = model.ever_members if keep else []  # ever feeds only the trace
+    J = len(ever_members)
     layout = model_layout(model)
     cell = layout.cell
     C = int(model.slots.sum())
-    sizes = ((0,) * S, (0,) * J)  # the kernel reads the first J of layout.ever_states
+    sizes = ((0,) * S, (0,) * J)  # the kernel reads the first J bits of layout.ever_bit
     n_slots = max(1, min(nb.get_num_threads(), G * -(-n // LANES)))
     if keep:
         # every element is written (point 0 here, the rest by the kernel); np.empty spares the
@@ -124,8 +124,9 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
         for s in range(S):
             occ[gi, cell[s] + bins0, ni] = start[:, :, s].T
         never = np.repeat(occ[:, None], J, axis=1)
-        for j, e in enumerate(ever_in):
-            never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
+        for j, members in enumerate(ever_members):
+            for e in members:
+                never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
         if keep:
             trace.occupancy[:, k, :, 0] = start
             trace.ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)

@@ -82,8 +82,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
 
     occ[g, c, n] carries the mass in tunnel cell c = cell[s] + i between blocks (i the
     within-state index: duration d·B + tracker bin; i = d without trackers), and
-    never[g, e, c, n] the mass not yet in ever_states[e] (advanced alongside with the same
-    probabilities, and emptied in that state each cycle). ``sizes`` = (states, ever states)
+    never[g, e, c, n] the mass not yet in ever_in[e] (advanced alongside with the same
+    probabilities, and emptied in its states each cycle). ``sizes`` = (states, ever states)
     as tuples of that many zeros, so their loops have compile-time lengths.
 
     A state's indices are taken in runs d … run_end[s, d] − 1 over which no value out of
@@ -102,7 +102,7 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     """
     # unpacked once: the loops below read plain locals
     row_kind, out_ptr, out_tr, dest = layout.row_kind, layout.out_ptr, layout.out_tr, layout.dest
-    caps, cell, ever_states = layout.caps, layout.cell, layout.ever_states
+    caps, cell, ever_bit = layout.caps, layout.cell, layout.ever_bit
     cell_next, cell_bin = layout.cell_next, layout.cell_bin
     buf, offset, strides = values
     k, t0, tb, run_end, sample_free, changed = block
@@ -254,11 +254,12 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                                 for l in range(nl):
                                     nnew[e, to, l] += emass[e, h, l] * probs[r, i - a, l]
                     d0 = d1
-            for e in range(E):
-                es = ever_states[e]
-                for c in range(cell[es], cell[es] + caps[es]):
-                    for l in range(nl):
-                        nnew[e, c, l] = 0.0
+            for e in range(E):  # mass in ever_in[e] (any state of a group) has been there
+                for es in range(S):
+                    if (ever_bit[es] >> e) & 1:
+                        for c in range(cell[es], cell[es] + caps[es]):
+                            for l in range(nl):
+                                nnew[e, c, l] = 0.0
             _state_sums(xe, new, cell, caps, nl)
             # reward of the cycle as accounting.reward_per_cycle makes it, added to the totals
             for r in range(R):

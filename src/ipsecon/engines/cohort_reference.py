@@ -91,8 +91,8 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
         ni, gi = np.meshgrid(np.arange(n), np.arange(G), indexing="ij")
         occ[ni, gi, :, bins0] = start
         never = [occ.copy() for _ in model.ever_in]
-        for j, e in enumerate(model.ever_in):
-            never[j][:, :, e, :] = 0.0
+        for j, members in enumerate(model.ever_members):
+            never[j][:, :, members, :] = 0.0
         occupancy[:, k, :, 0] = occ.sum(axis=-1)
         for j in range(len(model.ever_in)):
             ever[:, k, :, 0, j] = 1.0 - never[j].sum(axis=(-1, -2))
@@ -109,8 +109,8 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
                 occ, moves = advance(model, occ, Pt)
                 occupancy[:, k, :, t + 1] = occ.sum(axis=-1)
                 flows[:, k, :, t] = moves[..., src, dst]
-                for j, e in enumerate(model.ever_in):
+                for j, members in enumerate(model.ever_members):
                     never[j], _ = advance(model, never[j], Pt)
-                    never[j][:, :, e, :] = 0.0
+                    never[j][:, :, members, :] = 0.0
                     ever[:, k, :, t + 1, j] = 1.0 - never[j].sum(axis=(-1, -2))
     return make_trace("cohort", model, strata.weight, occupancy, flows, ever, reward_states, reward_transitions)

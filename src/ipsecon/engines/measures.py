@@ -4,6 +4,7 @@ Shares at a month (``in_state``, ``ever_in``), the destination mix of moves out 
 (``exit_share``: e.g. NAV's exits from AAP, by where they go), the mean share of time in a state over a
 window (``time_share``) and the share of the months after first entering a state spent in it
 (``time_share_after_ever``: weeks worked per year after the first job). All are population averages over strata (their weights), for sample 0.
+A state name may be a group's (``model.groups``): its states summed.
 """
 
 from __future__ import annotations
@@ -25,51 +26,59 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
     if point > trace.n_cycles:
         raise InputError(file, f"{path}.month", f"month {target.month} is beyond the horizon", "a month within the run")
     k = trace.strategies.index(target.strategy)
-    state = _state(trace, target.state, file, f"{path}.state")
+    # a group (model.groups) stands for the sum over its states
+    states = _states(trace, target.state, file, f"{path}.state")
     if target.measure == "in_state":
-        return float(trace.population_occupancy()[0, k, point, state])
+        return float(trace.population_occupancy()[0, k, point, states].sum())
     if target.measure == "time_share":
-        return float(trace.population_occupancy()[0, k, start + 1:point + 1, state].mean())
+        return float(trace.population_occupancy()[0, k, start + 1:point + 1][:, states].sum(axis=-1).mean())
     if target.measure == "exit_share":
         return _exit_share(trace, target, k, start, point, file, path)
     if target.state not in trace.ever_states:
-        raise InputError(file, f"{path}.state", f"state {target.state!r} is not listed in model.ever_in",
+        raise InputError(file, f"{path}.state", f"{target.state!r} is not listed in model.ever_in",
                          ", ".join(trace.ever_states) or "add it to model.ever_in")
     ever = trace.population_ever()[0, k, :, trace.ever_states.index(target.state)]
     if target.measure == "time_share_after_ever":
         # months in the state over months since first entering it: sum of occupancy over sum of P(ever in)
         months_since_first = float(ever[start + 1:point + 1].sum())
-        in_state = float(trace.population_occupancy()[0, k, start + 1:point + 1, state].sum())
+        in_state = float(trace.population_occupancy()[0, k, start + 1:point + 1, states].sum())
         return in_state / months_since_first if months_since_first > 0 else float("nan")
     return float(ever[point])
 
 
-def _state(trace: Trace, name: str, file: str, path: str) -> int:
-    if name not in trace.states:
-        raise InputError(file, path, f"unknown state {name!r}", ", ".join(trace.states))
-    return trace.states.index(name)
+def _states(trace: Trace, name: str, file: str, path: str) -> list[int]:
+    members = trace.state_members(name)
+    if not members:
+        raise InputError(file, path, f"unknown state or group {name!r}", ", ".join(trace.states + list(trace.groups)))
+    return members
 
 
 def _exit_share(trace: Trace, target: Target, k: int, start: int, point: int, file: str, path: str) -> float:
-    """Moves from ``from_state`` to ``state`` over all counted moves out of ``from_state``, cycles start+1 … point."""
-    source = target.from_state
-    _state(trace, source, file, f"{path}.from_state")
-    among = set(target.among) if target.among else None
-    for name in target.among or []:
-        _state(trace, name, file, f"{path}.among")
+    """Moves from ``from_state`` to ``state`` over all counted moves out of ``from_state``, cycles start+1 … point.
+    Out of a group means from one of its states to a state outside it; into a group, to any of its states."""
+    source = set(_states(trace, target.from_state, file, f"{path}.from_state"))
+    into = set(_states(trace, target.state, file, f"{path}.state"))
+    among = None
+    if target.among:
+        among = set()
+        for i, name in enumerate(target.among):
+            among |= set(_states(trace, name, file, f"{path}.among[{i}]"))
     flows = trace.population_flows()[0, k, start:point]  # cycles start+1 … point
-    moved, counted = 0.0, 0.0
+    moved, counted, reachable = 0.0, 0.0, False
     for r, label in enumerate(trace.transitions):
-        a, b = label.split("->")
-        if a != source or (among is not None and b not in among):
+        a, b = (trace.states.index(x) for x in label.split("->"))
+        if a not in source or b in source:
+            continue
+        reachable |= b in into
+        if among is not None and b not in among:
             continue
         total = float(flows[:, r].sum())
         counted += total
-        if b == target.state:
+        if b in into:
             moved += total
-    if target.state not in {t.split("->")[1] for t in trace.transitions if t.split("->")[0] == source}:
-        raise InputError(file, f"{path}.state", f"the model has no move {source}->{target.state}",
-                         "a state the model moves people to from " + source)
+    if not reachable:
+        raise InputError(file, f"{path}.state", f"the model has no move {target.from_state}->{target.state}",
+                         "a state the model moves people to from " + target.from_state)
     return moved / counted if counted > 0 else float("nan")
 
 

@@ -59,7 +59,7 @@ class Counts(NamedTuple):
 
     moves: np.ndarray  # [slot, g, t, s]: arrivals minus leavings (occupancy is their running sum)
     flows: np.ndarray  # [slot, g, t, k]
-    firsts: np.ndarray  # [slot, g, t, q]: first entries into ever_states[q]
+    firsts: np.ndarray  # [slot, g, t, q]: first entries into ever_in[q] (a state or a group)
 
 
 class StayWeights(NamedTuple):

@@ -34,7 +34,8 @@ def _run_block(pcum, layout, stratum, state, duration, ever, ids, seed, t0,
     Counts go into per-chunk arrays (no races); per-person totals are per person.
     """
     next_duration, entry_index = layout.next_duration, layout.entry_index
-    tr_index, ever_states = layout.tr_index, layout.ever_states
+    tr_index, ever_bit = layout.tr_index, layout.ever_bit
+    E = ever_counts.shape[3]
     n_chunks = bounds.shape[0] - 1
     tb = pcum.shape[1]
     S = pcum.shape[2]
@@ -61,11 +62,11 @@ def _run_block(pcum, layout, stratum, state, duration, ever, ids, seed, t0,
                             totals[i, r] += w_transition[r, g, t, k]
                     d = entry_index[s, d]
                     s = nxt
-                for q in range(ever_states.shape[0]):
-                    if s == ever_states[q]:
+                for q in range(E):  # in ever_in[q]: its state, or a state of its group
+                    if (ever_bit[s] >> q) & 1:
                         e |= 1 << q
                 occ_counts[c, g, t + 1, s] += 1
-                for q in range(ever_states.shape[0]):
+                for q in range(E):
                     if (e >> q) & 1:
                         ever_counts[c, g, t + 1, q] += 1
                 for r in range(R):

@@ -37,8 +37,7 @@ class ModelLayout(NamedTuple):
     cell_next: np.ndarray  # [cell]: the cell after staying one more cycle
     cell_bin: np.ndarray  # [cell]: the tracker bin carried into the next state on leaving (0 without trackers)
     tr_index: np.ndarray  # [source·S + target]: transition number, −1 where there is none
-    ever_states: np.ndarray  # [e]: the model's ever_in states
-    ever_bit: np.ndarray  # [s]: bit e set where s is ever_states[e]
+    ever_bit: np.ndarray  # [s]: bit e set where s is (a member of) the model's ever_in[e]
     next_duration: np.ndarray  # [s, i]: the within-state index after staying (dense paths)
     entry_index: np.ndarray  # [s, i]: the index entered in the next state on leaving (dense paths)
 
@@ -77,9 +76,10 @@ def _make_layout(model: CompiledModel) -> ModelLayout:
     cell_next = cell[cell_state] + model.next_index[cell_state, index]  # capped at the last duration
     cell_bin = model.entry_index[cell_state, index].astype(np.int64)
     ever_bit = np.zeros(S, dtype=np.int64)
-    for q, e in enumerate(model.ever_in):
-        ever_bit[e] |= 1 << q
+    for q, members in enumerate(model.ever_members):  # a state, or every state of a group
+        for s in members:
+            ever_bit[s] |= 1 << q
     dest = cell[model.tr_target[model.out_tr]]
     return ModelLayout(model.row_kind, model.out_ptr, model.out_tr, model.tr_target, dest,
                        model.slots, cell, cell_state, cell_next, cell_bin, transition_index(model).ravel(),
-                       np.array(model.ever_in, dtype=np.int64), ever_bit, model.next_index, model.entry_index)
+                       ever_bit, model.next_index, model.entry_index)

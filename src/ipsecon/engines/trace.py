@@ -13,7 +13,7 @@ class Trace:
 
     occupancy[sample, strategy, stratum, point, state]   points 0 … T
     flows[sample, strategy, stratum, cycle, transition]   cycles 1 … T (index k−1)
-    ever[sample, strategy, stratum, point, e]             P(been in ever_in[e] by point)
+    ever[sample, strategy, stratum, point, e]             P(been in ever_in[e] by point; a state or a group)
     reward_states / reward_transitions: per reward name, per-cycle values
         [sample, strategy, stratum, cycle, state|transition]
     counts[stratum]: individuals per stratum (microsim) — None for the cohort
@@ -35,6 +35,13 @@ class Trace:
     reward_transitions: dict[str, np.ndarray] = field(default_factory=dict)
     counts: np.ndarray | None = None
     totals_sd: dict[str, np.ndarray] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # model.groups: name -> its states
+
+    def state_members(self, name: str) -> list[int]:
+        """Indices of the states a state or group name stands for (unknown names: [])."""
+        if name in self.groups:
+            return [self.states.index(s) for s in self.groups[name]]
+        return [self.states.index(name)] if name in self.states else []
 
     @property
     def n_cycles(self) -> int:

@@ -43,6 +43,7 @@ from ipsecon.model.population import Strata
 from ipsecon.inputs.schema import Effect, Model
 
 PERIOD_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "month": 1 / 12, "year": 1.0}
+MAX_EVER = 62  # model.ever_in entries: one bit each of a person's int64 flags
 RESERVED = {"t", "years", "age", "year", "start_year", "duration", "duration_years", "strategy"}
 
 
@@ -151,10 +152,17 @@ class CompiledModel:
         self.strategy_set = {name: [(k, expressions.parse(v, file, f"model.strategies.{name}.set.{k}")) for k, v in s.set.items()]
                              for name, s in model.strategies.items()}
         self.rewards = self._compile_rewards(model)
-        for s in model.ever_in:
-            self.state_index(s, "model.ever_in")
-        self.ever_in = [self.index[s] for s in model.ever_in]
-        self.employment_state = self.state_index(model.employment_state, "model.employment_state") if model.employment_state else None
+        # named sets of states (model.groups): read wherever "ever in" and the measures read a state
+        self.groups = self._compile_groups(model)
+        # ever_in keeps the names as listed (states or groups); ever_members[e] the states of entry e
+        self.ever_in = list(model.ever_in)
+        self.ever_members = [self._ever_entry(name, i) for i, name in enumerate(model.ever_in)]
+        # the work states: one state, or a group's members (the ledger books each of them);
+        # employment_state is the first of them, None where the model has no employment
+        self.employment_name = model.employment_state
+        self.employment_states = (self.members(model.employment_state, "model.employment_state")
+                                  if model.employment_state else [])
+        self.employment_state = self.employment_states[0] if self.employment_states else None
         # within-state index after a cycle in state s from index i: staying moves one duration on
         # (capped), moving enters the next state at duration 0; both carry the bin on (trackers count)
         i = np.arange(self.width)
@@ -250,6 +258,43 @@ class CompiledModel:
         if name not in self.index:
             raise InputError(self.file, path, f"unknown state {excerpt(name)}", ", ".join(self.states))
         return self.index[name]
+
+    def members(self, name: str, path: str) -> list[int]:
+        """The states a state or group name stands for: [its index], or the group's members."""
+        if name in self.groups:
+            return list(self.groups[name])
+        if name not in self.index:
+            raise InputError(self.file, path, f"unknown state or group {excerpt(name)}",
+                             ", ".join(self.states + list(self.groups)))
+        return [self.index[name]]
+
+    def _compile_groups(self, model: Model) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        taken = {name: "a reserved name" for name in RESERVED}
+        taken.update({s: "a state" for s in self.states})
+        taken.update({v: "a variable" for v in model.variables})
+        taken.update({tk.name: "a tracker" for tk in self.trackers})
+        for name, states in model.groups.items():
+            path = f"model.groups.{name}"
+            if name in taken:
+                raise InputError(self.file, path, f"{excerpt(name)} is {taken[name]}",
+                                 "a name no state, variable, tracker or built-in name uses")
+            if not states:
+                raise InputError(self.file, path, "a group needs at least one state", ", ".join(self.states))
+            idx = [self.state_index(s, f"{path}[{i}]") for i, s in enumerate(states)]
+            if len(set(idx)) < len(idx):
+                twice = next(s for s in states if states.count(s) > 1)
+                raise InputError(self.file, path, f"state {excerpt(twice)} is listed twice", "each state once")
+            out[name] = idx
+        return out
+
+    def _ever_entry(self, name: str, i: int) -> list[int]:
+        path = f"model.ever_in[{i}]"
+        if i >= MAX_EVER:  # each entry is a bit of a person's ever flags (int64)
+            raise InputError(self.file, "model.ever_in", f"{len(self.spec.ever_in)} entries", f"at most {MAX_EVER}")
+        if name in self.spec.ever_in[:i]:
+            raise InputError(self.file, path, f"{excerpt(name)} is listed twice", "each state or group once")
+        return self.members(name, path)
 
     def _compile_transitions(self, model: Model) -> list[CompiledTransition]:
         out: list[CompiledTransition] = []
