@@ -603,8 +603,9 @@ def _check_targets(loaded) -> None:
             path = f"{where}[{i}]"
             if t.strategy not in model.strategies:
                 raise InputError(loaded.file, f"{path}.strategy", f"unknown strategy {t.strategy!r}", ", ".join(model.strategies))
-            if t.state not in model.states:
-                raise InputError(loaded.file, f"{path}.state", f"unknown state {t.state!r}", ", ".join(model.states))
+            if t.state not in model.states and t.state not in model.groups:
+                raise InputError(loaded.file, f"{path}.state", f"unknown state or group {t.state!r}",
+                                 ", ".join(model.states + list(model.groups)))
             if t.measure == "ever_in" and t.state not in model.spec.ever_in:
                 raise InputError(loaded.file, f"{path}.state", f"{t.state!r} is not listed in model.ever_in",
                                  ", ".join(model.spec.ever_in) or "add it to model.ever_in")

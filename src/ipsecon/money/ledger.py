@@ -93,6 +93,7 @@ PARTY_PERSPECTIVES: dict[str, tuple[str, ...]] = {
 }
 PERSPECTIVES = tuple(PARTY_PERSPECTIVES) + ("society",)
 PROGRAMME_REWARD = "programme_cost"
+USUAL_CARE_REWARD = "usual_care_cost"  # optional: the part of programme_cost that is usual vocational rehabilitation
 QALY_REWARD = "qalys"
 
 
@@ -172,8 +173,11 @@ class Ledger:
 def regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, int]:
     model = sim.scenario.model
     names = {r: r for r in REGIMES}
-    if model.employment_state is not None:
-        names["employed"] = model.states[model.employment_state]
+    # the work states: one state, or the members of a group (model.groups)
+    work_states = getattr(model, "employment_states", None) or (
+        [] if model.employment_state is None else [model.employment_state])
+    if len(work_states) == 1:
+        names["employed"] = model.states[work_states[0]]
     names.update(regimes or {})
     out = {}
     for regime, state in names.items():
@@ -182,6 +186,13 @@ def regime_states(sim: Simulation, regimes: dict[str, str] | None) -> dict[str, 
         elif regime in REQUIRED_REGIMES:
             raise InputError(model.file, "model.states", f"the ledger needs a state for {regime!r} (looked for state {state!r})",
                              ", ".join(model.states) + "; pass regimes={'%s': <state>}" % regime)
+    # a group of work states: each books its own money, so each must be one of the work regimes
+    booked = {out[r] for r in WORK_REGIMES if r in out}
+    for s in work_states:
+        if s not in booked:
+            raise InputError(model.file, "model.employment_state", f"work state {model.states[s]!r} of group "
+                             f"{model.employment_name!r} is not a state the ledger books wages in",
+                             ", ".join(WORK_REGIMES))
     return out
 
 
@@ -475,7 +486,12 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         nav_share = nav_share.reshape(n, 1, 1, 1) if nav_share.ndim == 3 else nav_share
         # programme cost per person of the stratum: the reward summed over occupied states
         per_person = np.einsum("nkgts,nkgts->nkgt", prog, occ) * w[:, None, :, None]  # weighted, like occ_w
-        ips_cost = per_person * ips_part
+        if USUAL_CARE_REWARD in trace.reward_states:
+            # the model says which part is usual care (it continues beside IPS); the rest is IPS
+            usual = np.einsum("nkgts,nkgts->nkgt", trace.reward_states[USUAL_CARE_REWARD], occ) * w[:, None, :, None]
+            ips_cost = per_person - usual
+        else:
+            ips_cost = per_person * ips_part
         for flow, part in (("ips_programme_nav", ips_cost * nav_share),
                            ("ips_programme_health_trust", ips_cost * (1 - nav_share)),
                            ("usual_vocational_rehabilitation", per_person - ips_cost)):

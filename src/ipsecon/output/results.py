@@ -81,7 +81,7 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
     months = _months(sim)
     occ = tr.population_occupancy()[0]
     rows = []
-    emp = sc.model.employment_state
+    emp = sc.model.employment_states or None  # one state, or a group's states (summed)
     pm = person_months(sim)[0]
     totals = sim.reward_totals(True)
     se = sim.reward_standard_errors()
@@ -91,12 +91,12 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
         for m in SUMMARY_MONTHS:
             idx = np.flatnonzero(np.isclose(months, m))
             if emp is not None and idx.size:
-                p = float(occ[k, idx[0], emp])
+                p = float(occ[k, idx[0], emp].sum())
                 row[f"employed_m{m}"] = p
                 if n:
                     row[f"employed_m{m}_se"] = float(np.sqrt(p * (1 - p) / n))
-        if emp is not None and tr.states[emp] in tr.ever_states:
-            e = tr.ever_states.index(tr.states[emp])
+        if emp is not None and sc.model.employment_name in tr.ever_states:
+            e = tr.ever_states.index(sc.model.employment_name)
             for m in (12, 18):
                 idx = np.flatnonzero(np.isclose(months, m))
                 if idx.size:

@@ -94,7 +94,9 @@ def employment_section(inp: Inputs) -> Section | None:
     occ = _mean_over_samples(ds["occupancy"])
     months = occ["month"].values
     strategies = [str(s) for s in occ["strategy"].values]
-    curves = {s: occ.sel(strategy=s, state=emp).values for s in strategies}
+    # a group of work states (model.groups): its states summed
+    members = (run.model.get("groups") or {}).get(emp, [emp])
+    curves = {s: occ.sel(strategy=s, state=members).sum("state").values for s in strategies}
     ever = None
     if "ever_in" in ds and emp in ds["ever_state"].values:
         ev = _mean_over_samples(ds["ever_in"])
