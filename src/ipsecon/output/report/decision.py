@@ -159,9 +159,10 @@ def _results_answer(inp: Inputs, sec: Section, facts: dict) -> bool:
                          t("decision.col.per_job_year"): number(per_job)})
         sec.add(Text(f"**{t('decision.in_short')}:** " + " ".join(x for x in lines if x)))
         sec.add(Table(pd.DataFrame(rows), t("decision.table.caption", year=run.price_year or "–", name=short[i],
-                                            comparator=short[comparator].lower())))
-        for block in structure_blocks(ds, run, i, shown, npv, wages, label, wage_cell, years):
-            sec.add(block)
+                                            comparator=short[comparator].lower()) + " " + t("decision.per_job_year")))
+        # the structural alternatives get their own section right after the answer (which must fit a screen)
+        facts.setdefault("structures", []).extend(structure_blocks(ds, run, i, shown, npv, wages, label, wage_cell,
+                                                                   years))
         if "outcome_qalys" in ds:
             q = ds["outcome_qalys"].sel(perspective=shown[0])
             d_q = float(q.sel(strategy=i) - q.sel(strategy=comparator))
@@ -171,8 +172,7 @@ def _results_answer(inp: Inputs, sec: Section, facts: dict) -> bool:
             else:
                 p = "health" if "health" in npv else shown[0]
                 net_cost = -npv[p]
-            sec.add(Text(_qaly_line(short[i], p, net_cost, d_q) + " " + t("decision.icer.which", who=who(p)) + " "
-                         + t("decision.per_job_year")))
+            sec.add(Text(_qaly_line(short[i], p, net_cost, d_q) + " " + t("decision.icer.which", who=who(p))))
     facts["answered"] = True
     return True
 
@@ -233,15 +233,15 @@ def _psa_answer(inp: Inputs, sec: Section) -> bool:
             rows.append(row)
         sec.add(Text(f"**{t('decision.in_short')}:** " + " ".join(x for x in lines if x)))
         sec.add(Table(pd.DataFrame(rows), t("decision.table.caption", year=psa.attrs.get("price_year", run.price_year),
-                                            name=name, comparator=view.short.get(view.comparator, "").lower())))
+                                            name=name, comparator=view.short.get(view.comparator, "").lower())
+                      + " " + t("decision.per_job_year")))
         if "cost" in psa and "qalys" in psa and view.comparator is not None and i is not None:
             p = "society" if "society" in psa["perspective"].values else shown[0]
             c = psa["cost"].sel(perspective=p, horizon=h)
             q = psa["qalys"].sel(horizon=h)
             d_c = float((c.sel(strategy=i) - c.sel(strategy=view.comparator)).mean())
             d_q = float((q.sel(strategy=i) - q.sel(strategy=view.comparator)).mean())
-            sec.add(Text(_qaly_line(name, p, d_c, d_q) + " " + t("decision.icer.which", who=who(p)) + " "
-                         + t("decision.per_job_year")))
+            sec.add(Text(_qaly_line(name, p, d_c, d_q) + " " + t("decision.icer.which", who=who(p))))
     return True
 
 
@@ -312,7 +312,7 @@ def _breakeven_answer(inp: Inputs, sec: Section) -> bool:
     return True
 
 
-def decision_section(inp: Inputs, facts: dict, with_card: bool = True) -> Section | None:
+def decision_section(inp: Inputs, facts: dict) -> Section | None:
     """The answer, from the richest file the folder holds (results.nc, else psa.nc, dsa.nc, the
     break-even table, sobol.nc or a sweep)."""
     sec = Section("decision", t("section.decision"))
@@ -326,5 +326,11 @@ def decision_section(inp: Inputs, facts: dict, with_card: bool = True) -> Sectio
         answered = True
     if not answered:
         return None
-    sec.add(Text(t("decision.evidence" if with_card else "decision.evidence.no_card")))
-    return sec
+    return sec  # the contents follow at once: no line announcing them (the answer must fit a screen)
+
+
+def structures_section(facts: dict) -> Section | None:
+    """How long the effect lasts: the base case beside the model's structural alternatives (from the answer's
+    facts), or None where the run stored none."""
+    blocks = facts.get("structures") or []
+    return Section("structures", t("section.structures"), list(blocks)) if blocks else None

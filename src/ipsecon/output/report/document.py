@@ -12,7 +12,7 @@ from ipsecon.output.report.blocks import Alert, Figure, Section
 from ipsecon.output.report.breakeven_section import breakeven_section
 from ipsecon.output.report.ce_section import ce_section
 from ipsecon.output.report.commands import shown_path
-from ipsecon.output.report.decision import decision_section
+from ipsecon.output.report.decision import decision_section, structures_section
 from ipsecon.output.report.i18n import language, t
 from ipsecon.output.report.messages import CATALOGUES
 from ipsecon.output.report.folder import Inputs, read_inputs
@@ -41,7 +41,8 @@ def build_sections(inp: Inputs) -> list[Section]:
     card = model_card_section(inp.card_run)
     if card is not None:
         card.collapsed = True
-    sections = [decision_section(inp, facts, card is not None), question_section(inp, facts)] + body
+    answer = decision_section(inp, facts)
+    sections = [answer, structures_section(facts), question_section(inp, facts)] + body
     sections += [reproduce_section(inp), card]
     sections = [s for s in sections if s is not None]
     for s in sections:

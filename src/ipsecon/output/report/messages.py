@@ -15,6 +15,7 @@ EN = {
     "subtitle.prices": "prices of {year}",
     "model.summary": "Model card: states, transitions, parameters with sources, assumptions (click to open)",
     "section.decision": "The answer",
+    "section.structures": "Does the effect last? The model's structural alternatives",
     "section.question": "The question and the scenario",
     "section.employment": "Employment by strategy",
     "section.occupancy": "Where people are over time",
@@ -72,14 +73,10 @@ EN = {
     "decision.icer.dominant": "Cost per QALY gained, {who} perspective: {name} gains {qalys} QALYs and saves "
                               "{cost} NOK (dominant).",
     "decision.icer.none": "Cost per QALY gained: not defined ({name} gains no QALYs in this run).",
-    "decision.icer.which": "Here the cost per QALY is the {who} perspective's: its money net of the value of health, "
-                           "divided by the QALYs gained; the other perspectives are budgets, for which a cost per QALY "
-                           "is not a decision rule.",
-    "decision.per_job_year": "Cost per extra employment-year: what each perspective pays, net, for one more year in work "
-                             "(negative: it gains money as well as employment).",
-    "decision.evidence": "Evidence and details follow: employment against the trial's results, money over time, "
-                         "uncertainty; the model card is last.",
-    "decision.evidence.no_card": "The evidence and details follow.",
+    "decision.icer.which": "(Its money net of the value of health ÷ QALYs gained; the other perspectives are budgets, "
+                           "with no cost-per-QALY rule.)",
+    "decision.per_job_year": "Cost per extra employment-year: the net cost of one more year in work (negative: money "
+                             "is gained too).",
     "decision.warnings.mixed": "The files of this folder come from different runs (warning below).",
     "decision.warnings.miss": "The model misses published figures it is compared with (warning below): read the answer "
                               "with that in mind.",
@@ -183,6 +180,7 @@ NB = {
     "subtitle.prices": "{year}-priser",
     "model.summary": "Modellkort: tilstander, overganger, parametere med kilder, antakelser (klikk for å åpne)",
     "section.decision": "Svaret",
+    "section.structures": "Varer effekten? Modellens strukturelle alternativer",
     "section.question": "Spørsmålet og scenarioet",
     "section.employment": "Sysselsetting etter tiltak",
     "section.occupancy": "Hvor folk er over tid",
@@ -239,14 +237,10 @@ NB = {
     "decision.icer.dominant": "Kostnad per vunnet QALY, perspektiv {who}: {name} gir {qalys} QALY mer og sparer "
                               "{cost} kr (dominant).",
     "decision.icer.none": "Kostnad per vunnet QALY: ikke definert ({name} gir ingen QALY-gevinst i denne kjøringen).",
-    "decision.icer.which": "Kostnad per QALY er her perspektivet {who}: pengene fratrukket verdien av helse, delt på "
-                           "vunne QALY; de andre perspektivene er budsjetter, der kostnad per QALY ikke er en "
-                           "beslutningsregel.",
-    "decision.per_job_year": "Kostnad per ekstra arbeidsår: hva hvert perspektiv betaler netto for ett år mer i arbeid "
-                             "(negativt: det tjener penger i tillegg til sysselsetting).",
-    "decision.evidence": "Deretter følger dokumentasjonen: sysselsetting mot forsøkets resultater, penger over tid, "
-                         "usikkerhet; modellkortet kommer sist.",
-    "decision.evidence.no_card": "Dokumentasjonen og detaljene følger.",
+    "decision.icer.which": "(Pengene fratrukket verdien av helse ÷ vunne QALY; de andre perspektivene er budsjetter, "
+                           "uten noen regel for kostnad per QALY.)",
+    "decision.per_job_year": "Kostnad per ekstra arbeidsår: nettokostnaden for ett år mer i arbeid (negativ: det "
+                             "tjenes penger også).",
     "decision.warnings.mixed": "Filene i denne mappen kommer fra forskjellige kjøringer (advarsel nedenfor).",
     "decision.warnings.miss": "Modellen bommer på publiserte tall den sammenlignes med (advarsel nedenfor): les svaret "
                               "med det i tankene.",
