@@ -153,7 +153,12 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     ever = np.zeros((n, K, G, T + 1, E))
     rewards = {r: {"states": [], "transitions": []} for r in names}
     totals_sd = {r: np.zeros((n, K)) for r in names}
-    for k, strategy in enumerate(model.strategies):
+    diff_sd = {r: np.zeros((n, K)) for r in names}
+    # the comparator first: its per-person totals are kept to pair each other strategy's with them
+    # (the same people and random numbers in every strategy; a strategy's run does not depend on order)
+    paired = None
+    for k in _comparator_first(model):
+        strategy = model.strategies[k]
         ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
         reduced = model.reward_values_reduced(ns)
         for r in names:
@@ -202,10 +207,20 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         ever[:, k] = np.cumsum(firsts.reshape(fold + firsts.shape[1:]).sum(axis=0), axis=2) * shares
         for r_i, r in enumerate(names):  # column by column: faster than numpy's reduction over a middle axis
             totals_sd[r][:, k] = [totals[i][:, r_i].std(ddof=1) for i in range(n)] if N > 1 else np.nan
+            if paired is not None:
+                diff_sd[r][:, k] = [(totals[i][:, r_i] - paired[i][:, r_i]).std(ddof=1) for i in range(n)] if N > 1 else np.nan
+        if paired is None:
+            paired = totals
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
     return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
-                      reward_transitions, counts=counts, totals_sd=totals_sd)
+                      reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd)
+
+
+def _comparator_first(model: CompiledModel) -> list[int]:
+    """Strategy numbers with the comparator first, the others in declaration order."""
+    c = model.comparator_index
+    return [c] + [k for k in range(len(model.strategies)) if k != c]
 
 
 def _cycles(R: np.ndarray, cycles: np.ndarray) -> np.ndarray:

@@ -98,6 +98,7 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
     reward_states = {r: np.zeros((n, K, G, T, S)) for r in names}
     reward_transitions = {r: np.zeros((n, K, G, T, len(model.transitions))) for r in names}
     totals_sd = {r: np.zeros((n, K)) for r in names}
+    diff_sd = {r: np.zeros((n, K)) for r in names}
     counts = np.zeros(G)
     tb = block_length(model, 1, G, T)
     times = np.arange(T + 1) * model.cycle_years
@@ -106,7 +107,9 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
         mix = start_mix[min(i, start_mix.shape[0] - 1)]
         stratum0, state0 = draw_individuals(strata, mix, n_individuals, seed)
         counts = np.bincount(stratum0, minlength=G).astype(float)
-        for k, strategy in enumerate(model.strategies):
+        paired = None  # the comparator's per-person totals, for the paired difference
+        for k in [model.comparator_index] + [k for k in range(K) if k != model.comparator_index]:
+            strategy = model.strategies[k]
             ns_all = model.namespace(sample_values, strata, start_year, strategy, np.arange(T), 1, with_duration=False)
             rewards = model.reward_values(ns_all, (1, G, T))
             for r in names:
@@ -141,5 +144,9 @@ def run_microsim_reference(model: CompiledModel, values: dict[str, Any], strata:
             ever[i, k] = ever_c.sum(axis=0) * per[:, None, None]
             for r_i, r in enumerate(names):
                 totals_sd[r][i, k] = totals[:, r_i].std(ddof=1) if n_individuals > 1 else np.nan
+                if paired is not None:
+                    diff_sd[r][i, k] = (totals[:, r_i] - paired[:, r_i]).std(ddof=1) if n_individuals > 1 else np.nan
+            if paired is None:
+                paired = totals
     return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
-                      reward_transitions, counts=counts, totals_sd=totals_sd)
+                      reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd)

@@ -75,6 +75,15 @@ class Simulation:
             return {}
         return {r: sd / np.sqrt(self.individuals) for r, sd in self.trace.totals_sd.items()}
 
+    def incremental_standard_errors(self) -> dict[str, np.ndarray]:
+        """Monte Carlo standard error of each strategy's discounted per-person total minus the
+        comparator's [sample, strategy] (microsim only): paired, from the same people and random
+        numbers in every strategy, so far below the unpaired sqrt(se_a² + se_b²) where the
+        strategies share most of their variation."""
+        if self.trace is None or self.trace.engine != "microsim" or not self.individuals:
+            return {}
+        return {r: sd / np.sqrt(self.individuals) for r, sd in self.trace.totals_diff_sd.items()}
+
 
 def horizon_cycles(scenario: LoadedScenario, horizon_years: float) -> int:
     return max(1, int(round(horizon_years / scenario.model.cycle_years)))

@@ -35,6 +35,9 @@ class Trace:
     reward_transitions: dict[str, np.ndarray] = field(default_factory=dict)
     counts: np.ndarray | None = None
     totals_sd: dict[str, np.ndarray] = field(default_factory=dict)
+    # microsim only, per reward: SD across individuals of the per-person difference of the discounted
+    # total from the comparator's (paired: the same people and random numbers) [sample, strategy]; 0 for it
+    totals_diff_sd: dict[str, np.ndarray] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)  # model.groups: name -> its states
 
     def state_members(self, name: str) -> list[int]:
