@@ -431,4 +431,5 @@ def _slice_trace(trace, i):
                    weights=w[i:i + 1] if w.shape[0] > 1 else w,
                    reward_states={k: pick(v) for k, v in trace.reward_states.items()},
                    reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
-                   totals_sd={k: pick(v) for k, v in trace.totals_sd.items()})
+                   totals_sd={k: pick(v) for k, v in trace.totals_sd.items()},
+                   totals_diff_sd={k: pick(v) for k, v in trace.totals_diff_sd.items()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -62,6 +63,12 @@ def _with_se(summary, row, column: str, text: str, se_format: str) -> str:
     return text + se_format.format(row[se]) if se in summary.columns else text
 
 
+def _paired_se(summary, row, column: str) -> str:
+    """The Monte Carlo standard error of the difference from the comparator (paired), where there is one."""
+    se = row.get(f"{column}_incremental_se") if f"{column}_incremental_se" in summary.columns else None
+    return f" [difference MC se {se:,.2g}, paired]" if se is not None and np.isfinite(se) else ""
+
+
 def summary_table(summary) -> str:
     lines = []
     emp = [c for c in summary.columns if c.startswith("employed_m") and not c.endswith("_se")]
@@ -82,7 +89,7 @@ def summary_table(summary) -> str:
         lines.append("Discounted totals per person:")
         for strategy, row in summary.iterrows():
             parts = [_with_se(summary, row, c, f"{c.replace('_discounted', '')} {row[c]:,.4g}", " (MC se {:,.2g})")
-                     for c in rewards]
+                     + _paired_se(summary, row, c) for c in rewards]
             lines.append("  " + str(strategy).ljust(12) + "; ".join(parts))
     return "\n".join(lines)
 

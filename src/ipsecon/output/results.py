@@ -69,6 +69,12 @@ def to_dataset(sim: Simulation) -> xr.Dataset:
         if se:
             ds["reward_mc_se"] = (sample_dims + ("strategy", "reward"), take(np.stack([se[r] for r in rewards], axis=-1)),
                                   {"units": "per person", "long_name": "Monte Carlo standard error of the discounted totals"})
+            inc = sim.incremental_standard_errors()
+            if inc:
+                ds["reward_mc_se_incremental"] = (
+                    sample_dims + ("strategy", "reward"), take(np.stack([inc[r] for r in rewards], axis=-1)),
+                    {"units": "per person", "long_name": "Monte Carlo standard error of the discounted totals minus the "
+                     "comparator's (paired: the same people and random numbers in every strategy; 0 for the comparator)"})
     # not "months since …": xarray would try to decode that as calendar dates
     ds["month"].attrs.update(units="month", long_name="months since the strategy started")
     return ds
@@ -85,6 +91,7 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
     pm = person_months(sim)[0]
     totals = sim.reward_totals(True)
     se = sim.reward_standard_errors()
+    inc_se = sim.incremental_standard_errors()
     n = sim.individuals
     for k, strategy in enumerate(tr.strategies):
         row: dict[str, object] = {"strategy": strategy}
@@ -107,6 +114,8 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
             row[f"{r}_discounted"] = float(v[0, k])
             if se:
                 row[f"{r}_discounted_se"] = float(se[r][0, k])
+            if inc_se and k != sc.model.comparator_index:
+                row[f"{r}_discounted_incremental_se"] = float(inc_se[r][0, k])
         rows.append(row)
     return pd.DataFrame(rows).set_index("strategy")
 
