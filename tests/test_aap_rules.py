@@ -18,7 +18,7 @@ def _quiet(root, scenario, start_year):
     sc = load_scenario(root / f"scenarios/{scenario}.yaml")
     model = CompiledModel(replace_variables(sc.model.spec, QUIET, sc.file, "variables"), sc.model.file)
     values = sc.base_values()
-    values.update({"transitions.aap_to_ufore": 0.0, "transitions.aap_to_other": 0.0,
+    values.update({"calibrated.norway_rct.aap_to_ufore": 0.0, "transitions.aap_to_other": 0.0,
                    "transitions.other_to_aap": 0.0, "transitions.other_to_ufore": 0.0})
     mix = np.zeros((1, sc.strata.size, model.n_states))
     mix[..., model.index["aap"]] = 1.0

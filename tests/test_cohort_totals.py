@@ -40,7 +40,7 @@ def test_totals_equal_trace_totals_norway(scenario):
 def test_totals_equal_trace_totals_bodo_with_per_sample_values(root):
     bodo = load_scenario(root / "scenarios/bodo.yaml")
     values = dict(bodo.base_values())
-    values["transitions.aap_to_ufore"] = float(values["transitions.aap_to_ufore"]) * np.linspace(0.7, 1.3, 3)
+    values["calibrated.norway_rct.aap_to_ufore"] = float(values["calibrated.norway_rct.aap_to_ufore"]) * np.linspace(0.7, 1.3, 3)
     values["utilities.aap"] = float(values["utilities.aap"]) * np.linspace(0.9, 1.1, 3)
     _assert_totals_equal(*_both(bodo, 3.5, values, 3))
 

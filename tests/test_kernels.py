@@ -129,7 +129,7 @@ def test_cohort_kernel_equals_reference_norway(scenario):
 
 def test_cohort_kernel_equals_reference_bodo_with_per_sample_values(root):
     bodo = load_scenario(root / "scenarios/bodo.yaml")
-    args = _args(bodo, 3.5, n_samples=3, vary="transitions.aap_to_ufore")
+    args = _args(bodo, 3.5, n_samples=3, vary="calibrated.norway_rct.aap_to_ufore")
     _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
 
 
@@ -170,13 +170,14 @@ def test_compact_values_keep_the_formulas_small_shapes(root):
     """Per-sample values only widen the transitions that read them: nothing is stored per
     sample × stratum × cycle × duration unless a formula varies over all four."""
     bodo = load_scenario(root / "scenarios/bodo.yaml")
-    model, values, strata, _, year, T, n = _args(bodo, 40, n_samples=1000, vary="transitions.aap_to_ufore")
+    model, values, strata, _, year, T, n = _args(bodo, 40, n_samples=1000, vary="calibrated.norway_rct.aap_to_ufore")
     cycles = np.arange(T)
     ns = model.namespace(values, strata, year, "ips", cycles, n)
     cv = model.compact(ns, "ips", (n, strata.size, T), strata, cycles)
     aap_ufore = model.transition_index("aap->ufore", "test")
-    # the AAP clock reads the tracker: values over the within-state index (duration × tracker bins)
-    assert cv.shapes[aap_ufore] == (n, 1, 1, model.width)
+    # the AAP clock reads the tracker: values over the within-state index (duration × tracker bins);
+    # the hazard differs between the latent classes (work_class), hence per stratum; never per cycle
+    assert cv.shapes[aap_ufore] == (n, strata.size, 1, model.width)
     dense = n * strata.size * T * model.n_states * model.width * model.n_states
     assert cv.buf.size < dense / 1000
 
@@ -202,7 +203,7 @@ def test_microsim_kernel_identical_to_reference_norway(scenario):
 
 def test_microsim_kernel_identical_to_reference_bodo_two_samples(root):
     bodo = load_scenario(root / "scenarios/bodo.yaml")
-    args = _micro(bodo, 4, 5000, seed=8, n_samples=2, vary="transitions.aap_to_ufore", chunk_size=1000)
+    args = _micro(bodo, 4, 5000, seed=8, n_samples=2, vary="calibrated.norway_rct.aap_to_ufore", chunk_size=1000)
     _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args), totals_rtol=1e-11)
 
 

@@ -20,8 +20,8 @@ def _simulate(root, out, *extra):
 
 def test_stored_catch_up_3y_equals_an_independent_structure_run(root, tmp_path):
     with _simulate(root, tmp_path / "base") as base, _simulate(root, tmp_path / "alt", "--structure", "catch_up_3y") as alt:
-        # half_life changes no variable (it is the model as declared), so only the other two are run again
-        assert sorted(base["structure"].values) == ["catch_up_3y", "no_decay"]
+        # half_life changes no variable (it is the model as declared), so only the others are run again
+        assert sorted(base["structure"].values) == ["catch_up_3y", "ips_replaces_usual_care", "no_decay"]
         stored = base["structure_incremental_npv"].sel(structure="catch_up_3y", strategy="ips")
         independent = alt["outcome_incremental_npv"].sel(strategy="ips")
         for p in independent["perspective"].values:

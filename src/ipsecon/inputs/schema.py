@@ -255,8 +255,26 @@ class Target(Strict):
         return f"{self.measure} {where} [{self.strategy}] {window}"
 
 
+class CalibrationPrior(Strict):
+    """A fitted parameter's search bounds and, optionally, a lognormal prior (median, sdlog) with its
+    source: the fit then maximises the posterior (targets' likelihood × prior), not the likelihood alone."""
+
+    bounds: tuple[float, float]
+    median: float | None = Field(None, gt=0)
+    sdlog: float | None = Field(None, gt=0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.median is None) != (self.sdlog is None):
+            raise ValueError("a prior needs both median and sdlog")
+        if self.median is not None and not self.source:
+            raise ValueError("a prior needs a source (a study, or 'assumption' and why)")
+        return self
+
+
 class Calibration(Strict):
-    parameters: dict[str, tuple[float, float]]
+    parameters: dict[str, tuple[float, float] | CalibrationPrior]  # [low, high] or {bounds, median, sdlog, source}
     targets: list[Target]
     output: PathText
     # sd of an independent normal prior on each log parameter, centred on the fit (Laplace
