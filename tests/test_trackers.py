@@ -300,7 +300,9 @@ def test_without_trackers_results_are_unchanged(root, tmp_path):
     (lambda m: m["trackers"]["n"].update(max=0), "model.trackers.n.max"),
     (lambda m: m["trackers"]["n"].update(max=601), "model.trackers.n.max"),
     (lambda m: m["trackers"]["n"].update(colour=1), "model.trackers.n"),
-    (lambda m: m["rewards"]["years"]["states"].update(A="n / 12"), "model.rewards.years"),
+    # state rewards may read a tracker (a value per cell, tests/test_microsim_cell_rewards.py); one-off
+    # transition rewards may not
+    (lambda m: m["rewards"]["years"].update(transitions={"A->W": "n / 12"}), "model.rewards.years.transitions"),
 ])
 def test_bad_tracker_declarations(tmp_path, change, field):
     data = _loop()

@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 
 from ipsecon.engines.assembly import make_trace, stack_rewards
+from ipsecon.engines.cell_rewards import cell_masses
 from ipsecon.engines.blocks import (
     BLOCK_ELEMENTS,
     COMPACT_ELEMENTS,
@@ -101,10 +102,14 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     if keep:
         # every element is written (point 0 here, the rest by the kernel); np.empty spares the
         # page zeroing that np.zeros costs on these, the largest arrays of a PSA run
+        # rewards that read time in state or a tracker need the occupancy of every tunnel cell
+        cell_names = model.cell_rewards
         trace = TraceArrays(True, np.empty((n, K, G, T + 1, S)), np.empty((n, K, G, T, Q)),
-                            np.empty((n, K, G, T + 1, J)))
+                            np.empty((n, K, G, T + 1, J)), np.empty((n, K, G, T + 1, C if cell_names else 0)))
     else:
-        trace = TraceArrays(False, *(np.empty((0,) * 5),) * 3)
+        if model.cell_rewards:
+            raise ValueError("rewards per tunnel cell are added up from a trace (simulate keeps one for them)")
+        trace = TraceArrays(False, *(np.empty((0,) * 5),) * 4)
     rewards = {r: {"states": [], "transitions": []} for r in model.rewards}
     names = list(model.rewards)
     weights = weights or []
@@ -129,6 +134,8 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
                 never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
         if keep:
             trace.occupancy[:, k, :, 0] = start
+            if cell_names:
+                trace.cells[:, k, :, 0] = occ.transpose(2, 0, 1)
             trace.ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)
         tb = compact_block_length(model, values, strata, start_year, strategy, n, T)
         if M:  # the kernel reads the reward values as it goes
@@ -152,5 +159,7 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
         return sums.totals
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
+    masses = {r: cell_masses(model, values, strata, start_year, trace.cells, r, n) for r in cell_names}
     return make_trace("cohort", model, strata.weight, trace.occupancy, trace.flows, trace.ever, reward_states,
-                      reward_transitions)
+                      reward_transitions, reward_masses=masses)
+

@@ -49,6 +49,7 @@ class TraceArrays(NamedTuple):
     occupancy: np.ndarray  # [n, k, g, point, s]
     flows: np.ndarray  # [n, k, g, cycle, transition]
     ever: np.ndarray  # [n, k, g, point, e]
+    cells: np.ndarray  # [n, k, g, point, cell]: occupancy of every tunnel cell, for rewards per cell (else size 0)
 
 
 class RewardSums(NamedTuple):
@@ -107,7 +108,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     buf, offset, strides = values
     k, t0, tb, run_end, sample_free, changed = block
     occ, never = carry
-    keep, occupancy, flows, ever = trace
+    keep, occupancy, flows, ever, cells = trace
+    keep_cells = keep and cells.shape[4] > 0
     rs, rt, has_tr, rsel, wa, wb, wf, totals = sums
     S, E = len(sizes[0]), len(sizes[1])
     G, C, N = occ.shape
@@ -261,6 +263,10 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                             for l in range(nl):
                                 nnew[e, c, l] = 0.0
             _state_sums(xe, new, cell, caps, nl)
+            if keep_cells:
+                for l in range(nl):
+                    for c in range(C):
+                        cells[n0 + l, k, g, t + 1, c] = new[c, l]
             # reward of the cycle as accounting.reward_per_cycle makes it, added to the totals
             for r in range(R):
                 if j == 0 or rstr[r, 2] != 0:

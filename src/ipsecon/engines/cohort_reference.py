@@ -84,6 +84,8 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
     dst = np.array([tr.target for tr in model.transitions], dtype=int)
     tb = block_length(model, n, G, T)
     start = np.broadcast_to(start_mix, (n, G, S))
+    # rewards per cell (time in state, trackers): the occupancy of every (state, index), dense
+    dense = np.zeros((n, K, G, T + 1, S, D)) if model.cell_rewards else None
     for k, strategy in enumerate(model.strategies):
         occ = np.zeros((n, G, S, D))
         # everybody at duration 0, in the tracker bin they start with
@@ -94,6 +96,8 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
         for j, members in enumerate(model.ever_members):
             never[j][:, :, members, :] = 0.0
         occupancy[:, k, :, 0] = occ.sum(axis=-1)
+        if dense is not None:
+            dense[:, k, :, 0] = occ
         for j in range(len(model.ever_in)):
             ever[:, k, :, 0, j] = 1.0 - never[j].sum(axis=(-1, -2))
         for t0 in range(0, T, tb):
@@ -108,9 +112,32 @@ def run_cohort_reference(model: CompiledModel, values: dict[str, Any], strata: S
                 Pt = P[:, :, i]
                 occ, moves = advance(model, occ, Pt)
                 occupancy[:, k, :, t + 1] = occ.sum(axis=-1)
+                if dense is not None:
+                    dense[:, k, :, t + 1] = occ
                 flows[:, k, :, t] = moves[..., src, dst]
                 for j, members in enumerate(model.ever_members):
                     never[j], _ = advance(model, never[j], Pt)
                     never[j][:, :, members, :] = 0.0
                     ever[:, k, :, t + 1, j] = 1.0 - never[j].sum(axis=(-1, -2))
-    return make_trace("cohort", model, strata.weight, occupancy, flows, ever, reward_states, reward_transitions)
+    masses = {r: dense_masses(model, values, strata, start_year, dense, r, n) for r in model.cell_rewards}
+    return make_trace("cohort", model, strata.weight, occupancy, flows, ever, reward_states, reward_transitions,
+                      reward_masses=masses)
+
+
+def dense_masses(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, dense: np.ndarray,
+                 name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(A, B)[n, K, G, T, S] of a reward per cell from the dense occupancy [n, K, G, T + 1, S, D]:
+    A(t, s) = Σ_i R(t, s, i) x_t(s, i), B(t, s) = Σ_i R(t, s, i) x_{t+1}(s, i), R from each state's
+    formula over the within-state index i (duration·B + tracker bin)."""
+    n_, K, G, P, S, D = dense.shape
+    T = P - 1
+    r = model.rewards[name]
+    A, B = np.zeros((n_, K, G, T, S)), np.zeros((n_, K, G, T, S))
+    for k, strategy in enumerate(model.strategies):
+        ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n)
+        for s, f in r["states"].items():
+            v = np.asarray(f(ns), dtype=float)
+            R = np.broadcast_to(v.reshape((1,) * (4 - v.ndim) + v.shape), (n_, G, T, D))
+            A[:, k, :, :, s] = (R * dense[:, k, :, :-1, s]).sum(axis=-1)
+            B[:, k, :, :, s] = (R * dense[:, k, :, 1:, s]).sum(axis=-1)
+    return A, B

@@ -132,10 +132,19 @@ def cycle_occupancy(occupancy: np.ndarray, convention: str, v: np.ndarray) -> np
 
 
 def reward_per_cycle(occupancy: np.ndarray, flows: np.ndarray, state_values: np.ndarray,
-                     transition_values: np.ndarray, convention: str, v: np.ndarray) -> np.ndarray:
-    """Discounted reward in each cycle: (..., T). ``v`` has T+1 points (use ones for undiscounted)."""
-    occ = cycle_occupancy(occupancy, convention, v)
-    value = np.einsum("...s,...s->...", state_values, occ)
+                     transition_values: np.ndarray, convention: str, v: np.ndarray,
+                     masses: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Discounted reward in each cycle: (..., T). ``v`` has T+1 points (use ones for undiscounted).
+
+    ``masses``: for a reward that reads time in state or a tracker, (A, B)[..., T, S] with
+    A(t) = Σ_cells R(t, c) x_t(c) and B(t) = Σ_cells R(t, c) x_{t+1}(c) — each row counted with the
+    value of the cell it holds — in place of R(t, s) · x(s)."""
+    if masses is not None:
+        wa, wb, _ = cycle_weights(convention, np.asarray(v, dtype=float) * np.ones(occupancy.shape[-2]))
+        value = (wa[:, None] * masses[0] + wb[:, None] * masses[1]).sum(axis=-1)
+    else:
+        occ = cycle_occupancy(occupancy, convention, v)
+        value = np.einsum("...s,...s->...", state_values, occ)
     if flows.shape[-1]:
         value = value + (transition_values * flows).sum(axis=-1) * cycle_weights(convention, v)[2]
     return value

@@ -53,6 +53,8 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
     # rewards per state: per strategy, subgroup and cycle (per sample when sampled); rewards
     # per transition rarely vary and are broadcast
     reward_bytes = R * K * G * T * S * FLOAT * n
+    if model.cell_rewards:  # rewards per tunnel cell: the occupancy of every cell, and two masses per reward
+        reward_bytes += n * K * G * (T + 1) * cells * FLOAT + 2 * len(model.cell_rewards) * n * K * G * T * S * FLOAT
     people = 0
     if engine == "microsim":
         N = int(individuals or run.individuals)

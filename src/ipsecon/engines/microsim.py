@@ -24,6 +24,7 @@ import numpy as np
 
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.assembly import make_trace, per_person, stack_rewards
+from ipsecon.engines.cell_rewards import cell_masses
 from ipsecon.engines.blocks import COMPACT_ELEMENTS, compact_block_length, duration_runs, sample_free, value_changes
 from ipsecon.engines.draws import (
     STREAM_START,
@@ -69,7 +70,8 @@ def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, 
     S, C, G = model.n_states, int(model.slots.sum()), strata.size
 
     def fitting(rows: int) -> int:
-        per_cycle = n_samples * G * (rows * (S + 1) + (S + len(model.transitions)) * n_rewards) * 8
+        cells = C * n_rewards if model.cell_rewards else 0  # per-cell reward weights
+        per_cycle = n_samples * G * (rows * (S + 1) + (S + len(model.transitions)) * n_rewards + cells) * 8
         return int(max(1, min(n_cycles, TABLE_BYTES // max(per_cycle, 1))))
 
     tb = fitting(C)  # at most a row per cell
@@ -154,6 +156,8 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     rewards = {r: {"states": [], "transitions": []} for r in names}
     totals_sd = {r: np.zeros((n, K)) for r in names}
     diff_sd = {r: np.zeros((n, K)) for r in names}
+    C_cells = int(model.slots.sum()) if model.cell_rewards else 0  # people counted per tunnel cell for those
+    cells = np.zeros((n, K, G, T + 1, C_cells))
     # the comparator first: its per-person totals are kept to pair each other strategy's with them
     # (the same people and random numbers in every strategy; a strategy's run does not depend on order)
     paired = None
@@ -165,7 +169,13 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             rewards[r]["states"].append(reduced[r]["states"])
             rewards[r]["transitions"].append(reduced[r]["transitions"])
         with_tr = any(np.any(reduced[r]["transitions"] != 0) for r in names)
-        n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")], default=1)
+        # rewards that read time in state or a tracker: a value per tunnel cell, added point by point
+        cell_values = {}
+        if model.cell_rewards:
+            ns_cells = model.namespace(values, strata, start_year, strategy, np.arange(T), n)
+            cell_values = {r: model.reward_cell_values(ns_cells, r) for r in model.cell_rewards}
+        n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")]
+                  + [c.shape[0] for c in cell_values.values()], default=1)
         totals = np.zeros((n, N, R))
         people = People(bounds, stratum, keys, layout.cell[state0] + bin0, ever0.copy(), totals.reshape(-1))
         # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
@@ -177,7 +187,12 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             moves[at, :, 0] = np.bincount(stratum * S + state0[span], minlength=G * S).reshape(G, S)
             for q in range(E):
                 firsts[at, :, 0, q] = np.bincount(stratum, weights=(ever0[span] >> q) & 1, minlength=G)
-        tallies = Counts(moves, flow_c, firsts)
+        cell_c = np.zeros((n_count, G, T + 1, C_cells), dtype=np.int64)
+        for i, at in enumerate(items.slot[items.chunk == 0]):
+            if C_cells:
+                span = slice(i * N, (i + 1) * N)
+                np.add.at(cell_c[at, :, 0], (stratum, people.xcell[span]), 1)
+        tallies = Counts(moves, flow_c, firsts, cell_c)
         tb = _block_cycles(model, values, strata, start_year, strategy, n, T, R)
         for t0 in range(0, T, tb):
             cycles = np.arange(t0, min(T, t0 + tb))
@@ -191,20 +206,29 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             fill_rows(packed(cv), layout, value_changes(model, cv, G, nb_), rows)
             w_stay = np.zeros((n_w, G, S, nb_ + 2, R))
             for r_i, r in enumerate(names):
+                if r in cell_values:  # counted per cell (w_cell), not per state
+                    continue
                 w = point_weight_block(a, b, v[r], reduced[r]["states"], t0, t0 + nb_ + 1)
                 np.cumsum(np.broadcast_to(w, (n_w, G, nb_ + 1, S)).transpose(0, 1, 3, 2), axis=-1, out=w_stay[..., 1:, r_i])
+            w_cell = np.zeros((n_w, G, nb_ + 1, C_cells, R) if cell_values else 1)
+            for r_i, r in enumerate(names):
+                if r in cell_values:
+                    w_cell[..., r_i] = point_weight_block(a, b, v[r], cell_values[r], t0, t0 + nb_ + 1)
             if with_tr:
                 w_tr = np.stack([np.broadcast_to(_cycles(reduced[r]["transitions"], cycles) * v[r][cycles + 1, None],
                                                  (n_w, G, nb_, Q)) for r in names], axis=-1)
             else:
                 w_tr = np.zeros(1)
-            weights = StayWeights(w_stay.reshape(-1), n_w, np.ascontiguousarray(w_tr).reshape(-1), with_tr)
+            weights = StayWeights(w_stay.reshape(-1), n_w, np.ascontiguousarray(w_tr).reshape(-1), with_tr,
+                                  w_cell.reshape(-1), bool(cell_values))
             walk_all(n_slots, sizes, items, people, layout, rows, tallies, weights)
         shares = per[None, :, None, None]
         fold = (n_count // n, n)
         occupancy[:, k] = np.cumsum(moves.reshape(fold + moves.shape[1:]).sum(axis=0), axis=2) * shares
         flows[:, k] = flow_c.reshape(fold + flow_c.shape[1:]).sum(axis=0) * shares
         ever[:, k] = np.cumsum(firsts.reshape(fold + firsts.shape[1:]).sum(axis=0), axis=2) * shares
+        if C_cells:
+            cells[:, k] = cell_c.reshape(fold + cell_c.shape[1:]).sum(axis=0) * shares
         for r_i, r in enumerate(names):  # column by column: faster than numpy's reduction over a middle axis
             totals_sd[r][:, k] = [totals[i][:, r_i].std(ddof=1) for i in range(n)] if N > 1 else np.nan
             if paired is not None:
@@ -213,8 +237,10 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             paired = totals
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
+    masses = {r: cell_masses(model, values, strata, start_year, cells, r, n) for r in model.cell_rewards}
     return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
-                      reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd)
+                      reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd,
+                      reward_masses=masses)
 
 
 def _comparator_first(model: CompiledModel) -> list[int]:

@@ -60,6 +60,7 @@ class Counts(NamedTuple):
     moves: np.ndarray  # [slot, g, t, s]: arrivals minus leavings (occupancy is their running sum)
     flows: np.ndarray  # [slot, g, t, k]
     firsts: np.ndarray  # [slot, g, t, q]: first entries into ever_in[q] (a state or a group)
+    cells: np.ndarray  # [slot, g, t, cell]: people in each tunnel cell (rewards per cell only, else size 0)
 
 
 class StayWeights(NamedTuple):
@@ -69,6 +70,8 @@ class StayWeights(NamedTuple):
     n_w: int
     w_transition: np.ndarray
     with_tr: bool
+    w_cell: np.ndarray  # rewards per tunnel cell: what being in cell c at block point m adds (see ``walk``)
+    with_cells: bool
 
 
 def chunk_bounds(n: int, chunk_size: int) -> np.ndarray:
@@ -165,7 +168,9 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
 
     Weights: w_stay[(((n·G + g)·S + s)·(tb + 2) + m)·R + r], the sum of the point weights
     of state s over trace points t0 … t0 + m − 1; w_transition[(((n·G + g)·tb + j)·Q + k)·R + r]
-    for cycle t0 + j.
+    for cycle t0 + j. Rewards that read time in state or a tracker (``with_cells``) have no state
+    weights: each point adds w_cell[(((n·G + g)·(tb + 1) + m)·C + c)·R + r] of the cell c held at
+    block point m, and the people in each cell are counted (``cells``, integers).
     """
     # unpacked once: the loops below read plain locals
     item_worker, item_sample, item_chunk, item_slot = items
@@ -173,8 +178,9 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
     cell, cell_state, cell_next, cell_bin = layout.cell, layout.cell_state, layout.cell_next, layout.cell_bin
     tr_index, ever_bit = layout.tr_index, layout.ever_bit
     t0, tb, n_tab, cell_row, pcum = rows.t0, rows.tb, rows.n_tab, rows.cell_row, rows.pcum
-    moves, flow_counts, firsts = counts
-    w_stay, n_w, w_transition, with_tr = weights
+    moves, flow_counts, firsts, cell_counts = counts
+    w_stay, n_w, w_transition, with_tr, w_cell, with_cells = weights
+    C = cell_state.shape[0]
     S, R, E = len(sizes[0]), len(sizes[1]), len(sizes[2])
     V = S + 1
     N = stratum.shape[0]
@@ -201,11 +207,19 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
             table = (nt * G + g) * tb * B * V  # this sample's (or the shared) rows of stratum g
             stay = (nw * G + g) * S * M
             lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
+            wc = (nw * G + g) * (tb + 1) * C * R  # this sample's (or the shared) cell weights of stratum g
+            if with_cells and t0 == 0:
+                for r in range(R):
+                    totals[ip * R + r] += w_cell[wc + x * R + r]
             for j in range(tb):
                 u = uniform_at(key, t0 + j)
                 at = table + (j * B + cell_row[x]) * V
                 if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
                     x = cell_next[x]
+                    if with_cells:
+                        cell_counts[slot, g, t0 + j + 1, x] += 1
+                        for r in range(R):
+                            totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
                     continue
                 # inverse CDF without branches (rows are non-decreasing): at most the last state
                 nxt = 0
@@ -231,6 +245,10 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                 s = nxt
                 x = cell[nxt] + cell_bin[x]  # duration 0, the tracker bin carried on
                 lo = j + 1
+                if with_cells:
+                    cell_counts[slot, g, t + 1, x] += 1
+                    for r in range(R):
+                        totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
             for r in range(R):
                 totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
             xcell[ip] = x

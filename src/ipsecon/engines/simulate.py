@@ -56,7 +56,8 @@ class Simulation:
         flows = tr.flows if has_tr else tr.flows[..., :0]
         per_stratum = accounting.reward_per_cycle(tr.occupancy, flows, tr.reward_states[name],
                                                   tr.reward_transitions[name] if has_tr else flows,
-                                                  accounting.reward_counting(model, name), v)
+                                                  accounting.reward_counting(model, name), v,
+                                                  tr.reward_masses.get(name))
         return tr.over_strata(per_stratum)
 
     def reward_totals(self, discounted: bool = True) -> dict[str, np.ndarray]:
@@ -120,7 +121,8 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     _WARM.add(engine)
     with slow_step(f"{engine} engine: loading or, after an install, compiling its numerical kernels (about 20 s)") \
             if first else nullcontext():
-        if engine == "cohort" and not trace:
+        # rewards per tunnel cell are added up from the trace's cell occupancy: they keep one
+        if engine == "cohort" and not trace and not scenario.model.cell_rewards:
             sim = Simulation(scenario, None, seed, None, horizon_years)
             combos = [(r, d) for d in (True, False) for r in scenario.model.rewards]
             cycle = [(r,) + accounting.cycle_weights(accounting.reward_counting(scenario.model, r), sim.discount_factors(r, d))

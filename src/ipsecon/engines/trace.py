@@ -39,6 +39,9 @@ class Trace:
     # total from the comparator's (paired: the same people and random numbers) [sample, strategy]; 0 for it
     totals_diff_sd: dict[str, np.ndarray] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)  # model.groups: name -> its states
+    # cohort, rewards whose values depend on time in state or a tracker: (A, B)[sample, strategy, stratum,
+    # cycle, state], the reward-weighted occupancy at each cycle's start and end (counting.reward_per_cycle)
+    reward_masses: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def state_members(self, name: str) -> list[int]:
         """Indices of the states a state or group name stands for (unknown names: [])."""

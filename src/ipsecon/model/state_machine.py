@@ -350,11 +350,38 @@ class CompiledModel:
             trans = {self.transition_index(k, f"model.rewards.{name}.transitions"): expressions.parse(v, self.file, f"model.rewards.{name}.transitions.{k}")
                      for k, v in r.transitions.items()}
             in_state = {"duration", "duration_years"} | {n for tk in self.trackers for n in (tk.name, f"{tk.name}_years")}
-            for f in list(states.values()) + list(trans.values()):
+            # a variable that reads time in state or a tracker makes a reward that reads it one too
+            for v, f in self.variables:  # in order: a variable may read earlier ones
+                if f.names & in_state:
+                    in_state.add(v)
+            for k, f in trans.items():
                 if in_state & f.names:
-                    raise InputError(self.file, f"model.rewards.{name}", "rewards may not depend on duration or trackers",
-                                     "t, years, age, year, attributes, parameters")
-            out[name] = {"kind": r.kind, "unit": r.unit, "states": states, "transitions": trans}
+                    raise InputError(self.file, f"model.rewards.{name}.transitions", "a transition reward may not depend "
+                                     "on duration or trackers", "t, years, age, year, attributes, parameters")
+            # state rewards may: then each tunnel cell (time in state × tracker bins) has its own value
+            cells = any(in_state & f.names for f in states.values())
+            out[name] = {"kind": r.kind, "unit": r.unit, "states": states, "transitions": trans, "cells": cells}
+        return out
+
+    @property
+    def cell_rewards(self) -> list[str]:
+        """Rewards whose state values depend on time in state or a tracker (a value per tunnel cell)."""
+        return [name for name, r in self.rewards.items() if r["cells"]]
+
+    def reward_cell_values(self, ns: dict[str, Any], name: str) -> np.ndarray:
+        """R[n|1, g|1, t|1, cell] of a cell reward: state s's formula at each of its within-state
+        indices i (cell ``structure.tunnel_cells[s] + i``), from a namespace with durations."""
+        r = self.rewards[name]
+        parts = []
+        for s in range(self.n_states):
+            f = r["states"].get(s)
+            v = _four_axes(f(ns)) if f is not None else np.zeros((1, 1, 1, 1))
+            parts.append(np.broadcast_to(v, v.shape[:3] + (self.width,))[..., :self.slots[s]])
+        common = np.broadcast_shapes(*(p.shape[:3] for p in parts))
+        out = np.concatenate([np.broadcast_to(p, common + p.shape[3:]) for p in parts], axis=-1)
+        if not np.all(np.abs(out) <= MAX_MAGNITUDE):  # nan fails too; larger ones overflow the totals
+            raise InputError(self.file, f"model.rewards.{name}.states", "reward is not a finite number",
+                             f"finite numbers of at most {MAX_MAGNITUDE:g} in size")
         return out
 
     # -- evaluation --------------------------------------------------------
