@@ -479,6 +479,10 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         book("health_care", cost * factor, state_of[regime])
 
     # programme: the model's programme_cost reward; IPS for users in non-comparator strategies
+    for r in (PROGRAMME_REWARD, USUAL_CARE_REWARD):  # booked per state below: a value per cell would be lost
+        if r in getattr(trace, "reward_masses", {}):
+            raise InputError(model.file, f"model.rewards.{r}", "the ledger books this reward per state",
+                             "a formula without duration or trackers")
     if PROGRAMME_REWARD in trace.reward_states:
         prog = trace.reward_states[PROGRAMME_REWARD]  # (n,K,G,T,S)
         ips_part = treated * user[None, None, :, None]
@@ -504,7 +508,8 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
         flows = trace.flows if has_tr else trace.flows[..., :0]
         tr_values = trace.reward_transitions[QALY_REWARD] if has_tr else flows
         q = accounting.reward_per_cycle(trace.occupancy, flows, trace.reward_states[QALY_REWARD],
-                                        tr_values, model.spec.counting, np.ones(T1))
+                                        tr_values, model.spec.counting, np.ones(T1),
+                                        getattr(trace, "reward_masses", {}).get(QALY_REWARD))  # per cell (duration)
         qalys = np.einsum("nkgt,ng->nkt", q, w)
     else:
         qalys = np.zeros((n, K, T))
