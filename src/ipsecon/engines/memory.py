@@ -61,6 +61,8 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
         # per person: ids, keys, stratum, start state and cell, ever bits, per-reward totals;
         # per work slot: counts of moves, flows and firsts
         people = N * 6 * FLOAT + n * N * (R + 4) * FLOAT
+        if n == 1:  # each strategy's per-person totals are kept (per-person output)
+            people += K * N * R * FLOAT
         slots = max(1, os.cpu_count() or 1)
         people += min(n * slots, n * max(1, N // 4096)) * G * ((T + 1) * (S + E) + T * Q) * FLOAT
     ledger = 0

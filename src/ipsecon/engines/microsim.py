@@ -161,6 +161,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     # the comparator first: its per-person totals are kept to pair each other strategy's with them
     # (the same people and random numbers in every strategy; a strategy's run does not depend on order)
     paired = None
+    kept: dict[int, np.ndarray] = {}
     for k in _comparator_first(model):
         strategy = model.strategies[k]
         ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
@@ -235,12 +236,24 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                 diff_sd[r][:, k] = [(totals[i][:, r_i] - paired[i][:, r_i]).std(ddof=1) for i in range(n)] if N > 1 else np.nan
         if paired is None:
             paired = totals
+        if n == 1:  # per-person output (``people.per_person_frame``): one sample's totals are small
+            kept[k] = totals[0]
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
     reward_transitions = {r: stack_rewards(p["transitions"], (n, K, G, T, Q)) for r, p in rewards.items()}
     masses = {r: cell_masses(model, values, strata, start_year, cells, r, n) for r in model.cell_rewards}
     return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
                       reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd,
-                      reward_masses=masses)
+                      reward_masses=masses, people=_people(order, stratum, names, kept, K))
+
+
+def _people(order: np.ndarray, stratum: np.ndarray, names: list[str], kept: dict[int, np.ndarray], K: int) -> dict | None:
+    """Per person (in id order: the id is the person's draw number, ``draws.person_keys``): stratum and
+    each strategy's discounted totals, for a run of one sample; None otherwise."""
+    if len(kept) < K:
+        return None
+    by_id = np.argsort(order, kind="stable")
+    return {"person": order[by_id], "stratum": stratum[by_id],
+            "totals": {r: np.stack([kept[k][by_id, r_i] for k in range(K)]) for r_i, r in enumerate(names)}}
 
 
 def _comparator_first(model: CompiledModel) -> list[int]:

@@ -42,6 +42,8 @@ class Trace:
     # cohort, rewards whose values depend on time in state or a tracker: (A, B)[sample, strategy, stratum,
     # cycle, state], the reward-weighted occupancy at each cycle's start and end (counting.reward_per_cycle)
     reward_masses: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # microsim with one sample: {"person": ids, "stratum": [N], "totals": {reward: [strategy, N]}} (discounted)
+    people: dict | None = None
 
     def state_members(self, name: str) -> list[int]:
         """Indices of the states a state or group name stands for (unknown names: [])."""
