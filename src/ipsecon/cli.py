@@ -196,8 +196,10 @@ def _report(out_dir: Path, reports_root: str, quiet: bool, no_report: bool) -> d
 @click.option("--quiet", is_flag=True, help="no progress output")
 @click.option("--wtp", type=Finite(0), default=None,
               help="willingness to pay per unit of effect for NMB (a model without the ledger; default: its wtp:)")
+@click.option("--per-person", "per_person", type=click.Path(dir_okay=False), default=None,
+              help="microsim: write each person's discounted totals per strategy to FILE (.parquet or .csv.gz)")
 def simulate(scenario, engine, individuals, seed, horizon, overrides, structure, no_structures, out, fmt, excel, no_report,
-             reports_root, quiet, wtp):
+             reports_root, quiet, wtp, per_person):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from ipsecon import api
     from ipsecon.output import console, tables
@@ -209,9 +211,16 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, structure,
     engine = engine or loaded.spec.run.engine
     out_dir = Path(out) if out else default_out(loaded.name, engine=engine, structure=structure)
     _check_out(out_dir)
+    if per_person and (engine != "microsim" or not per_person.endswith((".parquet", ".csv.gz"))):
+        raise InputError(loaded.file, "--per-person", f"{per_person!r} with the {engine} engine",
+                         "--engine microsim and a file name ending in .parquet or .csv.gz")
     result = api.run(loaded, engine=engine, horizon=horizon, seed=seed, individuals=individuals, breakeven=not no_report,
                      structures=not no_structures, wtp=wtp)
     paths = result.save(out_dir, excel=excel)
+    if per_person:
+        from ipsecon.engines.people import write_per_person
+
+        paths["per_person"] = write_per_person(result.simulation, per_person)
     paths.update(_report(out_dir, reports_root, quiet, no_report))
 
     def text():
