@@ -102,6 +102,7 @@ class Tracker(Strict):
     max: int = Field(ge=1, le=600)
     label: str | None = None
     start: Number | None = None  # value at cycle 0: a formula of attributes and parameters (default 0)
+    reset: list[str] = []  # states where a cycle started sets it back to 0 (e.g. time sick, reset when healthy)
 
 
 class Model(Strict):
