@@ -96,7 +96,8 @@ def test_ever_in_group_by_hand_two_cycles(grouped):
 
 
 def test_kernels_equal_references_with_groups_tracker_and_samples(tmp_path):
-    data = _spec(trackers={"used": {"states": ["B", "C"], "max": 3}})
+    """Also with a tracker that a cycle in A resets."""
+    data = _spec(trackers={"used": {"states": ["B", "C"], "max": 3, "reset": ["A"]}})
     data["model"]["transitions"][0]["probability"] = "p * where(duration >= 2, 1.5, 1) * where(used >= 2, 0.5, 1)"
     sc = _load(tmp_path, data)
     values = dict(sc.base_values())

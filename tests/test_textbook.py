@@ -178,3 +178,76 @@ def test_darth_psa_frontier_switches_where_published(root):
     ds = api.psa(sc, samples=200, seed=1, horizons=[75.0], wtp=[50_000.0, 100_000.0, 150_000.0], quiet=True)
     best = ds.ceaf_strategy.sel(perspective="model", horizon=75.0).to_pandas()
     assert [best[w] for w in (50_000.0, 100_000.0, 150_000.0)] == ["soc", "B", "AB"]
+
+
+# --- Krijkamp et al. 2018, appendix B: the Sick-Sicker microsimulation with time dependency -------------
+
+def _krijkamp_by_the_r_code(trt: int) -> tuple[float, float]:
+    """Expected discounted costs and QALYs of appendix B's MicroSim, exactly: the distribution over
+    (state, dur) carried row by row with the R code's own rules (Probs with dur after the previous row,
+    Effs with dur before it counts the row, dur + 1 after a sick or sicker row, 0 otherwise; X at its mean 1)."""
+    p_HD, p_HS1, p_S1H, p_S1S2, rp, ru = 0.005, 0.15, 0.5, 0.105, 0.2, 0.03
+    r_HD = -np.log(1 - p_HD)
+    r_S1D, r_S2D = 3 * r_HD, 10 * r_HD
+    cost = {"H": 2000, "S1": 4000 + 12000 * trt, "S2": 15000 + 12000 * trt, "D": 0}
+
+    def eff(m, dur):
+        return {"H": 1.0, "S1": trt * (0.95 - dur * ru) + (1 - trt) * 0.75, "S2": 0.5, "D": 0.0}[m]
+
+    def probs(m, dur):
+        p_S1D = 1 - np.exp(-r_S1D * (1 + dur * rp))
+        p_S2D = 1 - np.exp(-r_S2D * (1 + dur * rp))
+        return {"H": {"H": 1 - p_HS1 - p_HD, "S1": p_HS1, "D": p_HD},
+                "S1": {"H": p_S1H, "S1": 1 - p_S1H - p_S1S2 - p_S1D, "S2": p_S1S2, "D": p_S1D},
+                "S2": {"S2": 1 - p_S2D, "D": p_S2D}, "D": {"D": 1.0}}[m]
+
+    dist = {("H", 0): 1.0}
+    total_c, total_e = float(cost["H"]), eff("H", 0)
+    for t in range(1, 31):
+        new, c, e = {}, 0.0, 0.0
+        for (m, dur), p in dist.items():
+            for m2, q in probs(m, dur).items():
+                w = p * q
+                c += w * cost[m2]
+                e += w * eff(m2, dur)
+                d2 = dur + 1 if m2 in ("S1", "S2") else 0
+                new[(m2, d2)] = new.get((m2, d2), 0.0) + w
+        dist = new
+        total_c += c / 1.03 ** t
+        total_e += e / 1.03 ** t
+    return total_c, total_e
+
+
+@pytest.fixture(scope="module")
+def krijkamp(root):
+    return load_scenario(root / "tests/data/krijkamp_sick_sicker.yaml")
+
+
+def test_krijkamp_cohort_equals_the_r_codes_expected_values(krijkamp):
+    """The tutorial's dur persists from Sick into Sicker and restarts when healthy (a tracker with
+    reset); the utility of treated sick people reads it per row. The cohort engine gives the R code's
+    expected values exactly."""
+    totals = simulate(krijkamp, engine="cohort").reward_totals()
+    k = krijkamp.model.strategies
+    for trt, name in ((0, "no_treatment"), (1, "treatment")):
+        c, e = _krijkamp_by_the_r_code(trt)
+        assert totals["costs"][0, k.index(name)] == pytest.approx(c, rel=1e-12)
+        assert totals["qalys"][0, k.index(name)] == pytest.approx(e, rel=1e-12)
+
+
+def test_krijkamp_microsim_within_its_monte_carlo_error(krijkamp):
+    """The microsim (20,000 people; the tutorial runs 100,000) within 4 of its standard errors of the
+    exact values, totals and the paired increments."""
+    sim = simulate(krijkamp, engine="microsim", individuals=20000, seed=11)
+    totals, se, inc_se = sim.reward_totals(), sim.reward_standard_errors(), sim.incremental_standard_errors()
+    k = krijkamp.model.strategies
+    exact = {name: dict(zip(("costs", "qalys"), _krijkamp_by_the_r_code(trt)))
+             for trt, name in ((0, "no_treatment"), (1, "treatment"))}
+    for name in k:
+        for r in ("costs", "qalys"):
+            assert abs(totals[r][0, k.index(name)] - exact[name][r]) < 4 * se[r][0, k.index(name)], (name, r)
+    i, j = k.index("treatment"), k.index("no_treatment")
+    for r in ("costs", "qalys"):
+        d = totals[r][0, i] - totals[r][0, j]
+        assert abs(d - (exact["treatment"][r] - exact["no_treatment"][r])) < 4 * inc_se[r][0, i], r
+        assert inc_se[r][0, i] < 0.5 * np.hypot(se[r][0, i], se[r][0, j])  # common random numbers pay off

@@ -9,6 +9,7 @@
   draws, on models with trackers, durations, several trackers and per-sample values;
 * the microsim agrees with the cohort within Monte Carlo error;
 * without trackers (B = 1) results are those of the code before trackers (stored numbers);
+* a reset state sets the count back to 0 (layout below; Krijkamp's Sick-Sicker in test_textbook.py);
 * bad tracker declarations end in an InputError naming the field.
 """
 
@@ -104,6 +105,16 @@ def test_layout_cells_and_index(loop):
     assert list(m.next_index[1]) == list(range(7))
     assert list(m.entry_index[0]) == [1, 2, 3, 4, 5, 6, 6]
     assert list(m.entry_index[1]) == list(range(7))
+
+
+def test_reset_sets_the_count_back_to_zero(tmp_path):
+    """W resets the count of cycles started in A: after a cycle in W the bin is 0, elsewhere counted on."""
+    data = _loop()
+    data["model"]["trackers"]["n"]["reset"] = ["W"]
+    m = _scenario(tmp_path, data).model
+    assert list(m.entry_index[0]) == [1, 2, 3, 4, 5, 6, 6]  # leaving A: counted
+    assert list(m.entry_index[1]) == [0] * 7  # leaving W: back to 0
+    assert list(m.entry_index[2]) == list(range(7))  # X: carried
 
 
 def test_microsim_blocks_count_rows_only_where_values_vary(loop):
@@ -300,6 +311,8 @@ def test_without_trackers_results_are_unchanged(root, tmp_path):
     (lambda m: m["trackers"]["n"].update(max=0), "model.trackers.n.max"),
     (lambda m: m["trackers"]["n"].update(max=601), "model.trackers.n.max"),
     (lambda m: m["trackers"]["n"].update(colour=1), "model.trackers.n"),
+    (lambda m: m["trackers"]["n"].update(reset=["A"]), "model.trackers.n.reset"),  # A counts: it cannot reset
+    (lambda m: m["trackers"]["n"].update(reset=["Q"]), "model.trackers.n.reset"),
     # state rewards may read a tracker (a value per cell, tests/test_microsim_cell_rewards.py); one-off
     # transition rewards may not
     (lambda m: m["rewards"]["years"].update(transitions={"A->W": "n / 12"}), "model.rewards.years.transitions"),

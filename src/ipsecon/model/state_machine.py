@@ -23,8 +23,9 @@ Conventions (documented in README):
 * ``duration`` counts completed cycles in the current state, capped at the state's
   ``track_duration − 1`` (internal tunnel states).
 * A tracker (``model.trackers``) counts the cycles a person has *started* in its states,
-  over all spells: it never resets, and is capped at its ``max`` (the last value means
-  "max or more"). Time in a state and the trackers make one within-state index
+  over all spells, capped at its ``max`` (the last value means "max or more"); a cycle started
+  in one of its ``reset`` states sets it back to 0 (else it never resets). Time in a state
+  and the trackers make one within-state index
   i = duration·B + bin, B the number of tracker bins (1 without trackers); formulas read
   ``duration`` = i // B and each tracker from the bin, over that one axis.
 """
@@ -87,6 +88,7 @@ class CompiledTracker:
     radix: int  # place value of this tracker in the combined bin b = Σ value·radix
     start: expressions.Formula | None  # value at cycle 0 (a formula of attributes and parameters), else 0
     path: str
+    resets: np.ndarray | None = None  # [s]: 1 where a cycle started there sets the count back to 0
 
     def value(self, combined: np.ndarray) -> np.ndarray:
         """This tracker's value in combined bins."""
@@ -219,7 +221,14 @@ class CompiledModel:
             for s in spec.states:
                 states[self.state_index(s, f"{path}.states")] = 1
             start = expressions.parse(spec.start, self.file, f"{path}.start") if spec.start is not None else None
-            out.append(CompiledTracker(name, states, spec.max + 1, radix, start, path))
+            resets = np.zeros(self.n_states, dtype=np.int64)
+            for s in spec.reset:
+                i = self.state_index(s, f"{path}.reset")
+                if states[i]:
+                    raise InputError(self.file, f"{path}.reset", f"state {s!r} both counts and resets the tracker",
+                                     "states not listed in states")
+                resets[i] = 1
+            out.append(CompiledTracker(name, states, spec.max + 1, radix, start, path, resets))
             radix *= spec.max + 1
         return out
 
@@ -229,7 +238,10 @@ class CompiledModel:
         after = np.tile(b, (self.n_states, 1))
         for tk in self.trackers:
             v = tk.value(b)
-            after += (np.minimum(v[None, :] + tk.states[:, None], tk.bins - 1) - v[None, :]) * tk.radix
+            counted = np.minimum(v[None, :] + tk.states[:, None], tk.bins - 1)
+            if tk.resets is not None:  # a cycle started in a reset state leaves the count at 0
+                counted = np.where(tk.resets[:, None] == 1, 0, counted)
+            after += (counted - v[None, :]) * tk.radix
         return after
 
     def describe_index(self, i: int) -> str:
