@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import compact, finish, grouped, perspective_label, thousands, tight, tr
+from ipsecon.output.figures.style import compact, finish, grouped, localised, perspective_label, thousands, tight, tr
 from ipsecon.output.figures.uncertainty import for_intervention, horizon_value, sel_horizon
 
 DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incremental net monetary benefit", "NOK per person"),
@@ -96,8 +96,8 @@ def _fmt_value(v) -> str:
     if v == 0 or not np.isfinite(v):
         return f"{v:g}"
     if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}"
+        return grouped(v)
+    return localised(f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}")
 
 
 def twoway_figure(dsa, pair, perspective: str, horizon: float, intervention: str | None = None):

@@ -72,7 +72,7 @@ def tr(key: str, **values) -> str:
     return t(key, **values)
 
 
-def _decimal(text: str) -> str:
+def localised(text: str) -> str:
     """English decimal point and grouping in the report's language ('12.5' -> '12,5', '1,234' -> '1 234' in nb)."""
     from ipsecon.output.report.i18n import current
 
@@ -103,13 +103,13 @@ def compact(v: float) -> str:
         return "0"
     for scale, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= scale:
-            return _decimal(f"{v / scale:.3g}") + unit
-    return _decimal(f"{v:.3g}" if a < 1 else f"{v:,.0f}")
+            return localised(f"{v / scale:.3g}") + unit
+    return localised(f"{v:.3g}" if a < 1 else f"{v:,.0f}")
 
 
 def grouped(v: float, digits: int = 0) -> str:
     """A number with the report language's grouping and decimal sign (1,234.5 / 1 234,5)."""
-    return _decimal(f"{v:,.{digits}f}")
+    return localised(f"{v:,.{digits}f}")
 
 
 def share(v: float, digits: int = 0) -> str:
