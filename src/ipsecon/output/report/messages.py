@@ -1099,8 +1099,7 @@ NB.update({
     "fig.breakeven.assumed": "lønn antatt for gruppen ({wage})",
     "fig.breakeven.ylabel": "tusen kr per år, brutto\n({year}-priser)",
     "fig.breakeven.title": "Bruttoårslønn der {name} går i balanse — ved høyere lønn lønner det seg\n"
-                           "(▼ på nederste kant: lønner seg ved enhver lønn; ▲ på øverste kant: ingen lønn opp til "
-                           "intervallets øvre grense)",
+                           "(▼ nederst: lønner seg ved enhver lønn; ▲ øverst: ingen lønn opp til intervallets topp)",
     "fig.output.inc_npv": "inkrementell netto nåverdi",
     "fig.output.inmb": "inkrementell netto monetær nytte",
     "fig.output.breakeven_wage": "break-even-lønn",
