@@ -432,4 +432,5 @@ def _slice_trace(trace, i):
                    reward_states={k: pick(v) for k, v in trace.reward_states.items()},
                    reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
                    totals_sd={k: pick(v) for k, v in trace.totals_sd.items()},
-                   totals_diff_sd={k: pick(v) for k, v in trace.totals_diff_sd.items()})
+                   totals_diff_sd={k: pick(v) for k, v in trace.totals_diff_sd.items()},
+                   reward_masses={k: (pick(a), pick(b)) for k, (a, b) in trace.reward_masses.items()})
