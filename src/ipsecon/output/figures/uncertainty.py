@@ -18,7 +18,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, grouped, label, nok,
                                            perspective_label, share, state_colours, strategy_colours, thousands,
-                                           tight, time_axis, tr)
+                                           tight, time_axis, tr, wrap)
 from ipsecon.output.roles import dataset_roles
 
 
@@ -311,7 +311,8 @@ def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_lab
             lo, hi = (q.sel(strategy=s, state=st).isel(occupancy_level=j).values for j in (0, -1))
             ax.fill_between(x, lo, hi, color=colours[s], alpha=MC_BAND, lw=0)
             ax.plot(x, mean.sel(strategy=s, state=st).values, color=colours[s], lw=1.8, label=label(s, labels))
-        ax.set_title(label(st, state_labels), fontsize=9, color=state_colours(states)[st] if st != "aap" else "#333333")
+        ax.set_title("\n".join(wrap(label(st, state_labels), 34)), fontsize=9,
+                     color=state_colours(states)[st] if st != "aap" else "#333333")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.yaxis.set_major_locator(plt.MaxNLocator(4))
         ax.set_ylim(bottom=0)

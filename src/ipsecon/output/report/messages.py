@@ -682,6 +682,8 @@ NB.update({
     "trace.occupancy_caption": "Andel i hver tilstand per tiltak, og differansen mellom tiltakene",
     "trace.person_months": "Personmåneder per person i hver tilstand over horisonten (udiskontert).",
     "state.employed": "Ordinært arbeid",
+    "state.employed_aap": "Ordinært arbeid med gradert AAP",
+    "state.employed_ufore": "Ordinært arbeid med gradert uføretrygd",
     "state.aap": "AAP (arbeidsavklaringspenger)",
     "state.ufore": "Uføretrygd",
     "state.other": "Annet / ingen inntekt (arbeidssøker, sosialhjelp)",
