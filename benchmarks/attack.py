@@ -342,7 +342,10 @@ def make_case(seed: int, index: int, tree: Path) -> dict:
 ALLOWED_NAN = {"outcome_bcr", "outcome_roi", "outcome_payback_month", "outcome_cost_per_extra_employment_year",
                "breakeven_wage", "breakeven_npv_at_low", "breakeven_npv_at_high", "bcr", "roi", "payback_month",
                "cost_per_extra_employment_year", "npv_at_low", "npv_at_high", "icer", "totals_sd",
-               "reward_mc_se"}  # a Monte Carlo standard error of one individual is undefined
+               "reward_mc_se", "reward_mc_se_incremental",  # a Monte Carlo standard error of one individual is undefined
+               "ce_icer", "ce_icer_vs_comparator",  # no ICER for the comparator or a dominated strategy
+               "programme_breakeven_wage", "programme_breakeven_npv_at_low", "programme_breakeven_npv_at_high",
+               "net_programme_cost_per_participant"}  # none for the comparator
 PADDED = {"ledger", "qalys_per_month", "discount_factor_cost", "discount_factor_effect"}  # month 0: no cycle yet
 WHOLE_FILE = ("file not found", "cannot read", "bytes (allowed", "not UTF-8", "not valid YAML", "expands to more",
               "nested", "recursive alias", "is not a valid date", "a value cannot be read")

@@ -20,13 +20,15 @@ def sim(scenario):
 
 def _society_slope(sim, horizon_years):
     """d NPV / d W for society without MCPF, from the trace alone: (1 + employer rate) x
-    discounted extra employed person-months / 12, with wages growing at the real rate."""
+    discounted extra person-months in work / 12, each work state's months weighted by its hours relative to
+    the mean hours W is stated at (wages.hours_share.<state> / wages.fte_share), wages growing at the real rate."""
     values = sim.scenario.base_values()
     model = sim.scenario.model
     T = int(round(horizon_years / model.cycle_years))
     occ = accounting.cycle_occupancy(sim.trace.occupancy, model.spec.counting, np.ones(sim.n_cycles + 1))
-    e = model.states.index("employed")
-    emp = np.einsum("nkgt,g->nkt", occ[..., e], sim.trace.weights[0])[0, :, :T]
+    emp = sum(np.einsum("nkgt,g->nkt", occ[..., model.states.index(s)], sim.trace.weights[0])[0, :, :T]
+              * values[f"wages.hours_share.{s}"] / values["wages.fte_share"]
+              for s in ("employed", "employed_aap", "employed_ufore"))
     growth = (1 + values["wages.real_wage_growth"]) ** (np.arange(T) / 12)
     d = 1.04 ** (-np.arange(1, T + 1) / 12)  # end-of-month counting
     return (1 + values["rules.employer_contribution.rate.I"]) * ((emp[1] - emp[0]) * growth * d).sum() / 12
@@ -131,8 +133,10 @@ def test_two_breakeven_wages_in_the_table(sim):
     tab = breakeven_table({"norway_rct": sim}, ["society", "public", "nav"], [1.5, 10])
     assert {"breakeven_wage", "programme_breakeven_wage", "status", "programme_status"} <= set(tab.columns)
     nav = tab[tab.perspective == "nav"]
-    # a model whose only work state pays no benefit: NAV's NPV does not depend on the wage, and says so
-    assert (nav.status == 3).all() and nav.reason.str.contains("does not depend on the wage").all()
+    # uføretrygd in work is reduced by earnings above 0.4 G (§ 12-14): NAV's NPV depends on the wage
+    assert (nav.status != 3).all() and not nav.reason.str.contains("does not depend on the wage").any()
+    health = breakeven_table({"norway_rct": sim}, ["health"], [10])
+    assert (health.status == 3).all() and health.reason.str.contains("does not depend on the wage").all()
     soc = tab[tab.perspective == "society"].set_index("horizon_years")
     # the programme wage leaves out the value of health: it is the higher of the two in the long run
     assert soc.programme_breakeven_wage[10] > soc.breakeven_wage[10]

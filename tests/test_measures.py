@@ -68,9 +68,7 @@ def test_every_run_reports_calibration_and_validation_figures(root):
     for r in rows:
         assert r["verdict"] == ("PASS" if r["low"] <= r["model"] <= r["high"] else "MISS")
     fitted = [r for r in rows if r["role"] == "calibration"]
-    # the calibration meets its own targets but one: the US trials' weeks worked after a first job (Bond 2008)
-    # need far more job churn than the Norwegian trial's flat 27 % in work at 12 and 18 months allows
-    assert [r["source"][:4] for r in fitted if r["verdict"] == "MISS"] == ["Bond"]
+    assert all(r["verdict"] == "PASS" for r in fitted)  # the calibration meets its own targets
 
 
 def test_time_share_after_ever_is_occupancy_over_months_since_first_entry(root):

@@ -350,8 +350,10 @@ def test_ips_model_months_already_on_aap_at_start(root):
     assert values["rules.aap.max_duration_months_before_2018"] == 48
     assert np.all(sc.model.start_bins(values, sc.strata, year, 1) == 0)
     assert np.all(used.start_bins(values, sc.strata, year, 1) == 30)
-    fresh = run_cohort(sc.model, values, sc.strata, sc.start_mix(values), year, 24)
-    late = run_cohort(used, values, sc.strata, sc.start_mix(values), year, 24)
-    aap = sc.model.index["aap"]
+    fresh = run_cohort(sc.model, values, sc.strata, sc.start_mix(values), year, 26)
+    late = run_cohort(used, values, sc.strata, sc.start_mix(values), year, 26)
+    on_aap = [sc.model.index[s] for s in ("aap", "employed_aap")]
     np.testing.assert_allclose(late.occupancy[..., :19, :], fresh.occupancy[..., :19, :], atol=1e-14)
-    assert np.all(late.occupancy[0, :, :, 24, aap] < 0.9 * fresh.occupancy[0, :, :, 24, aap])
+    # after the maximum (month 18) and the 6 job-seeker months (§ 11-17), only the extended stay on AAP
+    share = lambda tr: tr.occupancy[0, :, :, 26][..., on_aap].sum(axis=-1)  # noqa: E731
+    assert np.all(share(late) < 0.9 * share(fresh))

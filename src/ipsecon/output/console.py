@@ -81,9 +81,10 @@ def summary_table(summary) -> str:
             lines.append("  " + str(strategy).ljust(12) + "".join(cells))
     pm = [c for c in summary.columns if c.startswith("person_months_")]
     lines.append("Person-months per person in each state:")
-    lines.append("  " + "strategy".ljust(12) + "".join(c.replace("person_months_", "").rjust(11) for c in pm))
+    width = [max(11, len(c) - len("person_months_") + 2) for c in pm]  # state names as long as employed_ufore
+    lines.append("  " + "strategy".ljust(12) + "".join(c.replace("person_months_", "").rjust(w) for c, w in zip(pm, width)))
     for strategy, row in summary.iterrows():
-        lines.append("  " + str(strategy).ljust(12) + "".join(f"{row[c]:11.2f}" for c in pm))
+        lines.append("  " + str(strategy).ljust(12) + "".join(f"{row[c]:{w}.2f}" for c, w in zip(pm, width)))
     rewards = [c for c in summary.columns if c.endswith("_discounted")]
     if rewards:
         lines.append("Discounted totals per person:")
@@ -108,6 +109,12 @@ def simulation(result) -> str:
         if rate is not None:  # R-109/21: say whether society carries the tax-financing cost
             lines.append(f"  (society includes the tax-financing cost, {rate:.0%} of the net public effect, R-109/21)" if rate
                          else "  (society without the tax-financing cost: economics.mcpf = 0)")
+        if "net_programme_cost_per_participant" in result.summary:
+            for strategy, row in result.summary.iterrows():
+                if row["net_programme_cost_per_participant"] == row["net_programme_cost_per_participant"]:
+                    lines.append(f"  ({strategy}: net programme cost per participant over the horizon, undiscounted "
+                                 f"{row['net_programme_cost_per_participant']:,.0f}; the Norwegian trial's NOK 100,000 "
+                                 f"(Holmås 2021, V3) uprated with G: {row['published_net_cost_per_participant']:,.0f})")
     if getattr(result, "cea", None) is not None:
         lines.append(cost_effectiveness_table(result.cea))
     if result.targets:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import tempfile
 from pathlib import Path
@@ -117,7 +119,31 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
             if inc_se and k != sc.model.comparator_index:
                 row[f"{r}_discounted_incremental_se"] = float(inc_se[r][0, k])
         rows.append(row)
-    return pd.DataFrame(rows).set_index("strategy")
+    frame = pd.DataFrame(rows).set_index("strategy")
+    _net_cost_per_participant(sim, frame)
+    return frame
+
+
+PUBLISHED_NET_COST = "ips.cost.published_net_cost_per_participant"
+
+
+def _net_cost_per_participant(sim: Simulation, frame: pd.DataFrame) -> None:
+    """IPS's undiscounted net programme cost per participant (incremental programme_cost over the horizon
+    / the share of IPS users), beside the trial's published figure uprated with G to the price date (V3)."""
+    sc = sim.scenario
+    if "programme_cost" not in sc.model.rewards or PUBLISHED_NET_COST not in sc.parameters:
+        return
+    cost = sim.reward_totals(False)["programme_cost"][0]
+    users = np.asarray(sc.strata.columns.get("ips_user", np.full(sc.strata.size, "yes"))) == "yes"
+    share = float(sim.trace.sample_weights(1)[0][users].sum())
+    k0 = sc.model.comparator_index
+    values = sc.point_values()
+    g = sc.parameters["rules.grunnbelop"]
+    year = int(values["ips.cost.published_net_cost_g_date"])
+    uprated = values[PUBLISHED_NET_COST] * g.at(sc.price_date) / g.at(dt.date(year, 5, 1))
+    frame["net_programme_cost_per_participant"] = [np.nan if k == k0 or share <= 0 else float((cost[k] - cost[k0]) / share)
+                                                   for k in range(len(frame))]
+    frame["published_net_cost_per_participant"] = float(uprated)
 
 
 def atomic_write(path: Path, write) -> None:
