@@ -85,7 +85,7 @@ def test_censored_break_even_wages_count_at_the_bracket_bounds():
 @pytest.fixture(scope="module")
 def bodo_psa(root):
     sc = load_scenario(root / "scenarios" / "bodo.yaml")
-    return sc, api.psa(sc, 24, horizons=[1.5, 10, 40], perspectives=["nav", "society"], quiet=True)
+    return sc, api.psa(sc, 24, horizons=[1.5, 10], perspectives=["nav", "society"], quiet=True)
 
 
 def test_terminal_file_and_report_show_the_same_break_even_median_and_means(bodo_psa):

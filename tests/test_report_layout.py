@@ -25,13 +25,13 @@ from ipsecon.output.report.blocks import Figure
 from ipsecon.output.report.i18n import language
 
 COMMANDS = {
-    "sim": ["simulate", "--horizon", "10"],
+    "sim": ["simulate", "--horizon", "5"],
     "micro": ["simulate", "--engine", "microsim", "--individuals", "2000", "--seed", "3", "--horizon", "5"],
-    "psa": ["psa", "--samples", "16", "--horizons", "1.5,5,10"],
-    "dsa": ["dsa", "--horizons", "1.5,10", "--pair", "calibrated.norway_rct.hr_entry,ips.persistence.half_life",
+    "psa": ["psa", "--samples", "16", "--horizons", "1.5,3,5"],
+    "dsa": ["dsa", "--horizons", "1.5,5", "--pair", "calibrated.norway_rct.hr_entry,ips.persistence.half_life",
             "--grid", "3"],
-    "sobol": ["sobol", "--base-samples", "4", "--resamples", "10", "--horizons", "1.5,10"],
-    "be": ["breakeven", "--horizons", "1.5,5,10"],
+    "sobol": ["sobol", "--base-samples", "4", "--resamples", "10", "--horizons", "1.5,5"],
+    "be": ["breakeven", "--horizons", "1.5,3,5"],
 }
 
 
@@ -336,7 +336,7 @@ def test_the_answer_names_a_verdict_and_compares_the_break_even_wage_with_the_as
     assert "Cost per QALY gained, society perspective" in answer
     assert "cost per extra employment-year" in answer
     psa = reports["en", "psa"]
-    assert "the probability that it pays off at 10 years" in psa[:psa.index("</section>")]
+    assert "the probability that it pays off at 5 years" in psa[:psa.index("</section>")]
 
 
 def test_norwegian_report_is_a_translation(reports):

@@ -128,7 +128,7 @@ def test_identical_for_worker_counts_and_chunk_sizes(reference, sweep_file, tmp_
 # splits a class of the ledger's cells that the others share; 9 microsim samples in one call
 # cut the 40 years into shorter blocks of cycles than one sample does
 ORDER_CASES = {
-    "cohort": {"samples": {"n": 7, "seed": 3, "method": "lhs"}, "horizons": [1.5, 40.0], "perspectives": ["society", "public"]},
+    "cohort": {"samples": {"n": 7, "seed": 3, "method": "lhs"}, "horizons": [1.5, 20.0], "perspectives": ["society", "public"]},
     "microsim": {"samples": {"n": 9, "seed": 3, "method": "lhs"}, "horizons": [40.0], "perspectives": ["society"],
                  "engine": "microsim", "individuals": 300},
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +49,14 @@ def locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            # the holder writes its pid just after taking the lock: give it a moment before saying "unknown"
+            pid = ""
+            for _ in range(20):
+                pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                if pid:
+                    break
+                time.sleep(0.05)
+            pid = pid or "unknown"
             raise InputError("--out", None, f"{out} is in use by another sweep (pid {pid})",
                              "wait until it ends, or another --out") from None
         os.ftruncate(fd, 0)
