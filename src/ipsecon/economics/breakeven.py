@@ -202,20 +202,31 @@ def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: 
     benefits saved; NAV: benefits saved; individual: net income) equal the discounted incremental
     programme cost, whoever pays it. No health value and no tax-financing cost. One vectorised
     bisection, like :func:`_wage_roots`."""
+    values = sim.scenario.base_values() if values is None else values
+    ledger = with_mcpf(build_ledger(sim, values=values), False)
+
+    def net(p: str) -> np.ndarray:  # (n, K, T): the programme's whole cost against what the effect moves
+        signs = programme_signs(p)
+        return ledger.amounts @ np.array([signs[f] for f in ledger.flows])
+
+    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol, declining,
+                   "employment gain minus programme cost")
+
+
+def _search(sim: Simulation, ledger, net, perspectives: list[str], horizons: list[float],
+            strategies: tuple[str, str] | None, bracket: tuple[float, float], xtol: float, declining: bool,
+            what: str = "incremental NPV") -> list[BreakevenResult]:
+    """The vectorised bisection shared by both break-even wages: ``net(p)`` gives the perspective's
+    net per sample, strategy and month at the ledger's wage; ``what`` names the quantity in reasons."""
     k1, k0 = _pair(sim, strategies)
     names = list(sim.scenario.model.strategies)
-    perspectives, horizons = list(perspectives), list(horizons)
-    values = sim.scenario.base_values() if values is None else values
     cycles = [_cycles(sim, h) for h in horizons]
-    ledger = with_mcpf(build_ledger(sim, values=values), False)
     rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
     d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
-    n = ledger.amounts.shape[0]
-    base = np.empty((n, len(perspectives), len(cycles)))
+    base = np.empty((ledger.amounts.shape[0], len(perspectives), len(cycles)))
     for j, p in enumerate(perspectives):
-        signs = programme_signs(p)
-        net = ledger.amounts @ np.array([signs[f] for f in ledger.flows])  # (n, K, T)
-        inc = net[:, k1] - net[:, k0]
+        x = net(p)
+        inc = x[:, k1] - x[:, k0]
         base[:, j] = np.stack([inc[:, :T] @ dt for T, dt in zip(cycles, d)], axis=1)
     npv = _wage_npv(sim, ledger, perspectives, cycles, base, k1, k0, d)
     lo, hi = (float(x) for x in bracket)
@@ -224,7 +235,7 @@ def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: 
     for j, p in enumerate(perspectives):
         for b, h in enumerate(horizons):
             w, st, a, z = wage[0, j, b], int(status[0, j, b]), float(f_lo[0, j, b]), float(f_hi[0, j, b])
-            reason = _reason(p, st, a, z, lo, hi).replace("incremental NPV", "employment gain minus programme cost")
+            reason = _reason(p, st, a, z, lo, hi).replace("incremental NPV", what)
             out.append(BreakevenResult(p, h, None if st else float(w), reason, a, z, (lo, hi), names[k1], names[k0], st))
     return out
 
@@ -247,28 +258,13 @@ def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float],
     each bisection step is one small array evaluation for all cells at once. The bisection runs
     to ``xtol / 100``, so the wage is the root to well within the ``xtol`` that brentq promises.
     """
-    k1, k0 = _pair(sim, strategies)
-    names = list(sim.scenario.model.strategies)
     values = sim.scenario.base_values() if values is None else values
-    cycles = [_cycles(sim, h) for h in horizons]
     ledger = with_mcpf(build_ledger(sim, values=values), mcpf)
-    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
-    d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
-    base = np.empty((1, len(perspectives), len(cycles)))
-    for j, p in enumerate(perspectives):  # as npv_of_wage at the ledger's wage
-        net = ledger.perspective_net(p).transpose("sample", "strategy", "month").values
-        inc = net[:, k1] - net[:, k0]
-        base[:, j] = np.stack([inc[:, :T] @ dt for T, dt in zip(cycles, d)], axis=1)
-    npv = _wage_npv(sim, ledger, perspectives, cycles, base, k1, k0, d)
-    lo, hi = (float(x) for x in bracket)
-    wage, status, f_lo, f_hi = _bisect(npv, base.shape, (lo, hi), xtol / 100)
-    out = []
-    for j, p in enumerate(perspectives):
-        for b, h in enumerate(horizons):
-            w, st, a, z = wage[0, j, b], int(status[0, j, b]), float(f_lo[0, j, b]), float(f_hi[0, j, b])
-            out.append(BreakevenResult(p, h, None if st else float(w), _reason(p, st, a, z, lo, hi),
-                                       a, z, (lo, hi), names[k1], names[k0], st))
-    return out
+
+    def net(p: str) -> np.ndarray:  # as npv_of_wage at the ledger's wage
+        return ledger.perspective_net(p).transpose("sample", "strategy", "month").values
+
+    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol, declining)
 
 
 def with_mcpf(ledger, mcpf: float | bool | None):
