@@ -369,9 +369,9 @@ def ce_outcomes(scenario, values: dict[str, Any], n_samples: int, horizons: Iter
     at = [horizon_cycles(scenario, h) - 1 for h in horizons]
     T = max(at) + 1
     k1, k0 = [model.strategies.index(s) for s in model.interventions], model.comparator_index
-    from ipsecon.economics.outcomes import _batch_size  # the ledger's memory bound per batch of traces
+    from ipsecon.economics.outcomes import batch_size  # the ledger's memory bound per batch of traces
 
-    batch = min(batch, _batch_size(scenario, T, n_samples, engine, individuals))
+    batch = min(batch, batch_size(scenario, T, n_samples, engine, individuals))
     parts = []
     for a in range(0, n_samples, batch):
         m = min(a + batch, n_samples) - a

@@ -37,7 +37,7 @@ from ipsecon.engines.simulate import horizon_cycles, simulate
 BATCH_BYTES = 256 * 2 ** 20  # memory for one batch's trace arrays
 
 
-def _batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int, engine: str | None = None,
+def batch_size(scenario: LoadedScenario, n_cycles: int, n_samples: int, engine: str | None = None,
                 individuals: int | None = None) -> int:
     m = scenario.model
     per_value = len(m.strategies) * scenario.strata.size * (n_cycles + 1) * 8
@@ -56,7 +56,7 @@ def _roles(scenario: LoadedScenario) -> tuple[list[int], int]:
     return [model.strategies.index(s) for s in model.interventions], model.comparator_index
 
 
-def _slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]:
+def slice_values(values: dict[str, Any], rows: slice, n: int) -> dict[str, Any]:
     return {k: (v[rows] if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n else v) for k, v in values.items()}
 
 
@@ -74,8 +74,8 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
     cycles = [horizon_cycles(scenario, h) for h in horizons]
     T = max(cycles)
     k1, k0 = _roles(scenario)
-    batch = _batch_size(scenario, T, n_samples, engine, individuals)
-    parts = [_evaluate_batch(scenario, _slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
+    batch = batch_size(scenario, T, n_samples, engine, individuals)
+    parts = [_evaluate_batch(scenario, slice_values(values, slice(a, min(a + batch, n_samples)), n_samples),
                              min(a + batch, n_samples) - a, horizons, cycles, perspectives, engine, individuals,
                              seed, k1, k0, breakeven, bracket, progress, by_month)
              for a in range(0, n_samples, batch)]

@@ -140,7 +140,7 @@ def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict,
     Simulated again in batches, since ``evaluate`` keeps only money and employment per sample."""
     if "month" not in ds.coords:
         return ds
-    from ipsecon.economics.outcomes import _slice_values
+    from ipsecon.economics.outcomes import slice_values
     from ipsecon.engines.simulate import simulate
 
     T = ds.sizes["month"]
@@ -148,7 +148,7 @@ def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict,
     for a in range(0, n, batch):
         b = min(a + batch, n)
         sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed,
-                       horizon_years=T * scenario.model.cycle_years, values=_slice_values(values, slice(a, b), n),
+                       horizon_years=T * scenario.model.cycle_years, values=slice_values(values, slice(a, b), n),
                        n_samples=b - a)
         parts.append(sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))  # points 1 … T, as the months
     occ = xr.DataArray(np.concatenate(parts), dims=("sample", "strategy", "month", "state"),
