@@ -178,6 +178,16 @@ class ContinuousSpec(Strict):
     bands: int = Field(5, ge=1, le=50)
 
 
+class Entrants(Strict):
+    """New members of an open population (issue 15), spread evenly over the months of each entry year; the
+    ``population`` they join is the stock at ``start_year``. They share its attributes and age."""
+    # persons per calendar year: a number or formula of parameters for every entry year, or {year: count}
+    per_year: Number | dict[int, Number]
+    first_year: int | None = Field(None, ge=1900, le=2200)  # default: population.start_year
+    last_year: int | None = Field(None, ge=1900, le=2200)  # default: the last year of the horizon
+    start_state: dict[str, Number] | None = None  # default: population.start_state
+
+
 class Population(Strict):
     size: int = Field(1000, ge=1)
     start_year: int = Field(2024, ge=1900, le=2200)
@@ -186,6 +196,7 @@ class Population(Strict):
     continuous: dict[str, ContinuousSpec] = {}
     start_state: dict[str, Number] | None = None
     file: PathText | None = None
+    entrants: Entrants | None = None  # an open population: people joining after start_year (model/entrants.py)
 
 
 class Target(Strict):
@@ -308,6 +319,28 @@ class LedgerSpec(Strict):
     employer_zone: str | dict[str, float] = "I"
 
 
+class Capacity(Strict):
+    """Places in a programme: ``specialists`` x ``caseload`` clients, each holding a place ``support_months``;
+    a share ``turnover`` of posts falls vacant each year and stays empty ``refill_months`` (numbers or formulas)."""
+    specialists: Number
+    caseload: Number
+    support_months: Number
+    turnover: Number = 0.0
+    refill_months: Number = 0.0
+
+
+class Programme(Strict):
+    """Who starts the intervention in an open population (model/entrants.py): users are the people whose
+    ``user_attribute`` is ``user_level``; of each entry year's entrants a share ``uptake`` (a number or formula,
+    or {year: share} for a ramp-up) starts at entry, from ``start_year`` to ``last_year``; ``capacity`` caps starts."""
+    user_attribute: str
+    user_level: str = "yes"
+    start_year: int = Field(ge=1900, le=2200)
+    last_year: int | None = Field(None, ge=1900, le=2200)
+    uptake: Number | dict[int, Number]
+    capacity: Capacity | None = None
+
+
 class Scenario(Strict):
     name: str = Field(pattern=NAME_PATTERN, description="also the name of the results folder")
     title: str
@@ -324,6 +357,7 @@ class Scenario(Strict):
     targets: list[Target] = []
     calibration: Calibration | None = None
     ledger: LedgerSpec = LedgerSpec()
+    programme: Programme | None = None  # uptake and capacity over calendar years (needs population.entrants)
 
     @field_validator("name")
     @classmethod
