@@ -44,12 +44,11 @@ def discount_factors(times_years: np.ndarray, rate: float | list[tuple[float, fl
     if np.isscalar(rate) or np.ndim(rate) == 0:
         return (1.0 + float(rate)) ** (-t)
     steps = sorted((float(a), float(r)) for a, r in rate)
-    log_v = np.zeros_like(t)
-    for i, (start, r) in enumerate(steps):
+    v = np.ones_like(t)
+    for i, (start, r) in enumerate(steps):  # a product of powers: before a step v is bit for bit the constant rate's
         stop = steps[i + 1][0] if i + 1 < len(steps) else np.inf
-        span = np.clip(t, start, stop) - start
-        log_v -= span * np.log1p(r)
-    return np.exp(log_v)
+        v = v * (1.0 + r) ** (-(np.clip(t, start, stop) - start))
+    return v
 
 
 CONVENTIONS = ("start", "end", "trapezoid", "simpson", "life_table", "darth_simpson", "every_row")
