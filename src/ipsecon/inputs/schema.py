@@ -105,6 +105,17 @@ class Tracker(Strict):
     reset: list[str] = []  # states where a cycle started sets it back to 0 (e.g. time sick, reset when healthy)
 
 
+class Discount(Strict):
+    # annual rates: a number or a formula of parameters (e.g. economics.discount_rate), so that
+    # --set moves the trace's totals and the economics together
+    cost: Number
+    effect: Number
+    # a declining long-term schedule (R-109/21): [from_year, rate] steps for costs and effects (a step never
+    # raises a kind's rate), applied while `declining` (a formula, 1 or 0) is 1
+    steps: list[tuple[Number, Number]] = []
+    declining: Number = 1
+
+
 class Model(Strict):
     name: str | None = None
     cycle_years: float = Field(1 / 12, gt=0, le=MAX_CYCLE_YEARS)
@@ -114,9 +125,7 @@ class Model(Strict):
     strategies: dict[str, Strategy]
     rewards: dict[str, Reward] = {}
     counting: Counting = "end"
-    # annual rates: a number or a formula of parameters (e.g. economics.discount_rate), so that
-    # --set moves the trace's totals and the economics together
-    discount: dict[Literal["cost", "effect"], Number] = {"cost": 0.04, "effect": 0.04}
+    discount: Discount = Discount(cost=0.04, effect=0.04)
     # the strategy every other one is compared with (default: the first declared)
     comparator: str | None = None
     # named sets of states, e.g. working: [employed, employed_aap]: a group name may stand for a state in

@@ -139,15 +139,15 @@ class CompiledModel:
             raise InputError(file, "model.comparator", f"unknown strategy {self.comparator!r}", ", ".join(self.strategies))
         self.comparator_index = self.strategies.index(self.comparator)
         self.interventions = [s for s in self.strategies if s != self.comparator]
-        self.discount = {kind: expressions.parse(v, file, f"model.discount.{kind}") for kind, v in model.discount.items()}
-        for kind in ("cost", "effect"):
-            if kind not in self.discount:
-                raise InputError(file, "model.discount", f"no {kind} rate", "both cost: and effect: (a number or a parameter name)")
-        # the rates of this run, bound once from the scenario's parameter values (LoadedScenario);
-        # engines, ledger and economics all read this one dict
-        self.discount_rate: dict[str, float] | None = (
-            {k: float(v) for k, v in model.discount.items()} if all(not isinstance(v, str) for v in model.discount.values())
-            else None)
+        d = model.discount
+        self.discount = {kind: expressions.parse(getattr(d, kind), file, f"model.discount.{kind}") for kind in ("cost", "effect")}
+        self.discount_steps = [tuple(expressions.parse(x, file, f"model.discount.steps[{i}]") for x in step)
+                               for i, step in enumerate(d.steps)]
+        self.discount_declining = expressions.parse(d.declining, file, "model.discount.declining")
+        # the rates of this run (a number, or a declining schedule [(from_year, rate), ...] per kind), bound once
+        # from the scenario's parameter values (LoadedScenario); engines, ledger and economics all read this one dict
+        self.discount_rate: dict[str, float | list[tuple[float, float]]] | None = (
+            self.discount_rates({}) if not any(f.names for f in self._discount_formulas()) else None)
         self.effects = {name: [self._compile_effect(e, f"model.strategies.{name}.effects[{i}]")
                                for i, e in enumerate(s.effects)]
                         for name, s in model.strategies.items()}
@@ -180,20 +180,31 @@ class CompiledModel:
         self.out_tr = np.array([tr.index for o in outgoing for tr in o], dtype=np.int64)
         self.tr_target = np.array([tr.target for tr in self.transitions], dtype=np.int64)
 
-    def discount_rates(self, values: dict[str, Any]) -> dict[str, float]:
-        """Annual discount rate of costs and of effects for these parameter values."""
-        out = {}
-        for kind, formula in self.discount.items():
-            rate = np.unique(np.asarray(formula(values), dtype=float))
-            if rate.size != 1 or not np.isfinite(rate[0]) or not -0.5 < rate[0] < 1:
-                raise InputError(self.file, f"model.discount.{kind}", f"rate {formula.text} is {rate.tolist()}",
-                                 "one finite rate in (-0.5, 1) per run (discount rates are not sampled)")
-            out[kind] = float(rate[0])
-        return out
+    def discount_rates(self, values: dict[str, Any]) -> dict[str, float | list[tuple[float, float]]]:
+        """Annual discount rate of costs and of effects for these parameter values: a number, or with
+        ``discount.steps`` and ``discount.declining`` = 1 the schedule [(0, rate), (from_year, min(rate, step)), ...]."""
+        def one(formula, path: str, allowed: str, ok) -> float:
+            x = np.unique(np.asarray(formula(values), dtype=float))
+            if x.size != 1 or not np.isfinite(x[0]) or not ok(x[0]):
+                shown = f"{x[0]:g}" if x.size == 1 else f"{x.tolist()} (it may not vary by sample)"
+                raise InputError(self.file, path, f"{formula.text} is {shown}", allowed)
+            return float(x[0])
+
+        rate_ok, rates = "one finite rate in (-0.5, 1) per run", lambda r: -0.5 < r < 1
+        out = {k: one(f, f"model.discount.{k}", rate_ok, rates) for k, f in self.discount.items()}
+        if not self.discount_steps or not one(self.discount_declining, "model.discount.declining",
+                                              "1 (the declining schedule) or 0 (the constant rates), one per run", lambda x: x in (0, 1)):
+            return out
+        steps = [(one(a, f"model.discount.steps[{i}]", "a year >= 0", lambda y: y >= 0),
+                  one(r, f"model.discount.steps[{i}]", rate_ok, rates)) for i, (a, r) in enumerate(self.discount_steps)]
+        return {k: [(0.0, r)] + [(y, min(r, s)) for y, s in sorted(steps)] for k, r in out.items()}
+
+    def _discount_formulas(self) -> list:
+        return list(self.discount.values()) + [f for step in self.discount_steps for f in step] + [self.discount_declining]
 
     def formula_names(self) -> set[str]:
         """Every name the model's formulas read: variables, parameters, attributes."""
-        formulas = [f for _, f in self.variables] + [tr.formula for tr in self.transitions] + list(self.discount.values())
+        formulas = [f for _, f in self.variables] + [tr.formula for tr in self.transitions] + self._discount_formulas()
         formulas += [tk.start for tk in self.trackers if tk.start is not None]
         for effects in self.effects.values():
             for e in effects:
