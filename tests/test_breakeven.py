@@ -70,14 +70,13 @@ def test_positive_everywhere_reports_why(sim):
     assert r.wage is None and "still negative" in r.reason
 
 
-def test_mcpf_and_declining_options_run(sim):
+def test_mcpf_option_runs(sim):
     r0 = breakeven_wage(sim, "society", 5, mcpf=False)
     r1 = breakeven_wage(sim, "society", 5)  # the R-109/21 tax-financing cost, on by default
     assert r1.wage is not None and r1.wage != pytest.approx(r0.wage)
     assert breakeven_wage(sim, "society", 5, mcpf=True).wage == pytest.approx(r1.wage)
     f = npv_of_wage(sim, "society", 5)
     assert abs(f(r1.wage)) < 1.0
-    assert breakeven_wage(sim, "society", 5, declining=True).wage == pytest.approx(r1.wage, abs=1.0)  # same to 40 y
 
 
 def test_horizon_beyond_simulation(sim):

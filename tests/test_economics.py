@@ -37,14 +37,64 @@ def test_constant_rate_against_the_formula():
     assert np.allclose(economics.cycle_discount_factors(T, 1 / 12, 0.04, "trapezoid"), trap)
 
 
-def test_declining_schedule_against_the_formula(sim):
-    rate = economics.discount_schedule(0.04, sim.scenario.base_values(), declining=True)
-    assert rate == [(0.0, 0.04), (40.0, 0.03), (75.0, 0.02)]
-    assert economics.discount_schedule(sim.scenario.model.discount_rate["cost"]) == 0.04
-    d = economics.cycle_discount_factors(100, 1.0, rate, "end")  # yearly cycles, factor at the end of year k
-    assert d[29] == pytest.approx(1.04 ** -30)
-    assert d[49] == pytest.approx(1.04 ** -40 * 1.03 ** -10)
-    assert d[79] == pytest.approx(1.04 ** -40 * 1.03 ** -35 * 1.02 ** -5)
+def test_declining_schedule_is_the_default_and_an_override_turns_it_off():
+    # R-109/21: 4 % (economics.discount_rate) to year 40, 3 % to 75, then 2 %, for costs and effects
+    on = load_scenario(ROOT / "scenarios" / "norway_rct.yaml").model.discount_rate
+    assert on == {k: [(0.0, 0.04), (40.0, 0.03), (75.0, 0.02)] for k in ("cost", "effect")}
+    off = load_scenario(ROOT / "scenarios" / "norway_rct.yaml", overrides={"economics.discount.declining": 0})
+    assert off.model.discount_rate == {"cost": 0.04, "effect": 0.04}
+    zero = load_scenario(ROOT / "scenarios" / "norway_rct.yaml", overrides={"economics.discount_rate": 0})
+    assert zero.model.discount_rate["cost"] == [(0.0, 0.0), (40.0, 0.0), (75.0, 0.0)]  # a step never raises the rate
+    d = economics.cycle_discount_factors(100, 1.0, on["cost"], "end")  # yearly cycles, factor at the end of year k
+    assert d[29] == pytest.approx(1.04 ** -30, rel=1e-14)
+    assert d[49] == pytest.approx(1.04 ** -40 * 1.03 ** -10, rel=1e-14)
+    assert d[79] == pytest.approx(1.04 ** -40 * 1.03 ** -35 * 1.02 ** -5, rel=1e-14)
+    # up to year 40 the factors are bit for bit the constant rate's, for every counting convention
+    for counting in ("end", "start", "trapezoid", "simpson", "life_table"):
+        a = economics.cycle_discount_factors(480, 1 / 12, on["cost"], counting)
+        assert np.array_equal(a, economics.cycle_discount_factors(480, 1 / 12, 0.04, counting))
+
+
+@pytest.mark.parametrize("value", ["0.5", "2", "yes"])
+def test_bad_declining_switch_is_one_line(value):
+    from ipsecon.errors import InputError
+
+    with pytest.raises(InputError, match="economics.discount.declining") as e:
+        load_scenario(ROOT / "scenarios" / "norway_rct.yaml", overrides={"economics.discount.declining": value})
+    assert "\n" not in str(e.value)
+
+
+@pytest.fixture(scope="module")
+def sim60():
+    return simulate(load_scenario(ROOT / "scenarios" / "norway_rct.yaml"), horizon_years=60)
+
+
+def test_horizons_up_to_40_years_do_not_move(sim60):
+    from dataclasses import replace
+
+    led = build_ledger(sim60).truncated(480)
+    on = economics.evaluate(led, wtp=500_000)["summary"]
+    off = economics.evaluate(replace(led, discount={"cost": 0.04, "effect": 0.04}), wtp=500_000)["summary"]
+    assert isinstance(led.discount["cost"], list) and on.equals(off)  # every outcome, bit for bit
+
+
+def test_60_year_horizon_equals_the_hand_computed_schedule(sim60):
+    led = build_ledger(sim60)
+    on = economics.evaluate(led, wtp=500_000)["summary"]
+    k = np.arange(1, 721) / 12  # IPS model: monthly cycles counted at the end of each month
+    d = np.where(k <= 40, 1.04 ** -k, 1.04 ** -40 * 1.03 ** -(k - 40))
+    for p in ("society", "public", "nav", "individual"):
+        net = led.perspective_net(p).transpose("sample", "strategy", "month").values[0]  # (K, T)
+        rows = on[on.perspective == p].set_index("strategy")
+        for i, strategy in enumerate(led.strategies):
+            assert rows.loc[strategy, "npv"] == pytest.approx(float(net[i] @ d), rel=1e-12)
+    qalys = led.qalys[0] @ d  # (K,)
+    society = on[on.perspective == "society"].set_index("strategy")
+    assert list(society.loc[list(led.strategies), "qalys"]) == pytest.approx(list(qalys), rel=1e-12)
+    # the engine's own discounted QALY total (the trace, another path) agrees with the economics
+    assert sim60.reward_totals()["qalys"][0] == pytest.approx(qalys, rel=1e-9)
+    # against the constant 4 %, the lower late rates weigh years 41-60 more: more discounted QALYs
+    assert (qalys > led.qalys[0] @ 1.04 ** -k).all()
 
 
 # --- payback ---------------------------------------------------------------------------------

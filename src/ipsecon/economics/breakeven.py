@@ -81,7 +81,7 @@ def _cycles(sim: Simulation, horizon_years: float | None) -> int:
 
 def npv_of_wage(sim: Simulation, perspective: str, horizon_years: float | None = None,
                 strategies: tuple[str, str] | None = None, values: dict[str, Any] | None = None,
-                declining: bool = False, mcpf: float | bool | None = None) -> Callable[[float], float]:
+                mcpf: float | bool | None = None) -> Callable[[float], float]:
     """NPV(W): discounted incremental net per person (intervention - comparator) at gross wage W.
     With several parameter samples, the mean over samples."""
     k1, k0 = _pair(sim, strategies)
@@ -90,8 +90,7 @@ def npv_of_wage(sim: Simulation, perspective: str, horizon_years: float | None =
 
     def f(wage: float) -> float:
         ledger = build_ledger(sim, wage=wage, values=values).truncated(T)
-        rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
-        d = economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting)
+        d = economics.cycle_discount_factors(T, ledger.cycle_years, ledger.discount["cost"], ledger.counting)
         net = ledger.perspective_net(perspective, mcpf).transpose("sample", "strategy", "month").values
         inc = (net[:, k1] - net[:, k0]) @ d
         return float(np.mean(inc))
@@ -101,7 +100,7 @@ def npv_of_wage(sim: Simulation, perspective: str, horizon_years: float | None =
 
 def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years: float | None = None,
                    bracket: tuple[float, float] = DEFAULT_BRACKET, strategies: tuple[str, str] | None = None,
-                   values: dict[str, Any] | None = None, declining: bool = False,
+                   values: dict[str, Any] | None = None,
                    mcpf: float | bool | None = None, xtol: float = 0.01) -> BreakevenResult:
     """Gross annual wage (price-year NOK, in employment) at which the incremental NPV is 0.
 
@@ -110,7 +109,7 @@ def breakeven_wage(sim: Simulation, perspective: str = "society", horizon_years:
     k1, k0 = _pair(sim, strategies)
     names = list(sim.scenario.model.strategies)
     horizon = sim.horizon_years if horizon_years is None else horizon_years
-    f = npv_of_wage(sim, perspective, horizon_years, strategies, values, declining, mcpf)
+    f = npv_of_wage(sim, perspective, horizon_years, strategies, values, mcpf)
     lo, hi = (float(x) for x in bracket)
     f_lo, f_hi = f(lo), f(hi)
 
@@ -163,7 +162,7 @@ def breakeven_table(sims_by_scenario: Mapping[str, Simulation], perspectives: It
                 found = _wage_roots(sim, perspectives, horizons, pair, **kwargs)
             else:
                 found = [breakeven_wage(sim, p, h, strategies=pair, **kwargs) for p in perspectives for h in horizons]
-            options = {k: v for k, v in kwargs.items() if k in ("bracket", "xtol", "values", "declining")}
+            options = {k: v for k, v in kwargs.items() if k in ("bracket", "xtol", "values")}
             programme = programme_breakeven(sim, perspectives, horizons, pair, **options)
             for r, g in zip(found, programme):
                 rows.append({"scenario": scenario, "perspective": r.perspective, "horizon_years": r.horizon_years,
@@ -193,8 +192,7 @@ def programme_signs(perspective: str) -> dict[str, float]:
 
 def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: Iterable[float],
                         strategies: tuple[str, str] | None = None, bracket: tuple[float, float] = DEFAULT_BRACKET,
-                        xtol: float = 0.01, values: dict[str, Any] | None = None,
-                        declining: bool = False) -> list[BreakevenResult]:
+                        xtol: float = 0.01, values: dict[str, Any] | None = None) -> list[BreakevenResult]:
     """The programme break-even wage (seed 004: "the gross wage those who got jobs must earn for the
     effect to carry the programme's running cost") per perspective x horizon: the W at which the
     discounted incremental flows the employment effect moves for the perspective (society:
@@ -209,20 +207,19 @@ def programme_breakeven(sim: Simulation, perspectives: Iterable[str], horizons: 
         signs = programme_signs(p)
         return ledger.amounts @ np.array([signs[f] for f in ledger.flows])
 
-    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol, declining,
+    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol,
                    "employment gain minus programme cost")
 
 
 def _search(sim: Simulation, ledger, net, perspectives: list[str], horizons: list[float],
-            strategies: tuple[str, str] | None, bracket: tuple[float, float], xtol: float, declining: bool,
+            strategies: tuple[str, str] | None, bracket: tuple[float, float], xtol: float,
             what: str = "incremental NPV") -> list[BreakevenResult]:
     """The vectorised bisection shared by both break-even wages: ``net(p)`` gives the perspective's
     net per sample, strategy and month at the ledger's wage; ``what`` names the quantity in reasons."""
     k1, k0 = _pair(sim, strategies)
     names = list(sim.scenario.model.strategies)
     cycles = [_cycles(sim, h) for h in horizons]
-    rate = economics.discount_schedule(ledger.discount["cost"], ledger.values, declining)
-    d = [economics.cycle_discount_factors(T, ledger.cycle_years, rate, ledger.counting) for T in cycles]
+    d = [economics.cycle_discount_factors(T, ledger.cycle_years, ledger.discount["cost"], ledger.counting) for T in cycles]
     base = np.empty((ledger.amounts.shape[0], len(perspectives), len(cycles)))
     for j, p in enumerate(perspectives):
         x = net(p)
@@ -243,15 +240,14 @@ def _search(sim: Simulation, ledger, net, perspectives: list[str], horizons: lis
 def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
     """The one-pass search covers every option (tax-financing cost, declining discount schedule) for one
     set of parameter values; per-sample rules need a search per sample."""
-    plain = set(options) <= {"bracket", "xtol", "values", "mcpf", "declining"}
+    plain = set(options) <= {"bracket", "xtol", "values", "mcpf"}
     values = options.get("values") or sim.scenario.base_values()
     return plain and sim.trace.occupancy.shape[0] == 1 and not L.rules_vary(values)
 
 
 def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float], strategies: tuple[str, str],
                 bracket: tuple[float, float] = DEFAULT_BRACKET, xtol: float = 0.01,
-                values: dict[str, Any] | None = None, mcpf: float | bool | None = None,
-                declining: bool = False) -> list[BreakevenResult]:
+                values: dict[str, Any] | None = None, mcpf: float | bool | None = None) -> list[BreakevenResult]:
     """:func:`breakeven_wage` for every perspective x horizon of one pair, from one ledger.
 
     NPV(W) = NPV(W0) + Σ_cells Z · (F_p(W) − F_p(W0)) exactly (see :func:`breakeven_wages`), so
@@ -264,7 +260,7 @@ def _wage_roots(sim: Simulation, perspectives: list[str], horizons: list[float],
     def net(p: str) -> np.ndarray:  # as npv_of_wage at the ledger's wage
         return ledger.perspective_net(p).transpose("sample", "strategy", "month").values
 
-    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol, declining)
+    return _search(sim, ledger, net, list(perspectives), list(horizons), strategies, bracket, xtol)
 
 
 def with_mcpf(ledger, mcpf: float | bool | None):

@@ -26,23 +26,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # --- discounting ------------------------------------------------------------------------------
 
-def discount_schedule(rate: float, values: dict[str, Any] | None = None,
-                      declining: bool = False) -> float | list[tuple[float, float]]:
-    """``rate`` (the model's cost or effect rate, :attr:`CompiledModel.discount_rate`), or with
-    ``declining`` the R-109 schedule from ``economics.discount.*`` in ``values`` (4 % to year 40,
-    3 % to 75, then 2 %)."""
-    if not declining:
-        return float(rate)
-    d = "economics.discount."
-    return [(0.0, float(values[d + "rate_years_0_40"])),
-            (float(values[d + "first_break_year"]), float(values[d + "rate_years_40_75"])),
-            (float(values[d + "second_break_year"]), float(values[d + "rate_years_75_plus"]))]
-
-
 def cycle_discount_factors(n_cycles: int, cycle_years: float, rate: float | list[tuple[float, float]],
                            counting: str = "end") -> np.ndarray:
     """Discount factor of each cycle's amount, (T,): a_k v_{k-1} + b_k v_k for the conventions that
-    discount at the points (weights summing to 1), v_{k-1} for ``life_table`` (counting.py)."""
+    discount at the points (weights summing to 1), v_{k-1} for ``life_table`` (counting.py). ``rate``: a
+    constant rate or a declining schedule, as the model binds it (:attr:`CompiledModel.discount_rate`)."""
     v = accounting.discount_factors(np.arange(n_cycles + 1) * cycle_years, rate)
     return accounting.cycle_discount_factors(counting, v)
 
@@ -139,7 +127,7 @@ def _incremental_split(items: np.ndarray, ref: np.ndarray) -> tuple[float, float
 
 
 def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECTIVES, comparator: int | str = 0,
-             wtp: float | None = None, declining: bool = False, mcpf: float | bool | None = None,
+             wtp: float | None = None, mcpf: float | bool | None = None,
              cost_rate: float | list | None = None, effect_rate: float | list | None = None) -> dict[str, pd.DataFrame]:
     """Per sample, perspective and strategy: discounted costs, gains and NPV; against the
     comparator: incremental costs, gains, NPV, benefit-cost ratio, ROI, payback month, extra
@@ -147,13 +135,11 @@ def evaluate(ledger: "Ledger", perspectives: Iterable[str] = EVALUATION_PERSPECT
     NMB at ``wtp`` (money perspectives: cost = -NPV).
 
     Returns {"summary": DataFrame, "cea": DataFrame}. Money is discounted at ``cost_rate``,
-    QALYs and employment-years at ``effect_rate``; both default to the model's rates
-    (``ledger.discount``), or the declining schedule (:func:`discount_schedule`).
+    QALYs and employment-years at ``effect_rate``; both default to the model's rates or schedules
+    (``ledger.discount``: R-109/21's declining schedule in the IPS model unless turned off).
     """
-    if cost_rate is None:
-        cost_rate = discount_schedule(ledger.discount["cost"], ledger.values, declining)
-    if effect_rate is None:
-        effect_rate = discount_schedule(ledger.discount["effect"], ledger.values, declining)
+    cost_rate = ledger.discount["cost"] if cost_rate is None else cost_rate
+    effect_rate = ledger.discount["effect"] if effect_rate is None else effect_rate
     T = ledger.n_cycles
     dc = cycle_discount_factors(T, ledger.cycle_years, cost_rate, ledger.counting)
     de = cycle_discount_factors(T, ledger.cycle_years, effect_rate, ledger.counting)

@@ -126,7 +126,7 @@ class Ledger:
     employment_years: np.ndarray
     qaly_value: np.ndarray | float
     mcpf: np.ndarray | float
-    discount: dict[str, float] = field(default_factory=dict)
+    discount: dict[str, float | list] = field(default_factory=dict)  # per kind: a rate or a declining schedule
     values: dict[str, Any] = field(default_factory=dict, repr=False)
     wage: Any = None  # the gross annual wage the employed amounts were booked at (number or per sample)
     cells: CellClasses | None = field(default=None, repr=False)  # the rules' classes of (stratum, cycle) cells
