@@ -35,6 +35,23 @@ def cycle_discount_factors(n_cycles: int, cycle_years: float, rate: float | list
     return accounting.cycle_discount_factors(counting, v)
 
 
+def discount_text(rate: float | list) -> str:
+    """A rate or declining schedule in words, for the terminal and files: '4 % a year', or
+    '4 % a year, 3 % from year 40, 2 % from year 75' (years since the start)."""
+    if np.ndim(rate) == 0:
+        return f"{100 * float(rate):g} % a year"
+    steps = sorted((float(a), float(r)) for a, r in rate)
+    return ", ".join([f"{100 * steps[0][1]:g} % a year"] + [f"{100 * r:g} % from year {a:g}" for a, r in steps[1:]])
+
+
+def discounting_text(discount: dict) -> str:
+    """The model's discount of costs and effects in words ('costs and effects 4 % a year, ...')."""
+    words = {kind: discount_text(rate) for kind, rate in discount.items()}
+    if len(set(words.values())) == 1:
+        return "costs and effects " + next(iter(words.values()))
+    return "; ".join(f"{kind}s {w}" for kind, w in words.items())
+
+
 # --- payback ----------------------------------------------------------------------------------
 
 def payback_month(cumulative: Sequence[float], tol: float = 1e-9) -> int | None:
