@@ -182,6 +182,8 @@ def with_economics(ds: xr.Dataset, ledger, summary: pd.DataFrame) -> xr.Dataset:
     extra.attrs["willingness_to_pay_per_qaly"] = float(np.mean(ledger.qaly_value))
     # R-109/21 tax-financing cost in the society perspective (0: turned off, e.g. --set economics.mcpf=0)
     extra.attrs["tax_financing_cost_rate"] = float(np.mean(ledger.mcpf))
+    # the discount every discounted figure used, in words (R-109/21's declining schedule unless turned off)
+    extra.attrs["discounting"] = economics_eval.discounting_text(ledger.discount)
     # outer join: the ledger has months 1..T, occupancy 0..T; keep attrs of both
     return xr.merge([ds, extra], join="outer", combine_attrs="drop_conflicts")
 
