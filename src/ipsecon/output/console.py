@@ -109,6 +109,8 @@ def simulation(result) -> str:
         if rate is not None:  # R-109/21: say whether society carries the tax-financing cost
             lines.append(f"  (society includes the tax-financing cost, {rate:.0%} of the net public effect, R-109/21)" if rate
                          else "  (society without the tax-financing cost: economics.mcpf = 0)")
+        if result.dataset.attrs.get("discounting"):  # which discount schedule every discounted figure used
+            lines.append(f"  (discounting: {result.dataset.attrs['discounting']})")
         if "net_programme_cost_per_participant" in result.summary:
             for strategy, row in result.summary.iterrows():
                 if row["net_programme_cost_per_participant"] == row["net_programme_cost_per_participant"]:
