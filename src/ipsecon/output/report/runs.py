@@ -120,7 +120,9 @@ class RunInfo:
         d = parse_json(self.get("discount_rates"), None)
         if not isinstance(d, dict):
             return None
-        rates = {k: _number(d.get(k)) for k in ("cost", "effect")}
+        # a rate, or a declining schedule [[from_year, rate], ...] (R-109/21 in the IPS model)
+        rates = {k: d[k] if isinstance(d.get(k), list) and all(len(x) == 2 for x in d[k]) else _number(d.get(k))
+                 for k in ("cost", "effect")}
         return rates if all(v is not None for v in rates.values()) else None
 
     @property
