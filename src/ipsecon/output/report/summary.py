@@ -74,7 +74,13 @@ def _run_line(run: RunInfo) -> str:
     parts.append(t("subtitle.prices", year=run.price_year) if run.price_year else t("runline.price_year",
                                                                                    what=not_recorded()))
     rates = run.discount_rates
-    parts.append(t("runline.discounting", rates=", ".join(f"{t('runline.' + k)} {percent(v)}" for k, v in rates.items()))
+    def rate(v) -> str:  # a rate, or a declining schedule: its first rate and the later steps
+        if not isinstance(v, list):
+            return percent(v)
+        steps = sorted(v)
+        return percent(steps[0][1]) + " (" + ", ".join(t("runline.discount_step", rate=percent(r), year=number(y))
+                                                    for y, r in steps[1:]) + ")"
+    parts.append(t("runline.discounting", rates=", ".join(f"{t('runline.' + k)} {rate(v)}" for k, v in rates.items()))
                  if rates else t("runline.discounting_unrecorded", what=not_recorded()))
     parts.append(t("runline.structure", structure=run.structure_text()))
     parts.append(t("runline.overrides", overrides=run.overrides_text()))
