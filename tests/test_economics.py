@@ -194,3 +194,15 @@ def test_separate_rates_and_undiscounted(sim):
     nav = out.set_index("strategy").npv
     raw = led.perspective_net("nav").sum("month").values[0]
     assert np.allclose(nav[["tau", "ips"]].values, raw)
+
+
+@pytest.mark.parametrize("declining, words", [(1, "costs and effects 4 % a year, 3 % from year 40, 2 % from year 75"),
+                                              (0, "costs and effects 4 % a year")])
+def test_terminal_and_results_say_which_schedule(declining, words):
+    import ipsecon
+    from ipsecon.output import console
+
+    sc = ipsecon.load_scenario(ROOT / "scenarios" / "norway_rct.yaml", overrides={"economics.discount.declining": declining})
+    result = ipsecon.run(sc, horizon=1, breakeven=False, structures=False)
+    assert result.dataset.attrs["discounting"] == words
+    assert f"(discounting: {words})" in console.simulation(result)
