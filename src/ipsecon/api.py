@@ -90,6 +90,12 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
             alternatives = structure_outcomes(scenario, sim, perspectives, breakeven)
             if alternatives is not None:
                 ds = results_io.with_structure_outcomes(ds, *alternatives)
+        if scenario.spec.population.entrants is not None:  # an open population: results by calendar year too
+            from ipsecon.economics.calendar_years import calendar_years
+
+            calendar = calendar_years(sim)
+            ds = ds.merge(calendar, join="left", combine_attrs="override")  # keep the run's coordinate order
+            ds.attrs.update(calendar.attrs)
     targets = results_io.target_rows(sim)
     ds = results_io.with_targets(ds, targets)
     ds.attrs.update(run_attributes(scenario, sim.trace.engine, sim.seed, sim.individuals, sim.horizon_years, command))

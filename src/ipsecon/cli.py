@@ -202,7 +202,7 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, structure,
              reports_root, quiet, wtp, per_person):
     """Run SCENARIO and write results.nc, occupancy.csv, summary.csv, breakeven.csv and a report."""
     from ipsecon import api
-    from ipsecon.output import console, tables
+    from ipsecon.output import calendar, console, tables
     from ipsecon.progress import set_quiet
 
     if quiet:
@@ -225,6 +225,8 @@ def simulate(scenario, engine, individuals, seed, horizon, overrides, structure,
 
     def text():
         lines = [console.simulation(result)]
+        if calendar.has_calendar(result.dataset):  # an open population: the per-year table (issue 15)
+            lines.append(calendar.calendar_text(result.dataset, loaded.model.comparator, loaded.spec.price_year))
         if result.breakeven is not None:
             lines.append(console.breakeven(result.breakeven, loaded.spec.price_year))
         return "\n".join(lines)

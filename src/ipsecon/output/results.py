@@ -16,7 +16,7 @@ from ipsecon.economics import evaluation as economics_eval
 from ipsecon.engines import counting as accounting
 from ipsecon.engines import measures
 from ipsecon.engines.simulate import Simulation
-from ipsecon.output import tables
+from ipsecon.output import calendar, tables
 from ipsecon.output.provenance import RUN_IDENTITY
 from ipsecon.output.run_folder import RunFolder
 from ipsecon.output.units import netcdf_bytes
@@ -268,13 +268,15 @@ def write_results(result, out_dir: Path, excel: bool = False) -> dict[str, Path]
              "summary.csv": result.summary.to_csv()}
     if result.breakeven is not None:
         files["breakeven.csv"] = result.breakeven.to_csv(index=False)
+    if calendar.has_calendar(ds):  # an open population: results per calendar year (issue 15)
+        files["calendar.csv"] = calendar.calendar_frame(ds).to_csv(index=False)
     if excel:
         files["results.xlsx"] = tables.to_excel(tables.simulate_tables(result), run_identity(ds.attrs))
     return write_run(out_dir, "simulate", files, ds.attrs)
 
 
 FILE_KEYS = {"results.nc": "netcdf", "occupancy.csv": "csv", "summary.csv": "summary", "breakeven.csv": "breakeven",
-             "results.xlsx": "excel"}
+             "results.xlsx": "excel", "calendar.csv": "calendar"}
 
 
 def run_identity(attrs: dict) -> dict:

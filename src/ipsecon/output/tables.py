@@ -32,6 +32,10 @@ def simulate_tables(result) -> Tables:
         out["breakeven"] = result.breakeven.reset_index(drop=True)
     if result.targets:
         out["targets"] = pd.DataFrame(result.targets)
+    from ipsecon.output import calendar
+
+    if calendar.has_calendar(result.dataset):  # an open population: results per calendar year
+        out["calendar_years"] = calendar.calendar_frame(result.dataset)
     return out
 
 

@@ -1,0 +1,203 @@
+"""Who joins an open population and when, and who starts the programme: the entry plan (issue 15).
+
+An open population is a sum of closed cohorts: the stock at ``population.start_year`` and, for
+each calendar month, the people entering then (``population.entrants``: persons per year, spread
+evenly over its 12 months). Of every month's entrants a share starts the programme at entry
+(``programme.uptake``, by year for a ramp-up, from ``programme.start_year`` to ``last_year``); the
+stock's share is its population share of the user level (``population.attributes``). Capacity caps
+starts each month at the free places, ``specialists × caseload × (1 − turnover × refill_months / 12)``
+(the expected share of posts filled when each vacancy stays empty ``refill_months``), a client
+holding a place for ``support_months`` from the month they start. Who waits: when wanted starts
+exceed the free places every wanted start is equally likely to be served, and those not served get
+usual care — they do not queue for a later month (an assumption, stated in the scenario).
+
+Everything here is counts per calendar month, per sample where entrant counts or uptake are
+uncertain parameters: no engine is run. :mod:`ipsecon.engines.open_population` runs the cohorts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ipsecon.errors import InputError
+from ipsecon.inputs import expressions
+
+
+@dataclass
+class EntryPlan:
+    """Counts per calendar month 0 … M−1 (month 0 = January of ``first_year``), [sample, month].
+
+    ``stock``: persons at month 0 (the closed population); ``entrants``: persons entering at the
+    start of each month; ``stock_users`` / ``entrant_users``: of these, who start the programme at
+    entry after capacity; ``wanted``: starts before capacity; ``places``: programme places (inf
+    without a capacity)."""
+
+    first_year: int
+    stock: np.ndarray  # [sample]
+    entrants: np.ndarray
+    stock_users: np.ndarray  # [sample]
+    entrant_users: np.ndarray
+    wanted: np.ndarray
+    places: np.ndarray
+    entry_years: list[int]  # calendar years with entrants
+
+    @property
+    def n_months(self) -> int:
+        return self.entrants.shape[1]
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Programme starts per month [sample, month] (stock and entrants)."""
+        out = self.entrant_users.copy()
+        out[:, 0] += self.stock_users
+        return out
+
+    def entrant_user_share(self) -> np.ndarray:
+        """Share of each month's entrants who start the programme [sample, month] (0 where nobody enters)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.entrants > 0, self.entrant_users / self.entrants, 0.0)
+
+    def stock_user_share(self) -> np.ndarray:
+        return np.where(self.stock > 0, self.stock_users / np.maximum(self.stock, 1e-300), 0.0)
+
+
+def _number(text: Any, values: dict[str, Any], n: int, file: str, path: str) -> np.ndarray:
+    """A number or a formula of parameters, one value per sample [n]."""
+    value = np.asarray(expressions.parse(text, file, path)(values), dtype=float)
+    if value.size not in (1, n):
+        raise InputError(file, path, f"has {value.size} values", f"a number or one value per sample ({n})")
+    value = np.broadcast_to(value.ravel(), (n,)).astype(float)
+    if not np.isfinite(value).all():
+        raise InputError(file, path, f"is {value[~np.isfinite(value)][0]}", "a finite number")
+    return value
+
+
+def _by_year(spec: Any, years: range, values: dict[str, Any], n: int, file: str, path: str,
+             carry_forward: bool) -> np.ndarray:
+    """A yearly quantity [n, year]: one number/formula for every year, or {year: number}; years missing
+    from a table are 0, or (``carry_forward``) the value of the last listed year before them."""
+    out = np.zeros((n, len(years)))
+    if not isinstance(spec, dict):
+        out[:] = _number(spec, values, n, file, path)[:, None]
+        return out
+    listed = sorted(spec)
+    for i, year in enumerate(years):
+        before = [y for y in listed if y <= year]
+        if year in spec:
+            out[:, i] = _number(spec[year], values, n, file, f"{path}.{year}")
+        elif carry_forward and before:
+            out[:, i] = _number(spec[before[-1]], values, n, file, f"{path}.{before[-1]}")
+    return out
+
+
+def user_share(scenario: Any, weights: np.ndarray, file: str) -> np.ndarray:
+    """The population share of the programme's user level [sample], from the strata weights [sample, stratum]."""
+    prog = scenario.spec.programme
+    column = scenario.strata.columns.get(prog.user_attribute)
+    if column is None:
+        raise InputError(file, "programme.user_attribute", f"{prog.user_attribute!r} is not a population attribute",
+                         ", ".join(scenario.spec.population.attributes) or "declare it under population.attributes")
+    is_user = column == prog.user_level
+    if not is_user.any() or is_user.all():
+        levels = sorted(set(scenario.spec.population.attributes.get(prog.user_attribute, {})))
+        raise InputError(file, f"population.attributes.{prog.user_attribute}",
+                         f"the programme needs subgroups with and without level {prog.user_level!r} (shares above 0)",
+                         "levels " + ", ".join(levels) + "; a share of the user level between 0 and 1 (exclusive)")
+    return (weights * is_user).sum(axis=-1)
+
+
+def capacity_places(scenario: Any, values: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(places [n], support months [n] or None): inf places without ``programme.capacity``."""
+    cap = scenario.spec.programme.capacity
+    file = scenario.file
+    if cap is None:
+        return np.full(n, np.inf), None
+    got = {k: _number(getattr(cap, k), values, n, file, f"programme.capacity.{k}")
+           for k in ("specialists", "caseload", "support_months", "turnover", "refill_months")}
+    for k, v in got.items():
+        if (v < 0).any():
+            raise InputError(file, f"programme.capacity.{k}", f"is {v.min():g}", "a number >= 0")
+    if (got["support_months"] < 1).any():
+        raise InputError(file, "programme.capacity.support_months", f"is {got['support_months'].min():g}", "at least 1 month")
+    vacant = got["turnover"] * got["refill_months"] / 12  # expected share of posts empty
+    if (vacant > 1).any():
+        raise InputError(file, "programme.capacity", f"turnover × refill_months / 12 = {vacant.max():.3g} of posts vacant",
+                         "at most 1 (a turnover per year times the months a post stays empty, over 12)")
+    return got["specialists"] * got["caseload"] * (1 - vacant), got["support_months"]
+
+
+def serve(wanted: np.ndarray, places: np.ndarray, support: np.ndarray | None) -> np.ndarray:
+    """Starts per month [n, M] when each start holds a place for ``support`` months (rounded to whole
+    months) and at most ``places`` are held at once; those not served in their month are not served later."""
+    if support is None:
+        return wanted.copy()
+    n, M = wanted.shape
+    starts = np.zeros_like(wanted)
+    L = np.maximum(np.rint(support).astype(int), 1)
+    for i in range(n):
+        for m in range(M):
+            held = starts[i, max(0, m - L[i] + 1):m].sum()  # started in the previous L−1 months
+            starts[i, m] = min(wanted[i, m], max(places[i] - held, 0.0))
+    return starts
+
+
+def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: int = 1) -> EntryPlan:
+    """Entrants and programme starts per calendar month for ``n_months`` months from January of
+    ``population.start_year`` (see the module docstring)."""
+    spec, file = scenario.spec, scenario.file
+    pop, prog = spec.population, spec.programme
+    ent = pop.entrants
+    if ent is None:
+        raise InputError(file, "population.entrants", "an open population needs entrants",
+                         "population.entrants: {per_year: COUNT}")
+    y0 = pop.start_year
+    n = n_samples
+    years = range(y0, y0 + -(-n_months // 12))
+    if isinstance(ent.per_year, dict):
+        bad = [y for y in ent.per_year if y < y0]
+        if bad:
+            raise InputError(file, f"population.entrants.per_year.{bad[0]}", f"year {bad[0]} is before population.start_year {y0}",
+                             f"years from {y0} (the population before is its stock, population.size)")
+    first = ent.first_year if ent.first_year is not None else y0
+    last = ent.last_year if ent.last_year is not None else years[-1]
+    if first < y0 or last < first:
+        raise InputError(file, "population.entrants", f"entry years {first}–{last}",
+                         f"first_year >= population.start_year ({y0}) and last_year >= first_year")
+    per_year = _by_year(ent.per_year, years, values, n, file, "population.entrants.per_year", carry_forward=False)
+    if (per_year < 0).any():
+        raise InputError(file, "population.entrants.per_year", f"{per_year.min():g} persons", "counts >= 0")
+    in_window = np.array([first <= y <= last for y in years])
+    per_year = per_year * in_window
+    entrants = np.repeat(per_year / 12, 12, axis=1)[:, :n_months]
+    stock = np.full(n, float(pop.size))
+    weights = np.broadcast_to(scenario.stratum_weights(values, n), (n, scenario.strata.size))
+    if prog is None:  # entrants without a programme: users keep the population's share
+        zeros = np.zeros_like(entrants)
+        return EntryPlan(y0, stock, entrants, np.zeros(n), zeros, zeros, np.full((n, n_months), np.inf),
+                         [y for y, w in zip(years, in_window) if w])
+    share_stock = user_share(scenario, weights, file)
+    if prog.start_year < y0:
+        raise InputError(file, "programme.start_year", f"{prog.start_year} is before population.start_year {y0}",
+                         f"a year from {y0}: the stock's users start at {y0}")
+    if prog.start_year > y0 and (share_stock > 0).any():
+        raise InputError(file, f"population.attributes.{prog.user_attribute}",
+                         f"the stock has users at {y0} but the programme starts in {prog.start_year}",
+                         "programme.start_year = population.start_year, or no users in the stock")
+    uptake = _by_year(prog.uptake, years, values, n, file, "programme.uptake", carry_forward=True)
+    if ((uptake < 0) | (uptake > 1)).any():
+        raise InputError(file, "programme.uptake", f"share {uptake[(uptake < 0) | (uptake > 1)][0]:g}", "shares in [0, 1]")
+    prog_last = prog.last_year if prog.last_year is not None else years[-1]
+    running = np.array([prog.start_year <= y <= prog_last for y in years])
+    share = np.repeat(uptake * running, 12, axis=1)[:, :n_months]
+    wanted = entrants * share
+    wanted[:, 0] += stock * share_stock
+    places, support = capacity_places(scenario, values, n)
+    starts = serve(wanted, places, support)
+    # at a capped month the stock and the entrants are served alike (equal chances)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        served = np.where(wanted > 0, starts / wanted, 1.0)
+    return EntryPlan(y0, stock, entrants, stock * share_stock * served[:, 0], entrants * share * served, wanted,
+                     np.broadcast_to(places[:, None], (n, n_months)).copy(), [y for y, w in zip(years, in_window) if w])
