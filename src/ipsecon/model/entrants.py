@@ -201,3 +201,21 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
         served = np.where(wanted > 0, starts / wanted, 1.0)
     return EntryPlan(y0, stock, entrants, stock * share_stock * served[:, 0], entrants * share * served, wanted,
                      np.broadcast_to(places[:, None], (n, n_months)).copy(), [y for y, w in zip(years, in_window) if w])
+
+
+def check_open_population(scenario: Any) -> None:
+    """Refuse a bad ``population.entrants`` / ``programme`` when the scenario is loaded (one line, exit 2)."""
+    spec = scenario.spec
+    if spec.programme is not None and spec.population.entrants is None:
+        raise InputError(scenario.file, "programme", "a programme needs an open population",
+                         "population.entrants: {per_year: COUNT} (0 for the stock alone)")
+    if spec.population.entrants.start_state is not None:
+        from dataclasses import replace
+
+        pop = spec.population.model_copy(update={"start_state": spec.population.entrants.start_state})
+        probe = replace(scenario, spec=spec.model_copy(update={"population": pop}))
+        try:
+            probe.start_mix(scenario.base_values())
+        except InputError as exc:
+            raise InputError(scenario.file, "population.entrants.start_state", exc.problem, exc.allowed) from None
+    entry_plan(scenario, scenario.base_values(), max(1, round(spec.run.horizon_years * 12)))

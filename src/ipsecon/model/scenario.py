@@ -188,4 +188,8 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None,
     scenario = LoadedScenario(file, spec, model, params, strata, all_overrides, digest, structure)
     model.discount_rate = model.discount_rates(scenario.base_values())
     scenario.start_mix(scenario.base_values())  # check shares now, before any run
+    if spec.programme is not None or spec.population.entrants is not None:  # an open population: check it now too
+        from ipsecon.model.entrants import check_open_population
+
+        check_open_population(scenario)
     return scenario
