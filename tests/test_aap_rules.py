@@ -35,9 +35,12 @@ def _share(model, occ, state, month):
 def test_maximum_by_grant_date_extension_and_job_seeker_months(root, start_year, maximum):
     """§ 11-12: 4 years for grants before 2018, 3 from 2018. At the maximum (1 − e)·u go to uføretrygd,
     the job seekers (1 − e)(1 − u) stay 6 months more (§ 11-17, the maximum ends in 2019 or later),
-    the extension share e stays up to 24 months more, then everyone leaves (u of them to uføretrygd)."""
+    the extension share e stays for its first decision of 12 months (a decision runs up to a year), a share r of
+    them is renewed to the 24-month limit, then everyone leaves (u of those leaving to uføretrygd)."""
     model, values, occ = _quiet(root, "bodo", start_year)
     e, u = values["rules.aap.extension_share"], values["transitions.exhausted_to_ufore_share"]
+    r, d = values["transitions.extension_renewal_share"], values["transitions.extension_decision_months"]
+    assert d == 12
     assert _share(model, occ, "aap", maximum) == pytest.approx(1.0, abs=1e-12)
     after_max = maximum + 1
     assert _share(model, occ, "aap", after_max) == pytest.approx(1 - (1 - e) * u, abs=1e-9)
@@ -45,7 +48,10 @@ def test_maximum_by_grant_date_extension_and_job_seeker_months(root, start_year,
     assert _share(model, occ, "aap", maximum + 6) == pytest.approx(1 - (1 - e) * u, abs=1e-9)
     assert _share(model, occ, "aap", maximum + 7) == pytest.approx(e, abs=1e-9)
     assert _share(model, occ, "other", maximum + 7) == pytest.approx((1 - e) * (1 - u), abs=1e-9)
-    assert _share(model, occ, "aap", maximum + 24) == pytest.approx(e, abs=1e-9)
+    assert _share(model, occ, "aap", maximum + 12) == pytest.approx(e, abs=1e-9)
+    assert _share(model, occ, "aap", maximum + 13) == pytest.approx(e * r, abs=1e-9)
+    assert _share(model, occ, "ufore", maximum + 13) == pytest.approx((1 - e) * u + e * (1 - r) * u, abs=1e-9)
+    assert _share(model, occ, "aap", maximum + 24) == pytest.approx(e * r, abs=1e-9)
     assert _share(model, occ, "aap", maximum + 25) == pytest.approx(0.0, abs=1e-9)
     assert _share(model, occ, "ufore", maximum + 25) == pytest.approx((1 - e) * u + e * u, abs=1e-9)
 
@@ -57,6 +63,7 @@ def test_no_job_seeker_months_when_the_maximum_ends_before_2018(root):
     e, u = values["rules.aap.extension_share"], values["transitions.exhausted_to_ufore_share"]
     assert _share(model, occ, "aap", 49) == pytest.approx(e, abs=1e-9)
     assert _share(model, occ, "other", 49) == pytest.approx((1 - e) * (1 - u), abs=1e-9)
+    assert _share(model, occ, "aap", 61) == pytest.approx(e * values["transitions.extension_renewal_share"], abs=1e-9)
     assert _share(model, occ, "aap", 73) == pytest.approx(0.0, abs=1e-9)
 
 
