@@ -1,0 +1,207 @@
+"""Open populations (issue 15): entrants, uptake and capacity, calendar-year results and budget impact.
+
+Checked against closed forms (a geometric survival sum), hand-worked capacity queues, the closed run
+itself (the stock alone), the definitions of the calendar-year measures applied to the trace, and,
+for the microsim, the cohort engine within a Monte Carlo bound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ipsecon.cli import main
+from ipsecon.economics.calendar_years import WORKING_DAYS_PER_YEAR, calendar_years
+from ipsecon.engines.open_population import run_open_population, split_users
+from ipsecon.engines.simulate import simulate
+from ipsecon.errors import InputError
+from ipsecon.model.entrants import entry_plan, serve
+from ipsecon.model.scenario import load_scenario
+from ipsecon.money.ledger import build_ledger, perspective_net
+
+SURVIVAL = {  # alive -> dead with probability 0.02 a month: alive k months after entry = 0.98^k
+    "cycle_years": 1 / 12,
+    "states": {"alive": {}, "dead": {}},
+    "transitions": [{"from": "alive", "to": "dead", "probability": 0.02}],
+    "strategies": {"none": {}},
+}
+ILLNESS = {  # healthy <-> sick, both may die; strategy b halves falling ill for users
+    "cycle_years": 1 / 12,
+    "states": {"healthy": {}, "sick": {}, "dead": {}},
+    "transitions": [{"from": "healthy", "to": "sick", "probability": 0.04},
+                    {"from": "sick", "to": "healthy", "probability": 0.05},
+                    {"from": ["healthy", "sick"], "to": "dead", "probability": 0.01}],
+    "strategies": {"a": {}, "b": {"effects": [{"transition": "healthy->sick", "hr": "where(user == 'yes', 0.5, 1.0)"}]}},
+}
+
+
+def write(tmp_path: Path, model: dict, population: dict, programme: dict | None = None, horizon: float = 3,
+          individuals: int = 1000, name: str = "open") -> Path:
+    doc = {"name": name, "title": "open population test", "description": "test", "model": model,
+           "population": {"start_year": 2020, "age": {"value": 40}, **population},
+           "run": {"engine": "cohort", "horizon_years": horizon, "individuals": individuals, "base_case": "point"}}
+    if programme is not None:
+        doc["programme"] = programme
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def person_months(sim):
+    """Person-months per state in each cycle, per person of the run (counting at the end of a month)."""
+    return sim.trace.over_strata(sim.trace.occupancy[..., 1:, :])
+
+
+def test_superposition_equals_the_geometric_survival_sum(tmp_path):
+    # stock 1000 in January 2020; 120 entrants in 2020 (10 a month), 240 in 2021 (20 a month), none in 2022
+    path = write(tmp_path, SURVIVAL, {"size": 1000, "start_state": {"alive": 1.0},
+                                      "entrants": {"per_year": {2020: 120, 2021: 240}, "last_year": 2021}})
+    sc = load_scenario(path)
+    pop = run_open_population(simulate(sc))
+    alive = pop.calendar(person_months)[0, 0, :, 0]
+    q, M = 0.98, 36
+    monthly = np.array([10.0] * 12 + [20.0] * 12 + [0.0] * 12)
+    # alive at the end of calendar month m: the stock q^(m+1) + each month c's entrants q^(m-c+1)
+    expected = np.array([1000 * q ** (m + 1) + sum(monthly[c] * q ** (m - c + 1) for c in range(m + 1)) for m in range(M)])
+    np.testing.assert_allclose(alive, expected, rtol=1e-12)
+    assert [c.label for c in pop.cohorts] == ["stock", "2020", "2021"]  # 2020's entrants share the stock's run
+
+
+def test_the_stock_alone_is_the_closed_run_bit_for_bit(tmp_path):
+    path = write(tmp_path, SURVIVAL, {"size": 700, "start_state": {"alive": 1.0}, "entrants": {"per_year": 0}})
+    sc = load_scenario(path)
+    sim = simulate(sc)
+    pop = run_open_population(sim)
+    assert pop.cohorts[1].simulation is sim  # the closed run itself, not a rerun
+    np.testing.assert_array_equal(pop.calendar(person_months), 700.0 * person_months(sim))
+
+
+def test_users_and_non_users_recombine_to_the_closed_run(tmp_path):
+    path = write(tmp_path, ILLNESS, {"size": 500, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.3, "no": 0.7}},
+                                     "entrants": {"per_year": 0}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": 0.3})
+    sim = simulate(load_scenario(path))
+    pop = run_open_population(sim)
+    np.testing.assert_allclose(pop.calendar(person_months), 500.0 * person_months(sim), rtol=1e-12, atol=1e-12)
+    users = person_months(split_users(sim, sim.scenario.spec.programme, True))
+    others = person_months(split_users(sim, sim.scenario.spec.programme, False))
+    # only users get b's effect: their sick months differ between strategies, the others' do not
+    assert abs(users[0, 1, -1, 1] - users[0, 0, -1, 1]) > 0.01
+    np.testing.assert_allclose(others[0, 1], others[0, 0], rtol=1e-12)
+
+
+def test_capacity_queue_by_hand():
+    # 60 places (3 posts x 20), each start holds one for 12 months, 10 wanted a month: 6 months fill the
+    # places, 6 months nobody starts, then the first clients leave and 10 a month start again
+    starts = serve(np.full((1, 36), 10.0), np.array([60.0]), np.array([12.0]))
+    np.testing.assert_array_equal(starts[0], ([10.0] * 6 + [0.0] * 6) * 3)
+    # 40 % turnover, posts empty 3 months: 60 x (1 - 0.4 x 3 / 12) = 54 places -> 10,10,10,10,10,4 then 6 x 0
+    starts = serve(np.full((1, 36), 10.0), np.array([54.0]), np.array([12.0]))
+    np.testing.assert_array_equal(starts[0], ([10.0] * 5 + [4.0] + [0.0] * 6) * 3)
+
+
+def test_entry_plan_caps_uptake_and_serves_stock_and_entrants_alike(tmp_path):
+    capacity = {"specialists": 3, "caseload": 20, "support_months": 12, "turnover": 0.4, "refill_months": 3}
+    path = write(tmp_path, ILLNESS, {"size": 100, "start_state": {"healthy": 1.0},
+                                     "attributes": {"user": {"yes": "0.5", "no": "0.5"}},
+                                     "entrants": {"per_year": 240}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": {2020: 0.25, 2021: 0.5}, "capacity": capacity})
+    plan = entry_plan(load_scenario(path), load_scenario(path).base_values(), 36)
+    assert plan.places[0, 0] == pytest.approx(54.0)
+    # month 0: stock 100 x 0.5 + 20 entrants x 0.25 = 55 wanted, 54 places: each served with chance 54/55
+    assert plan.wanted[0, 0] == pytest.approx(55.0)
+    assert plan.stock_users[0] == pytest.approx(50 * 54 / 55)
+    assert plan.entrant_users[0, 0] == pytest.approx(5 * 54 / 55)
+    # 2021: uptake 0.5 of 20 a month = 10 wanted (the ramp-up); 2022 carries 2021's share forward
+    np.testing.assert_allclose(plan.wanted[0, 12:], 10.0)
+    assert (plan.starts <= plan.wanted + 1e-12).all()
+    held = [plan.starts[0, max(0, m - 11):m + 1].sum() for m in range(36)]
+    assert max(held) <= 54.0 + 1e-9
+
+
+def test_calendar_measures_follow_their_definitions_on_bodo(root, tmp_path):
+    data = yaml.safe_load((root / "scenarios/bodo.yaml").read_text())
+    data["model"] = str(root / "scenarios/models/ips.yaml")
+    data["parameter_dirs"] = [str(root / "parameters")]
+    data["population"]["entrants"]["per_year"] = 0  # the stock alone: the closed run x 561
+    data["run"]["horizon_years"] = 2
+    path = tmp_path / "bodo_stock.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    sc = load_scenario(path)
+    values = sc.base_values()
+    sim = simulate(sc)
+    ds = calendar_years(sim)
+    N = 561
+    ledger = build_ledger(sim)
+    for b, persp in (("nav", "nav"), ("public", "public")):
+        monthly = perspective_net(ledger, persp).values[0]  # [strategy, month] per person
+        expected = N * monthly.reshape(2, 2, 12).sum(-1)
+        np.testing.assert_allclose(ds.calendar_budget_net.sel(budget=b).values[0], expected, rtol=1e-9)
+    occ = person_months(sim)[0]  # [strategy, month, state] per person
+    states = list(sim.trace.states)
+    alive = occ[..., [states.index(s) for s in states if s != "dead"]].sum(-1)
+    work = {s: occ[..., states.index(s)] for s in ("employed", "employed_aap", "employed_ufore")}
+    days = sum(work[s] * values[f"wages.hours_share.{s}"] for s in work) * WORKING_DAYS_PER_YEAR / 12
+    for y in range(2):
+        window = slice(12 * y, 12 * y + 12)
+        person_years = alive[:, window].sum(-1) / 12
+        np.testing.assert_allclose(ds.calendar_persons.values[0, :, y], N * person_years, rtol=1e-9)
+        np.testing.assert_allclose(ds.calendar_working_days.values[0, :, y], days[:, window].sum(-1) / person_years, rtol=1e-9)
+        aap = occ[:, window][..., [states.index("aap"), states.index("employed_aap")]].sum((-1, -2))
+        np.testing.assert_allclose(ds.calendar_aap_months.values[0, :, y], aap / person_years, rtol=1e-9)
+    # budget impact is the strategy's net minus usual care's; usual care's is 0
+    impact = ds.calendar_budget_impact.sel(strategy="ips")
+    np.testing.assert_allclose(impact, ds.calendar_budget_net.sel(strategy="ips") - ds.calendar_budget_net.sel(strategy="tau"))
+
+
+def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
+    path = write(tmp_path, ILLNESS, {"size": 400, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.5, "no": 0.5}},
+                                     "entrants": {"per_year": {2020: 240, 2021: 120, 2022: 360}}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": {2020: 0.2, 2021: 0.8}}, individuals=20000)
+    sc = load_scenario(path)
+    cohort = run_open_population(simulate(sc))
+    micro = run_open_population(simulate(sc, engine="microsim", seed=11))
+    assert [c.simulation.seed for c in micro.cohorts] == [11, 11, 13, 14]  # a stream per entry year (seed + years after the start + 1)
+    exact = cohort.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)  # [strategy, year, state]
+    got = micro.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)
+    # each person's months in a state within a calendar year are in [0, 12], so a stratum of n people whose
+    # run counts with total weight A (persons x share over its entry months) has variance <= (12 A)^2 / (4 n)
+    var = np.zeros(3)
+    prog = sc.spec.programme
+    for c in micro.cohorts:
+        sim = c.simulation
+        wu = split_users(sim, prog, True).trace.weights[0]
+        wn = split_users(sim, prog, False).trace.weights[0]
+        mix = (c.persons[0][:, None] * (c.user_share[0][:, None] * wu + (1 - c.user_share[0][:, None]) * wn))  # [j, g]
+        for y in range(3):
+            in_year = [j for j in range(mix.shape[0]) if c.offset + j < 12 * (y + 1)]
+            A = mix[in_year].sum(0)
+            var[y] += np.sum((12 * A) ** 2 / (4 * sim.trace.counts))
+    bound = 4 * np.sqrt(var)[None, :, None]
+    assert (np.abs(got - exact) <= bound).all(), (np.abs(got - exact) / bound).max()
+    assert (bound / exact[..., :2].max() < 0.05).all()  # the bound is tight enough to catch a wrong weight
+
+
+@pytest.mark.parametrize("change, path_part", [
+    (lambda d: d["programme"].update(uptake=1.5), "programme.uptake"),
+    (lambda d: d["population"].pop("entrants"), "programme"),
+    (lambda d: d["population"]["entrants"].update(per_year={2019: 10}), "population.entrants.per_year.2019"),
+    (lambda d: d["programme"].update(user_attribute="sex"), "programme.user_attribute"),
+    (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12,
+                                                "turnover": 6, "refill_months": 3}), "programme.capacity"),
+])
+def test_bad_open_population_input_is_one_line_and_exit_2(tmp_path, change, path_part):
+    path = write(tmp_path, ILLNESS, {"size": 100, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.5, "no": 0.5}},
+                                     "entrants": {"per_year": 12}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": 0.5})
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert path_part in str(err.value)
+    run = CliRunner().invoke(main, ["validate", str(path)])
+    assert run.exit_code == 2 and path_part in run.output and len(run.output.strip().splitlines()) == 1, run.output
