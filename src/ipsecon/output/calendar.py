@@ -44,7 +44,9 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
     budgets = list(ds.budget.values)
     by = {s: frame[frame.strategy == s].set_index("year") for s in strategies}
     ref = by[comparator]
-    head = (f"{'year':>4} {'persons':>8} {'entrants':>8} {'starts':>6} "
+    unserved = frame.programme_wanted - frame.programme_starts
+    capped = bool((unserved > 1e-9).any())  # the programme's capacity left some without a place
+    head = (f"{'year':>4} {'persons':>8} {'entrants':>8} {'starts':>6} " + (f"{'unserved':>8} " if capped else "")
             + " ".join(f"{'days ' + s:>9}" for s in strategies) + " "
             + " ".join(f"{'work ' + s:>8}" for s in strategies) + " "
             + " ".join(f"{'AAP m ' + s:>9}" for s in strategies))
@@ -52,6 +54,7 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
              f"sample 0):", "  " + head]
     for year, row in ref.iterrows():
         cells = [f"{year:>4d}", f"{row.persons:>8,.0f}", f"{row.entrants:>8,.0f}", f"{row.programme_starts:>6,.0f}"]
+        cells += [f"{row.programme_wanted - row.programme_starts:>8,.0f}"] if capped else []
         cells += [f"{by[s].loc[year, 'working_days']:>9.1f}" for s in strategies]
         cells += [f"{by[s].loc[year, 'share_in_work']:>8.1%}" for s in strategies]
         cells += [f"{by[s].loc[year, 'aap_months']:>9.2f}" for s in strategies]
