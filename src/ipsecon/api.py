@@ -14,10 +14,11 @@ computes nothing itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -25,7 +26,9 @@ from ipsecon.economics import evaluation
 from ipsecon.economics.breakeven import breakeven_table
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, report_horizons
 from ipsecon.engines.simulate import Simulation, simulate
-from ipsecon.model.scenario import LoadedScenario, load_scenario
+from ipsecon.errors import InputError
+from ipsecon.model.scenario import LoadedScenario, load_scenario, replace_variables
+from ipsecon.model.state_machine import CompiledModel
 from ipsecon.money.ledger import build_ledger
 from ipsecon.output import results as results_io
 from ipsecon.output.provenance import run_attributes
@@ -67,7 +70,15 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
     A model without the ledger that has cost and effect rewards gets the cost-effectiveness table
     instead (``Result.cea``, ``ce_*`` variables): increments, ICERs, dominance and NMB at ``wtp``
     (default: the model's ``wtp:``)."""
-    sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
+    engine = engine or scenario.spec.run.engine
+    alternatives = (structure_alternatives(scenario) if structures and scenario.structure is None
+                    and scenario.model.interventions and evaluation.has_ledger(scenario.model) else [])
+    alt_sims = None
+    if alternatives and engine == "cohort":
+        # the base case and its alternatives in one batched cohort run (sample 0 is the base case)
+        sim, *alt_sims = structure_simulations(scenario, [scenario] + alternatives, horizon, seed)
+    else:
+        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
     ds = results_io.to_dataset(sim)
     table, be, cea = None, None, None
     if not evaluation.has_ledger(scenario.model):
@@ -86,10 +97,9 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
         if breakeven and scenario.model.interventions:
             be = breakeven_table({scenario.name: sim}, perspectives, report_horizons(sim.horizon_years))
             ds = results_io.with_breakeven(ds, be)
-        if structures and scenario.structure is None and scenario.model.interventions:
-            alternatives = structure_outcomes(scenario, sim, perspectives, breakeven)
-            if alternatives is not None:
-                ds = results_io.with_structure_outcomes(ds, *alternatives)
+        if alternatives:
+            ds = results_io.with_structure_outcomes(ds, *structure_outcomes(scenario, sim, perspectives, breakeven,
+                                                                            alternatives, alt_sims))
         if scenario.spec.population.entrants is not None:  # an open population: results by calendar year too
             from ipsecon.economics.calendar_years import calendar_years
 
@@ -102,19 +112,32 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
     return Result(ds, sim, results_io.summary_frame(sim), table, be, targets, cea)
 
 
+def structure_alternatives(scenario: LoadedScenario) -> list[LoadedScenario]:
+    """The scenario loaded with each structural alternative of its model that changes a variable."""
+    return [load_scenario(scenario.file, overrides=scenario.overrides, structure=name)
+            for name, st in scenario.model.spec.structures.items() if st.variables]
+
+
 def structure_outcomes(scenario: LoadedScenario, base: Simulation, perspectives: Iterable[str],
-                       breakeven: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+                       breakeven: bool = True, alternatives: list[LoadedScenario] | None = None,
+                       simulations: list[Simulation] | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
     """Each structural alternative that changes a variable, run as ``--structure NAME`` would run it
     (same engine, seed, size and horizon): (incremental outcomes per structure, perspective and
-    intervention; break-even wages at the run's horizon, or None). None when the model has none."""
-    names = [n for n, st in scenario.model.spec.structures.items() if st.variables]
-    if not names:
+    intervention; break-even wages at the run's horizon, or None). None when the model has none.
+    ``alternatives`` (:func:`structure_alternatives`) and their ``simulations`` may be given (``run``
+    batches them with the base case); by default they are loaded and run here."""
+    alts = structure_alternatives(scenario) if alternatives is None else alternatives
+    if not alts:
         return None
+    sims = simulations
+    if sims is None and base.trace.engine == "cohort":  # one batched run, structure i as sample i
+        sims = structure_simulations(scenario, alts, base.horizon_years, base.seed)
+    elif sims is None:  # the microsim's totals depend on how many samples share a call: one run each, as --structure
+        sims = [simulate(alt, engine=base.trace.engine, individuals=base.individuals, seed=base.seed,
+                         horizon_years=base.horizon_years) for alt in alts]
     outcomes, wages = [], []
-    for name in names:
-        alt = load_scenario(scenario.file, overrides=scenario.overrides, structure=name)
-        sim = simulate(alt, engine=base.trace.engine, individuals=base.individuals, seed=base.seed,
-                       horizon_years=base.horizon_years)
+    for alt, sim in zip(alts, sims):
+        name = alt.structure
         ledger = build_ledger(sim)
         summary = evaluation.evaluate(ledger, wtp=ledger.qaly_value, comparator=alt.model.comparator)["summary"]
         rows = summary[(summary["sample"] == 0) & (summary["strategy"] != alt.model.comparator)]
@@ -122,6 +145,51 @@ def structure_outcomes(scenario: LoadedScenario, base: Simulation, perspectives:
         if breakeven:
             wages.append(breakeven_table({alt.name: sim}, perspectives, [sim.horizon_years]).assign(structure=name))
     return pd.concat(outcomes, ignore_index=True), (pd.concat(wages, ignore_index=True) if wages else None)
+
+
+STRUCTURE_INDEX = "ipsecon_structure_index"  # the name the batched structures' formulas read
+
+
+def structure_simulations(scenario: LoadedScenario, alternatives: list[LoadedScenario],
+                          horizon_years: float, seed: int | None = None) -> list[Simulation]:
+    """Cohort runs of ``alternatives`` (structures of ``scenario``, or ``scenario`` itself), as one run
+    with a sample per entry: every variable a structure replaces becomes ``where(index == i, its
+    formula, ...)`` with ``index`` the sample's position, so the kernel advances all of them side by
+    side (the base case and three structures cost about 1.7 runs instead of 4). Each comes back as its
+    own one-sample Simulation of its own scenario, with the trace of a separate run to the bit (the
+    same arithmetic per sample; tests/test_structure_outcomes.py)."""
+    spec = scenario.model.spec
+    if STRUCTURE_INDEX in spec.variables or STRUCTURE_INDEX in scenario.parameters.params:
+        raise InputError(scenario.model.file, f"model.variables.{STRUCTURE_INDEX}", "the name is reserved",
+                         "another name")
+    replaced: dict[str, str] = {}
+    for i, alt in reversed(list(enumerate(alternatives))):
+        if alt.structure is None:  # the scenario itself: its own formulas, the innermost default
+            continue
+        for name, text in spec.structures[alt.structure].variables.items():
+            inner = replaced.get(name, f"({spec.variables[name]})")
+            replaced[name] = f"where({STRUCTURE_INDEX} == {i}, ({text}), {inner})"
+    model = CompiledModel(replace_variables(spec, replaced, scenario.model.file, "model.structures"),
+                          scenario.model.file)
+    model.discount_rate = scenario.model.discount_rate
+    batch = replace(scenario, model=model)
+    n = len(alternatives)
+    values = {**scenario.base_values(), STRUCTURE_INDEX: np.arange(n, dtype=float)}
+    sim = simulate(batch, engine="cohort", horizon_years=horizon_years, values=values, n_samples=n, seed=seed)
+    return [Simulation(alt, _sample_of(sim.trace, i), sim.seed, sim.individuals, sim.horizon_years)
+            for i, alt in enumerate(alternatives)]
+
+
+def _sample_of(trace, i: int):
+    """Sample ``i`` of a trace, as a one-sample trace (arrays with one row for all samples stay as they are)."""
+    def pick(a):
+        return a[i:i + 1] if a.shape[0] > 1 else a
+
+    return replace(trace, occupancy=pick(trace.occupancy), flows=pick(trace.flows), ever=pick(trace.ever),
+                   weights=pick(trace.weights),
+                   reward_states={k: pick(v) for k, v in trace.reward_states.items()},
+                   reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
+                   reward_masses={k: (pick(a), pick(b)) for k, (a, b) in trace.reward_masses.items()})
 
 
 def run_breakeven(scenarios: Iterable[LoadedScenario], perspectives: Iterable[str] = HEADLINE_PERSPECTIVES,
