@@ -107,6 +107,7 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
         },
         coords={"sample": np.arange(budget.shape[0]), "strategy": strategies, "year": years, "budget": list(BUDGETS)},
     )
+    ds["year"].attrs["units"] = "calendar year"
     ds.attrs["calendar_stock"] = float(plan.stock[0])
     ds.attrs["calendar_working_days_per_year"] = WORKING_DAYS_PER_YEAR
     ds.attrs["calendar_budgets"] = ", ".join(f"{b}: {'+'.join(PARTY_PERSPECTIVES[b])}" for b in BUDGETS)
