@@ -187,7 +187,7 @@ class CompiledModel:
             x = np.unique(np.asarray(formula(values), dtype=float))
             if x.size != 1 or not np.isfinite(x[0]) or not ok(x[0]):
                 shown = f"{x[0]:g}" if x.size == 1 else f"{x.tolist()} (it may not vary by sample)"
-                raise InputError(self.file, path, f"{formula.text} is {shown}", allowed)
+                raise InputError(self.file, path, f"{formula.text} is {shown}" if formula.names else f"value {shown}", allowed)
             return float(x[0])
 
         rate_ok, rates = "one finite rate in (-0.5, 1) per run", lambda r: -0.5 < r < 1
