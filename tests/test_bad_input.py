@@ -364,6 +364,7 @@ def test_formula_error_names_formula_and_field(tmp_path, base):
 def test_nobody_gets_ips_runs_with_zero_effect(tmp_path, root):
     data = yaml.safe_load((root / "scenarios/bodo.yaml").read_text())
     data["population"]["attributes"]["ips_user"] = {"no": 1.0}
+    data["programme"]["uptake"] = 0.0  # nor any of the entrants (the open population, issue 15)
     data["model"] = str(root / "scenarios/models/ips.yaml")
     data["parameter_dirs"] = [str(root / "parameters")]
     path = tmp_path / "noips.yaml"
