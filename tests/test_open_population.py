@@ -190,6 +190,7 @@ def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     (lambda d: d["population"].pop("entrants"), "programme"),
     (lambda d: d["population"]["entrants"].update(per_year={2019: 10}), "population.entrants.per_year.2019"),
     (lambda d: d["programme"].update(user_attribute="sex"), "programme.user_attribute"),
+    (lambda d: d["population"]["attributes"].update(user={"no": 1.0}), "population.attributes.user"),
     (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12,
                                                 "turnover": 6, "refill_months": 3}), "programme.capacity"),
 ])

@@ -93,20 +93,28 @@ def _by_year(spec: Any, years: range, values: dict[str, Any], n: int, file: str,
     return out
 
 
-def user_share(scenario: Any, weights: np.ndarray, file: str) -> np.ndarray:
-    """The population share of the programme's user level [sample], from the strata weights [sample, stratum]."""
+def user_share(scenario: Any, weights: np.ndarray, file: str) -> tuple[np.ndarray, np.ndarray]:
+    """The population share of the programme's user level [sample] from the strata weights [sample, stratum],
+    and which of (users, non-users) have subgroups to stand for them."""
     prog = scenario.spec.programme
     column = scenario.strata.columns.get(prog.user_attribute)
     if column is None:
         raise InputError(file, "programme.user_attribute", f"{prog.user_attribute!r} is not a population attribute",
                          ", ".join(scenario.spec.population.attributes) or "declare it under population.attributes")
     is_user = column == prog.user_level
-    if not is_user.any() or is_user.all():
-        levels = sorted(set(scenario.spec.population.attributes.get(prog.user_attribute, {})))
-        raise InputError(file, f"population.attributes.{prog.user_attribute}",
-                         f"the programme needs subgroups with and without level {prog.user_level!r} (shares above 0)",
-                         "levels " + ", ".join(levels) + "; a share of the user level between 0 and 1 (exclusive)")
-    return (weights * is_user).sum(axis=-1)
+    return (weights * is_user).sum(axis=-1), np.array([is_user.any(), (~is_user).any()])
+
+
+def _check_groups(scenario: Any, present: np.ndarray, wanted: bool, unserved: bool) -> None:
+    """Users need subgroups of the user level, non-users (not wanting it or left without a place) of another."""
+    prog = scenario.spec.programme
+    levels = ", ".join(sorted(scenario.spec.population.attributes.get(prog.user_attribute, {})))
+    for need, have, who in ((wanted, present[0], f"users (level {prog.user_level!r})"),
+                            (unserved, present[1], "non-users (another level)")):
+        if need and not have:
+            raise InputError(scenario.file, f"population.attributes.{prog.user_attribute}",
+                             f"the programme has {who} but the population has no subgroup for them",
+                             f"levels {levels} with a share above 0, or a formula (e.g. '0.0') so that the subgroup exists")
 
 
 def capacity_places(scenario: Any, values: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -178,7 +186,7 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
         zeros = np.zeros_like(entrants)
         return EntryPlan(y0, stock, entrants, np.zeros(n), zeros, zeros, np.full((n, n_months), np.inf),
                          [y for y, w in zip(years, in_window) if w])
-    share_stock = user_share(scenario, weights, file)
+    share_stock, present = user_share(scenario, weights, file)
     if prog.start_year < y0:
         raise InputError(file, "programme.start_year", f"{prog.start_year} is before population.start_year {y0}",
                          f"a year from {y0}: the stock's users start at {y0}")
@@ -199,7 +207,11 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
     # at a capped month the stock and the entrants are served alike (equal chances)
     with np.errstate(invalid="ignore", divide="ignore"):
         served = np.where(wanted > 0, starts / wanted, 1.0)
-    return EntryPlan(y0, stock, entrants, stock * share_stock * served[:, 0], entrants * share * served, wanted,
+    users = entrants * share * served
+    stock_users = stock * share_stock * served[:, 0]
+    _check_groups(scenario, present, bool((wanted > 0).any()),
+                  bool((stock_users < stock).any() or (users < entrants).any()))
+    return EntryPlan(y0, stock, entrants, stock_users, users, wanted,
                      np.broadcast_to(places[:, None], (n, n_months)).copy(), [y for y, w in zip(years, in_window) if w])
 
 
