@@ -99,12 +99,51 @@ def loop(tmp_path):
 
 def test_layout_cells_and_index(loop):
     m = loop.model
-    assert m.n_bins == 7 and list(m.slots) == [7, 7, 7] and m.width == 7
+    # X is absorbing and reads nothing: its bins are one cell (the engines keep only what can matter)
+    assert m.n_bins == 7 and list(m.slots) == [7, 7, 1] and m.width == 7
     # staying in A counts one up (capped at max), in W the count is kept; leaving carries it on
     assert list(m.next_index[0]) == [1, 2, 3, 4, 5, 6, 6]
     assert list(m.next_index[1]) == list(range(7))
     assert list(m.entry_index[0]) == [1, 2, 3, 4, 5, 6, 6]
     assert list(m.entry_index[1]) == list(range(7))
+
+
+def _one_way(set_in_x=True):
+    """The loop, then X -> Y (absorbing): X reads the count only under strategy ``reads`` (its ``set``
+    of a variable), W tracks 3 durations that nothing reads."""
+    data = _loop()
+    model = data["model"]
+    model["states"]["W"] = {"track_duration": 3}
+    model["states"]["Y"] = {}
+    model["variables"]["x_to_y"] = 0.1
+    model["transitions"].append({"from": "X", "to": "Y", "probability": "x_to_y"})
+    model["strategies"]["reads"] = {"set": {"x_to_y": "where(n >= 5, 0.6, 0.1)"}} if set_in_x else {}
+    data["run"]["horizon_years"] = 12
+    return data
+
+
+def test_cells_kept_only_where_they_can_matter(tmp_path):
+    """A tracker's bins are kept in a state only where a state reachable from it reads the tracker (here
+    X, through a variable a strategy sets), time in state only where the state reads it; the engines on
+    that reduced layout give their full-index references' results (cohort to 1e-12, microsim draw by draw)."""
+    m = _scenario(tmp_path, _one_way(), "one_way").model
+    assert [sorted(r) for r in m.in_state_reads()] == [["n"], [], ["n"], []]
+    assert list(m.kept_durations) == [1, 1, 1, 1] and list(m.state_bins) == [7, 7, 7, 1]
+    assert list(m.slots) == [7, 7, 7, 1]
+    assert list(m.cell_next[0, :7]) == [1, 2, 3, 4, 5, 6, 6] and list(m.cell_next[1, :7]) == list(range(7))
+    assert list(m.bin_in[3]) == [0] * 7  # whatever count comes into Y, it is Y's one cell
+    plain = _scenario(tmp_path, _one_way(set_in_x=False), "one_way_plain").model
+    assert list(plain.slots) == [7, 7, 1, 1]  # nobody reads the count in X: from X on it cannot matter
+    sc = _scenario(tmp_path, _one_way(), "one_way")
+    a, b = run_cohort(*_run_args(sc)), run_cohort_reference(*_run_args(sc))
+    for name in ("occupancy", "flows", "ever"):
+        assert np.abs(getattr(a, name) - getattr(b, name)).max() < 1e-12, name
+    flows_xy = a.flows[0, :, 0, :, 3].sum(axis=-1)
+    assert flows_xy[1] > flows_xy[0] + 0.05  # the count read in X changes what happens there
+    args = _run_args(sc)[:6]
+    x, y = run_microsim(*args, 2000, 9), run_microsim_reference(*args, 2000, 9)
+    for name in ("occupancy", "flows", "ever", "counts"):
+        assert np.array_equal(getattr(x, name), getattr(y, name)), name
 
 
 def test_reset_sets_the_count_back_to_zero(tmp_path):

@@ -52,17 +52,19 @@ def _values_of(cv: CompactValues, q: int) -> np.ndarray:
 
 
 def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
-    """[s, i]: the end of the run of within-state indices (duration·B + tracker bin) from i on over
-    which no value out of state s changes (for any sample, stratum or cycle of the block): the
-    kernels read values and make probabilities once per run."""
+    """[s, i]: the end of the run of the state's cells (its own index i, ``CompiledModel._cell_layout``)
+    from i on over which no value out of state s changes (for any sample, stratum or cycle of the
+    block): the kernels read values and make probabilities once per run."""
     S, D = model.n_states, model.width
     change = np.zeros((S, D + 1), dtype=bool)
     change[:, D] = True
     change[np.arange(S), model.slots] = True
     for q, shape in enumerate(cv.shapes):
         if shape[3] > 1:
-            v = _values_of(cv, q)
-            change[model.transitions[q].source, 1:D] |= np.any(v[..., 1:] != v[..., :-1], axis=(0, 1, 2))
+            s = model.transitions[q].source
+            L = int(model.slots[s])
+            v = _values_of(cv, q)[..., model.cell_index[s, :L]]  # at each cell's full index
+            change[s, 1:L] |= np.any(v[..., 1:] != v[..., :-1], axis=(0, 1, 2))
     # next change strictly after d
     ends = np.full((S, D + 1), D, dtype=np.int64)
     for d in range(D - 1, -1, -1):

@@ -127,7 +127,7 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
         # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
         occ = np.zeros((G, C, n))
         for s in range(S):
-            occ[gi, cell[s] + bins0, ni] = start[:, :, s].T
+            occ[gi, cell[s] + model.bin_in[s, bins0], ni] = start[:, :, s].T
         never = np.repeat(occ[:, None], J, axis=1)
         for j, members in enumerate(ever_members):
             for e in members:

@@ -94,7 +94,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     when they differ, once for all lanes when no value out of s depends on the sample
     (sample_free[s]). Staying moves a cell's mass to cell_next; the mass leaving is gathered
     over the run per tracker bin it carries (cell_bin) and moved out once per bin, to the
-    target's cell at duration 0 in that bin (dest + bin).
+    target's cell at duration 0 in that bin, as the target keeps it (dest + bin_in[target, bin]).
+    A cell's values are read at its full within-state index (cell_index).
 
     ``keep``: write occupancy, flows and ever to the trace. Reward totals are added up in
     totals[m, k, g, n] for m = 0 … M − 1: reward rsel[m] (state values rs, transition values
@@ -104,7 +105,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     # unpacked once: the loops below read plain locals
     row_kind, out_ptr, out_tr, dest = layout.row_kind, layout.out_ptr, layout.out_tr, layout.dest
     caps, cell, ever_bit = layout.caps, layout.cell, layout.ever_bit
-    cell_next, cell_bin = layout.cell_next, layout.cell_bin
+    cell_next, cell_bin, cell_index, bin_in = layout.cell_next, layout.cell_bin, layout.cell_index, layout.bin_in
+    tr_target = layout.tr_target
     buf, offset, strides = values
     k, t0, tb, run_end, sample_free, changed = block
     occ, never = carry
@@ -193,12 +195,13 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                     r = c0 + d0
                     # no value out of s changed since last cycle (for any sample): keep its probabilities
                     check = 0 if j > 0 and not changed[j, g * S + s] else (1 if sample_free[s] else nl)
+                    at = cell_index[r]  # the full within-state index its values are read at
                     for l in range(check):
                         n = n0 + l
                         same = fresh[r, l]
                         for i in range(a, b):
                             q = out_tr[i]
-                            v = buf[offset[q] + n * strides[q, 0] + g * strides[q, 1] + j * strides[q, 2] + d0 * strides[q, 3]]
+                            v = buf[offset[q] + n * strides[q, 0] + g * strides[q, 1] + j * strides[q, 2] + at * strides[q, 3]]
                             if v != seen[r, i - a, l]:
                                 seen[r, i - a, l] = v
                                 same = False
@@ -240,8 +243,9 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                     # the mass leaving during the run, into the target's cell of the bin it carries
                     for i in range(a, b):
                         q = out_tr[i]
+                        nxt = tr_target[q]
                         for h in range(lo_bin, hi_bin + 1):
-                            to = dest[i] + h
+                            to = dest[i] + bin_in[nxt, h]
                             if need_flows:
                                 for l in range(nl):
                                     x = mass[h, l] * probs[r, i - a, l]
@@ -252,7 +256,7 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                                     new[to, l] += mass[h, l] * probs[r, i - a, l]
                         for e in range(E):
                             for h in range(lo_bin, hi_bin + 1):
-                                to = dest[i] + h
+                                to = dest[i] + bin_in[nxt, h]
                                 for l in range(nl):
                                     nnew[e, to, l] += emass[e, h, l] * probs[r, i - a, l]
                     d0 = d1

@@ -178,7 +178,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         n_w = max([reduced[r][what].shape[0] for r in names for what in ("states", "transitions")]
                   + [c.shape[0] for c in cell_values.values()], default=1)
         totals = np.zeros((n, N, R))
-        people = People(bounds, stratum, keys, layout.cell[state0] + bin0, ever0.copy(), totals.reshape(-1))
+        people = People(bounds, stratum, keys, layout.cell[state0] + model.bin_in[state0, bin0], ever0.copy(), totals.reshape(-1))
         # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
         moves = np.zeros((n_count, G, T + 1, S), dtype=np.int64)
         flow_c = np.zeros((n_count, G, T, Q), dtype=np.int64)

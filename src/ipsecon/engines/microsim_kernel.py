@@ -30,7 +30,7 @@ class BlockRows(NamedTuple):
     n_tab: int  # row sets: one per sample, or 1 shared by all
     cell_row: np.ndarray  # [cell]: the row it reads
     row_state: np.ndarray  # [row]: the state it leaves
-    row_duration: np.ndarray  # [row]: the within-state index it is made at (duration·B + tracker bin)
+    row_duration: np.ndarray  # [row]: the full within-state index it is made at (duration·B + tracker bin)
     pcum: np.ndarray  # the rows, laid out as ``fill_rows`` says
 
 
@@ -132,7 +132,7 @@ def fill_rows(values, layout, changed, rows):
 
 
 def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of each tunnel cell, state of each row, within-state index it is made at): the cells of
+    """(row of each tunnel cell, state of each row, full within-state index it is made at): the cells of
     a state whose indices share every value (``blocks.duration_runs``) read one row, so a block's
     rows are few enough to stay in the fastest caches."""
     cell = tunnel_cells(model)
@@ -144,7 +144,7 @@ def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.nd
             end = min(int(runs[s, d]), int(model.slots[s]))
             cell_row[cell[s] + d:cell[s] + end] = len(row_state)
             row_state.append(s)
-            row_duration.append(d)
+            row_duration.append(int(model.cell_index[s, d]))
             d = end
     return cell_row, np.array(row_state, dtype=np.int64), np.array(row_duration, dtype=np.int64)
 
@@ -175,7 +175,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
     # unpacked once: the loops below read plain locals
     item_worker, item_sample, item_chunk, item_slot = items
     bounds, stratum, keys, xcell, ever, totals = people
-    cell, cell_state, cell_next, cell_bin = layout.cell, layout.cell_state, layout.cell_next, layout.cell_bin
+    cell, cell_state, cell_next, cell_bin, bin_in = layout.cell, layout.cell_state, layout.cell_next, layout.cell_bin, layout.bin_in
     tr_index, ever_bit = layout.tr_index, layout.ever_bit
     t0, tb, n_tab, cell_row, pcum = rows.t0, rows.tb, rows.n_tab, rows.cell_row, rows.pcum
     moves, flow_counts, firsts, cell_counts = counts
@@ -243,7 +243,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                         fi[t + 1, q] += (new >> q) & 1
                     e |= new
                 s = nxt
-                x = cell[nxt] + cell_bin[x]  # duration 0, the tracker bin carried on
+                x = cell[nxt] + bin_in[nxt, cell_bin[x]]  # duration 0, the tracker bin carried on (as nxt keeps it)
                 lo = j + 1
                 if with_cells:
                     cell_counts[slot, g, t + 1, x] += 1

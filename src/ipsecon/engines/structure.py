@@ -2,11 +2,13 @@
 
 Both engines keep a state's time in state as tunnel cells: state s at duration d lives in
 cell cell[s] + d, for d < caps[s] (staying on at the last duration keeps the mass there).
-With trackers (``model.trackers``) each duration holds B tracker bins: state s at duration d
-and combined bin b lives in cell cell[s] + d·B + b (the within-state index i = d·B + b), so
-a state has caps[s]·B cells (``slots``). A cycle in s from index i moves to
-cell_next (staying) or to the target's cell at duration 0 with the bin carried on
-(dest + cell_bin: bin b at duration 0 is the target's cell b).
+With trackers (``model.trackers``) each duration holds the tracker bins: state s at duration d
+and bin b lives in cell cell[s] + d·B_s + b, so a state has caps[s]·B_s cells (``slots``). Only
+what can still matter is kept (``CompiledModel._cell_layout``): B_s is 1 where no tracker can be
+read again (from uføretrygd or death the AAP clock never matters), caps[s] is 1 where nothing
+reads time in s; a cell's formulas are read at its full index cell_index (d·B + combined bin).
+A cycle in s moves to cell_next (staying) or to the target's cell at duration 0 with the
+combined bin carried on (cell_bin), entered as the target keeps it: dest + bin_in[target, bin].
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ class ModelLayout(NamedTuple):
     out_tr: np.ndarray  # [position]: transition number
     tr_target: np.ndarray  # [transition]: target state
     dest: np.ndarray  # [position]: the first cell of an outgoing transition's target (duration 0, bin 0)
-    caps: np.ndarray  # [s]: cells of state s (durations × tracker bins)
+    caps: np.ndarray  # [s]: cells of state s (kept durations × kept tracker bins)
     cell: np.ndarray  # [s]: first cell of state s
     cell_state: np.ndarray  # [cell]: its state
     cell_next: np.ndarray  # [cell]: the cell after staying one more cycle
-    cell_bin: np.ndarray  # [cell]: the tracker bin carried into the next state on leaving (0 without trackers)
+    cell_bin: np.ndarray  # [cell]: the combined tracker bin carried into the next state on leaving (0 without trackers)
+    cell_index: np.ndarray  # [cell]: the within-state index (duration·B + combined bin) its values are read at
+    bin_in: np.ndarray  # [s, combined bin]: the cell of s (from cell[s]) entered at duration 0 with that bin
     tr_index: np.ndarray  # [source·S + target]: transition number, −1 where there is none
     ever_bit: np.ndarray  # [s]: bit e set where s is (a member of) the model's ever_in[e]
     next_duration: np.ndarray  # [s, i]: the within-state index after staying (dense paths)
@@ -43,8 +47,8 @@ class ModelLayout(NamedTuple):
 
 
 def tunnel_cells(model: CompiledModel) -> np.ndarray:
-    """First packed cell of each state: state s at within-state index i (duration d, bin b:
-    i = d·B + b) lives in cell[s] + i."""
+    """First packed cell of each state: state s at its own index i (kept duration d, kept bin b:
+    i = d·B_s + b, ``CompiledModel._cell_layout``) lives in cell[s] + i."""
     return np.concatenate([[0], np.cumsum(model.slots)[:-1]]).astype(np.int64)
 
 
@@ -72,14 +76,16 @@ def _make_layout(model: CompiledModel) -> ModelLayout:
     S = model.n_states
     cell = tunnel_cells(model)
     cell_state = np.repeat(np.arange(S), model.slots).astype(np.int64)
-    index = np.arange(len(cell_state)) - cell[cell_state]  # within-state index
-    cell_next = cell[cell_state] + model.next_index[cell_state, index]  # capped at the last duration
-    cell_bin = model.entry_index[cell_state, index].astype(np.int64)
+    index = np.arange(len(cell_state)) - cell[cell_state]  # the state's own index
+    cell_next = cell[cell_state] + model.cell_next[cell_state, index]  # capped at the last duration
+    cell_bin = model.cell_carry[cell_state, index].astype(np.int64)
+    cell_index = model.cell_index[cell_state, index].astype(np.int64)
     ever_bit = np.zeros(S, dtype=np.int64)
     for q, members in enumerate(model.ever_members):  # a state, or every state of a group
         for s in members:
             ever_bit[s] |= 1 << q
     dest = cell[model.tr_target[model.out_tr]]
     return ModelLayout(model.row_kind, model.out_ptr, model.out_tr, model.tr_target, dest,
-                       model.slots, cell, cell_state, cell_next, cell_bin, transition_index(model).ravel(),
+                       model.slots, cell, cell_state, cell_next, cell_bin, cell_index,
+                       np.ascontiguousarray(model.bin_in), transition_index(model).ravel(),
                        ever_bit, model.next_index, model.entry_index)

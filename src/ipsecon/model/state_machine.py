@@ -121,9 +121,9 @@ class CompiledModel:
         self.max_duration = int(self.caps.max())
         self.trackers = self._compile_trackers(model)
         self.n_bins = int(np.prod([tk.bins for tk in self.trackers], dtype=np.int64))  # B (1 without trackers)
-        # a state's cells: its durations × tracker bins; formulas broadcast over the within-state
-        # index i = duration·B + bin, of length ``width`` (= max_duration without trackers)
-        self.slots = self.caps * self.n_bins
+        # formulas broadcast over the within-state index i = duration·B + bin, of length ``width``
+        # (= max_duration without trackers); the engines' cells per state (``slots``) keep only what
+        # can matter (``_cell_layout``)
         self.width = self.max_duration * self.n_bins
         self.transitions = self._compile_transitions(model)
         self.pair_index = {(tr.source, tr.target): tr.index for tr in self.transitions}
@@ -171,6 +171,9 @@ class CompiledModel:
         self.entry_index = self._bins_after()[:, i % self.n_bins]  # [s, i]
         self.next_index = np.minimum(i[None, :] // self.n_bins + 1, self.caps[:, None] - 1) * self.n_bins + self.entry_index
         self.next_duration = self.next_index  # the name benchmarks/naive.py reads (equal without trackers)
+        # the engines' cells: a state keeps only the time in state and tracker values that can still
+        # matter (``_cell_layout``); the dense reference paths keep every index i above
+        self._cell_layout()
         # static structure for the compiled kernels: how each state's row of probabilities is made
         # (0 absorbing, 1 per-cycle probabilities as given, 2 competing hazards), its outgoing
         # transitions in declaration order (out_tr[out_ptr[s]:out_ptr[s + 1]]), their targets
@@ -254,6 +257,98 @@ class CompiledModel:
                 counted = np.where(tk.resets[:, None] == 1, 0, counted)
             after += (counted - v[None, :]) * tk.radix
         return after
+
+    def in_state_reads(self) -> list[set[str]]:
+        """Per state s: the names of time in state and trackers (``duration``, ``duration_years``, a
+        tracker's name or ``<name>_years``) that what happens in s reads — the formulas of its
+        transitions and of the strategy effects on them, and its state rewards — directly or through
+        variables and a strategy's ``set``, under any strategy."""
+        base = {"duration", "duration_years"} | {n for tk in self.trackers for n in (tk.name, f"{tk.name}_years")}
+        reads: list[set[str]] = [set() for _ in range(self.n_states)]
+        variable_names = {name for name, _ in self.variables}
+        for strategy in self.strategies:
+            deps: dict[str, set[str]] = {}  # a name -> the base names its value reads
+
+            def of(f) -> set[str]:
+                return set().union(*({n} & base | deps.get(n, set()) for n in f.names)) if f.names else set()
+
+            replaced = dict(self.strategy_set[strategy])
+            for name, f in replaced.items():  # parameter overrides, made before the variables (namespace)
+                if name not in variable_names:
+                    deps[name] = of(f)
+            for name, f in self.variables:
+                deps[name] = of(replaced.get(name, f))
+            effects = {}
+            for e in self.effects[strategy]:
+                effects.setdefault(e.transition, []).extend(
+                    f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None)
+            for tr in self.transitions:
+                for f in [tr.formula] + effects.get(tr.index, []):
+                    reads[tr.source] |= of(f)
+            for r in self.rewards.values():
+                for s, f in r["states"].items():
+                    reads[s] |= of(f)
+        return reads
+
+    def reachable(self) -> np.ndarray:
+        """[s, t]: whether state t can be reached from s (s itself included) through the declared transitions."""
+        reach = np.eye(self.n_states, dtype=bool)
+        for tr in self.transitions:
+            reach[tr.source, tr.target] = True
+        for m in range(self.n_states):  # transitive closure (Warshall)
+            reach |= reach[:, m:m + 1] & reach[m:m + 1, :]
+        return reach
+
+    def _cell_layout(self) -> None:
+        """The engines' cells, an exact reduction of the within-state index i = d·B + b.
+
+        A tracker's value can matter only while some formula can still read it: in state s it is kept
+        where a state reachable from s (s included) reads it (``in_state_reads``), else every bin of s
+        is one (from uføretrygd or death the AAP clock never matters again). Time in state restarts on
+        every entry, so it is kept only where s itself reads it. What is dropped is read nowhere the
+        mass can go, so occupancy, flows and rewards are those of the full index (the reference paths
+        keep it: tests/test_kernels.py compares them to 1e-12).
+
+        Sets, per state s: ``kept_durations[s]``, ``state_bins[s]`` (product of the kept trackers'
+        bins), ``slots[s]`` = their product (its cells), and over local indices i = d·state_bins[s] + b:
+        ``cell_index[s, i]`` (the full index its formulas are read at), ``cell_next[s, i]`` (the local
+        index after staying) and ``cell_carry[s, i]`` (the combined bin carried out on leaving);
+        ``bin_in[s, b]``: the local index entered in s (duration 0) with combined bin b.
+        """
+        S, B = self.n_states, self.n_bins
+        reads = self.in_state_reads()
+        reach = self.reachable()
+        self.kept_durations = np.array([self.caps[s] if reads[s] & {"duration", "duration_years"} else 1
+                                        for s in range(S)], dtype=np.int64)
+        keep = np.array([[any({tk.name, f"{tk.name}_years"} & reads[t] for t in np.nonzero(reach[s])[0])
+                          for tk in self.trackers] for s in range(S)], dtype=bool).reshape(S, len(self.trackers))
+        b = np.arange(B)
+        local_of = np.zeros((S, B), dtype=np.int64)  # combined bin -> the state's own bin
+        combined_of = np.zeros((S, B), dtype=np.int64)  # the state's own bin -> combined (dropped trackers at 0)
+        self.state_bins = np.ones(S, dtype=np.int64)
+        for s in range(S):
+            radix = 1
+            for k, tk in enumerate(self.trackers):
+                if keep[s, k]:
+                    local_of[s] += tk.value(b) * radix
+                    combined_of[s] += (b // radix % tk.bins) * tk.radix
+                    radix *= tk.bins
+            self.state_bins[s] = radix
+        self.slots = self.kept_durations * self.state_bins
+        after = self._bins_after()
+        W = self.width
+        self.cell_index = np.zeros((S, W), dtype=np.int64)
+        self.cell_next = np.zeros((S, W), dtype=np.int64)
+        self.cell_carry = np.zeros((S, W), dtype=np.int64)
+        for s in range(S):
+            i = np.arange(self.slots[s])
+            d, own = i // self.state_bins[s], i % self.state_bins[s]
+            full_bin = combined_of[s, own]
+            self.cell_index[s, i] = d * B + full_bin
+            self.cell_carry[s, i] = after[s, full_bin]
+            self.cell_next[s, i] = (np.minimum(d + 1, self.kept_durations[s] - 1) * self.state_bins[s]
+                                    + local_of[s, after[s, full_bin]])
+        self.bin_in = local_of
 
     def describe_index(self, i: int) -> str:
         """'duration d' (and each tracker's value) at within-state index i, for messages."""
@@ -399,7 +494,7 @@ class CompiledModel:
         for s in range(self.n_states):
             f = r["states"].get(s)
             v = _four_axes(f(ns)) if f is not None else np.zeros((1, 1, 1, 1))
-            parts.append(np.broadcast_to(v, v.shape[:3] + (self.width,))[..., :self.slots[s]])
+            parts.append(np.broadcast_to(v, v.shape[:3] + (self.width,))[..., self.cell_index[s, :self.slots[s]]])
         common = np.broadcast_shapes(*(p.shape[:3] for p in parts))
         out = np.concatenate([np.broadcast_to(p, common + p.shape[3:]) for p in parts], axis=-1)
         if not np.all(np.abs(out) <= MAX_MAGNITUDE):  # nan fails too; larger ones overflow the totals
