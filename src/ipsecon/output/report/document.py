@@ -11,6 +11,7 @@ from pathlib import Path
 from ipsecon.output.report.blocks import Alert, Figure, Section
 from ipsecon.output.report.breakeven_section import breakeven_section
 from ipsecon.output.report.ce_section import ce_section
+from ipsecon.output.report.calendar_section import calendar_section
 from ipsecon.output.report.commands import shown_path
 from ipsecon.output.report.decision import decision_section, structures_section
 from ipsecon.output.report.i18n import language, t
@@ -33,7 +34,7 @@ def build_sections(inp: Inputs) -> list[Section]:
     time, uncertainty, the files; the model card last, folded. Titles in the report's language."""
     facts: dict = {}
     body: list[Section | None] = [employment_section(inp), occupancy_section(inp)]
-    body += money_sections(inp, facts) + [ce_section(inp)]
+    body += money_sections(inp, facts) + [calendar_section(inp), ce_section(inp)]  # calendar: open populations
     body += [breakeven_section(inp, facts), psa_section(inp.psa, inp.run("psa.nc")),
              dsa_section(inp.dsa, inp.run("dsa.nc")), sobol_section(inp.sobol, inp.run("sobol.nc")),
              sweep_section(inp.sweep)]
