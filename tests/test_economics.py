@@ -66,7 +66,9 @@ def test_bad_declining_switch_is_one_line(value):
 
 @pytest.fixture(scope="module")
 def sim60():
-    return simulate(load_scenario(ROOT / "scenarios" / "norway_rct.yaml"), horizon_years=60)
+    # a small microsim (2 s, the cohort takes 9): these checks are of discounting, which any trace shows
+    return simulate(load_scenario(ROOT / "scenarios" / "norway_rct.yaml"), horizon_years=60, engine="microsim",
+                    individuals=400, seed=1)
 
 
 def test_horizons_up_to_40_years_do_not_move(sim60):
