@@ -211,6 +211,11 @@ def psa(ds: xr.Dataset, name: str, price_year: int) -> str:
     h, wtp = ds.horizon.values, ds.attrs["wtp_default"]
     lines = [f"PSA of {name}: {ds.attrs['n_samples']} samples ({ds.attrs['method']}), NOK per person discounted, "
              f"{price_year} prices; compared with {ds.attrs['comparator']}"]
+    if ds.attrs.get("discount_rates"):  # which discount schedule (R-109/21's declining one unless turned off)
+        import json
+
+        from ipsecon.economics.evaluation import discounting_text
+        lines.append(f"  (discounting: {discounting_text(json.loads(ds.attrs['discount_rates']))})")
     for i in ds.intervention.values:
         one = ds.sel(intervention=i)
         lines.append(f" {i} vs {ds.attrs['comparator']}")
