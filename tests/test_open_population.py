@@ -206,3 +206,38 @@ def test_bad_open_population_input_is_one_line_and_exit_2(tmp_path, change, path
     assert path_part in str(err.value)
     run = CliRunner().invoke(main, ["validate", str(path)])
     assert run.exit_code == 2 and path_part in run.output and len(run.output.strip().splitlines()) == 1, run.output
+
+
+def test_simulate_prints_writes_and_reports_the_calendar_years(root, tmp_path):
+    out = tmp_path / "bodo"
+    r = CliRunner().invoke(main, ["simulate", str(root / "scenarios/bodo.yaml"), "--horizon", "2", "--no-structures",
+                                  "--out", str(out), "--no-report", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "By calendar year" in r.output and "Budget impact of ips vs tau per calendar year" in r.output
+    import pandas as pd
+    import xarray as xr
+
+    table = pd.read_csv(out / "calendar.csv")
+    assert sorted(table.year.unique()) == [2015, 2016] and set(table.strategy) == {"tau", "ips"}
+    with xr.open_dataset(out / "results.nc") as ds:
+        # 2015's 179 entrants (the mean of ips.bodo.entrants_per_year); 561 x 0.0855 of the stock and 17.1 % of
+        # the entrants start IPS (the arithmetic of scenarios/bodo.yaml)
+        np.testing.assert_allclose(ds.calendar_entrants.values[0], [179, 179])
+        assert ds.calendar_programme_starts.values[0, 0] == pytest.approx(561 * 0.0855 + 179 * 0.171, rel=1e-9)
+        assert all(ds[v].attrs.get("units") for v in ds.variables if str(v).startswith("calendar_"))
+    from ipsecon.output.report.calendar_section import calendar_section
+    from ipsecon.output.report.folder import read_inputs
+    from ipsecon.output.report.i18n import language
+
+    inp = read_inputs(out)
+    for lang, title in (("en", "By calendar year"), ("nb", "År for år")):
+        with language(lang):
+            section = calendar_section(inp)
+            text = " ".join(str(getattr(b, "text", "")) + " ".join(map(str, getattr(getattr(b, "frame", None), "columns", [])))
+                            for b in section.blocks)
+            figure = section.blocks[-1].make()
+            labels = " ".join(t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text")))
+        assert section.title.startswith(title)
+        if lang == "nb":  # no English fixed text in the Norwegian section or figure
+            assert not [e for e in ("person-years", "working days", "Budget impact", "million NOK", "public purse")
+                        if e in text + labels]
