@@ -90,3 +90,29 @@ def test_ips_model_at_the_maximum(root):
     ns = sc.model.namespace(values, sc.strata, 2024, "tau", np.arange(1), 1)
     assert float(np.max(ns["aap_max_months"])) == 36 and float(np.max(ns["aap_outer_limit"])) == 60
     assert float(np.max(ns["aap_job_seeker_months"])) == 6
+
+
+def test_without_pauses_only_the_extension_holds_aap_past_the_maximum(root):
+    """§ 11-12 counts months with AAP over spells. Take away the two ways back to AAP with months to spare
+    (a lost job without graded AAP, and other/no income), every other hazard of the fitted model on, graded AAP
+    in work keeping the clock: nobody comes back to AAP, so the share on AAP never rises, and whoever is on it
+    at month m has used m months. A 2013 grant (4-year maximum, no job-seeker months): at month 49 only the
+    extension share e = 0.3 stays, at month 61 (the end of the 12-month first decision) the renewed share
+    r = 0.5 of them, after the 2-year outer limit (month 72) nobody."""
+    from ipsecon.engines.simulate import simulate
+
+    sc = load_scenario(root / "scenarios/norway_rct.yaml",
+                       overrides={"transitions.exit_to_aap_share": 0.0, "transitions.other_to_aap": 0.0})
+    values = sc.base_values()
+    e, r = values["rules.aap.extension_share"], values["transitions.extension_renewal_share"]
+    occ = simulate(sc, engine="cohort", horizon_years=6.5).trace.population_occupancy()[0, 0]
+    aap = occ[:, sc.model.index["aap"]]
+    on_aap = aap + occ[:, sc.model.index["employed_aap"]]
+    assert np.all(np.diff(on_aap) <= 1e-12)
+    # of those on full AAP at the rule's month the rule's share stays (less the month's other exits); graded AAP
+    # in work ends at the maximum (no extension in work)
+    assert 0.9 * e * aap[48] < on_aap[49] < (e + 0.02) * aap[48]
+    assert 0.9 * r * aap[60] < on_aap[61] < (r + 0.02) * aap[60]
+    # past the outer limit nobody (a job lost in graded work in the very month the period ends, competing with
+    # the exit hazard of 30 a month, brings back a few millionths)
+    assert on_aap[72] > 0 and on_aap[73] == pytest.approx(0.0, abs=1e-5)
