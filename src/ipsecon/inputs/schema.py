@@ -348,6 +348,8 @@ class Programme(Strict):
     last_year: int | None = Field(None, ge=1900, le=2200)
     uptake: Number | dict[int, Number]
     capacity: Capacity | None = None
+    # a model variable set per entry cohort to the years the programme had run at entry (e.g. for maturity)
+    years_variable: str | None = None
 
 
 class Scenario(Strict):
