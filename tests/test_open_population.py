@@ -241,3 +241,31 @@ def test_simulate_prints_writes_and_reports_the_calendar_years(root, tmp_path):
         if lang == "nb":  # no English fixed text in the Norwegian section or figure
             assert not [e for e in ("person-years", "working days", "Budget impact", "million NOK", "public purse")
                         if e in text + labels]
+
+
+def _in_work(sim, users: bool):
+    """Share in work of the run's programme users (or non-users) at the end of each month [strategy, month]."""
+    part = split_users(sim, sim.scenario.spec.programme, users)
+    states = list(sim.trace.states)
+    work = [states.index(s) for s in ("employed", "employed_aap", "employed_ufore")]
+    return person_months(part)[0][..., work].sum(-1)
+
+
+def test_maturity_scales_the_effect_by_programme_year_and_spillover_reaches_non_users(root):
+    from ipsecon.engines.open_population import cohort_scenario
+
+    bodo = root / "scenarios/bodo.yaml"
+    young = load_scenario(bodo, overrides={"ips.maturity.first_year_share": 0.0, "ips.maturity.years_to_full": 3})
+    # programme year 0 with no maturity yet: hr ** 0 = 1, the users' work is usual care's exactly
+    stock = simulate(young, horizon_years=1)
+    np.testing.assert_array_equal(_in_work(stock, True)[1], _in_work(stock, True)[0])
+    # entrants of 2018 (programme year 3 = years_to_full) get the whole trial effect: the run equals one without maturity
+    mature = simulate(cohort_scenario(young, 2018), horizon_years=1)
+    plain = simulate(cohort_scenario(load_scenario(bodo), 2018), horizon_years=1)
+    np.testing.assert_array_equal(mature.trace.occupancy, plain.trace.occupancy)
+    # spillover: off by default (non-users as in usual care), a hazard ratio above 1 lifts non-users' work
+    base = _in_work(plain, False)
+    np.testing.assert_array_equal(base[1], base[0])
+    lifted = _in_work(simulate(cohort_scenario(load_scenario(bodo, overrides={"ips.spillover.hr_entry": 1.2}), 2018),
+                               horizon_years=1), False)
+    assert (lifted[1, 1:] > lifted[0, 1:]).all() and np.array_equal(lifted[0], base[0])

@@ -20,7 +20,8 @@ import numpy as np
 
 from ipsecon.engines.simulate import Simulation, horizon_cycles, simulate
 from ipsecon.model.entrants import EntryPlan, entry_plan
-from ipsecon.model.scenario import LoadedScenario
+from ipsecon.model.scenario import LoadedScenario, replace_variables
+from ipsecon.model.state_machine import CompiledModel
 
 
 @dataclass
@@ -100,7 +101,15 @@ def cohort_scenario(scenario: LoadedScenario, year: int) -> LoadedScenario:
     if pop.entrants is not None and pop.entrants.start_state is not None:
         update["start_state"] = pop.entrants.start_state
     spec = scenario.spec.model_copy(update={"population": pop.model_copy(update=update)})
-    return replace(scenario, spec=spec)
+    out = replace(scenario, spec=spec)
+    prog = scenario.spec.programme
+    if prog is not None and prog.years_variable is not None:  # e.g. the effect's maturity by programme year
+        model_spec = replace_variables(scenario.model.spec, {prog.years_variable: float(year - prog.start_year)},
+                                       scenario.file, "programme.years_variable")
+        model = CompiledModel(model_spec, scenario.model.file)
+        model.discount_rate = scenario.model.discount_rate
+        out = replace(out, model=model)
+    return out
 
 
 def run_open_population(base: Simulation, values: dict[str, Any] | None = None, n_samples: int = 1,

@@ -230,4 +230,8 @@ def check_open_population(scenario: Any) -> None:
             probe.start_mix(scenario.base_values())
         except InputError as exc:
             raise InputError(scenario.file, "population.entrants.start_state", exc.problem, exc.allowed) from None
+    prog = spec.programme
+    if prog is not None and prog.years_variable is not None and prog.years_variable not in scenario.model.spec.variables:
+        raise InputError(scenario.file, "programme.years_variable", f"{prog.years_variable!r} is not a variable of the model",
+                         "a variable the runner may set to the programme's years at entry, e.g. programme_years")
     entry_plan(scenario, scenario.base_values(), max(1, round(spec.run.horizon_years * 12)))
