@@ -269,3 +269,17 @@ def test_maturity_scales_the_effect_by_programme_year_and_spillover_reaches_non_
     lifted = _in_work(simulate(cohort_scenario(load_scenario(bodo, overrides={"ips.spillover.hr_entry": 1.2}), 2018),
                                horizon_years=1), False)
     assert (lifted[1, 1:] > lifted[0, 1:]).all() and np.array_equal(lifted[0], base[0])
+
+
+def test_psa_draws_entrants_and_uptake_and_gives_each_sample_its_budgets(root):
+    import ipsecon
+
+    ds = ipsecon.psa(load_scenario(root / "scenarios/bodo.yaml"), samples=2, horizons=[1], quiet=True)
+    drawn = {p: ds.parameters.sel(parameter=p).values for p in ("ips.bodo.entrants_per_year", "ips.bodo.entrant_uptake")}
+    assert len(set(drawn["ips.bodo.entrants_per_year"])) == 2  # uncertain: a value per sample
+    np.testing.assert_allclose(ds.calendar_entrants.values[:, 0], drawn["ips.bodo.entrants_per_year"])
+    # 2015's starts: the stock's users (561 x 0.0855) and each sample's entrants x its uptake
+    expected = drawn["ips.bodo.entrants_per_year"] * drawn["ips.bodo.entrant_uptake"] + 561 * 0.0855
+    np.testing.assert_allclose(ds.calendar_programme_starts.values[:, 0], expected, rtol=1e-12)
+    impact = ds.calendar_budget_impact.sel(strategy="ips", budget="public").values
+    assert np.isfinite(impact).all() and impact[0, 0] != impact[1, 0]

@@ -112,3 +112,28 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
     ds.attrs["calendar_working_days_per_year"] = WORKING_DAYS_PER_YEAR
     ds.attrs["calendar_budgets"] = ", ".join(f"{b}: {'+'.join(PARTY_PERSPECTIVES[b])}" for b in BUDGETS)
     return ds
+
+
+def calendar_years_samples(scenario, values: dict[str, Any], n_samples: int, horizon_years: float,
+                           engine: str | None = None, individuals: int | None = None, seed: int | None = None,
+                           progress=None) -> xr.Dataset:
+    """:func:`calendar_years` for ``n_samples`` parameter sets (a PSA's draws: entrant counts, uptake and
+    capacity may be among them), run in batches of samples whose traces fit in memory."""
+    from ipsecon.economics.outcomes import batch_size, slice_values
+    from ipsecon.engines.simulate import horizon_cycles, simulate
+
+    step = batch_size(scenario, horizon_cycles(scenario, horizon_years), n_samples, engine, individuals)
+    parts = []
+    for lo in range(0, n_samples, step):
+        hi = min(n_samples, lo + step)
+        part = slice_values(values, slice(lo, hi), n_samples)
+        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon_years,
+                       values=part, n_samples=hi - lo)
+        ds = calendar_years(sim, part, hi - lo)
+        parts.append(ds.assign_coords(sample=np.arange(lo, hi)))
+        if progress is not None:
+            progress(hi)
+    out = xr.concat(parts, dim="sample", data_vars="minimal", coords="minimal", compat="override",
+                    combine_attrs="override")
+    out["year"].attrs["units"] = "calendar year"
+    return out

@@ -235,3 +235,18 @@ def check_open_population(scenario: Any) -> None:
         raise InputError(scenario.file, "programme.years_variable", f"{prog.years_variable!r} is not a variable of the model",
                          "a variable the runner may set to the programme's years at entry, e.g. programme_years")
     entry_plan(scenario, scenario.base_values(), max(1, round(spec.run.horizon_years * 12)))
+
+
+def formula_names(spec: Any) -> set[str]:
+    """Every name the formulas of ``population.entrants`` and ``programme`` read (entrant counts, uptake and
+    capacity may be uncertain parameters: the sampling machinery draws what is read here too)."""
+    texts: list[Any] = []
+    ent, prog = spec.population.entrants, spec.programme
+    if ent is not None:
+        texts += list(ent.per_year.values()) if isinstance(ent.per_year, dict) else [ent.per_year]
+    if prog is not None:
+        texts += list(prog.uptake.values()) if isinstance(prog.uptake, dict) else [prog.uptake]
+        if prog.capacity is not None:
+            texts += [getattr(prog.capacity, k) for k in ("specialists", "caseload", "support_months", "turnover",
+                                                           "refill_months")]
+    return set().union(*(expressions.parse(t).names for t in texts)) if texts else set()

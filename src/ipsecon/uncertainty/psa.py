@@ -125,6 +125,11 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
     ds["parameters"] = samples.to_xarray()
     ds = with_occupancy_bands(ds, scenario, samples.values(base), n, engine, individuals, seed)
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
+    if scenario.spec.population.entrants is not None:  # an open population: each sample's calendar years and budgets
+        from ipsecon.economics.calendar_years import calendar_years_samples
+
+        calendar = calendar_years_samples(scenario, samples.values(base), n, max(horizons), engine, individuals, seed)
+        ds = ds.merge(calendar, join="left", combine_attrs="override")
     return summarise(ds, samples, wtp, population if population is not None else scenario.spec.population.size,
                      groups if groups is not None else default_groups(samples), wtp_default(base, scenario), seed, method,
                      engine or scenario.spec.run.engine)

@@ -76,8 +76,11 @@ class Samples:
 
 
 def referenced_names(scenario: LoadedScenario) -> set[str]:
-    """Every name the scenario's model formulas read (:meth:`CompiledModel.formula_names`)."""
-    return scenario.model.formula_names()
+    """Every name the scenario's model formulas read (:meth:`CompiledModel.formula_names`) and, in an open
+    population, its entrants' and programme's formulas (entrant counts, uptake, capacity)."""
+    from ipsecon.model.entrants import formula_names
+
+    return scenario.model.formula_names() | formula_names(scenario.spec)
 
 
 def uncertain_parameters(scenario: LoadedScenario, include: Iterable[str] | None = None,
