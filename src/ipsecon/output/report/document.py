@@ -9,22 +9,10 @@ import tempfile
 from pathlib import Path
 
 from ipsecon.output.report.blocks import Alert, Figure, Section
-from ipsecon.output.report.breakeven_section import breakeven_section
-from ipsecon.output.report.ce_section import ce_section
-from ipsecon.output.report.calendar_section import calendar_section
 from ipsecon.output.report.commands import shown_path
-from ipsecon.output.report.decision import decision_section, structures_section
 from ipsecon.output.report.i18n import language, t
 from ipsecon.output.report.messages import CATALOGUES
 from ipsecon.output.report.folder import Inputs, read_inputs
-from ipsecon.output.report.model_card import model_card_section
-from ipsecon.output.report.money_sections import money_sections
-from ipsecon.output.report.render import render, render_png
-from ipsecon.output.report.summary import (headline, mixed_runs_banner, question_section, reproduce_section,
-                                             validation_banner)
-from ipsecon.output.report.trace_sections import employment_section, occupancy_section
-from ipsecon.output.report.sweep_section import sweep_section
-from ipsecon.output.report.uncertainty_sections import dsa_section, psa_section, sobol_section
 from ipsecon.output.results import atomic_write
 from ipsecon.progress import Progress
 
@@ -32,6 +20,19 @@ from ipsecon.progress import Progress
 def build_sections(inp: Inputs) -> list[Section]:
     """The answer first, then the question, the evidence (employment against the trial), money over
     time, uncertainty, the files; the model card last, folded. Titles in the report's language."""
+    # the sections (and matplotlib, through their figures) load here: remove_report and report_paths,
+    # which a run without its report calls, need none of them
+    from ipsecon.output.report.breakeven_section import breakeven_section
+    from ipsecon.output.report.ce_section import ce_section
+    from ipsecon.output.report.calendar_section import calendar_section
+    from ipsecon.output.report.decision import decision_section, structures_section
+    from ipsecon.output.report.model_card import model_card_section
+    from ipsecon.output.report.money_sections import money_sections
+    from ipsecon.output.report.summary import headline, question_section, reproduce_section
+    from ipsecon.output.report.trace_sections import employment_section, occupancy_section
+    from ipsecon.output.report.sweep_section import sweep_section
+    from ipsecon.output.report.uncertainty_sections import dsa_section, psa_section, sobol_section
+
     facts: dict = {}
     body: list[Section | None] = [employment_section(inp), occupancy_section(inp)]
     body += money_sections(inp, facts) + [calendar_section(inp), ce_section(inp)]  # calendar: open populations
@@ -112,7 +113,17 @@ def write_report(results_dir: Path, reports_root: Path = Path("reports"), quiet:
         return _write_report(Path(results_dir), Path(reports_root), quiet)
 
 
+def render(*args, **kwargs) -> tuple[str, str]:
+    """:func:`ipsecon.output.report.render.render`, loaded (with jinja2 and matplotlib) on first use."""
+    from ipsecon.output.report import render as rendering
+
+    return rendering.render(*args, **kwargs)
+
+
 def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[str, Path]:
+    from ipsecon.output.report.render import render_png
+    from ipsecon.output.report.summary import mixed_runs_banner, validation_banner
+
     inp = read_inputs(results_dir)
     sections = build_sections(inp)
     mixed, misses = mixed_runs_banner(inp), validation_banner(inp)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipsecon.output import figures as figs
 
 from ipsecon.errors import InputError
 from ipsecon.output.report.blocks import Alert, Section, Table, Text, bullets
@@ -64,6 +63,7 @@ def read_sweep(folder: Path) -> SweepFolder | None:
 def sweep_section(sweep: SweepFolder | None) -> Section | None:
     if sweep is None:
         return None
+    from ipsecon.output import figures as figs  # matplotlib: not for a folder read without its report
     from ipsecon.sweep.summary import display_table
 
     a = sweep.attrs
