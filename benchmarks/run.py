@@ -55,6 +55,7 @@ SIZES = {
     "memory_people": (1_000_000, 100_000),
     "sweep_samples": (128, 16),  # × 2 overrides, 8 samples per unit: 32 units, 16 per worker at 2
     "sweep_people": (20_000, 5_000),
+    "open_people": (50_000, 5_000),  # microsim people per entry-year run of the open Bodø population
 }
 
 
@@ -514,7 +515,36 @@ def w_richer_model(impl: str, quick: bool) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def w_open_population(impl: str, quick: bool) -> dict:
+    """The open Bodø population (stock and five entry years, issue 15), 10 years: the calendar-year results on
+    top of the stock's run (impl "ipsecon") against the stock's closed run alone ("naive" column), with the
+    cohort engine and with the microsim (people per run; peak memory stays that of one run: O(people))."""
+    from ipsecon.economics.calendar_years import calendar_years
+    from ipsecon.engines.simulate import simulate
+
+    sc = _load(IPS)
+    n = size("open_people", quick)
+    out: dict = {"people_per_run": n, "months": 120}
+    simulate(sc, horizon_years=1)
+    _warm_microsim(sc)
+    if impl == "ipsecon":
+        cal = measured(out, lambda: calendar_years(simulate(sc, horizon_years=10)))
+        out["micro_seconds"], _, micro = timed(lambda: calendar_years(simulate(sc, engine="microsim", individuals=n,
+                                                                            horizon_years=10)))
+        out["peak_rss_mb"] = peak_rss_mb()
+        out["entry_years"] = int((cal.calendar_entrants.values[0] > 0).sum())  # 2015's entrants share the stock's run
+        pub = lambda d: d.calendar_budget_impact.sel(strategy="ips", budget="public").values[0]  # noqa: E731
+        out["public_impact_all_years"] = [float(pub(cal).sum()), float(pub(micro).sum())]
+    else:
+        measured(out, lambda: simulate(sc, horizon_years=10))
+        out["micro_seconds"], _, _ = timed(lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=10))
+        out["peak_rss_mb"] = peak_rss_mb()
+    out["check"] = {}  # different outputs: nothing to agree on (tests/test_open_population.py checks the numbers)
+    return out
+
+
 WORKERS = {
+    "open_population": w_open_population,
     "richer_model": w_richer_model,
     "throughput_ips": lambda impl, quick: w_throughput(impl, quick, "ips"),
     "throughput_ref": lambda impl, quick: w_throughput(impl, quick, "ref"),
@@ -563,6 +593,11 @@ FIGURES = [
      ("ipsecon", "naive"), ONE_THREAD,
      [("microsim person-months/s/core, 10 y", "value", fmt_rate, "", None, "higher"),
       ("cohort run, 40 y", "cohort_seconds", lambda v: f"{v:.3g} s", "", None, "lower")]),
+    ("open_population", "open population (issue 15): Bodø's stock and 5 entry years, 10 y, calendar-year results "
+     "and budgets vs the stock's closed run alone ('naive' column)", ("ipsecon", "naive"), {},
+     [("cohort: run + calendar years", "seconds", lambda v: f"{v:.3g} s", "", None, "lower"),
+      ("microsim: run + calendar years", "micro_seconds", lambda v: f"{v:.3g} s", "", None, "lower"),
+      ("microsim peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "", None, "lower")]),
     ("sweep", "ipsecon sweep speed-up, 1 -> 2 local Dask workers (IPS microsim: 2 overrides x 128 samples x 20,000 people)",
      ("1", "2"), {}, []),
 ]
