@@ -389,7 +389,18 @@ def add_classes(terms: np.ndarray, axis: int) -> np.ndarray:
 
 
 def rules_vary(values: dict[str, Any]) -> bool:
-    return any(k.startswith("rules.") and np.ndim(v) > 0 for k, v in values.items())
+    """Whether the money rules (``RuleParameters``) read a sampled ``rules.*`` parameter. The model's
+    formulas read others (rules.aap.extension_share): sampling those leaves one rule set, and the
+    break-even wages their vectorised search instead of a root search per sample."""
+    sampled = [k for k, v in values.items() if k.startswith("rules.") and np.ndim(v) > 0]
+    if not sampled:
+        return False
+    one = sample(values, 0)
+    marked = {**one, **{k: np.float64("nan") for k in sampled}}  # a rule that reads one becomes NaN
+    try:
+        return RuleParameters.from_values(marked, dt.date(2000, 1, 1)) != RuleParameters.from_values(one, dt.date(2000, 1, 1))
+    except InputError:
+        return True
 
 
 def sample(values: dict[str, Any], i: int) -> dict[str, Any]:
