@@ -77,6 +77,99 @@ class Finite(click.ParamType):
         return x
 
 
+def defer_dask_check() -> None:
+    """xarray asks of every array it wraps whether it is a dask array or collection, and answers by
+    importing dask (dask.array: 0.4-1 s with scipy.fft; dask.base 0.1-0.3 s), also in commands that
+    never use dask. No array can be a dask array before dask.array is imported, and an object without
+    ``__dask_graph__`` is no dask collection (dask's own first test), so those answers come without
+    the import, and no dask scheduler runs before dask is imported (writing NetCDF asks); once dask is
+    imported (``sweep``) xarray gets its usual answers. Installed once, before xarray loads (each of
+    its three modules is adjusted as it loads); a no-op where xarray's internals differ."""
+    pending = [name for name in _DASK_CHECKS if name not in sys.modules]
+    for name in set(_DASK_CHECKS) - set(pending):
+        _DASK_CHECKS[name](sys.modules[name])
+    if pending and not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(pending))
+
+
+class _AfterImport:
+    """A meta path finder that finds nothing itself: it wraps the loaders of a few modules so that
+    ``_DASK_CHECKS[name]`` runs on each right after it has loaded."""
+
+    def __init__(self, names: list[str]):
+        self.names = set(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.names:
+            return None
+        self.names.discard(name)
+        if not self.names:
+            sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target) if finder is not self and hasattr(finder, "find_spec") else None
+            if spec is not None:
+                if hasattr(spec.loader, "exec_module"):
+                    run = spec.loader.exec_module
+
+                    def exec_module(module, run=run):
+                        run(module)
+                        _DASK_CHECKS[name](module)
+
+                    spec.loader.exec_module = exec_module
+                return spec
+        return None
+
+
+def _defer_dask_arrays(pycompat) -> None:
+    try:
+        base, cache = pycompat.DuckArrayModule, pycompat._cached_duck_array_modules
+    except AttributeError:  # another xarray: leave it as it is
+        return
+
+    class Deferred(base):
+        def __init__(self):  # nothing imported yet
+            pass
+
+        def _real(self):
+            cache["dask"] = real = base("dask")
+            return real
+
+        type = property(lambda self: self._real().type if "dask.array" in sys.modules else ())
+        module = property(lambda self: self._real().module)
+        version = property(lambda self: self._real().version)
+        available = property(lambda self: self._real().available)
+
+    cache.setdefault("dask", Deferred())
+
+
+def _defer_dask_collections(utils) -> None:
+    full = getattr(utils, "is_dask_collection", None)
+    if full is None or getattr(full, "deferred", False):
+        return
+
+    def is_dask_collection(x) -> bool:
+        return not isinstance(x, type) and hasattr(x, "__dask_graph__") and full(x)
+
+    is_dask_collection.deferred = True
+    utils.is_dask_collection = is_dask_collection
+
+
+def _defer_dask_scheduler(locks) -> None:
+    full = getattr(locks, "get_dask_scheduler", None)
+    if full is None or getattr(full, "deferred", False):
+        return
+
+    def get_dask_scheduler(get=None, collection=None):  # no dask scheduler runs before dask is imported
+        return full(get, collection) if "dask" in sys.modules else None
+
+    get_dask_scheduler.deferred = True
+    locks.get_dask_scheduler = get_dask_scheduler
+
+
+_DASK_CHECKS = {"xarray.namedarray.utils": _defer_dask_collections, "xarray.namedarray.pycompat": _defer_dask_arrays,
+                "xarray.backends.locks": _defer_dask_scheduler}
+
+
 class Guarded(click.Group):
     """Turns bad input and I/O errors from any command into one clear line and exit code 2."""
 
@@ -84,6 +177,7 @@ class Guarded(click.Group):
         from ipsecon import progress
 
         quiet = progress.is_quiet()
+        defer_dask_check()
         # At exit the interpreter's last garbage collections walk every object that numpy, numba,
         # pandas and xarray made (0.3-0.5 s after a run); freezing them first skips that walk. Files
         # are closed by then (every writer closes its own); in a test process this runs only at its end.
