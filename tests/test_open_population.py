@@ -274,7 +274,7 @@ def test_maturity_scales_the_effect_by_programme_year_and_spillover_reaches_non_
 def test_psa_draws_entrants_and_uptake_and_gives_each_sample_its_budgets(root):
     import ipsecon
 
-    ds = ipsecon.psa(load_scenario(root / "scenarios/bodo.yaml"), samples=2, horizons=[1], quiet=True)
+    ds = ipsecon.psa(load_scenario(root / "scenarios/bodo.yaml"), samples=2, horizons=[1], quiet=True, calendar_years=True)
     drawn = {p: ds.parameters.sel(parameter=p).values for p in ("ips.bodo.entrants_per_year", "ips.bodo.entrant_uptake")}
     assert len(set(drawn["ips.bodo.entrants_per_year"])) == 2  # uncertain: a value per sample
     np.testing.assert_allclose(ds.calendar_entrants.values[:, 0], drawn["ips.bodo.entrants_per_year"])

@@ -497,8 +497,10 @@ def _load_for_uncertainty(scenario, overrides, structure, quiet):
               help=f"top of the willingness-to-pay grid (default {WTP_MAX:,.0f} NOK per QALY; a model without the "
                    "ledger: 5 × its wtp)")
 @click.option("--independent", is_flag=True, help="ignore declared correlations")
+@click.option("--calendar-years", is_flag=True,
+              help="an open population: each sample's calendar years and budgets too (runs every entry year per sample)")
 def psa(scenario, horizons, perspectives, structure, overrides, engine, individuals, seed, out, fmt, excel, no_report,
-        reports_root, quiet, samples, method, population, wtp_max, independent):
+        reports_root, quiet, samples, method, population, wtp_max, independent, calendar_years):
     """Probabilistic sensitivity analysis: CE plane, CEAC/CEAF, EVPI/EVPPI, break-even wage distribution."""
     from ipsecon import api
     from ipsecon.output import console
@@ -507,7 +509,7 @@ def psa(scenario, horizons, perspectives, structure, overrides, engine, individu
     out_dir = _out_for(loaded, "psa", engine, out)
     ds = api.psa(loaded, samples, seed, engine, individuals, method=method, horizons=_horizons(horizons, loaded, _csv(HORIZONS)),
                  perspectives=perspectives, wtp=None if wtp_max is None else wtp_grid(wtp_max), population=population,
-                 correlated=not independent,
+                 correlated=not independent, calendar_years=calendar_years,
                  quiet=quiet)
     _finish(ds, loaded, "psa", out_dir, fmt, excel, no_report, reports_root, quiet,
             lambda: console.psa(ds, loaded.name, loaded.spec.price_year))

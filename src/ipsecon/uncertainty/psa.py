@@ -114,7 +114,9 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
             horizons: Iterable[float] = HORIZONS, perspectives: Iterable[str] = EVALUATION_PERSPECTIVES,
             wtp: Iterable[float] | None = None, population: float | None = None, engine: str | None = None,
             individuals: int | None = None, groups: dict[str, list[str]] | None = None,
-            correlated: bool = True, quiet: bool = False) -> xr.Dataset:
+            correlated: bool = True, quiet: bool = False, calendar_years: bool = False) -> xr.Dataset:
+    """``calendar_years``: for an open population, each sample's calendar-year results and budgets too
+    (``calendar_*``): every entry year runs once per sample with its trace, several times the PSA's cost."""
     seed = scenario.spec.run.seed if seed is None else seed
     samples = draw_samples(scenario, n, seed, method, correlated=correlated)
     base = scenario.base_values()
@@ -125,7 +127,7 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
     ds["parameters"] = samples.to_xarray()
     ds = with_occupancy_bands(ds, scenario, samples.values(base), n, engine, individuals, seed)
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
-    if scenario.spec.population.entrants is not None:  # an open population: each sample's calendar years and budgets
+    if calendar_years and scenario.spec.population.entrants is not None:  # each sample's calendar years and budgets
         from ipsecon.economics.calendar_years import calendar_years_samples
 
         calendar = calendar_years_samples(scenario, samples.values(base), n, max(horizons), engine, individuals, seed)
