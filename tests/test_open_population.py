@@ -283,3 +283,24 @@ def test_psa_draws_entrants_and_uptake_and_gives_each_sample_its_budgets(root):
     np.testing.assert_allclose(ds.calendar_programme_starts.values[:, 0], expected, rtol=1e-12)
     impact = ds.calendar_budget_impact.sel(strategy="ips", budget="public").values
     assert np.isfinite(impact).all() and impact[0, 0] != impact[1, 0]
+
+
+def test_batched_entry_years_equal_their_separate_runs(tmp_path):
+    from ipsecon.engines.open_population import batched_entry_years, cohort_scenario
+
+    model = {**ILLNESS, "variables": {"p_sick": "where(year >= 2022, 0.06, 0.04) + 0.001 * (start_year - 2020)",
+                                      "programme_years": 0, "hr": "0.5 ** min(1, (1 + programme_years) / 3)"},
+             "transitions": [{"from": "healthy", "to": "sick", "probability": "p_sick"}] + ILLNESS["transitions"][1:],
+             "strategies": {"a": {}, "b": {"effects": [{"transition": "healthy->sick", "hr": "where(user == 'yes', hr, 1.0)"}]}}}
+    path = write(tmp_path, model, {"size": 100, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.5, "no": 0.5}},
+                                   "entrants": {"per_year": 12}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": 0.5, "years_variable": "programme_years"}, horizon=5)
+    sc = load_scenario(path)
+    batched = batched_entry_years(sc, [2021, 2022, 2023], 60, sc.base_values())
+    for year, sim in batched.items():
+        alone = simulate(cohort_scenario(sc, year), horizon_years=(60 - 12 * (year - 2020)) / 12)
+        T = alone.trace.occupancy.shape[3]
+        np.testing.assert_allclose(sim.trace.occupancy[..., :T, :], alone.trace.occupancy, rtol=0, atol=1e-14)
+        assert sim.scenario.spec.population.start_year == year
+    # the calendar years differ between entry years (the test would pass trivially otherwise)
+    assert np.abs(batched[2021].trace.occupancy[..., 12, :] - batched[2023].trace.occupancy[..., 12, :]).max() > 1e-3

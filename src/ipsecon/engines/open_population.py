@@ -13,12 +13,14 @@ the scenario's run untouched.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from ipsecon.engines.simulate import Simulation, horizon_cycles, simulate
+from ipsecon.inputs import expressions
 from ipsecon.model.entrants import EntryPlan, entry_plan
 from ipsecon.model.scenario import LoadedScenario, replace_variables
 from ipsecon.model.state_machine import CompiledModel
@@ -132,18 +134,87 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     cohorts = [EntryCohort(base, 0, plan.stock[:, None], plan.stock_user_share()[:, None], "stock")]
     shares = plan.entrant_user_share() if prog is not None else np.zeros_like(plan.entrants)
     same_start = scenario.spec.population.entrants.start_state in (None, scenario.spec.population.start_state)
-    for year in plan.entry_years:
+    years = [y for y in plan.entry_years if 12 * (y - y0) < M]
+    to_run = [y for y in years if not (y == y0 and same_start)]
+    sims: dict[int, Simulation] = {y0: base} if len(to_run) < len(years) else {}
+    if engine == "cohort" and n_samples == 1 and len(to_run) > 1:
+        sims.update(batched_entry_years(scenario, to_run, M, values) or {})
+    for year in years:
         offset = 12 * (year - y0)
-        if offset >= M:
-            break
-        if year == y0 and same_start:
-            sim = base  # entrants of the first year are the stock's run, shifted
-        else:
+        if year not in sims:
             if progress is not None:
                 progress(f"entrants of {year}")
-            sim = simulate(cohort_scenario(scenario, year), engine=engine, individuals=base.individuals,
-                           seed=base.seed + (year - y0) + 1, horizon_years=(M - offset) / 12, values=values,
-                           n_samples=n_samples)
+            sims[year] = simulate(cohort_scenario(scenario, year), engine=engine, individuals=base.individuals,
+                                  seed=base.seed + (year - y0) + 1, horizon_years=(M - offset) / 12, values=values,
+                                  n_samples=n_samples)
         window = slice(offset, min(offset + 12, M))
-        cohorts.append(EntryCohort(sim, offset, plan.entrants[:, window], shares[:, window], str(year)))
+        cohorts.append(EntryCohort(sims[year], offset, plan.entrants[:, window], shares[:, window], str(year)))
     return OpenPopulation(plan, cohorts, M)
+
+
+ENTRY_OFFSET = "ipsecon_entry_offset"  # the name the batched entry years' formulas read: years after the batch's first
+CALENDAR_NAMES = ("year", "start_year")
+
+
+def _shifted(text: Any, file: str, path: str) -> Any:
+    """A formula with ``year`` and ``start_year`` read ``ENTRY_OFFSET`` years later (numbers are left alone)."""
+    if not isinstance(text, str) or not (expressions.parse(text, file, path).names & set(CALENDAR_NAMES)):
+        return text
+
+    class Shift(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in CALENDAR_NAMES:
+                return ast.BinOp(left=ast.Name(node.id, ast.Load()), op=ast.Add(), right=ast.Name(ENTRY_OFFSET, ast.Load()))
+            return node
+
+    tree = Shift().visit(ast.parse(" ".join(text.split()), mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def batched_entry_years(scenario: LoadedScenario, years: list[int], n_months: int,
+                        values: dict[str, Any]) -> dict[int, Simulation] | None:
+    """The cohort runs of several entry years as one run with a sample per year (the kernel advances them
+    side by side, as ``api`` batches structural alternatives): the first year's run in which every variable
+    and strategy formula reading ``year`` or ``start_year`` reads them ``ENTRY_OFFSET`` (the sample's years
+    after the first) later. Each comes back as its own one-sample Simulation of :func:`cohort_scenario`,
+    so its ledger books its own year's rules. None (run them one by one) where a formula other than a
+    variable's or a strategy's reads the calendar, or the model already uses the name."""
+    model = scenario.model
+    spec, file = model.spec, model.file
+    if ENTRY_OFFSET in spec.variables or ENTRY_OFFSET in values:
+        return None
+    others = [tr.formula for tr in model.transitions] + [tk.start for tk in model.trackers if tk.start is not None]
+    others += [f for effects in model.effects.values() for e in effects
+               for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None]
+    others += [f for r in model.rewards.values() for f in list(r["states"].values()) + list(r["transitions"].values())]
+    if set().union(*(f.names for f in others)) & set(CALENDAR_NAMES):
+        return None
+    first = years[0]
+    variables = {k: _shifted(v, file, f"model.variables.{k}") for k, v in spec.variables.items()}
+    prog = scenario.spec.programme
+    if prog is not None and prog.years_variable is not None:
+        variables[prog.years_variable] = f"{first - prog.start_year} + {ENTRY_OFFSET}"
+    strategies = {k: st.model_copy(update={"set": {n: _shifted(v, file, f"model.strategies.{k}.set.{n}")
+                                                   for n, v in st.set.items()}})
+                  for k, st in spec.strategies.items()}
+    batch_model = CompiledModel(spec.model_copy(update={"variables": variables, "strategies": strategies}), file)
+    batch_model.discount_rate = model.discount_rate
+    batch = replace(cohort_scenario(scenario, first), model=batch_model)
+    Y = len(years)
+    runs = {**values, ENTRY_OFFSET: np.array([y - first for y in years], dtype=float)}
+    sim = simulate(batch, engine="cohort", horizon_years=(n_months - 12 * (first - scenario.spec.population.start_year)) / 12,
+                   values=runs, n_samples=Y)
+    return {y: Simulation(cohort_scenario(scenario, y), _sample(sim.trace, i, Y), sim.seed, None, sim.horizon_years)
+            for i, y in enumerate(years)}
+
+
+def _sample(trace, i: int, n: int):
+    """Sample ``i`` of a trace of ``n`` samples as a one-sample trace (arrays shared by all samples stay)."""
+    def pick(a):
+        return a[i:i + 1] if a.shape[0] == n and n > 1 else a
+
+    return replace(trace, occupancy=pick(trace.occupancy), flows=pick(trace.flows), ever=pick(trace.ever),
+                   weights=pick(np.atleast_2d(trace.weights)),
+                   reward_states={k: pick(v) for k, v in trace.reward_states.items()},
+                   reward_transitions={k: pick(v) for k, v in trace.reward_transitions.items()},
+                   reward_masses={k: (pick(a), pick(b)) for k, (a, b) in trace.reward_masses.items()})
