@@ -9,8 +9,12 @@ few samples, dsa with a two-way grid, sobol with a tiny design, breakeven, and a
 (Monte Carlo bands); each report's own figure list is rendered.
 """
 
+import json
 import math
 import re
+import shutil
+import subprocess
+from html import unescape
 from html.parser import HTMLParser
 
 import matplotlib.pyplot as plt
@@ -73,22 +77,32 @@ def _overlapping(boxes) -> list[tuple[int, int]]:
 
 
 def layout_defects(fig) -> list[str]:
-    """Tick labels of one axis that overlap, and text that leaves the figure."""
+    """Tick labels of one axis that overlap or repeat, text written in a plot (values, notes) that runs
+    into other such text or into the plot's tick labels, and text that leaves the figure."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox
     defects = []
     drawn, every_tick_label = [], set()
     for k, ax in enumerate(fig.axes):
+        ticks = []
         for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             every_tick_label |= {id(t) for t in axis.get_majorticklabels() + axis.get_minorticklabels()}
             if not ax.axison:
                 continue
             labels = _tick_labels(axis)
             drawn += labels
+            ticks += labels
             boxes = [t.get_window_extent(renderer) for t in labels]
             defects += [f"axes {k} {name}: tick labels {labels[i].get_text()!r} and {labels[j].get_text()!r} overlap"
                         for i, j in _overlapping(boxes)]
+            texts = [t.get_text() for t in labels]
+            defects += [f"axes {k} {name}: tick label {a!r} repeats" for a, b in zip(texts, texts[1:]) if a == b]
+        written = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+        both = written + ticks
+        boxes = [t.get_window_extent(renderer) for t in both]
+        defects += [f"axes {k}: text {both[i].get_text()[:40]!r} runs into {both[j].get_text()[:40]!r}"
+                    for i, j in _overlapping(boxes) if i < len(written)]
     texts = drawn + [t for t in fig.findobj(MplText) if id(t) not in every_tick_label]
     for t in texts:
         if not t.get_visible() or not t.get_text().strip():
@@ -174,15 +188,24 @@ def test_a_published_result_sits_at_its_month_in_either_language(lang):
 
 
 def test_the_check_finds_overlapping_ticks_and_text_outside():
-    """The check itself can fail: crowded full-length money ticks and a label placed off the figure."""
-    fig, ax = plt.subplots(figsize=(3, 2))
+    """The check itself can fail: crowded full-length money ticks, a label placed off the figure, a value
+    written over a tick label and over another note, and percentages rounded to the same tick label."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(6, 2))
     ax.set_xlim(0, 2_000_000)
     ax.set_xticks(range(0, 2_000_001, 250_000), [f"{v:,}" for v in range(0, 2_000_001, 250_000)])
     ax.text(1.5, 0.5, "far to the right", transform=ax.transAxes)
+    bx.set_yticks([0, 1], ["low", "high"])
+    bx.text(0, 1, "a label written over the tick label", ha="right", va="center")
+    bx.text(0.5, 0.5, "one note", transform=bx.transAxes)
+    bx.text(0.5, 0.5, "another note", transform=bx.transAxes)
+    bx.set_xticks([0.0, 0.004, 0.008], ["0%", "0%", "1%"])
     defects = layout_defects(fig)
     plt.close(fig)
-    assert any("overlap" in d for d in defects)
+    assert any("tick labels" in d and "overlap" in d for d in defects)
     assert any("leaves the figure" in d for d in defects)
+    assert any("'a label written over the tick label' runs into 'high'" in d for d in defects), defects
+    assert any("'one note' runs into 'another note'" in d for d in defects), defects
+    assert any("tick label '0%' repeats" in d for d in defects), defects
 
 
 class _Sections(HTMLParser):
@@ -372,11 +395,35 @@ def test_norwegian_numbers_read_1_234_5(reports):
     assert "<td>1,5</td>" in table and "<td>1.5</td>" not in table  # the horizon 1.5 years
 
 
-def test_a_microsimulation_draws_its_monte_carlo_bands(reports):
+def test_a_microsimulation_draws_its_monte_carlo_bands(reports, folders):
+    """Each strategy's share carries its binomial 95 % band, 1.96 √(p(1−p)/N) wide either side; the difference
+    carries none (the run pairs its strategies, and the files hold the paired error only for totals over the
+    horizon, shown in a table next to the unpaired error: far smaller for employment, as pairing makes it)."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
     html = reports["en", "micro"]
     assert "95 % Monte Carlo interval of each month's share (2,000 simulated people per strategy" in html
-    assert "The differences carry a 95 % Monte Carlo band" in html
+    assert "The difference below carries no band" in html
     assert "Monte Carlo" not in reports["en", "sim"]  # the cohort's shares are exact expected values
+    block = next(b for b in report_figures(folders["micro"]) if b.name == "employment")
+    fig = block.make()
+    try:
+        top, diff = fig.axes[0], fig.axes[1]
+        bands = [c for c in top.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == 2 and not [c for c in diff.collections if isinstance(c, PolyCollection)]
+        for line, band in zip([ln for ln in top.get_lines() if ln.get_linewidth() == 2], bands):
+            p = np.asarray(line.get_ydata())
+            upper = band.get_paths()[0].vertices[1:len(p) + 1, 1]  # the band's outline runs along its upper edge first
+            assert np.allclose(np.abs(upper - p), 1.96 * np.sqrt(p * (1 - p) / 2000), atol=1e-9)
+    finally:
+        plt.close(fig)
+    table = html[html.index("Monte Carlo error of each total"):]
+    row = re.search(r"<code>employment_years</code>[^<]*</td><td>([\d.,-]+)</td><td>([\d.,]+)</td><td>([\d.,]+)</td>",
+                    table)
+    assert row, table[:2000]
+    difference, paired, unpaired = (float(v.replace(",", "")) for v in row.groups())
+    assert 0 < paired < unpaired / 3 and difference > 0
 
 
 def test_sources_are_citations_without_working_file_names_or_paths(reports):
@@ -390,3 +437,103 @@ def test_sources_are_citations_without_working_file_names_or_paths(reports):
     old = citation("seed 003_dcc15c71a543c0d6.txt (Reme, 2022); see /home/me/notes/evidence.md §1A")
     assert old.startswith("Reme SE 2022, Individuell jobbstøtte for pasienter med langvarige smerter")
     assert "dcc15c71" not in old and "/home/" not in old and "evidence.md" not in old
+
+
+# --- the same pages in a real browser ---------------------------------------------------------------------
+# Headless Chromium lays every report out at 1280 × 800 and measures, through the DOM, where the answer ends,
+# whether any two pieces of text (or a text and a figure) share pixels, and whether text runs off the page.
+# Chromium is not installed by `pip install`; without it these checks are skipped (apt-get install chromium).
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+                 if shutil.which(n)), None)
+
+# runs in each page once its figures are loaded; reports to the frame holding the pages
+PROBE = """
+window.addEventListener('load', function () {
+  var out = {width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth};
+  var dec = document.getElementById('decision');
+  out.decision = dec ? dec.getBoundingClientRect().bottom + window.scrollY : null;
+  var boxes = [], k = 0, n;
+  var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while ((n = walker.nextNode())) {
+    if (!n.data.trim() || n.parentElement.closest('script,style')) continue;
+    var range = document.createRange(); range.selectNodeContents(n);
+    Array.prototype.forEach.call(range.getClientRects(), function (b) {  /* one box per line of the text */
+      if (b.width > 0.5 && b.height > 0.5) boxes.push({id: k, text: n.data.trim().slice(0, 40), x0: b.left,
+        y0: b.top + window.scrollY, x1: b.right, y1: b.bottom + window.scrollY});
+    });
+    k++;
+  }
+  document.querySelectorAll('img').forEach(function (img) {
+    var b = img.getBoundingClientRect();
+    boxes.push({id: 'img' + (k++), text: '[figure] ' + (img.alt || '').slice(0, 30), x0: b.left,
+                y0: b.top + window.scrollY, x1: b.right, y1: b.bottom + window.scrollY});
+  });
+  boxes.sort(function (a, b) { return a.y0 - b.y0; });
+  out.overlaps = []; out.outside = [];
+  for (var i = 0; i < boxes.length; i++) {
+    var a = boxes[i];
+    if (a.x0 < -1 || a.x1 > window.innerWidth + 1) out.outside.push(a.text);
+    for (var j = i + 1; j < boxes.length && boxes[j].y0 < a.y1; j++) {
+      var c = boxes[j];
+      if (a.id !== c.id && Math.min(a.x1, c.x1) - Math.max(a.x0, c.x0) > 1
+          && Math.min(a.y1, c.y1) - Math.max(a.y0, c.y0) > 1) out.overlaps.push(a.text + ' | ' + c.text);
+    }
+  }
+  parent.postMessage(JSON.stringify([window.name, out]), '*');
+});
+"""
+
+# a page with every defect the browser check looks for: the answer below the first screen, two texts on top of
+# each other, a text over a figure, a line running off the page
+BROKEN = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0;font-size:16px">
+<div style="height:900px">title</div><section id="decision"><h2>The answer</h2></section>
+<div style="position:relative;height:60px"><span style="position:absolute;left:0">first text</span>
+<span style="position:absolute;left:20px">second text</span></div>
+<div style="position:relative"><img alt="a figure" width="200" height="100" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<span style="position:absolute;left:10px;top:10px">text over the figure</span></div>
+<p style="white-space:nowrap;margin-left:1200px">a line running off the page</p></body></html>"""
+
+
+def browser_layouts(pages: dict[str, str], folder) -> dict[str, dict]:
+    """Each page (name -> HTML) laid out by headless Chromium at 1280 × 800: what :data:`PROBE` measures.
+    All pages load as frames of one document, so Chromium starts once."""
+    names = {}
+    for k, (name, text) in enumerate(pages.items()):
+        (folder / f"page{k}.html").write_text(text.replace("</body>", f"<script>{PROBE}</script></body>"),
+                                              encoding="utf-8")
+        names[str(k)] = name
+    frames = "".join(f"<iframe name='{k}' src='page{k}.html' width='1280' height='800' style='display:block;border:0'>"
+                     "</iframe>" for k in names)
+    (folder / "all.html").write_text(
+        "<!DOCTYPE html><html><body style='margin:0'><pre id='result'></pre>" + frames + "<script>var got = {};"
+        "window.addEventListener('message', function (e) { var r = JSON.parse(e.data); got[r[0]] = r[1];"
+        "document.getElementById('result').textContent = JSON.stringify(got); });</script></body></html>",
+        encoding="utf-8")
+    run = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                          "--window-size=1300,800", "--virtual-time-budget=30000", "--dump-dom",
+                          (folder / "all.html").as_uri()], capture_output=True, text=True, timeout=300)
+    found = re.search(r'<pre id="result">(.*?)</pre>', run.stdout, re.S)
+    assert found, run.stderr[-2000:]
+    got = json.loads(unescape(found.group(1)))
+    assert set(got) == set(names), (sorted(set(names) - set(got)), run.stderr[-2000:])
+    return {names[k]: v for k, v in got.items()}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no headless Chromium here (apt-get install chromium): the page layout "
+                                             "is checked by the estimate above only")
+def test_in_a_browser_the_answer_fits_the_screen_and_no_text_overlaps(reports, tmp_path):
+    """Every report of the README's commands, in English and Norwegian, at 1280 × 800: the answer ends within
+    the first screen, no two texts (nor a text and a figure) overlap, nothing runs off the page's width. The
+    broken page shows the check can fail."""
+    pages = {f"{lang}/{name}": text for (lang, name), text in reports.items()} | {"broken": BROKEN}
+    got = browser_layouts(pages, tmp_path)
+    broken = got.pop("broken")
+    assert broken["decision"] > 800
+    assert "first text | second text" in broken["overlaps"], broken["overlaps"]
+    assert any("text over the figure" in o and "[figure] a figure" in o for o in broken["overlaps"]), broken
+    assert broken["outside"] == ["a line running off the page"] and broken["scrollWidth"] > 1280
+    for page, r in got.items():
+        assert r["width"] == 1280, page
+        assert r["decision"] is not None and r["decision"] <= 800, (page, r["decision"])
+        assert r["overlaps"] == [], (page, r["overlaps"])
+        assert r["outside"] == [] and r["scrollWidth"] <= 1280, (page, r["outside"], r["scrollWidth"])

@@ -83,14 +83,15 @@ def npv_figure(table: pd.DataFrame, price_year: int | None, intervention: str = 
         ax.barh(i, v, color=PERSPECTIVE_COLOURS.get(r["perspective"], "#999999"))
         pb = r.get("payback_month")
         note = tr("headline.never") if pb is None or pb != pb else tr("headline.pays_back", m=int(pb))
-        ax.text(v, i, f"  {compact_signed(v)}  ({note})  ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
+        # a loss's label starts at 0, right of its bar: left of the bar it ran over the perspective's name
+        ax.text(max(v, 0), i, f"  {compact_signed(v)}  ({note})  ", va="center", ha="left", fontsize=8)
     ax.set_yticks(range(len(table)), [perspective_label(p) for p in table["perspective"]])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
     thousands(ax, "x")
     lo, hi = ax.get_xlim()
     span = hi - lo
-    ax.set_xlim(lo - 0.45 * span * (lo < 0), hi + 0.45 * span)
+    ax.set_xlim(lo - 0.05 * span * (lo < 0), hi + 0.45 * span)
     ax.set_xlabel(tr("fig.npv.xlabel", unit=nok(price_year)))
     ax.grid(axis="x", alpha=0.3)
     return finish(fig, tr("fig.npv.title", name=intervention))

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocator
 
 # Comparator dark grey, IPS orange; further strategies take the palette in order.
 KNOWN_STRATEGY_COLOURS = {"tau": "#4d4d4d", "usual_care": "#4d4d4d", "control": "#4d4d4d", "ips": "#e66101"}
@@ -117,6 +117,26 @@ def share(v: float, digits: int = 0) -> str:
     from ipsecon.output.report.i18n import percent
 
     return percent(v, digits)
+
+
+class _Percent(Formatter):
+    """Shares as percentages in the report's language, with the fewest decimals (up to 3) that tell
+    every tick apart: a fixed 0 decimals read '0%, 0%, 1%, 1%' on an axis running to 1.2 %."""
+
+    ticks: tuple = ()
+
+    def set_locs(self, locs):  # the axis hands over its ticks before labelling them
+        self.ticks = tuple(locs)
+
+    def __call__(self, x, pos=None):
+        locs = self.ticks or (x,)
+        digits = next((d for d in range(4) if len({round(v * 100, d) for v in locs}) == len(locs)), 3)
+        return share(x, digits)
+
+
+def percent_axis(ax, axis: str = "y") -> None:
+    """Share tick labels as percentages (see :class:`_Percent`)."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_Percent())
 
 
 def thousands(ax, axis: str = "y", bins: int = 6) -> None:

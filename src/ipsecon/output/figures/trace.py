@@ -9,10 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (MC_BAND, finish, grouped, label, lighten, state_colours, strategy_colours,
-                                           tight, time_axis, tr, wrap)
+from ipsecon.output.figures.style import (MC_BAND, finish, grouped, label, lighten, percent_axis, state_colours,
+                                           strategy_colours, tight, time_axis, tr, wrap)
 
 
 def _layout(states: Sequence[str], absorbing: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -81,7 +80,8 @@ def model_diagram_figure(states: Mapping[str, str], transitions: Iterable[tuple[
 def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targets: Sequence[Mapping] = (),
                       labels: Mapping[str, str] | None = None, ever_curves: Mapping[str, np.ndarray] | None = None,
                       state_label: str | None = None, short: Mapping[str, str] | None = None,
-                      comparator: str | None = None, standard_errors: Mapping[str, np.ndarray] | None = None):
+                      comparator: str | None = None, standard_errors: Mapping[str, np.ndarray] | None = None,
+                      difference_errors: Mapping[str, np.ndarray] | None = None):
     """Share in work by strategy over time, with the trial's published shares as markers, and below
     it each other strategy's difference from ``comparator`` in percentage points — small
     population effects (e.g. when few of the group get IPS) are invisible on the main scale. No
@@ -90,7 +90,11 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
     ``targets``: dicts with strategy, month, value, measure ('in_state' or 'ever_in'), and
     optionally ``low``/``high`` (an interval drawn as an error bar) and ``source``.
     ``standard_errors``: per strategy, the Monte Carlo standard error of each month's share (microsim),
-    drawn as a 95 % band on the curve and on the difference.
+    drawn as a 95 % band on the curve. ``difference_errors``: per intervention, the standard error of
+    its difference from the comparator, drawn as a band on the difference. A microsimulation pairs its
+    strategies (the same people and random numbers), so that error is far below the two shares' errors
+    added in quadrature (about 1/7 of it in Bodø): without it the difference carries no band, never
+    the unpaired one.
     """
     x, xlabel = time_axis(months)
     scale = 12 if len(x) and np.asarray(months, dtype=float)[-1] > x[-1] else 1  # the axis is in years
@@ -121,7 +125,7 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
                     mec="black", ms=7, capsize=4, zorder=4,
                     label=None if shown else tr("fig.employment.published"))
         shown = True
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    percent_axis(ax)
     top = max([float(np.nanmax(v)) for v in curves.values()] + [t.get("high") or t["value"] for t in targets])
     ax.set_ylim(0, max(0.05, 1.15 * top))
     ax.set_ylabel(tr("fig.employment.ylabel", state=state_label or tr("fig.employment.state")))
@@ -133,8 +137,8 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
         for s in others:
             diff = (np.asarray(curves[s]) - base) * 100
             d_ax.plot(x, diff, color=colours[s], lw=2)
-            if s in se and comparator in se:  # independent simulated groups: the errors add in quadrature
-                half = 196 * np.sqrt(np.asarray(se[s]) ** 2 + np.asarray(se[comparator]) ** 2)
+            if difference_errors and s in difference_errors:
+                half = 196 * np.asarray(difference_errors[s])
                 d_ax.fill_between(x, diff - half, diff + half, color=colours[s], alpha=MC_BAND, lw=0)
             k = int(np.nanargmax(np.abs(diff)))
             d_ax.annotate(tr("fig.pp", value=("+" if diff[k] > 0 else "") + grouped(diff[k], 1)), (x[k], diff[k]), textcoords="offset points", xytext=(4, 4), fontsize=8,
@@ -152,13 +156,13 @@ def employment_figure(months: np.ndarray, curves: Mapping[str, np.ndarray], targ
 def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], states: Sequence[str],
                      labels: Mapping[str, str] | None = None, strategy_labels: Mapping[str, str] | None = None,
                      short: Mapping[str, str] | None = None, comparator: str | None = None,
-                     interventions: Sequence[str] = (), individuals: int | None = None):
+                     interventions: Sequence[str] = (), difference_errors: Mapping[str, np.ndarray] | None = None):
     """Where people are: stacked shares per strategy, plus one panel per intervention with its
     difference from ``comparator`` (none without a comparator).
 
-    ``occupancy``: strategy -> array [month, state] of shares. ``individuals`` (microsim): people
-    simulated per strategy; the difference panels then carry a 95 % Monte Carlo band (binomial
-    standard errors of the two shares, added in quadrature).
+    ``occupancy``: strategy -> array [month, state] of shares. ``difference_errors``: per intervention,
+    the standard error [month, state] of its difference from the comparator, drawn as a 95 % band (a
+    microsimulation's paired error: see :func:`employment_figure`; no band without it).
     """
     x, xlabel = time_axis(months)
     strategies = list(occupancy)
@@ -174,16 +178,15 @@ def occupancy_figure(months: np.ndarray, occupancy: Mapping[str, np.ndarray], st
         ax.set_title("\n".join(wrap(label(s, strategy_labels), 30)), fontsize=9, color=s_colours[s])
         ax.set_ylim(0, 1)
         ax.set_xlim(x[0], x[-1])
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        percent_axis(ax)
         ax.set_xlabel(xlabel, fontsize=8)
     axes[0].set_ylabel(tr("fig.share_of_group"))
     for ax, i in zip(axes[len(strategies):], diffs):
         diff = np.asarray(occupancy[i]) - np.asarray(occupancy[comparator])
         for j, st in enumerate(states):
             ax.plot(x, diff[:, j] * 100, color=colours[st], lw=2, label=label(st, labels))
-            if individuals:
-                p_i, p_c = np.asarray(occupancy[i])[:, j], np.asarray(occupancy[comparator])[:, j]
-                half = 196 * np.sqrt((p_i * (1 - p_i) + p_c * (1 - p_c)).clip(0) / individuals)
+            if difference_errors and i in difference_errors:
+                half = 196 * np.asarray(difference_errors[i])[:, j]
                 ax.fill_between(x, diff[:, j] * 100 - half, diff[:, j] * 100 + half, color=colours[st],
                                 alpha=MC_BAND, lw=0)
         ax.axhline(0, color="black", lw=0.8)

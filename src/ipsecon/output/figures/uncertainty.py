@@ -14,9 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import PercentFormatter
 
-from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, grouped, label, nok,
+from ipsecon.output.figures.style import (MC_BAND, PERSPECTIVE_COLOURS, compact, finish, grouped, label, nok, percent_axis,
                                            perspective_label, share, state_colours, strategy_colours, thousands,
                                            tight, time_axis, tr, wrap)
 from ipsecon.output.roles import dataset_roles
@@ -107,7 +106,7 @@ def ceac_figure(psa, perspective: str, horizon: float, labels: Mapping[str, str]
     if "wtp_default" in psa.attrs:
         ax.axvline(float(psa.attrs["wtp_default"]), color="grey", ls=":", lw=1, label=tr("fig.ceac.default"))
     ax.set_ylim(-0.02, 1.02)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    percent_axis(ax)
     ax.set_xlabel(tr("fig.wtp_axis", unit=nok(psa.attrs.get("price_year"))))
     ax.set_ylabel(tr("fig.ceac.ylabel"))
     thousands(ax, "x")
@@ -211,7 +210,6 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
                 ax.bar([x], [count], width=width, color="white", edgecolor=colour, hatch="///", lw=1)
                 ax.annotate(f"{text}: {share(count / n)}", (x, count), xytext=(0, 2), textcoords="offset points",
                             ha="center", va="bottom", fontsize=7)
-        ax.text(0.99, 0.92, tr("fig.bedist.samples", n=grouped(n)), transform=ax.transAxes, ha="right", va="top", fontsize=7.5)
         ax.set_ylabel(perspective_label(p), fontsize=9)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(top=ax.get_ylim()[1] * 1.25)  # room for the labels of the end bars
@@ -225,7 +223,8 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
     if left_out:
         xlabel += "\n" + tr("fig.bedist.left_out") + " " + ", ".join(perspective_label(p) for p in left_out)
     axes[-1, 0].set_xlabel(xlabel, fontsize=8)
-    return finish(fig, tr("fig.bedist.title", years=f"{horizon_value(psa, horizon):g}"))
+    # the sample count once, in the title: written in each panel it ran into the end bars' labels
+    return finish(fig, tr("fig.bedist.title", years=f"{horizon_value(psa, horizon):g}", n=grouped(wage.sizes["sample"])))
 
 
 def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"):
@@ -242,7 +241,7 @@ def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"
     ax.minorticks_off()
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set_ylim(-0.02, 1.02)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    percent_axis(ax)
     ax.set_xlabel(tr("fig.horizon_log"))
     ax.set_ylabel(tr("fig.prob.ylabel"))
     ax.grid(alpha=0.3)
@@ -276,7 +275,7 @@ def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
     fig, axes = plt.subplots(2, 1, figsize=(8, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.5]})
     for s in strategies:
         _band(axes[0], x, share.sel(strategy=s).values, colours[s], label(s, labels))
-    axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    percent_axis(axes[0])
     axes[0].set_ylim(bottom=0)
     axes[0].set_ylabel(tr("fig.share_in_work"))
     # beside the plot: inside, it covered the bands
@@ -286,7 +285,8 @@ def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
         diff = share.sel(strategy=i).values - share.sel(strategy=comparator).values
         _band(axes[1], x, diff, colours[i], label(i, labels), scale=100)
     axes[1].axhline(0, color="black", lw=0.8)
-    axes[1].set_ylabel(tr("fig.minus_pp", name="", comparator=label(comparator, labels).lower()).lstrip(), fontsize=8)
+    names = " / ".join(label(i, labels) for i in interventions if i in strategies)
+    axes[1].set_ylabel(tr("fig.minus_pp", name=names, comparator=label(comparator, labels).lower()).lstrip(), fontsize=8)
     axes[1].set_xlabel(xlabel)
     for ax in axes:
         ax.grid(alpha=0.3)
@@ -313,7 +313,7 @@ def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_lab
             ax.plot(x, mean.sel(strategy=s, state=st).values, color=colours[s], lw=1.8, label=label(s, labels))
         ax.set_title("\n".join(wrap(label(st, state_labels), 34)), fontsize=9,
                      color=state_colours(states)[st] if st != "aap" else "#333333")
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        percent_axis(ax)
         ax.yaxis.set_major_locator(plt.MaxNLocator(4))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)

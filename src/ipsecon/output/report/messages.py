@@ -104,7 +104,23 @@ EN = {
     "occupancy.intro": "Each panel stacks the share of the starting group in each state month by month;",
     "occupancy.shift": "the last panel shows how the intervention shifts people between states (percentage points).",
     "occupancy.no_comparator": "which strategy is the comparator is not recorded in this file.",
-    "occupancy.mc_band": "The differences carry a 95 % Monte Carlo band ({n} simulated people per strategy).",
+    "occupancy.mc_band": "A microsimulation of {n} people per strategy: the differences carry no Monte Carlo band, "
+                         "for the reason the employment section gives.",
+    "employment.mc_paired": "The difference below carries no band: the run simulates the same people with the same "
+                            "random numbers under each strategy, so the difference's Monte Carlo error is far smaller "
+                            "than the two bands suggest, and the result files store it (paired) only for totals over "
+                            "the horizon — the last table of this section. Nor do the money curves below carry a band.",
+    "employment.mc_unpaired": "The difference below carries no band: the result files store no paired Monte Carlo "
+                              "error of it (the run simulates the same people under each strategy), nor of the money "
+                              "curves below.",
+    "mc.col.reward": "total (unit)",
+    "mc.col.difference": "difference per person",
+    "mc.col.paired": "Monte Carlo SE (paired)",
+    "mc.col.unpaired": "SE with other people per strategy",
+    "mc.caption": "Monte Carlo error of each total's difference from {comparator} over the horizon, per person, "
+                  "discounted: the paired standard error (each person's totals under both strategies) and, for "
+                  "comparison, the error were each strategy simulated with other people (the two totals' errors in "
+                  "quadrature). A difference many times its paired SE is not Monte Carlo noise.",
     "occupancy.aap_note": "AAP lasts at most 3 years (`rules.aap.max_duration_months`): whoever is still on AAP then "
                           "moves to uføretrygd or to other/no income, which is the step in the curves at 3 years.",
     "payers.waterfall": "Every krone is booked once, from a payer to a receiver. The waterfall adds up, flow by flow, "
@@ -269,7 +285,25 @@ NB = {
     "occupancy.intro": "Hvert panel stabler andelen av startgruppen i hver tilstand måned for måned;",
     "occupancy.shift": "det siste panelet viser hvordan tiltaket flytter folk mellom tilstander (prosentpoeng).",
     "occupancy.no_comparator": "hvilket tiltak som er sammenligningsgrunnlaget, er ikke registrert i denne filen.",
-    "occupancy.mc_band": "Differansene har et 95 % Monte Carlo-bånd ({n} simulerte personer per tiltak).",
+    "occupancy.mc_band": "En mikrosimulering med {n} personer per tiltak: differansene har ikke noe Monte Carlo-bånd, "
+                         "av grunnen avsnittet om sysselsetting gir.",
+    "employment.mc_paired": "Differansen nedenfor har ikke noe bånd: kjøringen simulerer de samme personene med de "
+                            "samme tilfeldige tallene under hvert tiltak, så differansens Monte Carlo-feil er langt "
+                            "mindre enn de to båndene tilsier, og resultatfilene lagrer den (parvis) bare for summer "
+                            "over horisonten — den siste tabellen i dette avsnittet. Heller ikke pengekurvene "
+                            "nedenfor har bånd.",
+    "employment.mc_unpaired": "Differansen nedenfor har ikke noe bånd: resultatfilene lagrer ingen parvis Monte "
+                              "Carlo-feil for den (kjøringen simulerer de samme personene under hvert tiltak), og heller "
+                              "ikke for pengekurvene nedenfor.",
+    "mc.col.reward": "sum (enhet)",
+    "mc.col.difference": "differanse per person",
+    "mc.col.paired": "Monte Carlo-standardfeil (parvis)",
+    "mc.col.unpaired": "standardfeil med andre personer per tiltak",
+    "mc.caption": "Monte Carlo-feilen i hver sums differanse fra {comparator} over horisonten, per person, "
+                  "diskontert: den parvise standardfeilen (hver persons summer under begge tiltak) og, til "
+                  "sammenligning, feilen om hvert tiltak var simulert med andre personer (de to summenes feil "
+                  "kvadratisk addert). En differanse som er mange ganger sin parvise standardfeil, er ikke "
+                  "Monte Carlo-støy.",
     "occupancy.aap_note": "AAP varer i høyst 3 år (`rules.aap.max_duration_months`): den som fortsatt har AAP da, går "
                           "over til uføretrygd eller annen/ingen inntekt, som gir trinnet i kurvene ved 3 år.",
     "payers.waterfall": "Hver krone føres én gang, fra en betaler til en mottaker. Fossediagrammet summerer, strøm for "
@@ -1036,11 +1070,10 @@ EN.update({
                        "NOK per QALY{more}",
     "fig.bedist.any": "any wage\n(≤ {wage})",
     "fig.bedist.none": "none\n(≥ {wage})",
-    "fig.bedist.samples": "{n} samples",
     "fig.bedist.xlabel": "break-even gross wage, thousand NOK per year ({year} prices)\nhatched bars at the ends: "
                          "censored samples; wages above the 99th percentile in the last bin",
     "fig.bedist.left_out": "not shown (no wage-linked flow):",
-    "fig.bedist.title": "Break-even wage across PSA samples at {years} years (number of samples)",
+    "fig.bedist.title": "Break-even wage across {n} PSA samples at {years} years (number of samples)",
     "fig.prob.ylabel": "probability incremental NPV > 0",
     "fig.prob.title": "How likely {name} pays off (incremental NPV > 0), by perspective and horizon",
     "fig.psa_employment.title": "Employment across {n} PSA samples (95 % band)",
@@ -1158,11 +1191,10 @@ NB.update({
                        "kr per QALY{more}",
     "fig.bedist.any": "enhver lønn\n(≤ {wage})",
     "fig.bedist.none": "ingen\n(≥ {wage})",
-    "fig.bedist.samples": "{n} trekk",
     "fig.bedist.xlabel": "break-even-lønn (brutto), tusen kr per år ({year}-priser)\nskraverte stolper i endene: "
                          "sensurerte trekk; lønn over 99. persentil i siste stolpe",
     "fig.bedist.left_out": "ikke vist (ingen lønnsavhengig strøm):",
-    "fig.bedist.title": "Break-even-lønn over PSA-trekkene etter {years} år (antall trekk)",
+    "fig.bedist.title": "Break-even-lønn over {n} PSA-trekk etter {years} år (antall trekk)",
     "fig.prob.ylabel": "sannsynlighet for inkrementell netto nåverdi > 0",
     "fig.prob.title": "Hvor sannsynlig det er at {name} lønner seg (netto nåverdi > 0), per perspektiv og horisont",
     "fig.psa_employment.title": "Sysselsetting over {n} PSA-trekk (95 %-bånd)",

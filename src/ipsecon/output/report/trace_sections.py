@@ -40,6 +40,10 @@ def _targets(run: RunInfo, emp: str, strategies, months, curves, ever):
     """Markers for the figure and rows for the table, from the targets recorded with the run."""
     markers, rows = [], []
     for t in run.card.get("targets") or []:
+        # shares in work at a month only: an exit share or a time share is not a point on these curves
+        # (the validation table of the answer's section lists every target)
+        if t.get("measure", "in_state") not in ("in_state", "ever_in"):
+            continue
         if t.get("state") != emp or t.get("strategy") not in strategies or t["month"] > months.max() + 1e-9:
             continue
         se = standard_error(t)
@@ -84,6 +88,41 @@ def monte_carlo_errors(run: RunInfo, curves: dict) -> dict | None:
     return {s: np.sqrt(np.clip(np.asarray(p) * (1 - np.asarray(p)), 0, None) / run.individuals) for s, p in curves.items()}
 
 
+def paired_error_table(ds, run: RunInfo) -> Table | None:
+    """A microsimulation's Monte Carlo error of each intervention's difference from the comparator over
+    the horizon, per reward: the paired standard error the engine stores (``reward_mc_se_incremental``,
+    from each person's totals under both strategies) beside the unpaired one (the two totals' errors in
+    quadrature), which would hold were the strategies simulated with different people."""
+    if ds is None or "reward_mc_se_incremental" not in ds or "reward_mc_se" not in ds:
+        return None
+    comparator, interventions = run.roles()
+    take = _mean_over_samples
+    total, se, paired = take(ds["reward_discounted"]), take(ds["reward_mc_se"]), take(ds["reward_mc_se_incremental"])
+    units = dict(zip([str(r) for r in ds["reward"].values], [str(u) for u in ds["reward_unit"].values])) \
+        if "reward_unit" in ds else {}
+    short = run.short_labels([str(s) for s in total["strategy"].values])
+    rows = []
+    for i in [i for i in interventions if i in total["strategy"].values and comparator in total["strategy"].values]:
+        for r in [str(r) for r in total["reward"].values]:
+            diff = float(total.sel(strategy=i, reward=r) - total.sel(strategy=comparator, reward=r))
+            unpaired = float(np.hypot(se.sel(strategy=i, reward=r), se.sel(strategy=comparator, reward=r)))
+            pse = float(paired.sel(strategy=i, reward=r))
+            d = _digits(min(v for v in (pse, unpaired, np.inf) if v > 0))
+            row = {tr("card.col.strategy"): short[i]} if len(interventions) > 1 else {}
+            row |= {tr("mc.col.reward"): f"`{r}`" + (f", {units[r]}" if units.get(r) else ""),
+                    tr("mc.col.difference"): number(diff, d), tr("mc.col.paired"): number(pse, d),
+                    tr("mc.col.unpaired"): number(unpaired, d)}
+            rows.append(row)
+    if not rows:
+        return None
+    return Table(pd.DataFrame(rows), tr("mc.caption", comparator=short.get(comparator, comparator).lower()))
+
+
+def _digits(se: float) -> int:
+    """Decimals that show a standard error to two significant digits."""
+    return int(min(8, max(0, 1 - np.floor(np.log10(se))))) if se > 0 and np.isfinite(se) else 0
+
+
 def employment_section(inp: Inputs) -> Section | None:
     ds, run = inp.results, inp.run("results.nc")
     if ds is None or "occupancy" not in ds:
@@ -111,10 +150,13 @@ def employment_section(inp: Inputs) -> Section | None:
         sec.add(Text(tr("employment.intro") + " " + tr("employment.targets_unrecorded")))
     labels, short = run.strategy_labels(), run.short_labels(strategies)
     comparator = run.roles()[0]
-    state_label = run.state_labels().get(emp, emp).lower()
+    # a group of states (model.groups, e.g. in_work) has no label of its own: the figure's word for work
+    state_label = run.state_labels().get(emp, tr("fig.employment.state")).lower()
     se = monte_carlo_errors(run, curves)
+    paired = paired_error_table(ds, run) if se else None
     if se:
-        sec.add(Text(tr("employment.mc_band", n=number(run.individuals))))
+        sec.add(Text(tr("employment.mc_band", n=number(run.individuals)) + " "
+                     + tr("employment.mc_paired" if paired is not None else "employment.mc_unpaired")))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
                                                                 comparator, se),
                    tr("fig.employment.title_targets" if markers else "fig.employment.title")))
@@ -123,6 +165,8 @@ def employment_section(inp: Inputs) -> Section | None:
     table = _summary_table(inp.summary) if inp.summary is not None else None
     if table is not None:
         sec.add(table)
+    if paired is not None:
+        sec.add(paired)
     return sec
 
 
@@ -145,11 +189,10 @@ def occupancy_section(inp: Inputs) -> Section | None:
     shift = tr("occupancy.shift") if comparator and interventions else tr("occupancy.no_comparator")
     sec.add(Text(tr("occupancy.intro") + " " + shift + note))
     strategy_labels, short = run.strategy_labels(), run.short_labels(strategies)
-    people = run.individuals if run.microsim else None
-    if people and comparator and interventions:
-        sec.add(Text(tr("occupancy.mc_band", n=number(people))))
+    if run.microsim and run.individuals and comparator and interventions:
+        sec.add(Text(tr("occupancy.mc_band", n=number(run.individuals))))
     sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
-                                                              comparator, interventions, people),
+                                                              comparator, interventions),
                    tr("trace.occupancy_caption")))
     if "person_months" in ds:
         pm = ds["person_months"]
