@@ -66,3 +66,17 @@ def test_base_case_and_structures_in_one_batch_equal_separate_runs(root):
     work = [b.trace.population_occupancy()[0, 1, 39, 0] for b in batch]
     assert work[2] < work[1]
     assert np.array_equal(batch[3].trace.occupancy, batch[0].trace.occupancy)
+
+
+def test_the_process_ends_with_its_exit_code_output_and_exit_handlers(tmp_path):
+    """main() as the `ipsecon` script calls it skips the interpreter's teardown, nothing else: the
+    exit status, every line printed (to a pipe, so buffered) and the exit handlers all remain."""
+    code = ("import atexit, sys\nfrom ipsecon.cli import main\n"
+            f"atexit.register(lambda: open({str(tmp_path / 'handler')!r}, 'w').write('ran'))\n"
+            "sys.argv = ['ipsecon'] + sys.argv[1:]\nmain()\nprint('not reached')")
+    ok = subprocess.run([sys.executable, "-c", code, "params", "caseload"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.startswith("ips.cost.caseload = ") and "not reached" not in ok.stdout
+    assert (tmp_path / "handler").read_text() == "ran"
+    bad = subprocess.run([sys.executable, "-c", code, "simulate", str(tmp_path / "none.yaml")], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "none.yaml" in bad.stderr
