@@ -833,7 +833,7 @@ def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, qu
         seed = f", seed {info['seed']}" if info.get("seed") is not None else ""
         return (f"{len(info['scenarios'])} scenarios × {len(info['overrides'])} overrides × {info['n_samples']} samples: "
                 f"{r.units} units of ≤ {info['chunk_size']} samples, {r.computed} computed ({where}), "
-                f"{r.skipped} already done; {r.seconds:.1f} s\n"
+                f"{r.skipped} already done; {r.seconds:.1f} s ({r.compute_seconds:.1f} s from the workers being up)\n"
                 + (f"\nIncremental NMB per person (a model without the ledger, perspective 'model': its own currency at its "
                    f"wtp, discounted; intervention − comparator) over the samples ({info['method']}{seed}):\n"
                    if set(r.summary["perspective"]) == {"model"} else
@@ -841,5 +841,5 @@ def sweep(sweep_file, workers, scheduler, out, resume, overwrite, chunk_size, qu
                    f"({info['method']}{seed}); median break-even wage in NOK per year:\n") + format_summary(r.summary) + "\n")
 
     header = {"command": "sweep", "sweep_file": str(sweep_file), "units": r.units, "computed": r.computed,
-              "skipped": r.skipped, "seconds": r.seconds}
+              "skipped": r.skipped, "seconds": r.seconds, "compute_seconds": r.compute_seconds, "workers": r.workers}
     _emit(fmt, header, {"summary": r.summary}, {"store": r.store, "summary": r.store.parent / SUMMARY_NAME}, text)
