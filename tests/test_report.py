@@ -361,14 +361,17 @@ def test_two_scenario_breakeven_pairs_each_title_with_its_own_number(tmp_path, r
                                   "--reports", str(reports), "--quiet"])
     assert r.exit_code == 0, r.output
     md = (reports / "norway_rct+bodo" / "be.md").read_text(encoding="utf-8")
+    html = (reports / "norway_rct+bodo" / "be.html").read_text(encoding="utf-8")
+    assert not re.search(r">\s*\*", html)  # no Markdown mark left in the page (the answer's titles are bold)
     table = pd.read_csv(out / "breakeven.csv")
     society = table[(table.perspective == "society") & (table.horizon_years == 3)].set_index("scenario")["breakeven_wage"]
     titles = {"norway_rct": TITLE, "bodo": "IPS in Bodø — population effect among AAP recipients aged 18–40"}
     assert society["norway_rct"] != society["bodo"]
     for name, title in titles.items():
         own, other = (f"{society[s]:,.0f}" for s in (name, next(s for s in titles if s != name)))
-        lines = [ln for ln in md.splitlines() if ln.startswith(f"- **{title}**")]
+        lines = [ln for ln in md.splitlines() if ln.startswith(f"- **{title}** (`{name}`)")]  # the key numbers
         assert len(lines) == 1 and own in lines[0] and other not in lines[0], lines
+        assert len([ln for ln in md.splitlines() if ln.startswith(f"- **{title}**:")]) == 1  # its line in the answer
         row = next(ln for ln in md.splitlines() if ln.startswith(f"| {title} (`{name}`) | society |"))
         assert row.rstrip(" |").endswith(own)
 

@@ -110,7 +110,7 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
     """Break-even gross wage against horizon, one line per scenario (× intervention) × perspective;
     horizons with no break-even wage are marked at the bottom ('any wage') or top ('none').
     ``typical_wage``: the wage assumed for the group, one for all or one per scenario."""
-    fig, ax = plt.subplots(figsize=(8, 4.6))
+    fig, ax = plt.subplots(figsize=(9.6, 4.6))
     styles = ["-", "--", ":", "-."]
     keys = _line_groups(table)
     groups = list(table.groupby(keys, sort=False)) if keys else [((), table)]
@@ -150,7 +150,8 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
     ax.set_ylabel(tr("fig.breakeven.ylabel", year=price_year))
     ax.set_title(tr("fig.breakeven.title", name=intervention),
                  fontsize=9)
-    ax.legend(fontsize=8)
+    # beside the plot: inside, it hid the ▲ marks on the top edge
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(alpha=0.3)
     return tight(fig)
 

@@ -116,6 +116,7 @@ def twoway_figure(dsa, pair, perspective: str, horizon: float, intervention: str
         ax.clabel(cs, fmt={0: tr("fig.twoway.breaks_even")}, fontsize=8)
     cb = fig.colorbar(mesh, ax=ax)
     cb.set_label(tr("fig.twoway.colour", year=dsa.attrs.get("price_year", "")))
+    thousands(cb.ax, "y")  # money in compact units here too (150k, not 150000)
     ax.set_xlabel(xname)
     ax.set_ylabel(yname)
     thousands(ax, "x")
@@ -185,7 +186,8 @@ def sobol_bars_figure(sobol, output: str, top: int = 12, intervention: str | Non
 
 
 def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | None = None):
-    """Total-order index (solid) and first-order (dashed) against horizon for the leading parameters."""
+    """Total-order index (solid, with its bootstrap 95 % interval as a band, cut to 0–1) and first-order
+    (dashed) against horizon for the leading parameters."""
     sobol = for_intervention(sobol, intervention)
     st = sobol["ST"].sel(output=output)
     params = [str(p) for p in st.max("horizon").sortby(st.max("horizon"), ascending=False)["parameter"].values[:top]]
@@ -195,6 +197,10 @@ def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | N
     for i, p in enumerate(params):
         c = cmap(i % 10)
         ax.plot(h, st.sel(parameter=p).values, color=c, marker="o", lw=1.8, label=p)
+        if "ST_conf" in sobol:
+            half = sobol["ST_conf"].sel(output=output, parameter=p).values
+            ax.fill_between(h, np.clip(st.sel(parameter=p).values - half, 0, 1),
+                            np.clip(st.sel(parameter=p).values + half, 0, 1), color=c, alpha=0.12, lw=0)
         ax.plot(h, sobol["S1"].sel(output=output, parameter=p).values, color=c, ls="--", lw=1)
     if len(h) > 1 and h.max() / max(h.min(), 1e-9) > 5:
         ax.set_xscale("log")
@@ -202,8 +208,8 @@ def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | N
         ax.minorticks_off()
     ax.set_xlabel(tr("fig.horizon"))
     ax.set_ylabel(tr("fig.sobol.share"))
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, min(ax.get_ylim()[1], 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title=tr("fig.sobol.legend"), title_fontsize=8, loc="upper left",
+    ax.legend(fontsize=8, title=tr("fig.sobol.legend" if "ST_conf" in sobol else "fig.sobol.legend_no_band"), title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1))
     return finish(fig, tr("fig.sobol.horizon_title", output=output_label(output)))

@@ -306,7 +306,7 @@ def _breakeven_answer(inp: Inputs, sec: Section) -> bool:
         rows = {str(r["perspective"]): r for _, r in g[g["horizon_years"] == h].iterrows()}
         text = wage_sentence(rows, run.typical_wage if run else None, h)
         title = (run.title if run and run.title else str(s)) if be["scenario"].nunique() > 1 else ""
-        lines.append(f"- *{title}*: {text}" if title else text)
+        lines.append(f"- **{title}**: {text}" if title else text)
     sec.add(Text(f"**{t('decision.in_short')}:** " + t("decision.breakeven_only", years=years(float(be['horizon_years'].max())))
                  + "\n\n" + "\n".join(x if x.startswith("- ") else f"- {x}" for x in lines if x)))
     return True

@@ -1046,7 +1046,8 @@ EN.update({
     "fig.sobol.over_one": "S1 up to {value} > 1: Monte Carlo error of a small design (N = {n}); read the intervals, "
                           "not the bars",
     "fig.sobol.cut": "intervals cut at the panel's edge",
-    "fig.sobol.legend": "solid: total (ST), dashed: first order (S1)",
+    "fig.sobol.legend": "solid: total (ST), band: its 95 % interval;\ndashed: first order (S1)",
+    "fig.sobol.legend_no_band": "solid: total (ST), dashed: first order (S1)",
     "fig.sobol.horizon_title": "Which inputs matter at which horizon — {output}",
     "fig.psa.samples": "{n} PSA samples",
     "fig.wtp_line": "willingness to pay {wtp} NOK per QALY",
@@ -1167,7 +1168,8 @@ NB.update({
     "fig.sobol.over_one": "S1 opp til {value} > 1: Monte Carlo-feil i et lite design (N = {n}); les intervallene, "
                           "ikke stolpene",
     "fig.sobol.cut": "intervallene er kuttet ved panelets kant",
-    "fig.sobol.legend": "heltrukken: total (ST), stiplet: første orden (S1)",
+    "fig.sobol.legend": "heltrukken: total (ST), bånd: 95 %-intervallet;\nstiplet: første orden (S1)",
+    "fig.sobol.legend_no_band": "heltrukken: total (ST), stiplet: første orden (S1)",
     "fig.sobol.horizon_title": "Hvilke inndata betyr noe ved hvilken horisont — {output}",
     "fig.psa.samples": "{n} PSA-trekk",
     "fig.wtp_line": "betalingsvilje {wtp} kr per QALY",

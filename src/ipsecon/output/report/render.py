@@ -28,7 +28,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.86em}th,td{border:1px so
 vertical-align:top;text-align:left}th{background:#f0f0f0}tr:nth-child(even) td{background:#fafafa}
 figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.88em;color:#555}
 code{background:#f3f3f3;padding:0 .2em;border-radius:3px;font-size:.92em}.caption{font-size:.88em;color:#555}
-.meta{color:#666;font-size:.9em}details summary{cursor:pointer}details summary h2{display:inline-block;margin:.6em 0 .2em}
+.meta{color:#666;font-size:.9em}details summary{cursor:pointer}details summary h2{display:inline-block;margin:.6em .8em .2em 0}
 .warning{border:2px solid #d73027;background:#fdecea;padding:.2em 1em;border-radius:4px;margin:1em 0}
 """
 LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")

@@ -113,6 +113,8 @@ def question_section(inp: Inputs, facts: dict) -> Section:
     if several:
         sec.add(Text(t("summary.several", n=len(inp.breakeven_runs))))
         sec.add(Table(runs_table(list(inp.breakeven_runs.values()))))
+    elif inp.sweep is not None and not inp.runs:
+        pass  # a sweep's scenarios and comparisons are listed in its own section, with its summary table
     else:
         sec.add(Text(t("summary.description", text=citation(card["description"])) if card.get("description") else
                      t("summary.no_description", what=not_recorded(), file=run.file or "–")))
