@@ -101,6 +101,7 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
             "calendar_budget_net": (dims_b, budget, {"units": f"NOK ({template.price_year}) per calendar year, undiscounted, + = gain to the budget"}),
             "calendar_budget_impact": (dims_b, budget - budget[:, comparator:comparator + 1],
                                        {"units": f"NOK ({template.price_year}) per calendar year, undiscounted: strategy minus {strategies[comparator]}"}),
+            "calendar_months": (("year",), by_year(np.ones((1, M)), 1)[0], {"units": "months of the year within the horizon"}),
             "calendar_entrants": (("sample", "year"), by_year(plan.entrants, 1), {"units": "persons entering (the stock not included)"}),
             "calendar_programme_starts": (("sample", "year"), by_year(plan.starts, 1), {"units": "persons starting the programme"}),
             "calendar_programme_wanted": (("sample", "year"), by_year(plan.wanted, 1), {"units": "persons who would start without the capacity limit"}),

@@ -30,7 +30,7 @@ def calendar_frame(ds: xr.Dataset) -> pd.DataFrame:
         wide = base[f"calendar_budget_{kind}"].to_series().unstack("budget")
         frame = frame.join(wide.rename(columns=lambda b: f"budget_{kind}_{b}"))
     frame = frame.reset_index().rename(columns={"year": "year", "strategy": "strategy"})
-    for var in ("calendar_entrants", "calendar_programme_starts", "calendar_programme_wanted"):
+    for var in ("calendar_entrants", "calendar_programme_starts", "calendar_programme_wanted", "calendar_months"):
         frame = frame.merge(base[var].to_series().rename(var.removeprefix("calendar_")).reset_index(), on="year")
     return frame.sort_values(["year", "strategy"]).reset_index(drop=True)
 
@@ -46,19 +46,23 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
     ref = by[comparator]
     unserved = frame.programme_wanted - frame.programme_starts
     capped = bool((unserved > 1e-9).any())  # the programme's capacity left some without a place
-    head = (f"{'year':>4} {'persons':>8} {'entrants':>8} {'starts':>6} " + (f"{'unserved':>8} " if capped else "")
+    head = (f"{'year':>5} {'persons':>8} {'entrants':>8} {'starts':>6} " + (f"{'unserved':>8} " if capped else "")
             + " ".join(f"{'days ' + s:>9}" for s in strategies) + " "
             + " ".join(f"{'work ' + s:>8}" for s in strategies) + " "
             + " ".join(f"{'AAP m ' + s:>9}" for s in strategies))
     lines = [f"By calendar year (open population; per person-year; working days = 230 a year × hours share; "
              f"sample 0):", "  " + head]
     for year, row in ref.iterrows():
-        cells = [f"{year:>4d}", f"{row.persons:>8,.0f}", f"{row.entrants:>8,.0f}", f"{row.programme_starts:>6,.0f}"]
+        cells = [f"{str(year) + ('*' if row.months < 12 else ''):>5}", f"{row.persons:>8,.0f}", f"{row.entrants:>8,.0f}",
+                 f"{row.programme_starts:>6,.0f}"]
         cells += [f"{row.programme_wanted - row.programme_starts:>8,.0f}"] if capped else []
         cells += [f"{by[s].loc[year, 'working_days']:>9.1f}" for s in strategies]
         cells += [f"{by[s].loc[year, 'share_in_work']:>8.1%}" for s in strategies]
         cells += [f"{by[s].loc[year, 'aap_months']:>9.2f}" for s in strategies]
         lines.append("  " + " ".join(cells))
+    partial = ref[ref.months < 12]
+    if len(partial):
+        lines.append("  * " + ", ".join(f"{y}: the first {m:.0f} months only (the horizon ends)" for y, m in partial.months.items()))
     for s in others:
         lines.append(f"Budget impact of {s} vs {comparator} per calendar year, NOK 1,000 ({price_year} prices, "
                      "undiscounted; + = the budget gains):")

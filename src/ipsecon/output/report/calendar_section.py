@@ -21,7 +21,7 @@ TEXTS = {
                   "Budgets are each payer's net in the year, NOK of {price_year}, undiscounted, as budgets are "
                   "made; the impact is {intervention} minus {comparator} (+ = the budget gains)."),
         "year": "year", "persons": "person-years", "entrants": "joined", "starts": "started {intervention}",
-        "unserved": "without a place", "days": "working days, {s}", "work": "in work, {s}", "aap": "AAP months, {s}",
+        "unserved": "without a place", "part": "{year} ({months} months)", "days": "working days, {s}", "work": "in work, {s}", "aap": "AAP months, {s}",
         "fig_title": "Budget impact of {intervention} vs {comparator} per calendar year",
         "fig_y": "million NOK a year ({price_year} prices)",
         "caption": "Each public budget's yearly net impact (+ = gain), undiscounted; the public purse is their sum.",
@@ -34,7 +34,7 @@ TEXTS = {
                   "i året, kroner i {price_year}-priser, udiskontert, slik budsjetter lages; virkningen er "
                   "{intervention} minus {comparator} (+ = budsjettet tjener)."),
         "year": "år", "persons": "personår", "entrants": "kom til", "starts": "startet {intervention}",
-        "unserved": "uten plass", "days": "arbeidsdager, {s}", "work": "i arbeid, {s}", "aap": "AAP-måneder, {s}",
+        "unserved": "uten plass", "part": "{year} ({months} mnd.)", "days": "arbeidsdager, {s}", "work": "i arbeid, {s}", "aap": "AAP-måneder, {s}",
         "fig_title": "Budsjettvirkning av {intervention} mot {comparator} per kalenderår",
         "fig_y": "millioner kroner i året ({price_year}-priser)",
         "caption": "Hvert offentlige budsjetts netto virkning per år (+ = gevinst), udiskontert; det offentlige er summen.",
@@ -65,7 +65,8 @@ def calendar_section(inp: Inputs) -> Section | None:
     section.add(Text(_t("intro", stock=number(float(ds.attrs.get("calendar_stock", float("nan")))),
                         days=ds.attrs.get("calendar_working_days_per_year", 230), price_year=price_year,
                         intervention=intervention, comparator=comparator)))
-    table = pd.DataFrame({_t("year"): ref.index.astype(str), _t("persons"): [number(v) for v in ref.persons],
+    years = [str(y) if m >= 12 else _t("part", year=y, months=int(m)) for y, m in zip(ref.index, ref.months)]
+    table = pd.DataFrame({_t("year"): years, _t("persons"): [number(v) for v in ref.persons],
                           _t("entrants"): [number(v) for v in ref.entrants],
                           _t("starts", intervention=intervention): [number(v) for v in ref.programme_starts]})
     unserved = ref.programme_wanted - ref.programme_starts
