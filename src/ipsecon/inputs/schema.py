@@ -195,6 +195,8 @@ class Entrants(Strict):
     first_year: int | None = Field(None, ge=1900, le=2200)  # default: population.start_year
     last_year: int | None = Field(None, ge=1900, le=2200)  # default: the last year of the horizon
     start_state: dict[str, Number] | None = None  # default: population.start_state
+    age: AgeSpec | None = None  # the entrants' ages (default: population.age)
+    attributes: dict[str, dict[str, Number]] = {}  # shares replacing the stock's for these attributes (e.g. sex)
 
 
 class Population(Strict):
