@@ -70,6 +70,20 @@ def test_superposition_equals_the_geometric_survival_sum(tmp_path):
     assert [c.label for c in pop.cohorts] == ["stock", "2020", "2021"]  # 2020's entrants share the stock's run
 
 
+def test_entrants_with_their_own_ages_and_shares(tmp_path):
+    # death 3 % a month at 30 or older, 1 % below: the stock is 40, the entrants 20 (under 30 for the 3 years),
+    # and all of them level 'f' of an attribute the model does not read (the shares change, the sums do not)
+    model = {**SURVIVAL, "transitions": [{"from": "alive", "to": "dead", "probability": "where(age < 30, 0.01, 0.03)"}]}
+    path = write(tmp_path, model, {"size": 1000, "start_state": {"alive": 1.0}, "attributes": {"sex": {"f": 0.5, "m": 0.5}},
+                                   "entrants": {"per_year": 120, "age": {"value": 20}, "attributes": {"sex": {"f": 1.0}}}})
+    sc = load_scenario(path)
+    pop = run_open_population(simulate(sc))
+    assert pop.cohorts[1].simulation.scenario.strata.columns["start_age"].tolist() == [20.0]  # not the stock's run
+    alive = pop.calendar(person_months)[0, 0, :, 0]
+    expected = [1000 * 0.97 ** (m + 1) + sum(10 * 0.99 ** (m - c + 1) for c in range(m + 1)) for m in range(36)]
+    np.testing.assert_allclose(alive, expected, rtol=1e-12)
+
+
 def test_the_stock_alone_is_the_closed_run_bit_for_bit(tmp_path):
     path = write(tmp_path, SURVIVAL, {"size": 700, "start_state": {"alive": 1.0}, "entrants": {"per_year": 0}})
     sc = load_scenario(path)
@@ -191,6 +205,8 @@ def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     (lambda d: d["population"]["entrants"].update(per_year={2019: 10}), "population.entrants.per_year.2019"),
     (lambda d: d["programme"].update(user_attribute="sex"), "programme.user_attribute"),
     (lambda d: d["population"]["attributes"].update(user={"no": 1.0}), "population.attributes.user"),
+    (lambda d: d["population"]["entrants"].update(attributes={"colour": {"red": 1.0}}), "population.entrants.attributes.colour"),
+    (lambda d: d["population"]["entrants"].update(attributes={"user": {"yes": 1.0}}), "population.entrants.attributes.user"),
     (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12,
                                                 "turnover": 6, "refill_months": 3}), "programme.capacity"),
 ])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from ipsecon.engines.simulate import Simulation, horizon_cycles, simulate
 from ipsecon.inputs import expressions
 from ipsecon.model.entrants import EntryPlan, entry_plan
+from ipsecon.model.population import build_strata
 from ipsecon.model.scenario import LoadedScenario, replace_variables
 from ipsecon.model.state_machine import CompiledModel
 
@@ -99,11 +101,16 @@ def cohort_scenario(scenario: LoadedScenario, year: int) -> LoadedScenario:
     """The scenario as the closed run of entrants of ``year``: starting in January of that year, in
     the entrants' start states (``population.entrants.start_state``, default the stock's)."""
     pop = scenario.spec.population
+    ent = pop.entrants
     update: dict[str, Any] = {"start_year": year}
-    if pop.entrants is not None and pop.entrants.start_state is not None:
-        update["start_state"] = pop.entrants.start_state
-    spec = scenario.spec.model_copy(update={"population": pop.model_copy(update=update)})
-    out = replace(scenario, spec=spec)
+    if ent is not None and ent.start_state is not None:
+        update["start_state"] = ent.start_state
+    if ent is not None and (ent.age is not None or ent.attributes):  # the entrants' own ages and shares
+        update.update(age=ent.age or pop.age, attributes={**pop.attributes, **ent.attributes})
+    new_pop = pop.model_copy(update=update)
+    out = replace(scenario, spec=scenario.spec.model_copy(update={"population": new_pop}))
+    if "age" in update:
+        out = replace(out, strata=build_strata(new_pop, scenario.model.states, scenario.file, Path(scenario.file).parent))
     prog = scenario.spec.programme
     if prog is not None and prog.years_variable is not None:  # e.g. the effect's maturity by programme year
         model_spec = replace_variables(scenario.model.spec, {prog.years_variable: float(year - prog.start_year)},
@@ -133,7 +140,8 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     prog = scenario.spec.programme
     cohorts = [EntryCohort(base, 0, plan.stock[:, None], plan.stock_user_share()[:, None], "stock")]
     shares = plan.entrant_user_share() if prog is not None else np.zeros_like(plan.entrants)
-    same_start = scenario.spec.population.entrants.start_state in (None, scenario.spec.population.start_state)
+    ent = scenario.spec.population.entrants
+    same_start = ent.start_state in (None, scenario.spec.population.start_state) and ent.age is None and not ent.attributes
     years = [y for y in plan.entry_years if 12 * (y - y0) < M]
     to_run = [y for y in years if not (y == y0 and same_start)]
     sims: dict[int, Simulation] = {y0: base} if len(to_run) < len(years) else {}

@@ -221,6 +221,24 @@ def check_open_population(scenario: Any) -> None:
     if spec.programme is not None and spec.population.entrants is None:
         raise InputError(scenario.file, "programme", "a programme needs an open population",
                          "population.entrants: {per_year: COUNT} (0 for the stock alone)")
+    ent, pop = spec.population.entrants, spec.population
+    unknown = sorted(set(ent.attributes) - set(pop.attributes))
+    if unknown:
+        raise InputError(scenario.file, f"population.entrants.attributes.{unknown[0]}", "not an attribute of the population",
+                         ", ".join(pop.attributes) or "declare it under population.attributes")
+    if spec.programme is not None and spec.programme.user_attribute in ent.attributes:
+        raise InputError(scenario.file, f"population.entrants.attributes.{spec.programme.user_attribute}",
+                         "the entrants' users are set by programme.uptake", "leave the user attribute out here")
+    if pop.file and (ent.age is not None or ent.attributes):
+        raise InputError(scenario.file, "population.entrants", "entrants' own ages or shares need a population made from "
+                         "distributions", "population.age and population.attributes instead of population.file")
+    if ent.age is not None or ent.attributes:  # the entrants' subgroups, checked now
+        from pathlib import Path
+
+        from ipsecon.model.population import build_strata
+
+        build_strata(pop.model_copy(update={"age": ent.age or pop.age, "attributes": {**pop.attributes, **ent.attributes}}),
+                     scenario.model.states, scenario.file, Path(scenario.file).parent)
     if spec.population.entrants.start_state is not None:
         from dataclasses import replace
 
