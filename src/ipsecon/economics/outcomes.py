@@ -66,7 +66,8 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
              bracket: tuple[float, float] = DEFAULT_BRACKET, progress=None, by_month: bool = False) -> xr.Dataset:
     """Outcomes for ``n_samples`` parameter sets (``values`` holds 1-D arrays for sampled names);
     ``by_month`` adds ``employment_share[sample, strategy, month]`` (float32: the share in work each
-    month, for uncertainty bands on the employment curve)."""
+    month, for uncertainty bands on the employment curve) and ``occupancy[sample, strategy, month, state]``
+    (float32, for the occupancy bands; ``psa.with_occupancy_bands`` summarises and drops it)."""
     if not economics.has_ledger(scenario.model):  # no payer ledger: the model's own costs and effect, NMB
         return economics.ce_outcomes(scenario, values, n_samples, horizons, engine, individuals, seed, progress)
     horizons = sorted(float(h) for h in horizons)
@@ -84,7 +85,7 @@ def evaluate(scenario: LoadedScenario, values: dict[str, Any], n_samples: int,
     ds = ds.assign_coords(sample=np.arange(n_samples), strategy=names, intervention=scenario.model.interventions,
                           perspective=perspectives, horizon=horizons)
     if by_month:
-        ds = ds.assign_coords(month=np.arange(1, T + 1) * scenario.model.cycle_years * 12)
+        ds = ds.assign_coords(month=np.arange(1, T + 1) * scenario.model.cycle_years * 12, state=list(scenario.model.states))
     ds.attrs.update(scenario=scenario.name, title=scenario.spec.title, price_year=scenario.spec.price_year,
                     comparator=names[k0], interventions=json.dumps(scenario.model.interventions),
                     units="NOK per person (price year), discounted",
@@ -140,6 +141,9 @@ def _evaluate_batch(scenario, values, n, horizons, cycles, perspectives, engine,
     if by_month:
         data["employment_share"] = (("sample", "strategy", "month"),
                                     (ledger.employment_years / ledger.cycle_years).astype(np.float32))
+        # each state's share (points 1 … T, as the months): the PSA's occupancy bands, without a second run
+        data["occupancy"] = (("sample", "strategy", "month", "state"),
+                             sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))
     for r, se in sim.reward_standard_errors().items():
         data[f"mc_se_{r}"] = (("sample", "strategy"), np.asarray(se))
     if progress is not None:
