@@ -144,22 +144,27 @@ def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict,
                          seed, batch: int = 32) -> xr.Dataset:
     """Each state's share per strategy and month across the samples: mean (``occupancy_mean``) and the
     2.5th/97.5th percentiles (``occupancy_quantile``), for the bands of the report's occupancy figure.
-    Simulated again in batches, since ``evaluate`` keeps only money and employment per sample."""
+    From the per-sample ``occupancy`` that ``evaluate(by_month=True)`` keeps (then dropped: the file keeps
+    the bands); simulated again in batches where it is missing."""
     if "month" not in ds.coords:
         return ds
-    from ipsecon.economics.outcomes import slice_values
-    from ipsecon.engines.simulate import simulate
+    if "occupancy" in ds:
+        occ = ds["occupancy"].drop_vars(["sample", "strategy", "month"], errors="ignore")
+        ds = ds.drop_vars("occupancy")
+    else:
+        from ipsecon.economics.outcomes import slice_values
+        from ipsecon.engines.simulate import simulate
 
-    T = ds.sizes["month"]
-    parts = []
-    for a in range(0, n, batch):
-        b = min(a + batch, n)
-        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed,
-                       horizon_years=T * scenario.model.cycle_years, values=slice_values(values, slice(a, b), n),
-                       n_samples=b - a)
-        parts.append(sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))  # points 1 … T, as the months
-    occ = xr.DataArray(np.concatenate(parts), dims=("sample", "strategy", "month", "state"),
-                       coords={"state": list(scenario.model.states)})
+        T = ds.sizes["month"]
+        parts = []
+        for a in range(0, n, batch):
+            b = min(a + batch, n)
+            sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed,
+                           horizon_years=T * scenario.model.cycle_years, values=slice_values(values, slice(a, b), n),
+                           n_samples=b - a)
+            parts.append(sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))  # points 1 … T, as the months
+        occ = xr.DataArray(np.concatenate(parts), dims=("sample", "strategy", "month", "state"),
+                           coords={"state": list(scenario.model.states)})
     unit = {"units": "share of the starting group"}
     ds["occupancy_mean"] = occ.mean("sample").assign_attrs(unit)
     # its own level dimension: the break-even wage's 'quantile' has other levels
