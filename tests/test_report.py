@@ -396,3 +396,16 @@ def test_uncertainty_sections_follow_the_recorded_roles():
     for b in sec.blocks:
         if isinstance(b, report.blocks.Figure) and b.name.endswith("ips_plus_society"):
             plt.close(b.make())
+
+
+def test_the_probability_of_paying_off_carries_the_wilson_interval_of_its_samples():
+    """Worked by hand from Wilson's (1927) formula: 50 of 100 gives 0.5 ± 1.96·√(0.0025 + 1.96²/40000)/(1 + 1.96²/100)
+    = [0.4038, 0.5962]; none of n gives [0, z²/(n + z²)] — not the empty interval of the normal approximation."""
+    import numpy as np
+
+    from ipsecon.output.figures.uncertainty import wilson_interval
+
+    lo, hi = wilson_interval([0.5], 100)
+    assert np.allclose([lo[0], hi[0]], [0.4038, 0.5962], atol=1e-4)
+    lo, hi = wilson_interval([0.0, 1.0], 32)
+    assert np.allclose(lo, [0.0, 32 / (32 + 1.96 ** 2)]) and np.allclose(hi, [1.96 ** 2 / (32 + 1.96 ** 2), 1.0])

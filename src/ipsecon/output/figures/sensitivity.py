@@ -210,6 +210,7 @@ def sobol_horizon_figure(sobol, output: str, top: int = 8, intervention: str | N
     ax.set_ylabel(tr("fig.sobol.share"))
     ax.set_ylim(0, min(ax.get_ylim()[1], 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title=tr("fig.sobol.legend" if "ST_conf" in sobol else "fig.sobol.legend_no_band"), title_fontsize=8, loc="upper left",
+    ax.legend(fontsize=8, title=tr("fig.sobol.legend" if "ST_conf" in sobol else "fig.sobol.legend_no_band"),
+              title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1))
     return finish(fig, tr("fig.sobol.horizon_title", output=output_label(output)))

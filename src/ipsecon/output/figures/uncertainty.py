@@ -227,15 +227,29 @@ def breakeven_distribution_figure(psa, horizon: float, perspectives: Sequence[st
     return finish(fig, tr("fig.bedist.title", years=f"{horizon_value(psa, horizon):g}", n=grouped(wage.sizes["sample"])))
 
 
+def wilson_interval(p, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """95 % Wilson score interval of a share ``p`` of ``n`` independent samples (stays inside 0–1, and is
+    not empty at 0 % or 100 % as the normal approximation is)."""
+    p = np.asarray(p, dtype=float)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"):
     """Probability that the intervention (``name`` in the title) pays off (incremental NPV > 0),
-    per perspective, against horizon."""
+    per perspective, against horizon; the band is its sampling error over the PSA's samples (95 % Wilson
+    interval), which few samples make wide."""
     da = for_intervention(psa["prob_pays_off"], intervention)
+    n = int(psa.sizes.get("sample", 0) or psa.attrs.get("n_samples", 0))
     fig, ax = plt.subplots(figsize=(7.6, 4.4))
     h = da["horizon"].values
     for p in da["perspective"].values:
-        ax.plot(h, da.sel(perspective=p).values, marker="o", color=PERSPECTIVE_COLOURS.get(str(p)),
-                label=perspective_label(str(p)))
+        colour = PERSPECTIVE_COLOURS.get(str(p))
+        if n:
+            lo, hi = wilson_interval(da.sel(perspective=p).values, n)
+            ax.fill_between(h, lo, hi, color=colour, alpha=0.12, lw=0)
+        ax.plot(h, da.sel(perspective=p).values, marker="o", color=colour, label=perspective_label(str(p)))
     ax.set_xscale("log")
     ax.set_xticks(h, [f"{v:g}" for v in h])
     ax.minorticks_off()
@@ -245,7 +259,8 @@ def prob_pays_off_figure(psa, intervention: str | None = None, name: str = "IPS"
     ax.set_xlabel(tr("fig.horizon_log"))
     ax.set_ylabel(tr("fig.prob.ylabel"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title=tr("decision.col.perspective"), title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize=8, title=tr("decision.col.perspective") + ("\n" + tr("fig.prob.band", n=grouped(n)) if n else ""),
+              title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return finish(fig, tr("fig.prob.title", name=name))
 
 
