@@ -793,7 +793,7 @@ def main(argv=None) -> int:
                         # > 1 means ipsecon is better: faster, or less memory
                         ratio = v / nb if better == "higher" else nb / v
                         row["ratio_vs_naive"] = ratio
-                        good, bad = ("faster", "slower") if metric in ("value", "seconds", "cohort_seconds") else ("smaller", "larger")
+                        good, bad = ("faster", "slower") if metric in ("value", "seconds", "cohort_seconds", "micro_seconds") else ("smaller", "larger")
                         row["ratio_shown"] = f"{ratio:.3g}x {good}" if ratio >= 1 else f"{1 / ratio:.3g}x {bad}"
                 entry["rows"].append(row)
             entry["agreement"] = agree
