@@ -145,8 +145,9 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     years = [y for y in plan.entry_years if 12 * (y - y0) < M]
     to_run = [y for y in years if not (y == y0 and same_start)]
     sims: dict[int, Simulation] = {y0: base} if len(to_run) < len(years) else {}
-    if engine == "cohort" and n_samples == 1 and len(to_run) > 1:
-        sims.update(batched_entry_years(scenario, to_run, M, values) or {})
+    if engine == "cohort" and n_samples == 1:  # a few entry years per batched run: its trace's memory stays bounded
+        for i in range(0, len(to_run) - 1, BATCH_YEARS):
+            sims.update(batched_entry_years(scenario, to_run[i:i + BATCH_YEARS], M, values) or {})
     for year in years:
         offset = 12 * (year - y0)
         if year not in sims:
@@ -160,6 +161,7 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     return OpenPopulation(plan, cohorts, M)
 
 
+BATCH_YEARS = 4  # entry years in one batched cohort run (each a sample with a whole trace)
 ENTRY_OFFSET = "ipsecon_entry_offset"  # the name the batched entry years' formulas read: years after the batch's first
 CALENDAR_NAMES = ("year", "start_year")
 
