@@ -409,3 +409,14 @@ def test_the_probability_of_paying_off_carries_the_wilson_interval_of_its_sample
     assert np.allclose([lo[0], hi[0]], [0.4038, 0.5962], atol=1e-4)
     lo, hi = wilson_interval([0.0, 1.0], 32)
     assert np.allclose(lo, [0.0, 32 / (32 + 1.96 ** 2)]) and np.allclose(hi, [1.96 ** 2 / (32 + 1.96 ** 2), 1.0])
+
+
+def test_no_two_states_share_a_colour():
+    """One colour meaning per figure: the IPS model's seven states (graded work states included) and a model's own
+    state names each get a colour of their own."""
+    from ipsecon.output.figures.style import state_colours
+
+    ips = ["employed", "employed_aap", "employed_ufore", "aap", "ufore", "other", "dead"]
+    other = ["healthy", "sick", "sicker", "dead", "employed", "s5", "s6"]
+    for states in (ips, other):
+        assert len(set(state_colours(states).values())) == len(states), state_colours(states)

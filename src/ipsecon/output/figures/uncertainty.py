@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -309,6 +310,13 @@ def psa_employment_figure(psa, labels: Mapping[str, str] | None = None):
     return finish(fig, tr("fig.psa_employment.title", n=grouped(n)))
 
 
+def _readable(colour) -> str | tuple:
+    """A state's colour for text, or dark grey where the colour is too pale to read on white (the
+    light blue of graded AAP, the lilac of other income)."""
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return "#333333" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 else colour
+
+
 def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_labels: Mapping[str, str] | None = None):
     """Share in each state by strategy over time across PSA samples: one panel per state, a line per
     strategy (mean) with its 95 % band (``occupancy_mean``, ``occupancy_quantile`` of ``psa.nc``)."""
@@ -327,7 +335,7 @@ def psa_occupancy_figure(psa, labels: Mapping[str, str] | None = None, state_lab
             ax.fill_between(x, lo, hi, color=colours[s], alpha=MC_BAND, lw=0)
             ax.plot(x, mean.sel(strategy=s, state=st).values, color=colours[s], lw=1.8, label=label(s, labels))
         ax.set_title("\n".join(wrap(label(st, state_labels), 34)), fontsize=9,
-                     color=state_colours(states)[st] if st != "aap" else "#333333")
+                     color=_readable(state_colours(states)[st]))
         percent_axis(ax)
         ax.yaxis.set_major_locator(plt.MaxNLocator(4))
         ax.set_ylim(bottom=0)
