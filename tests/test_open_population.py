@@ -171,6 +171,23 @@ def test_calendar_measures_follow_their_definitions_on_bodo(root, tmp_path):
     np.testing.assert_allclose(impact, ds.calendar_budget_net.sel(strategy="ips") - ds.calendar_budget_net.sel(strategy="tau"))
 
 
+def _mc_variance_bound(pop, programme, n_years: int) -> np.ndarray:
+    """Per calendar year, a bound on the variance of the microsim's person-months in a state (or alive): each
+    person's months within a year are in [0, 12], so a subgroup of n people whose run counts with total weight A
+    (persons x share over its entry months) adds at most (12 A)^2 / (4 n); runs are independent."""
+    var = np.zeros(n_years)
+    for c in pop.cohorts:
+        sim = c.simulation
+        wu = split_users(sim, programme, True).trace.weights[0]
+        wn = split_users(sim, programme, False).trace.weights[0]
+        mix = c.persons[0][:, None] * (c.user_share[0][:, None] * wu + (1 - c.user_share[0][:, None]) * wn)  # [j, g]
+        drawn = sim.trace.counts > 0
+        for y in range(n_years):
+            A = mix[[j for j in range(mix.shape[0]) if c.offset + j < 12 * (y + 1)]].sum(0)
+            var[y] += np.sum((12 * A[drawn]) ** 2 / (4 * sim.trace.counts[drawn]))
+    return var
+
+
 def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     path = write(tmp_path, ILLNESS, {"size": 400, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.5, "no": 0.5}},
                                      "entrants": {"per_year": {2020: 240, 2021: 120, 2022: 360}}},
@@ -181,20 +198,7 @@ def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     assert [c.simulation.seed for c in micro.cohorts] == [11, 11, 13, 14]  # a stream per entry year (seed + years after the start + 1)
     exact = cohort.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)  # [strategy, year, state]
     got = micro.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)
-    # each person's months in a state within a calendar year are in [0, 12], so a stratum of n people whose
-    # run counts with total weight A (persons x share over its entry months) has variance <= (12 A)^2 / (4 n)
-    var = np.zeros(3)
-    prog = sc.spec.programme
-    for c in micro.cohorts:
-        sim = c.simulation
-        wu = split_users(sim, prog, True).trace.weights[0]
-        wn = split_users(sim, prog, False).trace.weights[0]
-        mix = (c.persons[0][:, None] * (c.user_share[0][:, None] * wu + (1 - c.user_share[0][:, None]) * wn))  # [j, g]
-        for y in range(3):
-            in_year = [j for j in range(mix.shape[0]) if c.offset + j < 12 * (y + 1)]
-            A = mix[in_year].sum(0)
-            var[y] += np.sum((12 * A) ** 2 / (4 * sim.trace.counts))
-    bound = 4 * np.sqrt(var)[None, :, None]
+    bound = 4 * np.sqrt(_mc_variance_bound(micro, sc.spec.programme, 3))[None, :, None]
     assert (np.abs(got - exact) <= bound).all(), (np.abs(got - exact) / bound).max()
     assert (bound / exact[..., :2].max() < 0.05).all()  # the bound is tight enough to catch a wrong weight
 
@@ -320,3 +324,23 @@ def test_batched_entry_years_equal_their_separate_runs(tmp_path):
         assert sim.scenario.spec.population.start_year == year
     # the calendar years differ between entry years (the test would pass trivially otherwise)
     assert np.abs(batched[2021].trace.occupancy[..., 12, :] - batched[2023].trace.occupancy[..., 12, :]).max() > 1e-3
+
+
+def test_microsim_draws_users_and_non_users_even_where_a_group_only_capacity_creates(tmp_path):
+    # everyone wants the programme (the non-users' share is 0) but 20 places leave most without one
+    capacity = {"specialists": 1, "caseload": 20, "support_months": 12}
+    path = write(tmp_path, ILLNESS, {"size": 100, "start_state": {"healthy": 1.0},
+                                     "attributes": {"user": {"yes": "1.0", "no": "0.0"}}, "entrants": {"per_year": 60}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": 1.0, "capacity": capacity}, horizon=2,
+                 individuals=4000)
+    sc = load_scenario(path)
+    exact = run_open_population(simulate(sc)).calendar(person_months)[0].reshape(2, 2, 12, 3).sum(2)  # [strategy, year, state]
+    micro = run_open_population(simulate(sc, engine="microsim", seed=5))
+    for c in micro.cohorts:  # both groups drawn (about half each), though the population's non-user share is 0
+        users = c.simulation.scenario.strata.columns["user"] == "yes"
+        assert c.simulation.trace.counts[users].sum() > 1500 and c.simulation.trace.counts[~users].sum() > 1500
+    got = micro.calendar(person_months)[0].reshape(2, 2, 12, 3).sum(2)
+    bound = 4 * np.sqrt(_mc_variance_bound(micro, sc.spec.programme, 2))
+    # nobody lost (alive person-months) and each state within the Monte Carlo bound
+    assert (np.abs(got[..., :2].sum(-1) - exact[..., :2].sum(-1)) <= bound[None]).all()
+    assert (np.abs(got - exact) <= bound[None, :, None]).all()

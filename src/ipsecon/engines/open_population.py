@@ -92,9 +92,24 @@ def split_users(sim: Simulation, programme: Any, users: bool) -> Simulation:
     marginal = np.zeros((W.shape[0], key.max() + 1))
     np.add.at(marginal, (slice(None), key), W)
     w = np.where(keep, marginal[:, key], 0.0)
+    if tr.counts is not None:  # microsim: a subgroup nobody was drawn into has no people to stand for it
+        w = w * (np.asarray(tr.counts) > 0)
     total = w.sum(axis=-1, keepdims=True)
     w = w / np.where(total > 0, total, 1.0)
     return replace(sim, trace=replace(tr, weights=w), totals=None)
+
+
+def balanced_users(scenario: LoadedScenario) -> LoadedScenario:
+    """The scenario with the programme's user attribute at equal shares (the other attributes as they are)."""
+    strata, attr = scenario.strata, scenario.spec.programme.user_attribute
+    column = strata.columns[attr]
+    levels = sorted(set(column.tolist()))
+    if attr in strata.share_formulas:
+        formulas = {**strata.share_formulas, attr: {lvl: repr(1 / len(levels)) for lvl in strata.share_formulas[attr]}}
+        return replace(scenario, strata=replace(strata, share_formulas=formulas))
+    share = {lvl: strata.weight[column == lvl].sum() for lvl in levels}
+    w = strata.weight / np.array([share[c] for c in column.tolist()])
+    return replace(scenario, strata=replace(strata, weight=w / w.sum()))
 
 
 def cohort_scenario(scenario: LoadedScenario, year: int) -> LoadedScenario:
@@ -138,13 +153,20 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     y0 = scenario.spec.population.start_year
     engine = base.trace.engine
     prog = scenario.spec.programme
-    cohorts = [EntryCohort(base, 0, plan.stock[:, None], plan.stock_user_share()[:, None], "stock")]
+    if engine == "microsim" and prog is not None and scenario.strata.individuals is None:
+        # the microsim draws users and non-users in equal numbers, so that both groups have people whatever
+        # the shares (8.5 % users, or a group only capacity creates); the calendar weights them to the shares
+        stock = simulate(balanced_users(scenario), engine=engine, individuals=base.individuals, seed=base.seed,
+                         horizon_years=base.horizon_years, values=values, n_samples=n_samples)
+    else:
+        stock = base
+    cohorts = [EntryCohort(stock, 0, plan.stock[:, None], plan.stock_user_share()[:, None], "stock")]
     shares = plan.entrant_user_share() if prog is not None else np.zeros_like(plan.entrants)
     ent = scenario.spec.population.entrants
     same_start = ent.start_state in (None, scenario.spec.population.start_state) and ent.age is None and not ent.attributes
     years = [y for y in plan.entry_years if 12 * (y - y0) < M]
     to_run = [y for y in years if not (y == y0 and same_start)]
-    sims: dict[int, Simulation] = {y0: base} if len(to_run) < len(years) else {}
+    sims: dict[int, Simulation] = {y0: stock} if len(to_run) < len(years) else {}
     if engine == "cohort" and n_samples == 1:  # a few entry years per batched run: its trace's memory stays bounded
         for i in range(0, len(to_run) - 1, BATCH_YEARS):
             sims.update(batched_entry_years(scenario, to_run[i:i + BATCH_YEARS], M, values) or {})
@@ -153,7 +175,8 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
         if year not in sims:
             if progress is not None:
                 progress(f"entrants of {year}")
-            sims[year] = simulate(cohort_scenario(scenario, year), engine=engine, individuals=base.individuals,
+            run = cohort_scenario(scenario, year)
+            sims[year] = simulate(balanced_users(run) if stock is not base else run, engine=engine, individuals=base.individuals,
                                   seed=base.seed + (year - y0) + 1, horizon_years=(M - offset) / 12, values=values,
                                   n_samples=n_samples)
         window = slice(offset, min(offset + 12, M))
