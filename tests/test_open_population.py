@@ -210,6 +210,7 @@ def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     (lambda d: d["programme"].update(user_attribute="sex"), "programme.user_attribute"),
     (lambda d: d["population"]["attributes"].update(user={"no": 1.0}), "population.attributes.user"),
     (lambda d: d["population"]["entrants"].update(attributes={"colour": {"red": 1.0}}), "population.entrants.attributes.colour"),
+    (lambda d: d["model"].update(cycle_years=1.0), "population.entrants"),
     (lambda d: d["population"]["entrants"].update(attributes={"user": {"yes": 1.0}}), "population.entrants.attributes.user"),
     (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12,
                                                 "turnover": 6, "refill_months": 3}), "programme.capacity"),

@@ -144,11 +144,6 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     scenario = base.scenario
     values = scenario.base_values() if values is None else values
     M = horizon_cycles(scenario, base.horizon_years)
-    if abs(scenario.model.cycle_years - 1 / 12) > 1e-9:
-        from ipsecon.errors import InputError
-
-        raise InputError(scenario.file, "population.entrants", "entrants are counted per calendar month",
-                         "a model with monthly cycles (cycle_years: 1/12)")
     plan = entry_plan(scenario, values, M, n_samples)
     y0 = scenario.spec.population.start_year
     engine = base.trace.engine

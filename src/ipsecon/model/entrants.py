@@ -222,6 +222,9 @@ def check_open_population(scenario: Any) -> None:
         raise InputError(scenario.file, "programme", "a programme needs an open population",
                          "population.entrants: {per_year: COUNT} (0 for the stock alone)")
     ent, pop = spec.population.entrants, spec.population
+    if abs(scenario.model.cycle_years - 1 / 12) > 1e-9:
+        raise InputError(scenario.file, "population.entrants", "entrants are counted per calendar month",
+                         "a model with monthly cycles (cycle_years: 1/12)")
     unknown = sorted(set(ent.attributes) - set(pop.attributes))
     if unknown:
         raise InputError(scenario.file, f"population.entrants.attributes.{unknown[0]}", "not an attribute of the population",
