@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba as nb
 import numpy as np
 
 from ipsecon.errors import InputError
@@ -63,13 +64,25 @@ def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
         if shape[3] > 1:
             s = model.transitions[q].source
             L = int(model.slots[s])
-            v = _values_of(cv, q)[..., model.cell_index[s, :L]]  # at each cell's full index
-            change[s, 1:L] |= np.any(v[..., 1:] != v[..., :-1], axis=(0, 1, 2))
+            _index_changes(cv.buf, int(cv.offset[q]), int(np.prod(shape[:3])), shape[3], model.cell_index[s, :L], change[s])
     # next change strictly after d
     ends = np.full((S, D + 1), D, dtype=np.int64)
     for d in range(D - 1, -1, -1):
         ends[:, d] = np.where(change[:, d + 1], d + 1, ends[:, d + 1])
     return np.ascontiguousarray(ends[:, :D])
+
+
+@nb.njit(cache=True)
+def _index_changes(buf, offset, rows, width, index, change):
+    """change[i] |= whether the values at full indices index[i − 1] and index[i] differ in any of the
+    ``rows`` rows of a transition's (rows, width) values at buf[offset:]: in place, no temporaries
+    (a block's values are the largest arrays of a PSA run), each row read in order."""
+    L = index.shape[0]
+    for r in range(rows):
+        at = offset + r * width
+        for i in range(1, L):
+            if not change[i] and buf[at + index[i - 1]] != buf[at + index[i]]:
+                change[i] = True
 
 
 def value_changes(model: CompiledModel, cv: CompactValues, n_strata: int, n_block: int) -> np.ndarray:

@@ -150,6 +150,7 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
             block = CohortBlock(k, t0, len(cycles), duration_runs(model, cv), sample_free(model, cv),
                                 value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1))
             run_block(n_slots, sizes, layout, packed(cv), block, CarriedMass(occ, never), trace, sums)
+            del cv, ns, block  # freed before the next block's values are made (two blocks' values would double the peak)
         if keep:
             ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
             for name, parts in model.reward_values_reduced(ns).items():

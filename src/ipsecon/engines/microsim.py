@@ -223,6 +223,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             weights = StayWeights(w_stay.reshape(-1), n_w, np.ascontiguousarray(w_tr).reshape(-1), with_tr,
                                   w_cell.reshape(-1), bool(cell_values))
             walk_all(n_slots, sizes, items, people, layout, rows, tallies, weights)
+            del cv, ns, rows, weights, w_stay, w_cell, w_tr  # freed before the next block's are made
         shares = per[None, :, None, None]
         fold = (n_count // n, n)
         occupancy[:, k] = np.cumsum(moves.reshape(fold + moves.shape[1:]).sum(axis=0), axis=2) * shares

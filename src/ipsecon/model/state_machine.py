@@ -735,18 +735,19 @@ class CompiledModel:
 
 def pack_values(arrays: list[np.ndarray]) -> CompactValues:
     """4-axis arrays (broadcast axes kept at 1) packed into one buffer with element offsets
-    and strides, for the kernels."""
-    arrays = [np.ascontiguousarray(v, dtype=np.float64) for v in arrays]
-    offset = np.zeros(len(arrays), dtype=np.int64)
+    and strides, for the kernels. Empties ``arrays`` as it copies them."""
+    shapes = [np.shape(v) for v in arrays]
+    sizes = [int(np.prod(sh)) for sh in shapes]
+    offset = np.cumsum([0] + sizes[:-1]).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
     strides = np.zeros((len(arrays), 4), dtype=np.int64)
-    at = 0
-    for q, v in enumerate(arrays):
-        offset[q] = at
-        # element strides, 0 on broadcast axes so the kernel reads every index the same way
-        strides[q] = [st // 8 if size > 1 else 0 for st, size in zip(v.strides, v.shape)]
-        at += v.size
-    buf = np.concatenate([v.ravel() for v in arrays]) if arrays else np.zeros(0)
-    return CompactValues(buf, offset, strides, [v.shape for v in arrays])
+    buf = np.empty(sum(sizes))
+    for q, sh in enumerate(shapes):
+        # element strides of the C-ordered copy, 0 on broadcast axes so the kernel reads every index the same way
+        step = np.cumprod((1,) + tuple(sh[:0:-1]))[::-1]
+        strides[q] = [st if size > 1 else 0 for st, size in zip(step, sh)]
+        buf[offset[q]:offset[q] + sizes[q]].reshape(sh)[...] = arrays[q]
+        arrays[q] = None  # the caller's list: each array is freed once copied (a block's values held once)
+    return CompactValues(buf, offset, strides, shapes)
 
 
 def _four_axes(value) -> np.ndarray:
