@@ -105,6 +105,31 @@ def test_samples_are_reproducible_and_row_slices_are_stable(scenario):
     assert np.array_equal(v[a.columns[0]], a.table[10:20, 0])
 
 
+def test_random_design_draws_dirichlet_rows_directly(extra_scenario):
+    """Random designs draw Dirichlet rows with numpy's generator, a stream per parameter: rows do not move
+    with the number drawn or with the other parameters drawn; univariate columns are the quantile path's;
+    LHS keeps the quantile path for the rows too. Dirichlet(50, 30, 20): component j is Beta(a_j, 100 − a_j)."""
+    from ipsecon.uncertainty.sampling import from_uniforms, unit_draws
+
+    names = ["test.gamma", "test.row"]
+    small = draw_samples(extra_scenario, 50, seed=7, names=names, correlated=False)
+    big = draw_samples(extra_scenario, 4000, seed=7, names=names, correlated=False)
+    alone = draw_samples(extra_scenario, 50, seed=7, names=["test.row"], correlated=False)
+    rows = [big.columns.index(f"test.row.{c}") for c in "abc"]
+    assert np.array_equal(small.table, big.table[:50])
+    assert np.array_equal(alone.table, small.table[:, rows])
+    u = unit_draws(50, 4, 7)
+    by_quantiles = from_uniforms(extra_scenario, names, u, correlated=False)
+    assert np.array_equal(small.table[:, 0], by_quantiles.table[:, 0])  # the gamma: unchanged
+    assert not np.allclose(small.table[:, rows], by_quantiles.table[:, rows])  # the rows: their own stream
+    x = big.table[:, rows]
+    assert np.allclose(x.sum(axis=1), 1.0)
+    for j, a in enumerate((50, 30, 20)):
+        assert stats.kstest(x[:, j], stats.beta(a, 100 - a).cdf).pvalue > 1e-3
+    lhs = draw_samples(extra_scenario, 50, seed=7, method="lhs", names=names, correlated=False)
+    assert np.array_equal(lhs.table, from_uniforms(extra_scenario, names, unit_draws(50, 4, 7, "lhs"), correlated=False).table)
+
+
 def test_calibrated_effect_is_uncertain_and_fixed_by_set(root, scenario):
     names = uncertain_parameters(scenario)
     assert "calibrated.norway_rct.hr_entry" in names and "ips.persistence.half_life" in names

@@ -8,7 +8,13 @@ Gaussian-copula correlated draws all share one code path:
     uniforms u[sample, dim] --(copula, optional)--> u' --(ppf per parameter)--> values
 
 A Dirichlet parameter (a row of shares) takes one uniform per component, turned into
-independent gammas and normalised. Correlations (``correlations:`` in a parameter file) act on
+independent gammas and normalised. Plain random designs draw those gammas directly with numpy's
+generator instead (the quantile function of the gamma, ``gammaincinv``, was most of a reference-model
+PSA's sampling): one stream per parameter, keyed by the seed and the parameter's name
+(``direct_rng``), so a row is the same whatever the number of rows drawn, and equal on every worker
+and chunk. This changed the random stream of Dirichlet rows in random designs (issue 17); their
+univariate columns are drawn as before, and designs that need quantiles (LHS, Sobol', Saltelli)
+keep the inverse-CDF path. Correlations (``correlations:`` in a parameter file) act on
 the normal scores of univariate parameters (Gaussian copula); for lognormal marginals rho is
 the correlation of the logs.
 
@@ -19,6 +25,7 @@ so chunked and distributed runs give the same numbers as one big run.
 from __future__ import annotations
 
 import fnmatch
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -176,9 +183,22 @@ def unit_draws(n: int, dims: int, seed: int, method: str = "random") -> np.ndarr
     return np.clip(u, _EPS, 1 - _EPS)
 
 
+STREAM_DIRECT = 17  # the SeedSequence word that sets the direct draws' streams apart from the uniforms'
+
+
+def direct_rng(seed: int | None, name: str) -> np.random.Generator:
+    """The generator a random design draws parameter ``name``'s multivariate values from: its own
+    stream for (seed, name), so no other parameter's draws and no number of rows shift it."""
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([int(seed), STREAM_DIRECT, zlib.crc32(name.encode())])
+
+
 def from_uniforms(scenario: LoadedScenario, names: list[str], u: np.ndarray, correlated: bool = True,
-                  seed: int | None = None, method: str = "given") -> Samples:
-    """Map uniforms (one column per sampled column, see ``layout``) to parameter values."""
+                  seed: int | None = None, method: str = "given", direct: bool = False) -> Samples:
+    """Map uniforms (one column per sampled column, see ``layout``) to parameter values.
+    ``direct``: draw Dirichlet rows with numpy's generator (``direct_rng``), not from their uniform
+    columns (plain random designs only: a design's uniforms then do not fix those rows)."""
     columns, owners = layout(scenario, names)
     u = np.clip(np.asarray(u, dtype=float), _EPS, 1 - _EPS)
     if u.ndim != 2 or u.shape[1] != len(columns):
@@ -197,7 +217,13 @@ def from_uniforms(scenario: LoadedScenario, names: list[str], u: np.ndarray, cor
         p = scenario.parameters[name]
         d = p.distribution
         cols = [j for j, o in enumerate(owners) if o == name]
-        if d.type == "dirichlet":
+        if d.type == "dirichlet" and direct:
+            alpha = np.array([d.alpha[c] for c in d.alpha], dtype=float)
+            gammas = direct_rng(seed, name).standard_gamma(alpha, size=(u.shape[0], alpha.size))
+            shares = dict(zip(d.alpha, (gammas / gammas.sum(axis=1, keepdims=True)).T))
+            for j, comp in zip(cols, d.alpha):
+                table[:, j] = shares[comp]
+        elif d.type == "dirichlet":
             shares = d.ppf(u[:, cols])
             for j, comp in zip(cols, d.alpha):
                 table[:, j] = shares[comp]
@@ -219,4 +245,4 @@ def draw_samples(scenario: LoadedScenario, n: int, seed: int, method: str = "ran
     names = uncertain_parameters(scenario) if names is None else names
     columns, _ = layout(scenario, names)
     u = unit_draws(n, len(columns), seed, method)
-    return from_uniforms(scenario, names, u, correlated, seed, method)
+    return from_uniforms(scenario, names, u, correlated, seed, method, direct=method == "random")
