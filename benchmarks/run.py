@@ -57,6 +57,10 @@ SIZES = {
     "sweep_samples": (128, 16),  # × 2 overrides, 8 samples per unit: 32 units, 16 per worker at 2
     "sweep_people": (20_000, 5_000),
     "open_people": (50_000, 5_000),  # microsim people per entry-year run of the open Bodø population
+    "psa_cohort_samples": (1000, 18),  # Bodø cohort PSA (issue 17: <= 500 MB); 9 samples per batch at 10 y
+    "psa_microsim_samples": (100, 9),
+    "psa_microsim_people": (10_000, 2_000),
+    "sampling_samples": (10_000, 1_000),
 }
 
 
@@ -496,6 +500,65 @@ def w_sweep(impl: str, quick: bool) -> dict:
 OLD_MODEL_COMMIT = "010231b"  # the IPS model with constant hazards: no AAP clock, no tenure, one class
 
 
+def _tree(impl: str) -> str | None:
+    """Import ipsecon from this tree, or for the baseline column ('naive') from the tree given by --baseline-src
+    (IPSECON_BASELINE_SRC, its src folder; its own scenarios beside it). Returns why not, or None."""
+    if impl != "naive":
+        return None
+    src = os.environ.get("IPSECON_BASELINE_SRC")
+    if not src:
+        return "no --baseline-src: no baseline run"
+    sys.path.insert(0, src)
+    return None
+
+
+def w_psa_memory(impl: str, quick: bool, engine: str) -> dict:
+    """Bodø PSA as `ipsecon psa` runs it (draws, runs in batches, ledger, break-even wages, occupancy bands, value of
+    information) at horizons 1.5, 5 and 10 years: the process's peak RSS, imports included (issue 17: <= 500 MB)."""
+    why = _tree(impl)
+    if why:
+        return {"unavailable": why}
+    import ipsecon
+    from ipsecon.model.scenario import load_scenario
+    from ipsecon.uncertainty.psa import run_psa
+
+    micro = engine == "microsim"
+    n = size("psa_microsim_samples" if micro else "psa_cohort_samples", quick)
+    people = size("psa_microsim_people", quick) if micro else None
+    tree = Path(ipsecon.__file__).resolve().parents[2]  # the tree's own scenarios and parameters
+    sc = load_scenario(tree / "scenarios" / "bodo.yaml")
+    info: dict = {"samples": n, "people": people, "engine": engine, "horizons": [1.5, 5, 10], "source": str(tree)}
+    ds = measured(info, lambda: run_psa(sc, n, seed=1, engine=engine, individuals=people, quiet=True,
+                                        horizons=(1.5, 5, 10)))
+    inc = ds["inc_npv"].sel(perspective="society", horizon=10).values.ravel()
+    info.update(check={"incremental NPV, society, 10 y (mean over samples)": _mean_se(inc)})
+    return info
+
+
+def w_sampling(impl: str, quick: bool) -> dict:
+    """Drawing the reference model's PSA parameters (4 Dirichlet rows of 5 shares, 10 univariate): the random
+    design as ipsecon draws it; 'naive' column: every column through its quantile function (gammaincinv per
+    Dirichlet component), the path random designs took before issue 17 and LHS/Sobol' still take."""
+    from ipsecon.uncertainty.sampling import draw_samples, from_uniforms, layout, uncertain_parameters, unit_draws
+
+    n = size("sampling_samples", quick)
+    sc = _load(REFERENCE)
+    names = uncertain_parameters(sc)
+    dims = len(layout(sc, names)[0])
+    if impl == "ipsecon":
+        def draw():
+            return draw_samples(sc, n, seed=3)
+    else:
+        def draw():
+            return from_uniforms(sc, names, unit_draws(n, dims, 3), seed=3, method="random")
+    draw()  # warm-up: scipy's imports
+    info: dict = {"samples": n, "columns": dims}
+    s = measured(info, draw, repeat=5)
+    x = s.table[:, s.columns.index("ref.p.A.E")]
+    info.update(check={"p(A->E) (mean over samples)": _mean_se(x)})
+    return info
+
+
 def w_richer_model(impl: str, quick: bool) -> dict:
     """What the richer IPS model costs: Bodø microsim person-months per second on one core (10 years) and one
     cohort run (40 years), today's model (impl "ipsecon") against the model of OLD_MODEL_COMMIT ("naive"),
@@ -571,6 +634,9 @@ WORKERS = {
     "sobol": w_sobol,
     "memory_1m": w_memory,
     "sweep": w_sweep,
+    "psa_memory_cohort": lambda impl, quick: w_psa_memory(impl, quick, "cohort"),
+    "psa_memory_microsim": lambda impl, quick: w_psa_memory(impl, quick, "microsim"),
+    "sampling": w_sampling,
 }
 
 
@@ -615,6 +681,18 @@ FIGURES = [
      [("cohort: run + calendar years", "seconds", lambda v: f"{v:.3g} s", "", None, "lower"),
       ("microsim: run + calendar years", "micro_seconds", lambda v: f"{v:.3g} s", "", None, "lower"),
       ("microsim peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "", None, "lower")]),
+    ("psa_memory_cohort", "Bodø cohort PSA, 1000 samples, horizons 1.5/5/10 y, the whole `ipsecon psa` pipeline: peak RSS "
+     "of the process ('naive' column: the same run from --baseline-src, when given)", ("ipsecon", "naive"), {},
+     [("peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "<= 500 MB", lambda v: v <= 500, "lower"),
+      ("time", "seconds", lambda v: f"{v:.3g} s", "", None, "lower")]),
+    ("psa_memory_microsim", "Bodø microsim PSA, 100 samples x 10,000 people, horizons 1.5/5/10 y, the whole `ipsecon "
+     "psa` pipeline: peak RSS of the process ('naive' column: the same run from --baseline-src, when given)",
+     ("ipsecon", "naive"), {},
+     [("peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "<= 500 MB", lambda v: v <= 500, "lower"),
+      ("time", "seconds", lambda v: f"{v:.3g} s", "", None, "lower")]),
+    ("sampling", "drawing 10,000 PSA samples of the reference model, random design ('naive' column: the quantile "
+     "path, gammaincinv per Dirichlet component)", ("ipsecon", "naive"), {},
+     [("time", "seconds", lambda v: f"{v:.3g} s", "", None, "lower")]),
     ("sweep", "ipsecon sweep strong scaling, 1 -> " + sweep_worker_counts()[-1] + " local Dask workers (IPS microsim: "
      "2 overrides x 128 samples x 20,000 people)", sweep_worker_counts(), {}, []),
 ]
@@ -742,6 +820,8 @@ def main(argv=None) -> int:
     ap.add_argument("--impl", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args.baseline_src:  # the PSA memory figures' baseline column runs that tree (_tree)
+        os.environ["IPSECON_BASELINE_SRC"] = str(Path(args.baseline_src).resolve())
     if args.worker:
         out = WORKERS[args.worker](args.impl, args.quick)
         print("RESULT " + json.dumps(out, default=float))
@@ -788,7 +868,8 @@ def main(argv=None) -> int:
                     row["status"] = ("-" if test is None else "n/a (quick)" if args.quick else ("PASS" if test(v) else "FAIL"))
                     nb = b.get(metric) if "error" not in b else None
                     row["naive"] = nb
-                    row["naive_shown"] = show(nb) if nb is not None else f"error: {b.get('error', '?')[-200:]}"
+                    row["naive_shown"] = (show(nb) if nb is not None else b.get("unavailable")
+                                          or f"error: {b.get('error', '?')[-200:]}")
                     if nb:
                         # > 1 means ipsecon is better: faster, or less memory
                         ratio = v / nb if better == "higher" else nb / v
