@@ -74,7 +74,7 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
     alternatives = (structure_alternatives(scenario) if structures and scenario.structure is None
                     and scenario.model.interventions and evaluation.has_ledger(scenario.model) else [])
     alt_sims = None
-    if alternatives and engine == "cohort":
+    if alternatives and engine == "cohort" and _batch_fits(scenario, horizon, 1 + len(alternatives)):
         # the base case and its alternatives in one batched cohort run (sample 0 is the base case)
         sim, *alt_sims = structure_simulations(scenario, [scenario] + alternatives, horizon, seed)
     else:
@@ -130,9 +130,9 @@ def structure_outcomes(scenario: LoadedScenario, base: Simulation, perspectives:
     if not alts:
         return None
     sims = simulations
-    if sims is None and base.trace.engine == "cohort":  # one batched run, structure i as sample i
+    if sims is None and base.trace.engine == "cohort" and _batch_fits(scenario, base.horizon_years, len(alts)):
         sims = structure_simulations(scenario, alts, base.horizon_years, base.seed)
-    elif sims is None:  # the microsim's totals depend on how many samples share a call: one run each, as --structure
+    elif sims is None:  # microsim (its totals depend on how many samples share a call), or too big: one run each
         sims = [simulate(alt, engine=base.trace.engine, individuals=base.individuals, seed=base.seed,
                          horizon_years=base.horizon_years) for alt in alts]
     outcomes, wages = [], []
@@ -178,6 +178,14 @@ def structure_simulations(scenario: LoadedScenario, alternatives: list[LoadedSce
     sim = simulate(batch, engine="cohort", horizon_years=horizon_years, values=values, n_samples=n, seed=seed)
     return [Simulation(alt, _sample_of(sim.trace, i), sim.seed, sim.individuals, sim.horizon_years)
             for i, alt in enumerate(alternatives)]
+
+
+def _batch_fits(scenario: LoadedScenario, horizon: float | None, n: int) -> bool:
+    """Whether ``n`` samples of a traced cohort run fit in memory at once; where they do not (separate
+    runs may), the base case and its alternatives run one after another."""
+    from ipsecon.engines.memory import SAFETY, available_bytes, estimate_bytes
+
+    return estimate_bytes(scenario, "cohort", None, horizon, n, True) <= available_bytes() * SAFETY
 
 
 def _sample_of(trace, i: int):
