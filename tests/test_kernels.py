@@ -150,8 +150,9 @@ def test_cohort_kernel_equals_reference_bodo_with_per_sample_values(root):
 
 
 def test_cohort_kernel_equals_reference_per_sample_effect_and_many_samples(scenario):
-    """More samples than one lane block (64), a per-sample effect and start mix."""
-    args = _args(scenario, 1.5, n_samples=70, vary="calibrated.norway_rct.hr_entry", strata=_few(scenario))
+    """More samples than one lane block (64), a per-sample effect and start mix (9 months: the dense
+    reference costs samples × cells² per month)."""
+    args = _args(scenario, 0.75, n_samples=70, vary="calibrated.norway_rct.hr_entry", strata=_few(scenario))
     _assert_cohort_equal(run_cohort(*args), run_cohort_reference(*args))
 
 
@@ -219,7 +220,7 @@ def test_microsim_kernel_identical_to_reference_norway(scenario):
 
 def test_microsim_kernel_identical_to_reference_bodo_two_samples(root):
     bodo = load_scenario(root / "scenarios/bodo.yaml")
-    args = _micro(bodo, 4, 5000, seed=8, n_samples=2, vary="calibrated.norway_rct.aap_to_ufore", chunk_size=1000)
+    args = _micro(bodo, 2.5, 5000, seed=8, n_samples=2, vary="calibrated.norway_rct.aap_to_ufore", chunk_size=1000)
     _assert_microsim_identical(run_microsim(*args), run_microsim_reference(*args), totals_rtol=1e-11)
 
 
