@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, grouped, nok,
+from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
                                            perspective_label, save, thousands, tight, time_axis, tr)
 
 
