@@ -18,7 +18,8 @@ from ipsecon.model.population import Strata
 from ipsecon.model.state_machine import CompactValues, CompiledModel
 
 BLOCK_ELEMENTS = 4_000_000  # cap on the size of one block of transition probabilities (reference paths)
-COMPACT_ELEMENTS = 4_000_000  # cap on the size of one block of compact transition values
+COMPACT_ELEMENTS = 1_000_000  # cap on the size of one block of compact transition values (8 MB: the
+# formulas' temporaries are several times it; Bodø's 10-year run peaks at 41 MB of arrays, 177 at 4M, same time)
 
 
 def block_length(model: CompiledModel, n_samples: int, n_strata: int, n_cycles: int) -> int:
