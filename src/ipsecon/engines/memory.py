@@ -41,7 +41,7 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
     K, G = len(model.strategies), scenario.strata.size
     S, Q, E = model.n_states, len(model.transitions), len(model.ever_in)
     R = max(1, len(model.rewards))
-    cells = int(model.slots.sum())  # tunnel cells: a state tracked for d cycles has d × the tracker bins
+    cells = int(model.slots.sum())  # the engines' cells: time in state × tracker bins, where they can matter
     # per strategy and block: the occupancy carried between blocks (cohort) and the values of
     # the formulas for each sample, subgroup, cycle and cell (blocks are at most a year here)
     block = min(T, max(1, round(1 / model.cycle_years)))
