@@ -113,7 +113,7 @@ class Discount(Strict):
     # a declining long-term schedule (R-109/21): [from_year, rate] steps for costs and effects (a step never
     # raises a kind's rate), applied while `declining` (a formula, 1 or 0) is 1
     steps: list[tuple[Number, Number]] = []
-    declining: Number = 1
+    declining: Number = 1.0
 
 
 class Model(Strict):

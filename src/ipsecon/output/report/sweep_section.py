@@ -50,7 +50,7 @@ def read_sweep(folder: Path) -> SweepFolder | None:
     csv = folder / SUMMARY_NAME
     if csv.is_file() and not csv.is_symlink():
         summary = pd.read_csv(csv, keep_default_na=False, na_values=[""])
-        summary["structure"] = summary["structure"].fillna("")
+        summary["structure"] = summary["structure"].astype(object).fillna("")  # an all-empty column reads as float
     else:
         summary = summarise(store)
     n_cases = len(_json(attrs.get("scenario_hashes"), {})) or 1
