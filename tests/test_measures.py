@@ -111,3 +111,71 @@ def test_a_miss_is_a_warning_at_the_top_of_the_report(root, tmp_path):
     assert f"misses {len(misses)} of the {len(rows)} published figures" in top
     for row in misses:
         assert row["label"] in top
+
+
+@pytest.fixture(scope="module")
+def hiv_rewards(root):
+    """Chancellor's model with one more reward, 2.5 per year in A (undiscounted: effects at 0 %, counted at
+    each cycle's end), so its totals have closed forms."""
+    import yaml
+
+    spec = yaml.safe_load((root / "tests" / "data" / "chancellor_hiv.yaml").read_text())
+    spec["model"]["rewards"]["a_units"] = {"kind": "effect", "unit": "units", "states": {"A": 2.5}}
+    path = root / "tests" / "data" / "_hiv_reward_a.yaml"
+    try:
+        path.write_text(yaml.safe_dump(spec))
+        scenario = ipsecon.load_scenario(path)
+    finally:
+        path.unlink(missing_ok=True)
+    return simulate(scenario, engine="cohort", horizon_years=4)
+
+
+def test_reward_total_and_difference_are_the_closed_form_sums_over_the_window(hiv_rewards):
+    stay = AA / N_A  # occupancy of A at the end of year k: stay^k (mono); 1 - RR (1 - stay) a year in the 2 years of comb
+    stay_comb = 1 - 0.509 * (1 - stay)
+    mono = 2.5 * (stay + stay ** 2 + stay ** 3)
+    total = _t(measure="reward_total", reward="a_units", month=36, value=5.0, tolerance=1.0)
+    assert hiv_rewards.measure(total) == pytest.approx(mono, rel=1e-12)
+    window = _t(measure="reward_total", reward="a_units", month=36, from_month=12, value=5.0, tolerance=1.0)
+    assert hiv_rewards.measure(window) == pytest.approx(2.5 * (stay ** 2 + stay ** 3), rel=1e-12)
+    diff = _t(measure="reward_difference", reward="a_units", strategy="comb", versus="mono", month=24, value=0.5, ci=(0.1, 0.9))
+    assert hiv_rewards.measure(diff) == pytest.approx(2.5 * (stay_comb + stay_comb ** 2 - stay - stay ** 2), rel=1e-12)
+    assert "reward_difference a_units [comb - mono] months 0-24" == diff.label()
+    # totals are not shares: no clipping of the interval to [0, 1]; a difference's interval may go below 0
+    assert total.interval() == (4.0, 6.0)
+    assert _t(measure="reward_difference", reward="a_units", versus="comb", month=12, value=-3.0, se=1.0).interval() == \
+        pytest.approx((-3 - 1.959964, -3 + 1.959964))
+
+
+def test_reward_targets_reject_bad_fields(hiv_rewards):
+    with pytest.raises(InputError, match=r"targets\.reward: unknown reward 'hours'"):
+        hiv_rewards.measure(_t(measure="reward_total", reward="hours", month=12, value=5.0, tolerance=1.0))
+    with pytest.raises(ValueError, match="needs reward"):
+        _t(measure="reward_total", state="A", month=12, value=5.0, tolerance=1.0)
+    with pytest.raises(ValueError, match="versus"):
+        _t(measure="reward_difference", reward="a_units", month=12, value=5.0, tolerance=1.0)
+    with pytest.raises(ValueError, match="binomial"):
+        _t(measure="reward_total", reward="a_units", month=12, value=5.0, n=90)  # n means nothing for a total
+    with pytest.raises(ValueError, match="share"):
+        _t(measure="in_state", state="A", month=12, value=5.0)
+
+
+def test_an_unknown_reward_in_a_scenario_is_one_line_and_exit_2(root, tmp_path):
+    import yaml
+    from click.testing import CliRunner
+
+    from ipsecon.cli import main
+
+    spec = yaml.safe_load((root / "tests" / "data" / "chancellor_hiv.yaml").read_text())
+    spec["targets"] = [{"measure": "reward_total", "reward": "hours", "strategy": "mono", "month": 12, "value": 5.0,
+                        "se": 1.0, "source": "test"}]
+    path = root / "tests" / "data" / "_hiv_bad_reward.yaml"
+    try:
+        path.write_text(yaml.safe_dump(spec))
+        r = CliRunner().invoke(main, ["validate", str(path)])
+    finally:
+        path.unlink(missing_ok=True)
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "targets[0].reward" in lines[0] and "unknown reward 'hours'" in lines[0] \
+        and "cost, life_years" in lines[0], r.output

@@ -5,9 +5,14 @@ Shares at a month (``in_state``, ``ever_in``), the destination mix of moves out 
 window (``time_share``) and the share of the months after first entering a state spent in it
 (``time_share_after_ever``: weeks worked per year after the first job). All are population averages over strata (their weights), for sample 0.
 A state name may be a group's (``model.groups``): its states summed.
+Reward measures (``reward_total``: a reward's undiscounted total per person over months ``from_month``..``month``;
+``reward_difference``: that total in ``strategy`` minus ``versus``'s) read the run's undiscounted reward series,
+which the trace alone cannot give (the counting convention is the model's): the caller passes them as ``rewards``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -16,8 +21,11 @@ from ipsecon.errors import InputError
 from ipsecon.inputs.schema import Target
 
 
-def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets") -> float:
-    """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`)."""
+def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets",
+            rewards: Mapping[str, Callable[[], np.ndarray]] | None = None) -> float:
+    """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`). ``rewards``: reward name ->
+    its undiscounted population series per cycle [sample, strategy, cycle] (``Simulation.reward_series``), needed
+    only by the reward measures (callers without it keep working for the others)."""
     points_per_month = 1 / (cycle_years * 12)
     point = int(round(target.month * points_per_month))
     start = int(round(target.from_month * points_per_month))
@@ -26,6 +34,8 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
     if point > trace.n_cycles:
         raise InputError(file, f"{path}.month", f"month {target.month} is beyond the horizon", "a month within the run")
     k = trace.strategies.index(target.strategy)
+    if target.measure in ("reward_total", "reward_difference"):
+        return _reward_measure(trace, target, k, start, point, file, path, rewards)
     # a group (model.groups) stands for the sum over its states
     states = _states(trace, target.state, file, f"{path}.state")
     if target.measure == "in_state":
@@ -44,6 +54,23 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
         in_state = float(trace.population_occupancy()[0, k, start + 1:point + 1, states].sum())
         return in_state / months_since_first if months_since_first > 0 else float("nan")
     return float(ever[point])
+
+
+def _reward_measure(trace: Trace, target: Target, k: int, start: int, point: int, file: str, path: str,
+                    rewards: Mapping[str, Callable[[], np.ndarray]] | None) -> float:
+    """Undiscounted reward per person over cycles start+1 … point (months ``from_month``..``month``), sample 0;
+    for ``reward_difference`` minus the same in ``versus``."""
+    if rewards is None:
+        raise ValueError("reward measures need the run's reward series: call Simulation.measure, or pass rewards=")
+    if target.reward not in rewards:
+        raise InputError(file, f"{path}.reward", f"unknown reward {target.reward!r}", ", ".join(rewards) or "none")
+    series = rewards[target.reward]()[0, :, start:point]  # cycle index c-1 holds cycle c
+    total = float(series[k].sum())
+    if target.measure == "reward_total":
+        return total
+    if target.versus not in trace.strategies:
+        raise InputError(file, f"{path}.versus", f"unknown strategy {target.versus!r}", ", ".join(trace.strategies))
+    return total - float(series[trace.strategies.index(target.versus)].sum())
 
 
 def _states(trace: Trace, name: str, file: str, path: str) -> list[int]:

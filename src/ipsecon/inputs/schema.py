@@ -219,13 +219,18 @@ class Target(Strict):
     ``time_share`` — mean share in ``state`` over months (``from_month``, ``month``]; ``time_share_after_ever`` —
     of the months after people first entered ``state`` (one of ``model.ever_in``), the share spent in it, over
     months (``from_month``, ``month``] (e.g. weeks worked per year after the first job).
+    Totals, in a reward's unit: ``reward_total`` — ``reward``'s undiscounted total per person over months
+    (``from_month``, ``month``]; ``reward_difference`` — that total in ``strategy`` minus in ``versus``.
     """
 
-    measure: Literal["in_state", "ever_in", "exit_share", "time_share", "time_share_after_ever"]
-    state: str
+    measure: Literal["in_state", "ever_in", "exit_share", "time_share", "time_share_after_ever",
+                     "reward_total", "reward_difference"]
+    state: str | None = None  # the share measures' state or group
     strategy: str
     month: int = Field(ge=1, le=1200)
-    value: float = Field(ge=0, le=1)
+    value: float  # a share in [0, 1], or a reward total in the reward's unit
+    reward: str | None = None  # reward measures: a reward of the model
+    versus: str | None = None  # reward_difference: the strategy subtracted
     tolerance: float = Field(0.01, gt=0)
     source: str
     evidence: str | None = None  # the evidence tag of evidence.md ([C], [C2], [D], [M])
@@ -241,6 +246,19 @@ class Target(Strict):
 
     @model_validator(mode="after")
     def _check_measure(self):
+        if self.is_total:
+            if self.reward is None or self.state is not None:
+                raise ValueError(f"{self.measure} needs reward (a reward of the model) and no state")
+            if (self.measure == "reward_difference") != (self.versus is not None):
+                raise ValueError("versus (the strategy subtracted) belongs to reward_difference, which needs it")
+            if self.n is not None or (self.ci is None and self.se is None and "tolerance" not in self.model_fields_set):
+                raise ValueError(f"{self.measure} needs ci or se (or a tolerance) in the reward's unit: n gives a "
+                                 "binomial SE, for shares only")
+        elif self.state is None or self.reward is not None or self.versus is not None:
+            raise ValueError(f"{self.measure} needs state, and no reward or versus (those belong to reward_total, "
+                             "reward_difference)")
+        elif not 0 <= self.value <= 1:
+            raise ValueError(f"value of {self.measure} is a share: it must be in [0, 1]")
         if self.measure == "exit_share" and self.from_state is None:
             raise ValueError("exit_share needs from_state (the state people leave)")
         if self.measure != "exit_share" and (self.from_state is not None or self.among is not None):
@@ -249,9 +267,16 @@ class Target(Strict):
             raise ValueError(f"{self.measure} is a share at one month: from_month belongs to exit_share and time_share")
         if self.from_month >= self.month:
             raise ValueError("from_month must be before month")
-        if self.ci is not None and not 0 <= self.ci[0] <= self.value <= self.ci[1] <= 1:
+        if self.ci is not None and not self.ci[0] <= self.value <= self.ci[1]:
+            raise ValueError("ci must be [low, high] with low <= value <= high")
+        if self.ci is not None and not self.is_total and not 0 <= self.ci[0] <= self.ci[1] <= 1:
             raise ValueError("ci must be [low, high] with 0 <= low <= value <= high <= 1")
         return self
+
+    @property
+    def is_total(self) -> bool:
+        """A reward total in the reward's unit (else a share)."""
+        return self.measure in ("reward_total", "reward_difference")
 
     @property
     def standard_error(self) -> float | None:
@@ -270,9 +295,14 @@ class Target(Strict):
             return self.ci
         se = self.standard_error
         half = 1.959964 * se if se is not None else self.tolerance
+        if self.is_total:  # a total of a reward is not bounded by 1 (nor a difference by 0)
+            return self.value - half, self.value + half
         return max(0.0, self.value - half), min(1.0, self.value + half)
 
     def label(self) -> str:
+        if self.is_total:
+            arms = f"{self.strategy} - {self.versus}" if self.versus else self.strategy
+            return f"{self.measure} {self.reward} [{arms}] months {self.from_month}-{self.month}"
         where = f"{self.from_state}->{self.state}" if self.measure == "exit_share" else self.state
         window = f"month {self.month}" if self.measure in ("in_state", "ever_in") else f"months {self.from_month}-{self.month}"
         return f"{self.measure} {where} [{self.strategy}] {window}"
