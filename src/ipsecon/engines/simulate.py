@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,8 @@ class Simulation:
 
     def measure(self, target: "Target", path: str = "targets") -> float:
         """The model's value for a target (:mod:`ipsecon.engines.measures`)."""
-        return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path)
+        rewards = {r: partial(self.reward_series, r, False) for r in self.scenario.model.rewards}  # undiscounted
+        return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path, rewards)
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""
