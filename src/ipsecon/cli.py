@@ -745,7 +745,12 @@ def _check_targets(loaded) -> None:
             path = f"{where}[{i}]"
             if t.strategy not in model.strategies:
                 raise InputError(loaded.file, f"{path}.strategy", f"unknown strategy {t.strategy!r}", ", ".join(model.strategies))
-            if t.state not in model.states and t.state not in model.groups:
+            if t.is_total:  # reward_total / reward_difference
+                if t.reward not in model.rewards:
+                    raise InputError(loaded.file, f"{path}.reward", f"unknown reward {t.reward!r}", ", ".join(model.rewards))
+                if t.versus is not None and t.versus not in model.strategies:
+                    raise InputError(loaded.file, f"{path}.versus", f"unknown strategy {t.versus!r}", ", ".join(model.strategies))
+            elif t.state not in model.states and t.state not in model.groups:
                 raise InputError(loaded.file, f"{path}.state", f"unknown state or group {t.state!r}",
                                  ", ".join(model.states + list(model.groups)))
             if t.measure == "ever_in" and t.state not in model.spec.ever_in:
