@@ -128,8 +128,10 @@ def targets_table(rows: list[dict]) -> str:
     """Published figures vs the model: calibration targets (fitted) and validation targets (not), PASS/MISS."""
     lines = ["Published figures vs the model (PASS: inside the published 95 % interval, or ± tolerance where none):"]
     for t in rows:
-        lines.append(f"  {t['verdict']:<4} {t['role']:<11} {t['label']}: published {t['target']:.1%} "
-                     f"[{t['low']:.1%}, {t['high']:.1%}], model {t['model']:.1%}  — {t['source']}")
+        # shares as percentages; reward totals (reward_total, reward_difference) in the reward's unit
+        f = "{:,.0f}" if str(t.get("measure", "")).startswith("reward_") else "{:.1%}"
+        lines.append(f"  {t['verdict']:<4} {t['role']:<11} {t['label']}: published {f.format(t['target'])} "
+                     f"[{f.format(t['low'])}, {f.format(t['high'])}], model {f.format(t['model'])}  — {t['source']}")
     misses = [t for t in rows if t["verdict"] == "MISS"]
     if misses:
         lines.append(f"  WARNING: {len(misses)} of {len(rows)} published figures MISS: the model contradicts "
