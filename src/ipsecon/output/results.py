@@ -252,6 +252,8 @@ def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
     out["target_high"] = ("target", frame["high"].to_numpy(float), {"units": "share"})
     out["target_model"] = ("target", frame["model"].to_numpy(float), {"units": "share"})
     out["target_verdict"] = ("target", frame["verdict"].astype(str).to_numpy(), {"units": "text"})
+    # the published values above are shares except for reward totals (reward_total, reward_difference): their reward's unit
+    out["target_measure"] = ("target", frame["measure"].astype(str).to_numpy(), {"units": "text"})
     out["target_role"] = ("target", frame["role"].astype(str).to_numpy(), {"units": "text"})
     out["target_within_tolerance"] = ("target", frame["within_tolerance"].to_numpy(bool))
     out["target_source"] = ("target", frame["source"].astype(str).to_numpy())
