@@ -54,12 +54,16 @@ def validation_banner(inp: Inputs) -> list:
     misses = [i for i, v in enumerate(verdicts) if v == "MISS"]
     if not misses:
         return []
+    def show(i: int, var: str) -> str:  # shares as percentages, reward totals in their unit
+        total = "target_measure" in ds and str(ds["target_measure"].values[i]).startswith("reward_")
+        x = float(ds[var].values[i])
+        return number(x) if total else percent(x, 1)
+
     rows = pd.DataFrame([{t("validation.col.figure"): str(ds["target"].values[i]),
                           t("trace.col.use"): str(ds["target_role"].values[i]) if "target_role" in ds else "",
-                          t("trace.col.published"): f"{percent(float(ds['target_published'].values[i]), 1)} "
-                                                    f"[{percent(float(ds['target_low'].values[i]), 1)}, "
-                                                    f"{percent(float(ds['target_high'].values[i]), 1)}]",
-                          t("trace.col.model"): percent(float(ds["target_model"].values[i]), 1),
+                          t("trace.col.published"): f"{show(i, 'target_published')} "
+                                                    f"[{show(i, 'target_low')}, {show(i, 'target_high')}]",
+                          t("trace.col.model"): show(i, "target_model"),
                           t("card.col.source"): citation(str(ds["target_source"].values[i]))} for i in misses])
     return [Alert(t("validation.warning", n=len(misses), of=len(verdicts))), Table(rows, t("validation.caption"))]
 
