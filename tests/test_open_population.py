@@ -18,7 +18,7 @@ from ipsecon.economics.calendar_years import WORKING_DAYS_PER_YEAR, calendar_yea
 from ipsecon.engines.open_population import run_open_population, split_users
 from ipsecon.engines.simulate import simulate
 from ipsecon.errors import InputError
-from ipsecon.model.entrants import entry_plan, serve
+from ipsecon.model.entrants import entry_plan, serve, wait_in_queue
 from ipsecon.model.scenario import load_scenario
 from ipsecon.money.ledger import build_ledger, perspective_net
 
@@ -115,6 +115,92 @@ def test_capacity_queue_by_hand():
     # 40 % turnover, posts empty 3 months: 60 x (1 - 0.4 x 3 / 12) = 54 places -> 10,10,10,10,10,4 then 6 x 0
     starts = serve(np.full((1, 36), 10.0), np.array([54.0]), np.array([12.0]))
     np.testing.assert_array_equal(starts[0], ([10.0] * 5 + [4.0] + [0.0] * 6) * 3)
+
+
+def test_waiting_list_first_come_first_served_by_hand():
+    # 60 places held 12 months, 10 join a month: 6 months fill the places, nobody starts for 6 months and the
+    # list grows by 10 a month; the places freed in months 12-17 go to the joiners of months 6-11 (6 months
+    # waited), those of 24-29 to the joiners of 12-17 (12 months): 5 a month start, 10 join, the list grows
+    q = wait_in_queue(np.full((1, 36), 10.0), np.array([60.0]), np.array([12.0]))
+    np.testing.assert_array_equal(q.starts[0], ([10.0] * 6 + [0.0] * 6) * 3)
+    ramp = [10.0, 20, 30, 40, 50, 60]
+    np.testing.assert_array_equal(q.waiting()[0], [0.0] * 6 + ramp + [60.0] * 6 + [60.0 + r for r in ramp]
+                                  + [120.0] * 6 + [120.0 + r for r in ramp])
+    np.testing.assert_array_equal(q.mean_wait()[0, :6], 0.0)
+    np.testing.assert_array_equal(q.mean_wait()[0, 12:18], 6.0)
+    np.testing.assert_array_equal(q.mean_wait()[0, 24:30], 12.0)
+    assert q.by_wait()[0, 8, 6] == 10.0 and q.by_wait()[0, 8].sum() == 10.0 and q.by_wait()[0, 14, 12] == 10.0
+    # 54 places: 10,10,10,10,10,4 start; in month 12 the 10 freed go to the 6 left of month 5 (7 months)
+    # and 4 of month 6 (6 months): mean (6 x 7 + 4 x 6) / 10 = 6.6
+    q = wait_in_queue(np.full((1, 36), 10.0), np.array([54.0]), np.array([12.0]))
+    np.testing.assert_array_equal(q.starts[0, :6], [10.0] * 5 + [4.0])
+    assert q.served[0, 5, 12] == 6.0 and q.served[0, 6, 12] == 4.0
+    np.testing.assert_allclose(q.mean_wait()[0, 12], 6.6, rtol=1e-12)
+    # nobody is lost: joined = started + still waiting + gone
+    np.testing.assert_allclose(q.starts.sum() + q.waiting()[0, -1] + q.left.sum(), 360.0, rtol=1e-12)
+
+
+def test_waiting_list_with_a_maximum_wait():
+    wanted = np.full((1, 36), 10.0)
+    # max wait 0 is today's capacity without a queue
+    for places in (60.0, 54.0):
+        q = wait_in_queue(wanted, np.array([places]), np.array([12.0]), max_wait=0)
+        np.testing.assert_array_equal(q.starts, serve(wanted, np.array([places]), np.array([12.0])))
+    # max wait 3: the joiners of month 6 give up in month 10 (4 months waited), of month 7 in 11, ...;
+    # in month 12 the freed places go to month 9's joiners (3 months), and the list holds 3 months of joiners
+    q = wait_in_queue(wanted, np.array([60.0]), np.array([12.0]), max_wait=3)
+    np.testing.assert_array_equal(q.left[0, :10], 0.0)
+    np.testing.assert_array_equal(q.left[0, 10:12], 10.0)
+    assert q.served[0, 9, 12] == 10.0 and q.mean_wait()[0, 12] == 3.0 and q.waiting()[0, 12] == 30.0
+    # without capacity nobody waits
+    q = wait_in_queue(wanted, np.array([np.inf]), None)
+    np.testing.assert_array_equal(q.starts, wanted)
+    assert q.waiting().max() == 0.0
+
+
+def _ips_with_delay(scenario, months: int | None):
+    """The scenario's IPS model with ips_start_delay_years set to a wait of ``months`` (None: the model as
+    it was before the delay existed: no start, the support window and effects from entry)."""
+    from dataclasses import replace
+
+    from ipsecon.model.scenario import replace_variables
+    from ipsecon.model.state_machine import CompiledModel
+
+    spec = scenario.model.spec
+    if months is None:
+        ips = spec.strategies["ips"]
+        effects = [e.model_copy(update={"start": 0.0, "decay_start": "support_years", "end": "effect_end"})
+                   for e in ips.effects]
+        sets = {**ips.set, "ips_programme_cost": "where(in_support, is_user * ips_cost_month, 0)"}
+        spec = spec.model_copy(update={"strategies": {**spec.strategies, "ips": ips.model_copy(
+            update={"effects": effects, "set": sets})}})
+    else:
+        spec = replace_variables(spec, {"ips_start_delay_years": months * scenario.model.cycle_years}, "t", "t")
+    model = CompiledModel(spec, scenario.model.file)
+    model.discount_rate = scenario.model.discount_rate
+    return replace(scenario, model=model)
+
+
+def test_a_wait_starts_ips_cost_and_effect_exactly_that_many_months_later(root):
+    bodo = load_scenario(root / "scenarios/bodo.yaml")
+    # no wait: bit for bit the model without the delay
+    now, before = (simulate(_ips_with_delay(bodo, m), horizon_years=3) for m in (0, None))
+    np.testing.assert_array_equal(now.trace.occupancy, before.trace.occupancy)
+    for k in before.trace.reward_states:
+        np.testing.assert_array_equal(now.trace.reward_states[k], before.trace.reward_states[k])
+    support = round(bodo.base_values()["ips.cost.support_months"])
+    for w in (2, 7):  # 2: where 20 × (1/12) < 2 × (1/12) + 1.5 in floating point
+        run = simulate(_ips_with_delay(bodo, w), horizon_years=3)
+        # IPS's own cost per person alive: 0 for w months, then support months of it, then 0 again
+        tr = run.trace
+        cost = tr.over_strata(tr.reward_states["programme_cost"]).sum(-1)[0]  # [strategy, month]
+        alive = tr.over_strata(tr.occupancy[..., :-1, :-1]).sum(-1)[0, 0]
+        months = np.nonzero((cost[1] - cost[0]) / alive > 1e-6)[0]
+        np.testing.assert_array_equal(months, np.arange(w, w + support))
+        # the effect: both strategies alike up to the start of month w, apart from then on
+        occ = tr.occupancy
+        np.testing.assert_array_equal(occ[:, 1, :, :w + 1], occ[:, 0, :, :w + 1])
+        assert np.abs(occ[:, 1, :, w + 1] - occ[:, 0, :, w + 1]).max() > 1e-9
 
 
 def test_entry_plan_caps_uptake_and_serves_stock_and_entrants_alike(tmp_path):

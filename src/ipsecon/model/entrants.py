@@ -152,6 +152,73 @@ def serve(wanted: np.ndarray, places: np.ndarray, support: np.ndarray | None) ->
     return starts
 
 
+@dataclass
+class Queue:
+    """A first-come first-served waiting list, per sample [n]: ``served`` [n, j, m] persons who joined in
+    month j and started in month m (m >= j; the wait is m − j months), ``left`` [n, m] those who gave up in
+    month m (waited longer than the maximum), ``wanted`` [n, m] who joined."""
+
+    wanted: np.ndarray
+    served: np.ndarray
+    left: np.ndarray
+
+    @property
+    def starts(self) -> np.ndarray:
+        return self.served.sum(axis=1)
+
+    def waiting(self) -> np.ndarray:
+        """Persons on the list at the end of each month [n, m] (joined, neither started nor gone)."""
+        return np.cumsum(self.wanted - self.starts - self.left, axis=1)
+
+    def mean_wait(self) -> np.ndarray:
+        """Mean wait in months of those starting in each month [n, m] (nan where nobody starts)."""
+        M = self.wanted.shape[1]
+        wait = np.arange(M)[None, :] - np.arange(M)[:, None]  # [j, m]: m − j
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.served * np.maximum(wait, 0)).sum(axis=1) / self.starts
+
+    def by_wait(self) -> np.ndarray:
+        """Starts by joining month and whole months waited [n, j, w] (w = 0 … M−1)."""
+        n, M, _ = self.served.shape
+        out = np.zeros_like(self.served)
+        for w in range(M):
+            j = np.arange(M - w)
+            out[:, j, w] = self.served[:, j, j + w]
+        return out
+
+
+def wait_in_queue(wanted: np.ndarray, places: np.ndarray, support: np.ndarray | None,
+                  max_wait: float | None = None) -> Queue:
+    """Each month's joiners ``wanted`` [n, M] join the list; the places free that month (``places`` minus
+    the clients who started in the previous ``support`` − 1 months, rounded to whole months) go to the
+    longest waiting first; who has waited more than ``max_wait`` months without a place gives up before
+    the month's places are filled (``max_wait`` 0: no queue, as :func:`serve`; None: nobody gives up)."""
+    n, M = wanted.shape
+    served = np.zeros((n, M, M))
+    left = np.zeros((n, M))
+    if support is None:  # no capacity: everyone starts in the month they want to
+        served[:, np.arange(M), np.arange(M)] = wanted
+        return Queue(wanted.copy(), served, left)
+    L = np.maximum(np.rint(support).astype(int), 1)
+    rows = np.arange(n)
+    remaining = np.zeros((n, M))  # [n, j]: joined in month j, still waiting
+    started = np.zeros((n, M + 1))  # cumulative starts before month m
+    for m in range(M):
+        remaining[:, m] = wanted[:, m]
+        if max_wait is not None and m - max_wait > 0:
+            gone = slice(0, int(np.ceil(m - max_wait)))  # joined before m − max_wait
+            left[:, m] = remaining[:, gone].sum(axis=1)
+            remaining[:, gone] = 0.0
+        held = started[:, m] - started[rows, np.maximum(0, m - L + 1)]
+        free = np.maximum(places - held, 0.0)
+        ahead = np.cumsum(remaining[:, :m + 1], axis=1) - remaining[:, :m + 1]  # waiting longer than j's joiners
+        take = np.clip(free[:, None] - ahead, 0.0, remaining[:, :m + 1])
+        served[:, :m + 1, m] = take
+        remaining[:, :m + 1] -= take
+        started[:, m + 1] = started[:, m] + take.sum(axis=1)
+    return Queue(wanted.copy(), served, left)
+
+
 def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: int = 1) -> EntryPlan:
     """Entrants and programme starts per calendar month for ``n_months`` months from January of
     ``population.start_year`` (see the module docstring)."""
