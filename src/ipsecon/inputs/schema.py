@@ -368,6 +368,10 @@ class Capacity(Strict):
     support_months: Number
     turnover: Number = 0.0
     refill_months: Number = 0.0
+    # without a place: usual care (False), or wait first come first served and start later (True), giving up
+    # after max_wait_months (None: nobody gives up)
+    queue: bool = False
+    max_wait_months: float | None = Field(None, ge=0)
 
 
 class Programme(Strict):
@@ -382,6 +386,8 @@ class Programme(Strict):
     capacity: Capacity | None = None
     # a model variable set per entry cohort to the years the programme had run at entry (e.g. for maturity)
     years_variable: str | None = None
+    # a model variable set per group of users to the years they waited for a place (capacity.queue)
+    delay_variable: str | None = None
 
 
 class Scenario(Strict):
