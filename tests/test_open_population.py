@@ -222,6 +222,41 @@ def test_entry_plan_caps_uptake_and_serves_stock_and_entrants_alike(tmp_path):
     assert max(held) <= 54.0 + 1e-9
 
 
+def test_those_waiting_for_a_place_start_the_effect_after_their_wait(tmp_path):
+    # 100 users want the programme in January, 60 places held 12 months: 60 start at once, 40 wait 12 months
+    # (first come first served), then start. Strategy b's effect starts at the model's delay variable.
+    model = {**ILLNESS, "variables": {"delay": 0},
+             "strategies": {"a": {}, "b": {"effects": [{"transition": "healthy->sick", "hr": "where(user == 'yes', 0.5, 1.0)",
+                                                         "start": "delay - where(delay > 0, 0.5 / 12, 0)"}]}}}
+    pop = {"size": 100, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": "1.0", "no": "0.0"}},
+           "entrants": {"per_year": 0}}
+    capacity = {"specialists": 3, "caseload": 20, "support_months": 12, "queue": True}
+    path = write(tmp_path, model, pop, {"user_attribute": "user", "start_year": 2020, "uptake": 1.0,
+                                        "capacity": capacity, "delay_variable": "delay"}, horizon=2)
+    sc = load_scenario(path)
+    plan = entry_plan(sc, sc.base_values(), 24)
+    np.testing.assert_allclose(plan.starts[0], [60.0] + [0.0] * 11 + [40.0] + [0.0] * 11)
+    assert plan.stock_users[0] == pytest.approx(100.0)  # all start in the end
+    np.testing.assert_allclose(plan.wait_split()[0, 0, [0, 12]], [0.6, 0.4])
+    pop_run = run_open_population(simulate(sc))
+    open_sick = pop_run.calendar(lambda sim: person_months(sim))[0, :, :, 1]  # [strategy, month]
+    # the closed run of 100 users without capacity: everyone's effect from January
+    closed = write(tmp_path, model, {k: v for k, v in pop.items() if k != "entrants"}, horizon=2, name="closed")
+    sick = person_months(simulate(load_scenario(closed)))[0, :, :, 1] * 100  # [strategy, month]
+    # until the 40 start, b differs from a by the 60's effect alone; a (no effect) is the closed run's a
+    np.testing.assert_allclose(open_sick[0], sick[0], rtol=1e-12)
+    # (counted at the end of each month: months 0-11)
+    np.testing.assert_allclose(open_sick[1, :12] - open_sick[0, :12], 0.6 * (sick[1, :12] - sick[0, :12]), rtol=1e-10, atol=1e-12)
+    # from month 12 the 40 add an effect of their own: b's sick months fall below the 60's share
+    assert (open_sick[1, 12:] - open_sick[0, 12:] < 0.6 * (sick[1, 12:] - sick[0, 12:]) - 1e-9).all()
+    # a queue that nobody may wait in (max_wait_months 0) is capacity without a queue: 40 get usual care
+    capacity["max_wait_months"] = 0
+    path = write(tmp_path, model, pop, {"user_attribute": "user", "start_year": 2020, "uptake": 1.0,
+                                        "capacity": capacity, "delay_variable": "delay"}, horizon=2, name="nowait")
+    sc = load_scenario(path)
+    assert entry_plan(sc, sc.base_values(), 24).stock_users[0] == pytest.approx(60.0)
+
+
 def test_calendar_measures_follow_their_definitions_on_bodo(root, tmp_path):
     data = yaml.safe_load((root / "scenarios/bodo.yaml").read_text())
     data["model"] = str(root / "scenarios/models/ips.yaml")

@@ -90,6 +90,15 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
     comparator = strategies.index(scenario.model.comparator)
     plan = pop.plan
     years = np.arange(y0, y0 + n_years)
+    # the waiting list (0 without capacity.queue): persons at each year's last month, starts' months waited
+    ends = np.minimum(np.arange(1, n_years + 1) * 12, M) - 1
+    if plan.queue is not None:
+        waiting = plan.queue.waiting()[:, ends]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_wait = by_year(np.nan_to_num(plan.queue.mean_wait()) * plan.starts, 1) / by_year(plan.starts, 1)
+    else:
+        waiting = np.zeros((plan.entrants.shape[0], n_years))
+        mean_wait = np.where(by_year(plan.starts, 1) > 0, 0.0, np.nan)
     dims, dims_b = ("sample", "strategy", "year"), ("sample", "strategy", "year", "budget")
     ds = xr.Dataset(
         {
@@ -105,6 +114,8 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
             "calendar_entrants": (("sample", "year"), by_year(plan.entrants, 1), {"units": "persons entering (the stock not included)"}),
             "calendar_programme_starts": (("sample", "year"), by_year(plan.starts, 1), {"units": "persons starting the programme"}),
             "calendar_programme_wanted": (("sample", "year"), by_year(plan.wanted, 1), {"units": "persons who would start without the capacity limit"}),
+            "calendar_waiting": (("sample", "year"), waiting, {"units": "persons on the waiting list at the end of the year (or of the horizon)"}),
+            "calendar_mean_wait": (("sample", "year"), mean_wait, {"units": "months waited, mean over those starting the programme in the year"}),
         },
         coords={"sample": np.arange(budget.shape[0]), "strategy": strategies, "year": years, "budget": list(BUDGETS)},
     )

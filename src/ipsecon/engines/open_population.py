@@ -14,7 +14,7 @@ the scenario's run untouched.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,13 +31,15 @@ from ipsecon.model.state_machine import CompiledModel
 @dataclass
 class EntryCohort:
     """A closed run standing for everyone entering at calendar months ``offset + j`` (j = 0, 1, …):
-    ``persons`` [sample, j] of them, of whom a share ``user_share`` [sample, j] start the programme."""
+    ``persons`` [sample, j] of them, of whom a share ``user_share`` [sample, j] start the programme; of these,
+    a share ``waited`` [sample, j] start it after a wait, in the run of that wait (the rest at entry)."""
 
     simulation: Simulation
     offset: int
     persons: np.ndarray
     user_share: np.ndarray
     label: str
+    waited: list[tuple[Simulation, np.ndarray]] = field(default_factory=list)
 
 
 @dataclass
@@ -56,8 +58,10 @@ class OpenPopulation:
             if programme is None:  # everyone as the run's population is mixed
                 groups = [(per_person(c.simulation), np.ones_like(c.persons))]
             else:
-                groups = [(per_person(split_users(c.simulation, programme, True)), c.user_share),
+                at_entry = 1 - sum((share for _, share in c.waited), np.zeros_like(c.user_share))
+                groups = [(per_person(split_users(c.simulation, programme, True)), c.user_share * at_entry),
                           (per_person(split_users(c.simulation, programme, False)), 1 - c.user_share)]
+                groups += [(per_person(split_users(sim, programme, True)), c.user_share * share) for sim, share in c.waited]
             for j in range(c.persons.shape[1]):
                 start = c.offset + j
                 for x, share in groups:
@@ -176,7 +180,40 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
                                   n_samples=n_samples)
         window = slice(offset, min(offset + 12, M))
         cohorts.append(EntryCohort(sims[year], offset, plan.entrants[:, window], shares[:, window], str(year)))
+    if plan.queue is not None:  # users who waited: one run per cohort and band of waits
+        split = plan.wait_split()
+        for c in cohorts:
+            part = split[:, c.offset:c.offset + c.persons.shape[1]]  # [sample, j, wait]
+            for lo in range(1, part.shape[2], WAIT_BAND_MONTHS):
+                waits = np.arange(lo, min(lo + WAIT_BAND_MONTHS, part.shape[2]))
+                mass = part[:, :, waits]
+                if mass.sum() <= 0:
+                    continue
+                w = int(np.rint((mass * waits).sum() / mass.sum()))  # the band's mean wait, in whole months
+                if progress is not None:
+                    progress(f"{c.label}: users who waited {waits[0]}-{waits[-1]} months (run at {w})")
+                run = delayed_scenario(c.simulation.scenario, w)
+                sim = simulate(balanced_users(run) if stock is not base else run, engine=engine,
+                               individuals=base.individuals, seed=c.simulation.seed, values=values, n_samples=n_samples,
+                               horizon_years=c.simulation.horizon_years)
+                c.waited.append((sim, mass.sum(axis=2)))
     return OpenPopulation(plan, cohorts, M)
+
+
+# Users' waits are run in bands of this many months, each band at its users' mean wait (whole months): a
+# cohort costs at most one run per band instead of one per month waited (IPSNOR: waits up to 2 years)
+WAIT_BAND_MONTHS = 6
+
+
+def delayed_scenario(scenario: LoadedScenario, months: int) -> LoadedScenario:
+    """The run of users who waited ``months`` whole months for a place: ``programme.delay_variable`` set to
+    that wait in years (the model starts the programme's support, cost and effect then)."""
+    prog = scenario.spec.programme
+    model_spec = replace_variables(scenario.model.spec, {prog.delay_variable: months * scenario.model.cycle_years},
+                                   scenario.file, "programme.delay_variable")
+    model = CompiledModel(model_spec, scenario.model.file)
+    model.discount_rate = scenario.model.discount_rate
+    return replace(scenario, model=model)
 
 
 BATCH_YEARS = 4  # entry years in one batched cohort run (each a sample with a whole trace)

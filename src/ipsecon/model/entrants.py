@@ -9,7 +9,8 @@ starts each month at the free places, ``specialists × caseload × (1 − turnov
 (the expected share of posts filled when each vacancy stays empty ``refill_months``), a client
 holding a place for ``support_months`` from the month they start. Who waits: when wanted starts
 exceed the free places every wanted start is equally likely to be served, and those not served get
-usual care — they do not queue for a later month (an assumption, stated in the scenario).
+usual care (an assumption, stated in the scenario); or, with ``capacity.queue``, they join a waiting
+list served first come first served (:func:`wait_in_queue`) and start the programme after their wait.
 
 Everything here is counts per calendar month, per sample where entrant counts or uptake are
 uncertain parameters: no engine is run. :mod:`ipsecon.engines.open_population` runs the cohorts.
@@ -43,6 +44,7 @@ class EntryPlan:
     wanted: np.ndarray
     places: np.ndarray
     entry_years: list[int]  # calendar years with entrants
+    queue: Queue | None = None  # the waiting list (programme.capacity.queue); users then start after a wait
 
     @property
     def n_months(self) -> int:
@@ -51,6 +53,8 @@ class EntryPlan:
     @property
     def starts(self) -> np.ndarray:
         """Programme starts per month [sample, month] (stock and entrants)."""
+        if self.queue is not None:
+            return self.queue.starts
         out = self.entrant_users.copy()
         out[:, 0] += self.stock_users
         return out
@@ -62,6 +66,17 @@ class EntryPlan:
 
     def stock_user_share(self) -> np.ndarray:
         return np.where(self.stock > 0, self.stock_users / np.maximum(self.stock, 1e-300), 0.0)
+
+    def wait_split(self) -> np.ndarray:
+        """How each month's users split by the whole months they wait [sample, month, wait] (all at 0 without a queue)."""
+        n, M = self.entrants.shape
+        if self.queue is None:
+            out = np.zeros((n, M, M))
+            out[:, :, 0] = 1.0
+            return out
+        b = self.queue.by_wait()
+        total = b.sum(axis=2, keepdims=True)
+        return np.where(total > 0, b / np.where(total > 0, total, 1.0), 0.0)
 
 
 def _number(text: Any, values: dict[str, Any], n: int, file: str, path: str) -> np.ndarray:
@@ -270,7 +285,12 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
     wanted = entrants * share
     wanted[:, 0] += stock * share_stock
     places, support = capacity_places(scenario, values, n)
-    starts = serve(wanted, places, support)
+    queue = None
+    if prog.capacity is not None and prog.capacity.queue:  # those who ever start, by the month they joined
+        queue = wait_in_queue(wanted, places, support, prog.capacity.max_wait_months)
+        starts = queue.served.sum(axis=2)
+    else:
+        starts = serve(wanted, places, support)
     # at a capped month the stock and the entrants are served alike (equal chances)
     with np.errstate(invalid="ignore", divide="ignore"):
         served = np.where(wanted > 0, starts / wanted, 1.0)
@@ -279,7 +299,8 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
     _check_groups(scenario, present, bool((wanted > 0).any()),
                   bool((stock_users < stock).any() or (users < entrants).any()))
     return EntryPlan(y0, stock, entrants, stock_users, users, wanted,
-                     np.broadcast_to(places[:, None], (n, n_months)).copy(), [y for y, w in zip(years, in_window) if w])
+                     np.broadcast_to(places[:, None], (n, n_months)).copy(), [y for y, w in zip(years, in_window) if w],
+                     queue)
 
 
 def check_open_population(scenario: Any) -> None:
@@ -322,6 +343,10 @@ def check_open_population(scenario: Any) -> None:
     if prog is not None and prog.years_variable is not None and prog.years_variable not in scenario.model.spec.variables:
         raise InputError(scenario.file, "programme.years_variable", f"{prog.years_variable!r} is not a variable of the model",
                          "a variable the runner may set to the programme's years at entry, e.g. programme_years")
+    if prog is not None and prog.capacity is not None and prog.capacity.queue and (
+            prog.delay_variable is None or prog.delay_variable not in scenario.model.spec.variables):
+        raise InputError(scenario.file, "programme.delay_variable", f"{prog.delay_variable!r} is not a variable of the model",
+                         "with capacity.queue, a variable the runner sets to the years a user waited, e.g. ips_start_delay_years")
     entry_plan(scenario, scenario.base_values(), max(1, round(spec.run.horizon_years * 12)))
 
 

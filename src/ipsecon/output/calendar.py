@@ -30,7 +30,10 @@ def calendar_frame(ds: xr.Dataset) -> pd.DataFrame:
         wide = base[f"calendar_budget_{kind}"].to_series().unstack("budget")
         frame = frame.join(wide.rename(columns=lambda b: f"budget_{kind}_{b}"))
     frame = frame.reset_index().rename(columns={"year": "year", "strategy": "strategy"})
-    for var in ("calendar_entrants", "calendar_programme_starts", "calendar_programme_wanted", "calendar_months"):
+    for var in ("calendar_entrants", "calendar_programme_starts", "calendar_programme_wanted", "calendar_months",
+                "calendar_waiting", "calendar_mean_wait"):
+        if var not in base:  # results written before the waiting list
+            continue
         frame = frame.merge(base[var].to_series().rename(var.removeprefix("calendar_")).reset_index(), on="year")
     return frame.sort_values(["year", "strategy"]).reset_index(drop=True)
 
@@ -45,8 +48,10 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
     by = {s: frame[frame.strategy == s].set_index("year") for s in strategies}
     ref = by[comparator]
     unserved = frame.programme_wanted - frame.programme_starts
-    capped = bool((unserved > 1e-9).any())  # the programme's capacity left some without a place
+    queued = "waiting" in frame and bool((frame.waiting > 1e-9).any())  # a waiting list (capacity.queue)
+    capped = not queued and bool((unserved > 1e-9).any())  # the programme's capacity left some without a place
     head = (f"{'year':>5} {'persons':>8} {'entrants':>8} {'starts':>6} " + (f"{'unserved':>8} " if capped else "")
+            + (f"{'waiting':>8} {'wait m':>6} " if queued else "")
             + " ".join(f"{'days ' + s:>9}" for s in strategies) + " "
             + " ".join(f"{'work ' + s:>8}" for s in strategies) + " "
             + " ".join(f"{'AAP m ' + s:>9}" for s in strategies))
@@ -56,11 +61,15 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
         cells = [f"{str(year) + ('*' if row.months < 12 else ''):>5}", f"{row.persons:>8,.0f}", f"{row.entrants:>8,.0f}",
                  f"{row.programme_starts:>6,.0f}"]
         cells += [f"{row.programme_wanted - row.programme_starts:>8,.0f}"] if capped else []
+        cells += [f"{row.waiting:>8,.0f}", f"{row.mean_wait:>6.1f}"] if queued else []
         cells += [f"{by[s].loc[year, 'working_days']:>9.1f}" for s in strategies]
         cells += [f"{by[s].loc[year, 'share_in_work']:>8.1%}" for s in strategies]
         cells += [f"{by[s].loc[year, 'aap_months']:>9.2f}" for s in strategies]
         lines.append("  " + " ".join(cells))
     partial = ref[ref.months < 12]
+    if queued:
+        lines.append("  waiting: persons on the waiting list at the year's end; wait m: mean months waited by those "
+                     "starting in the year (nan: nobody starts)")
     if len(partial):
         lines.append("  * " + ", ".join(f"{y}: the first {m:.0f} months only (the horizon ends)" for y, m in partial.months.items()))
     for s in others:
