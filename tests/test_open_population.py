@@ -335,6 +335,8 @@ def test_microsim_agrees_with_cohort_on_an_open_population(tmp_path):
     (lambda d: d["population"]["entrants"].update(attributes={"user": {"yes": 1.0}}), "population.entrants.attributes.user"),
     (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12,
                                                 "turnover": 6, "refill_months": 3}), "programme.capacity"),
+    (lambda d: d["programme"].update(capacity={"specialists": 2, "caseload": 20, "support_months": 12, "queue": True}),
+     "programme.delay_variable"),
 ])
 def test_bad_open_population_input_is_one_line_and_exit_2(tmp_path, change, path_part):
     path = write(tmp_path, ILLNESS, {"size": 100, "start_state": {"healthy": 1.0}, "attributes": {"user": {"yes": 0.5, "no": 0.5}},

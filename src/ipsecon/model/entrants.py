@@ -345,7 +345,8 @@ def check_open_population(scenario: Any) -> None:
                          "a variable the runner may set to the programme's years at entry, e.g. programme_years")
     if prog is not None and prog.capacity is not None and prog.capacity.queue and (
             prog.delay_variable is None or prog.delay_variable not in scenario.model.spec.variables):
-        raise InputError(scenario.file, "programme.delay_variable", f"{prog.delay_variable!r} is not a variable of the model",
+        raise InputError(scenario.file, "programme.delay_variable",
+                         "is missing" if prog.delay_variable is None else f"{prog.delay_variable!r} is not a variable of the model",
                          "with capacity.queue, a variable the runner sets to the years a user waited, e.g. ips_start_delay_years")
     entry_plan(scenario, scenario.base_values(), max(1, round(spec.run.horizon_years * 12)))
 
