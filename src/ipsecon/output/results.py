@@ -246,13 +246,16 @@ def with_targets(ds: xr.Dataset, rows: list[dict]) -> xr.Dataset:
         return ds
     frame = pd.DataFrame(rows)
     out = ds.assign_coords(target=frame["label"].astype(str).to_numpy())
-    out["target_published"] = ("target", frame["target"].to_numpy(float), {"units": "share"})
-    out["target_low"] = ("target", frame["low"].to_numpy(float), {"units": "share", "long_name": "low end of the "
+    units = frame["unit"].astype(str)
+    # one unit for the four value variables where all targets share it, else each target's in target_unit
+    unit = units.iloc[0] if units.nunique() == 1 else "per target: see target_unit"
+    out["target_published"] = ("target", frame["target"].to_numpy(float), {"units": unit})
+    out["target_low"] = ("target", frame["low"].to_numpy(float), {"units": unit, "long_name": "low end of the "
                          "interval the model must fall in (published 95 % CI, ± 1.96 SE, or ± tolerance)"})
-    out["target_high"] = ("target", frame["high"].to_numpy(float), {"units": "share"})
-    out["target_model"] = ("target", frame["model"].to_numpy(float), {"units": "share"})
+    out["target_high"] = ("target", frame["high"].to_numpy(float), {"units": unit})
+    out["target_model"] = ("target", frame["model"].to_numpy(float), {"units": unit})
+    out["target_unit"] = ("target", units.to_numpy(), {"units": "text"})
     out["target_verdict"] = ("target", frame["verdict"].astype(str).to_numpy(), {"units": "text"})
-    # the published values above are shares except for reward totals (reward_total, reward_difference): their reward's unit
     out["target_measure"] = ("target", frame["measure"].astype(str).to_numpy(), {"units": "text"})
     out["target_role"] = ("target", frame["role"].astype(str).to_numpy(), {"units": "text"})
     out["target_within_tolerance"] = ("target", frame["within_tolerance"].to_numpy(bool))
@@ -316,5 +319,7 @@ def target_rows(sim: Simulation) -> list[dict]:
                      "month": t.month, "role": t.role or where, "target": t.value, "low": low, "high": high,
                      "model": value, "verdict": measures.verdict(t, value),
                      "within_tolerance": bool(abs(value - t.value) <= t.tolerance), "source": t.source,
-                     "evidence": t.evidence or ""})
+                     "evidence": t.evidence or "",
+                     # a share, or a reward total in its reward's unit (reward_total, reward_difference)
+                     "unit": sim.scenario.model.rewards[t.reward].get("unit") or "reward units" if t.reward else "share"})
     return rows

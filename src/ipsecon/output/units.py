@@ -29,8 +29,9 @@ UNITS = {
     "month": "month", "cycle_month": "month", "wtp": "NOK per QALY", "quantile": "1 (probability level)",
     "override": TEXT, "structure": TEXT,
     # results.nc
-    "target_published": "share", "target_model": "share", "target_within_tolerance": "1 (true/false)",
-    "target_low": "share", "target_high": "share", "target_verdict": TEXT, "target_role": TEXT,
+    "target_published": "share, or a reward total in target_unit", "target_model": "share, or a reward total in target_unit",
+    "target_unit": TEXT, "target_measure": TEXT, "target_within_tolerance": "1 (true/false)",
+    "target_low": "share, or target_unit", "target_high": "share, or target_unit", "target_verdict": TEXT, "target_role": TEXT,
     "target_source": TEXT, "reward_unit": TEXT, "breakeven_reason": TEXT,
     # psa.nc
     "employment_years": "years per person, discounted", "breakeven_status": CODE, "parameters": PARAMETER_UNIT,
