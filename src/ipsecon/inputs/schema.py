@@ -8,7 +8,7 @@ keys exist and what types they take.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -191,7 +191,9 @@ class Entrants(Strict):
     """New members of an open population (issue 15), spread evenly over the months of each entry year; the
     ``population`` they join is the stock at ``start_year``. They share its attributes and age."""
     # persons per calendar year: a number or formula of parameters for every entry year, or {year: count}
-    per_year: Number | dict[int, Number]
+    per_year: Number | dict[int, Number] | None = None
+    # or a table by year × age band × attributes (× start state): a CSV path or inline rows (model/entrants.py)
+    table: PathText | list[dict[str, Any]] | None = None
     first_year: int | None = Field(None, ge=1900, le=2200)  # default: population.start_year
     last_year: int | None = Field(None, ge=1900, le=2200)  # default: the last year of the horizon
     start_state: dict[str, Number] | None = None  # default: population.start_state
