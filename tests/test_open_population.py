@@ -468,3 +468,86 @@ def test_microsim_draws_users_and_non_users_even_where_a_group_only_capacity_cre
     # nobody lost (alive person-months) and each state within the Monte Carlo bound
     assert (np.abs(got[..., :2].sum(-1) - exact[..., :2].sum(-1)) <= bound[None]).all()
     assert (np.abs(got - exact) <= bound[None, :, None]).all()
+
+
+# entrants as a table: death 1 % a month under 30, 3 % from 30, 2 points more for men; 5 % when sick (no recovery)
+BY_AGE_SEX = {
+    "cycle_years": 1 / 12,
+    "states": {"alive": {}, "sick": {}, "dead": {}},
+    "transitions": [{"from": "alive", "to": "dead", "probability": "where(age < 30, 0.01, 0.03) + where(sex == 'm', 0.02, 0)"},
+                    {"from": "sick", "to": "dead", "probability": 0.05}],
+    "strategies": {"none": {}},
+}
+TABLE_CSV = Path(__file__).parent / "data" / "entrants_table.csv"
+
+
+def _table_scenario(tmp_path, table, name="table"):
+    return write(tmp_path, BY_AGE_SEX, {"size": 100, "start_state": {"alive": 1.0}, "attributes": {"sex": {"f": 0.5, "m": 0.5}},
+                                        "entrants": {"table": table}}, name=name)
+
+
+def test_an_entrant_table_gives_each_entry_year_its_own_ages_sexes_and_start_states(tmp_path):
+    # tests/data/entrants_table.csv: 2020: 120 women aged 20-21 and 60 men of 50 (a joint table: no men of 20 or
+    # women of 50, which the product of its margins would have); 2021: 120 men of 25, 240 sick women of 50.
+    # Each row is a closed cohort entering count/12 a month over its year, surviving (1 - p) a month.
+    rows = [(0, 120, 0.99), (0, 60, 0.95), (12, 120, 0.97), (12, 240, 0.95)]  # (first month, count, monthly survival)
+    stock = lambda m: 50 * 0.97 ** (m + 1) + 50 * 0.95 ** (m + 1)  # women and men of 40
+    expected = np.array([stock(m) + sum(n / 12 * q ** (m - c + 1) for first, n, q in rows
+                                        for c in range(first, min(first + 12, m + 1))) for m in range(36)])
+    for table in (str(TABLE_CSV), [dict(year=2020, age="20-21", sex="f", state="alive", count=120),
+                                   dict(year=2020, age=50, sex="m", state="alive", count=60),
+                                   dict(year=2021, age=25, sex="m", state="alive", count=120),
+                                   dict(year=2021, age="50", sex="f", state="sick", count=240)]):
+        sc = load_scenario(_table_scenario(tmp_path, table))
+        pop = run_open_population(simulate(sc))
+        assert [c.label for c in pop.cohorts] == ["stock", "2020", "2021"]
+        np.testing.assert_allclose(pop.plan.entrants[0], [15.0] * 12 + [30.0] * 12 + [0.0] * 12, rtol=1e-12)
+        pm = pop.calendar(person_months)[0, 0]  # [month, state]
+        np.testing.assert_allclose(pm[:, :2].sum(-1), expected, rtol=1e-12)
+        # the sick are 2021's women alone: 240/12 a month from January 2021
+        sick = [sum(20 * 0.95 ** (m - c + 1) for c in range(12, min(24, m + 1))) for m in range(36)]
+        np.testing.assert_allclose(pm[:, 1], sick, rtol=1e-12, atol=1e-12)
+        # the 2020 cohort: two subgroups per year of age... only the table's combinations, weighted by it
+        strata = pop.cohorts[1].simulation.scenario.strata
+        got = sorted(zip(strata.columns["start_age"].tolist(), strata.columns["sex"].tolist(), strata.weight.round(12)))
+        assert got == [(20.0, "f", round(60 / 180, 12)), (21.0, "f", round(60 / 180, 12)), (50.0, "m", round(60 / 180, 12))]
+
+
+def test_an_entrant_table_leaves_the_closed_run_as_it_was(tmp_path):
+    # a table with nobody entering: the stock's run untouched, bit for bit
+    sc = load_scenario(_table_scenario(tmp_path, [dict(year=2021, age=30, sex="f", count=0)]))
+    sim = simulate(sc)
+    closed = write(tmp_path, BY_AGE_SEX, {"size": 100, "start_state": {"alive": 1.0}, "attributes": {"sex": {"f": 0.5, "m": 0.5}}},
+                   name="closed")
+    np.testing.assert_array_equal(sim.trace.occupancy, simulate(load_scenario(closed)).trace.occupancy)
+    pop = run_open_population(sim)
+    np.testing.assert_array_equal(pop.calendar(person_months), 100.0 * person_months(sim))
+
+
+@pytest.mark.parametrize("rows, path_part", [
+    ([dict(year=2021, age=30, sex="f", count=5), dict(year=2020, age=30, sex="f", count=5)], "table.1.year"),
+    ([dict(year=2021, age=30, sex="f", count=-5)], "table.0.count"),
+    ([dict(year=2021, age=30, sex="f", count=float("nan"))], "table.0.count"),
+    ([dict(year=2021, age=30, sex="x", count=5)], "table.0.sex"),
+    ([dict(year=2021, age=30, sex="f", state="asleep", count=5)], "table.0.state"),
+    ([dict(year=2021, age="30-200", sex="f", count=5)], "table.0.age"),
+    ([dict(year=2019, age=30, sex="f", count=5)], "table.0.year"),
+    ([dict(year=2021, age=30, colour="red", count=5)], "table.0.colour"),
+    ([dict(year=2021, sex="f", count=5)], "table.0"),
+    ("no_such_file.csv", "population.entrants.table"),
+])
+def test_bad_entrant_tables_are_one_line_and_exit_2(tmp_path, rows, path_part):
+    path = _table_scenario(tmp_path, rows)
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert path_part in str(err.value)
+    run = CliRunner().invoke(main, ["validate", str(path)])
+    assert run.exit_code == 2 and path_part in run.output and len(run.output.strip().splitlines()) == 1, run.output
+
+
+def test_a_bad_row_of_an_entrant_csv_names_the_file_and_line(tmp_path):
+    csv = tmp_path / "entrants.csv"
+    csv.write_text("year,age,sex,count\n2020,30,f,10\n2021,30,f,lots\n")
+    with pytest.raises(InputError) as err:
+        load_scenario(_table_scenario(tmp_path, str(csv)))
+    assert "entrants.csv" in str(err.value) and "line 3.count" in str(err.value)

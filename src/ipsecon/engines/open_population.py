@@ -22,7 +22,7 @@ import numpy as np
 
 from ipsecon.engines.simulate import Simulation, horizon_cycles, simulate
 from ipsecon.inputs import expressions
-from ipsecon.model.entrants import EntryPlan, entry_plan
+from ipsecon.model.entrants import EntryPlan, entrant_table, entry_plan, table_strata
 from ipsecon.model.population import build_strata
 from ipsecon.model.scenario import LoadedScenario, replace_variables
 from ipsecon.model.state_machine import CompiledModel
@@ -124,12 +124,21 @@ def cohort_scenario(scenario: LoadedScenario, year: int) -> LoadedScenario:
     update: dict[str, Any] = {"start_year": year}
     if ent is not None and ent.start_state is not None:
         update["start_state"] = ent.start_state
+    if ent is not None and ent.table is not None:  # this year's rows of the table: its ages, shares (and states)
+        out = replace(scenario, spec=scenario.spec.model_copy(update={"population": pop.model_copy(update=update)}),
+                      strata=table_strata(scenario, entrant_table(scenario), year))
+        return _programme_year(scenario, out, year)
     if ent is not None and (ent.age is not None or ent.attributes):  # the entrants' own ages and shares
         update.update(age=ent.age or pop.age, attributes={**pop.attributes, **ent.attributes})
     new_pop = pop.model_copy(update=update)
     out = replace(scenario, spec=scenario.spec.model_copy(update={"population": new_pop}))
     if "age" in update:
         out = replace(out, strata=build_strata(new_pop, scenario.model.states, scenario.file, Path(scenario.file).parent))
+    return _programme_year(scenario, out, year)
+
+
+def _programme_year(scenario: LoadedScenario, out: LoadedScenario, year: int) -> LoadedScenario:
+    """``out`` with the model variable of the programme's years (``programme.years_variable``) set for ``year``."""
     prog = scenario.spec.programme
     if prog is not None and prog.years_variable is not None:  # e.g. the effect's maturity by programme year
         model_spec = replace_variables(scenario.model.spec, {prog.years_variable: float(year - prog.start_year)},
@@ -162,11 +171,14 @@ def run_open_population(base: Simulation, values: dict[str, Any] | None = None, 
     cohorts = [EntryCohort(stock, 0, plan.stock[:, None], plan.stock_user_share()[:, None], "stock")]
     shares = plan.entrant_user_share() if prog is not None else np.zeros_like(plan.entrants)
     ent = scenario.spec.population.entrants
-    same_start = ent.start_state in (None, scenario.spec.population.start_state) and ent.age is None and not ent.attributes
+    same_start = (ent.start_state in (None, scenario.spec.population.start_state) and ent.age is None
+                  and not ent.attributes and ent.table is None)
     years = [y for y in plan.entry_years if 12 * (y - y0) < M]
     to_run = [y for y in years if not (y == y0 and same_start)]
     sims: dict[int, Simulation] = {y0: stock} if len(to_run) < len(years) else {}
-    if engine == "cohort" and n_samples == 1:  # a few entry years per batched run: its trace's memory stays bounded
+    # a few entry years per batched run (its trace's memory stays bounded); a table gives each year its own
+    # subgroups, so each year is a run of its own
+    if engine == "cohort" and n_samples == 1 and ent.table is None:
         for i in range(0, len(to_run) - 1, BATCH_YEARS):
             sims.update(batched_entry_years(scenario, to_run[i:i + BATCH_YEARS], M, values) or {})
     for year in years:

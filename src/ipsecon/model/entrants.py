@@ -18,7 +18,7 @@ uncertain parameters: no engine is run. :mod:`ipsecon.engines.open_population` r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -246,6 +246,7 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
     y0 = pop.start_year
     n = n_samples
     years = range(y0, y0 + -(-n_months // 12))
+    per_year_spec = table_per_year(entrant_table(scenario)) if ent.table is not None else ent.per_year
     if isinstance(ent.per_year, dict):
         bad = [y for y in ent.per_year if y < y0]
         if bad:
@@ -256,10 +257,11 @@ def entry_plan(scenario: Any, values: dict[str, Any], n_months: int, n_samples: 
     if first < y0 or last < first:
         raise InputError(file, "population.entrants", f"entry years {first}–{last}",
                          f"first_year >= population.start_year ({y0}) and last_year >= first_year")
-    per_year = _by_year(ent.per_year, years, values, n, file, "population.entrants.per_year", carry_forward=False)
+    per_year = _by_year(per_year_spec, years, values, n, file, "population.entrants.per_year", carry_forward=False)
     if (per_year < 0).any():
         raise InputError(file, "population.entrants.per_year", f"{per_year.min():g} persons", "counts >= 0")
-    in_window = np.array([first <= y <= last for y in years])
+    # a table's entry years are its rows' years (a year without rows has nobody entering and no run)
+    in_window = np.array([first <= y <= last and (ent.table is None or y in per_year_spec) for y in years])
     per_year = per_year * in_window
     entrants = np.repeat(per_year / 12, 12, axis=1)[:, :n_months]
     stock = np.full(n, float(pop.size))
@@ -310,6 +312,16 @@ def check_open_population(scenario: Any) -> None:
         raise InputError(scenario.file, "programme", "a programme needs an open population",
                          "population.entrants: {per_year: COUNT} (0 for the stock alone)")
     ent, pop = spec.population.entrants, spec.population
+    if (ent.per_year is None) == (ent.table is None):
+        raise InputError(scenario.file, "population.entrants", "needs per_year or table" if ent.table is None else
+                         "has both per_year and table", "one of per_year: COUNT and table: entrants.csv (or rows)")
+    if ent.table is not None:
+        if ent.age is not None or ent.attributes or pop.file:
+            raise InputError(scenario.file, "population.entrants.table", "the table gives the entrants' ages and shares",
+                             "leave entrants.age and entrants.attributes out, and a population made from distributions")
+        if ent.start_state is not None and entrant_table(scenario)[0].state is not None:
+            raise InputError(scenario.file, "population.entrants.start_state", "the table has a state column",
+                             "one of the two: the table's state column or entrants.start_state")
     if abs(scenario.model.cycle_years - 1 / 12) > 1e-9:
         raise InputError(scenario.file, "population.entrants", "entrants are counted per calendar month",
                          "a model with monthly cycles (cycle_years: 1/12)")
@@ -357,10 +369,169 @@ def formula_names(spec: Any) -> set[str]:
     texts: list[Any] = []
     ent, prog = spec.population.entrants, spec.programme
     if ent is not None:
-        texts += list(ent.per_year.values()) if isinstance(ent.per_year, dict) else [ent.per_year]
+        texts += (list(ent.per_year.values()) if isinstance(ent.per_year, dict)
+                  else [ent.per_year] if ent.per_year is not None else [])
     if prog is not None:
         texts += list(prog.uptake.values()) if isinstance(prog.uptake, dict) else [prog.uptake]
         if prog.capacity is not None:
             texts += [getattr(prog.capacity, k) for k in ("specialists", "caseload", "support_months", "turnover",
                                                            "refill_months")]
     return set().union(*(expressions.parse(t).names for t in texts)) if texts else set()
+
+
+# --- entrants as a table by year × age band × attributes (× start state) --------------------------------
+TABLE_COLUMNS = ("year", "age", "count")  # required; optional: ``state`` and population attributes (e.g. sex)
+
+
+@dataclass
+class EntrantRow:
+    year: int
+    ages: tuple[int, int]  # the band's first and last age (years)
+    levels: dict[str, str]  # attribute -> level
+    state: str | None
+    count: float
+
+
+def _table_rows(scenario: Any) -> tuple[list[dict[str, Any]], str, str]:
+    """The raw rows of ``population.entrants.table``, the file to name in errors and the field path prefix."""
+    import csv
+    from pathlib import Path
+
+    table = scenario.spec.population.entrants.table
+    if not isinstance(table, str):
+        return [dict(r) for r in table], scenario.file, "population.entrants.table"
+    path = Path(table) if Path(table).is_absolute() else Path(scenario.file).parent / table
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()}
+                    for r in csv.DictReader(fh) if any((v or "").strip() for v in r.values())]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(scenario.file, "population.entrants.table", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
+                         "a CSV file (UTF-8, header row year,age,sex,count[,state]) next to the scenario") from None
+    return rows, str(path), "line"
+
+
+def entrant_table(scenario: Any) -> list[EntrantRow]:
+    """``population.entrants.table`` checked: each row a calendar year (ascending, from population.start_year), an
+    age band ('18-24' or one age, within 0 … MAX_AGE), levels of population attributes, optionally a model state,
+    and a count of persons entering that year (>= 0, finite)."""
+    from ipsecon.inputs.schema import MAX_AGE
+
+    rows, file, prefix = _table_rows(scenario)
+    pop, prog = scenario.spec.population, scenario.spec.programme
+    states = scenario.model.states
+    if not rows:
+        raise InputError(file, prefix, "no rows", "rows with year, age, count (and attributes, state)")
+    out: list[EntrantRow] = []
+    for i, r in enumerate(rows):
+        where = f"{prefix} {i + 2}" if prefix == "line" else f"{prefix}.{i}"
+        missing = [c for c in TABLE_COLUMNS if c not in r or r[c] in ("", None)]
+        if missing:
+            raise InputError(file, where, f"no {', '.join(missing)}", "year, age and count in every row")
+        for k in set(r) - set(TABLE_COLUMNS) - {"state"}:
+            if k not in pop.attributes:
+                raise InputError(file, f"{where}.{k}", "not an attribute of the population",
+                                 ", ".join(["year", "age", "count", "state", *pop.attributes]))
+            if prog is not None and k == prog.user_attribute:
+                raise InputError(file, f"{where}.{k}", "the entrants' users are set by programme.uptake", "leave the user attribute out")
+            if str(r[k]) not in pop.attributes[k]:
+                raise InputError(file, f"{where}.{k}", f"level {r[k]!r} is unknown", ", ".join(pop.attributes[k]))
+        try:
+            year = int(str(r["year"]))
+        except ValueError:
+            raise InputError(file, f"{where}.year", f"{r['year']!r} is not a year", "a calendar year, e.g. 2016") from None
+        if year < pop.start_year:
+            raise InputError(file, f"{where}.year", f"{year} is before population.start_year {pop.start_year}",
+                             f"years from {pop.start_year} (the population before is its stock)")
+        if out and year < out[-1].year:
+            raise InputError(file, f"{where}.year", f"{year} after {out[-1].year}", "rows in calendar order (years ascending)")
+        try:
+            lo, _, hi = str(r["age"]).partition("-")
+            ages = (int(lo), int(hi or lo))
+        except ValueError:
+            raise InputError(file, f"{where}.age", f"{r['age']!r} is not an age band", "a band like 18-24 or one age like 30") from None
+        if not 0 <= ages[0] <= ages[1] <= MAX_AGE:
+            raise InputError(file, f"{where}.age", f"band {ages[0]}-{ages[1]}", f"ages from 0 to {MAX_AGE}, low <= high")
+        try:
+            count = float(r["count"])
+        except (TypeError, ValueError):
+            raise InputError(file, f"{where}.count", f"{r['count']!r} is not a number", "persons entering, a number >= 0") from None
+        if not np.isfinite(count) or count < 0:
+            raise InputError(file, f"{where}.count", f"{count:g} persons", "a finite number >= 0")
+        state = r.get("state") or None
+        if state is not None and state not in states:
+            raise InputError(file, f"{where}.state", f"{state!r} is not a state of the model", ", ".join(states))
+        out.append(EntrantRow(year, ages, {k: str(r[k]) for k in r if k in pop.attributes}, state, count))
+    with_state = {row.state is not None for row in out}
+    if len(with_state) > 1:
+        raise InputError(file, f"{prefix}.state" if prefix != "line" else "header", "some rows have a start state and some not",
+                         "a state in every row, or in none (then population.entrants.start_state)")
+    keys = {frozenset(row.levels) for row in out}
+    if len(keys) > 1:
+        raise InputError(file, prefix, "rows name different attributes", "the same attribute columns in every row")
+    return out
+
+
+def table_per_year(rows: list[EntrantRow]) -> dict[int, float]:
+    """Persons entering per calendar year."""
+    out: dict[int, float] = {}
+    for row in rows:
+        out[row.year] = out.get(row.year, 0.0) + row.count
+    return out
+
+
+def table_strata(scenario: Any, rows: list[EntrantRow], year: int):
+    """The subgroups of ``year``'s entrants: each year of age of a band, the table's attribute levels and the
+    stock's other attributes, weighted by the table's joint counts (ages spread evenly within a band; the other
+    attributes independent, at the stock's shares); with a ``state`` column, each subgroup's start-state mix."""
+    from ipsecon.model.population import build_strata
+
+    pop, file = scenario.spec.population, scenario.file
+    mine = [r for r in rows if r.year == year]
+    if sum(r.count for r in mine) <= 0:  # nobody enters: any profile will do (rows counted alike)
+        mine = [replace(r, count=1.0) for r in mine]
+    total = sum(r.count for r in mine)
+    # the joint share of each (age, levels, state): a band's count spread over its ages
+    joint: dict[tuple, float] = {}
+    for r in mine:
+        n_ages = r.ages[1] - r.ages[0] + 1
+        for a in range(r.ages[0], r.ages[1] + 1):
+            key = (a, tuple(sorted(r.levels.items())), r.state)
+            joint[key] = joint.get(key, 0.0) + r.count / n_ages / total
+    p_age: dict[int, float] = {}
+    p_level: dict[str, dict[str, float]] = {k: {} for k in mine[0].levels}
+    for (a, levels, _), p in joint.items():
+        p_age[a] = p_age.get(a, 0.0) + p
+        for k, v in levels:
+            p_level[k][v] = p_level[k].get(v, 0.0) + p
+    # the product of the marginals first (every combination a subgroup), then reweighted to the joint shares
+    marg = pop.model_copy(update={"age": pop.age.model_copy(update={"values": p_age, "band": 1, "distribution": None})
+                                  if pop.age is not None else None, "attributes": {**pop.attributes, **p_level}})
+    if pop.age is None:
+        from ipsecon.inputs.schema import AgeSpec
+
+        marg = marg.model_copy(update={"age": AgeSpec(values=p_age)})
+    strata = build_strata(marg, scenario.model.states, file, None)
+    cols = strata.columns
+    names = list(p_level)
+    S = len(scenario.model.states)
+    G = strata.size
+    w = np.zeros(G)
+    mix = np.zeros((G, S))
+    for g in range(G):
+        a = int(cols["start_age"][g])
+        levels = tuple(sorted((k, str(cols[k][g])) for k in names))
+        product = p_age[a] * np.prod([p_level[k][v] for k, v in levels])
+        for (ja, jl, st), p in joint.items():
+            if ja == a and jl == levels:
+                w[g] += p
+                if st is not None:
+                    mix[g, scenario.model.state_index(st, "population.entrants.table")] += p
+        if w[g] > 0 and mix[g].sum() > 0:
+            mix[g] /= mix[g].sum()
+        w[g] = strata.weight[g] * w[g] / product
+    keep = w > 0
+    has_state = mine[0].state is not None
+    return replace(strata, columns={k: v[keep] for k, v in cols.items()}, weight=w[keep] / w[keep].sum(),
+                   nominal=strata.nominal[keep] if strata.nominal is not None else None,
+                   start_mix=mix[keep] if has_state else None)
