@@ -551,3 +551,24 @@ def test_a_bad_row_of_an_entrant_csv_names_the_file_and_line(tmp_path):
     with pytest.raises(InputError) as err:
         load_scenario(_table_scenario(tmp_path, str(csv)))
     assert "entrants.csv" in str(err.value) and "line 3.count" in str(err.value)
+
+
+def test_microsim_agrees_with_cohort_on_an_entrant_table_with_a_programme(tmp_path):
+    model = {**ILLNESS, "transitions": ILLNESS["transitions"][:2] + [
+        {"from": ["healthy", "sick"], "to": "dead", "probability": "where(age < 30, 0.01, 0.03) + where(sex == 'm', 0.02, 0)"}]}
+    table = [dict(year=2020, age="20-21", sex="f", state="healthy", count=120), dict(year=2020, age=50, sex="m", state="sick", count=60),
+             dict(year=2021, age=25, sex="m", state="healthy", count=240)]
+    path = write(tmp_path, model, {"size": 400, "start_state": {"healthy": 1.0},
+                                   "attributes": {"user": {"yes": 0.5, "no": 0.5}, "sex": {"f": 0.5, "m": 0.5}},
+                                   "entrants": {"table": table}},
+                 {"user_attribute": "user", "start_year": 2020, "uptake": 0.5}, individuals=20000)
+    sc = load_scenario(path)
+    cohort = run_open_population(simulate(sc))
+    micro = run_open_population(simulate(sc, engine="microsim", seed=5))
+    exact = cohort.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)  # [strategy, year, state]
+    got = micro.calendar(person_months)[0].reshape(2, 3, 12, 3).sum(2)
+    bound = 4 * np.sqrt(_mc_variance_bound(micro, sc.spec.programme, 3))[None, :, None]
+    assert (np.abs(got - exact) <= bound).all(), (np.abs(got - exact) / bound).max()
+    assert (bound / exact[..., :2].max() < 0.05).all()
+    # users' effect reaches the entrants: b has fewer sick months than a
+    assert (exact[1, 1:, 1] < exact[0, 1:, 1] - 1).all()
