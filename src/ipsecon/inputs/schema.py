@@ -189,7 +189,8 @@ class ContinuousSpec(Strict):
 
 class Entrants(Strict):
     """New members of an open population (issue 15), spread evenly over the months of each entry year; the
-    ``population`` they join is the stock at ``start_year``. They share its attributes and age."""
+    ``population`` they join is the stock at ``start_year``. They share its attributes and age unless given here
+    (``age``, ``attributes``) or by ``table`` (each entry year's joint counts by age band, attributes and state)."""
     # persons per calendar year: a number or formula of parameters for every entry year, or {year: count}
     per_year: Number | dict[int, Number] | None = None
     # or a table by year × age band × attributes (× start state): a CSV path or inline rows (model/entrants.py)
