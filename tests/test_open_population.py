@@ -494,10 +494,10 @@ def test_an_entrant_table_gives_each_entry_year_its_own_ages_sexes_and_start_sta
     stock = lambda m: 50 * 0.97 ** (m + 1) + 50 * 0.95 ** (m + 1)  # women and men of 40
     expected = np.array([stock(m) + sum(n / 12 * q ** (m - c + 1) for first, n, q in rows
                                         for c in range(first, min(first + 12, m + 1))) for m in range(36)])
-    for table in (str(TABLE_CSV), [dict(year=2020, age="20-21", sex="f", state="alive", count=120),
-                                   dict(year=2020, age=50, sex="m", state="alive", count=60),
-                                   dict(year=2021, age=25, sex="m", state="alive", count=120),
-                                   dict(year=2021, age="50", sex="f", state="sick", count=240)]):
+    for table in (str(TABLE_CSV), [{"year": 2020, "age": "20-21", "sex": "f", "state": "alive", "count": 120},
+                                   {"year": 2020, "age": 50, "sex": "m", "state": "alive", "count": 60},
+                                   {"year": 2021, "age": 25, "sex": "m", "state": "alive", "count": 120},
+                                   {"year": 2021, "age": "50", "sex": "f", "state": "sick", "count": 240}]):
         sc = load_scenario(_table_scenario(tmp_path, table))
         pop = run_open_population(simulate(sc))
         assert [c.label for c in pop.cohorts] == ["stock", "2020", "2021"]
@@ -515,7 +515,7 @@ def test_an_entrant_table_gives_each_entry_year_its_own_ages_sexes_and_start_sta
 
 def test_an_entrant_table_leaves_the_closed_run_as_it_was(tmp_path):
     # a table with nobody entering: the stock's run untouched, bit for bit
-    sc = load_scenario(_table_scenario(tmp_path, [dict(year=2021, age=30, sex="f", count=0)]))
+    sc = load_scenario(_table_scenario(tmp_path, [{"year": 2021, "age": 30, "sex": "f", "count": 0}]))
     sim = simulate(sc)
     closed = write(tmp_path, BY_AGE_SEX, {"size": 100, "start_state": {"alive": 1.0}, "attributes": {"sex": {"f": 0.5, "m": 0.5}}},
                    name="closed")
@@ -525,15 +525,15 @@ def test_an_entrant_table_leaves_the_closed_run_as_it_was(tmp_path):
 
 
 @pytest.mark.parametrize("rows, path_part", [
-    ([dict(year=2021, age=30, sex="f", count=5), dict(year=2020, age=30, sex="f", count=5)], "table.1.year"),
-    ([dict(year=2021, age=30, sex="f", count=-5)], "table.0.count"),
-    ([dict(year=2021, age=30, sex="f", count=float("nan"))], "table.0.count"),
-    ([dict(year=2021, age=30, sex="x", count=5)], "table.0.sex"),
-    ([dict(year=2021, age=30, sex="f", state="asleep", count=5)], "table.0.state"),
-    ([dict(year=2021, age="30-200", sex="f", count=5)], "table.0.age"),
-    ([dict(year=2019, age=30, sex="f", count=5)], "table.0.year"),
-    ([dict(year=2021, age=30, colour="red", count=5)], "table.0.colour"),
-    ([dict(year=2021, sex="f", count=5)], "table.0"),
+    ([{"year": 2021, "age": 30, "sex": "f", "count": 5}, {"year": 2020, "age": 30, "sex": "f", "count": 5}], "table.1.year"),
+    ([{"year": 2021, "age": 30, "sex": "f", "count": -5}], "table.0.count"),
+    ([{"year": 2021, "age": 30, "sex": "f", "count": float("nan")}], "table.0.count"),
+    ([{"year": 2021, "age": 30, "sex": "x", "count": 5}], "table.0.sex"),
+    ([{"year": 2021, "age": 30, "sex": "f", "state": "asleep", "count": 5}], "table.0.state"),
+    ([{"year": 2021, "age": "30-200", "sex": "f", "count": 5}], "table.0.age"),
+    ([{"year": 2019, "age": 30, "sex": "f", "count": 5}], "table.0.year"),
+    ([{"year": 2021, "age": 30, "colour": "red", "count": 5}], "table.0.colour"),
+    ([{"year": 2021, "sex": "f", "count": 5}], "table.0"),
     ("no_such_file.csv", "population.entrants.table"),
 ])
 def test_bad_entrant_tables_are_one_line_and_exit_2(tmp_path, rows, path_part):
@@ -556,8 +556,8 @@ def test_a_bad_row_of_an_entrant_csv_names_the_file_and_line(tmp_path):
 def test_microsim_agrees_with_cohort_on_an_entrant_table_with_a_programme(tmp_path):
     model = {**ILLNESS, "transitions": ILLNESS["transitions"][:2] + [
         {"from": ["healthy", "sick"], "to": "dead", "probability": "where(age < 30, 0.01, 0.03) + where(sex == 'm', 0.02, 0)"}]}
-    table = [dict(year=2020, age="20-21", sex="f", state="healthy", count=120), dict(year=2020, age=50, sex="m", state="sick", count=60),
-             dict(year=2021, age=25, sex="m", state="healthy", count=240)]
+    table = [{"year": 2020, "age": "20-21", "sex": "f", "state": "healthy", "count": 120}, {"year": 2020, "age": 50, "sex": "m", "state": "sick", "count": 60},
+             {"year": 2021, "age": 25, "sex": "m", "state": "healthy", "count": 240}]
     path = write(tmp_path, model, {"size": 400, "start_state": {"healthy": 1.0},
                                    "attributes": {"user": {"yes": 0.5, "no": 0.5}, "sex": {"f": 0.5, "m": 0.5}},
                                    "entrants": {"table": table}},

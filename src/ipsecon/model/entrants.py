@@ -2,7 +2,8 @@
 
 An open population is a sum of closed cohorts: the stock at ``population.start_year`` and, for
 each calendar month, the people entering then (``population.entrants``: persons per year, spread
-evenly over its 12 months). Of every month's entrants a share starts the programme at entry
+evenly over its 12 months; or ``population.entrants.table``, counts by year × age band × attributes × start
+state, :func:`entrant_table`, each year's run with its joint mix, :func:`table_strata`). Of every month's entrants a share starts the programme at entry
 (``programme.uptake``, by year for a ramp-up, from ``programme.start_year`` to ``last_year``); the
 stock's share is its population share of the user level (``population.attributes``). Capacity caps
 starts each month at the free places, ``specialists × caseload × (1 − turnover × refill_months / 12)``
