@@ -162,3 +162,20 @@ def test_utilities_order(params):
     assert all(0 < v < 1 for v in u.values())
     assert u["employed"] > max(u["aap"], u["ufore"], u["other"])
     assert u["employed"] - u["other"] == pytest.approx(params["utilities.employment_increment"].value)
+
+
+def test_params_shows_the_mean_the_base_case_runs_where_it_differs_from_the_point_value():
+    """`ipsecon params` names what a scenario's base case runs (run.base_case: mean): the programme cost's
+    triangular(30,000, 47,000, 80,000) has mean (30,000 + 47,000 + 80,000) / 3 = 52,333.3, not its mode 47,000;
+    a parameter without a distribution shows no such note."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ipsecon.cli import main
+
+    out = CliRunner().invoke(main, ["params", "ips.cost.*", "--dir", str(ROOT / "parameters"), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["name"]: r for r in json.loads(out.output)["tables"]["parameters"]}
+    assert float(rows["ips.cost.per_client_year"]["base_case_mean"]) == pytest.approx(157000 / 3, abs=0.1)
+    assert rows["ips.cost.caseload"]["base_case_mean"] == ""

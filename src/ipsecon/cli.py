@@ -779,6 +779,9 @@ def params(pattern, directory, fmt):
         close = difflib.get_close_matches(pattern.strip("*"), ps.names(), n=5, cutoff=0.5)
         raise InputError(directory, pattern[:80], "no parameter matches" + (f"; did you mean {', '.join(close)}?" if close else ""),
                          "a name part or a glob such as 'ips.cost.*'; `ipsecon params` lists all")
+    from ipsecon.model.scenario import distribution_means
+
+    means = distribution_means(ps)  # what a scenario's base case runs (run.base_case: mean, the default)
     rows = []
     for name in matches:
         p = ps[name]
@@ -795,11 +798,15 @@ def params(pattern, directory, fmt):
         if p.distribution is not None:
             fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
             dist = f"{p.distribution.type}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+        base = ", ".join(f"{k.removeprefix(name + '.') if k != name else ''}{'=' if k != name else ''}{v:g}"
+                         for k, v in means.items() if k == name or k.startswith(name + "."))
         rows.append({"name": name, "value": value, "unit": p.unit, "distribution": dist,
+                     "base_case_mean": base if base and base != value else "",
                      "description": " ".join(p.description.split()), "evidence": p.evidence, "source": p.source})
 
     def text():
         return "\n".join(f"{r['name']} = {r['value']} [{r['unit']}]" + (f"  ~ {r['distribution']}" if r["distribution"] else "")
+                         + (f"  (base case runs the mean: {r['base_case_mean']})" if r["base_case_mean"] else "")
                          + f"\n    {r['description']}\n    {r['evidence']}: {r['source']}" for r in rows)
 
     _emit(fmt, {"command": "params", "pattern": pattern}, _frames(fmt, parameters=rows), {}, text)
