@@ -238,8 +238,8 @@ def _search(sim: Simulation, ledger, net, perspectives: list[str], horizons: lis
 
 
 def _vectorisable(sim: Simulation, options: Mapping[str, Any]) -> bool:
-    """The one-pass search covers every option (tax-financing cost, declining discount schedule) for one
-    set of parameter values; per-sample rules need a search per sample."""
+    """The one-pass search covers every option (tax-financing cost; the discount schedule is the ledger's)
+    for one set of parameter values; per-sample rules need a search per sample."""
     plain = set(options) <= {"bracket", "xtol", "values", "mcpf"}
     values = options.get("values") or sim.scenario.base_values()
     return plain and sim.trace.occupancy.shape[0] == 1 and not L.rules_vary(values)

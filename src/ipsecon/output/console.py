@@ -115,7 +115,7 @@ def simulation(result) -> str:
             for strategy, row in result.summary.iterrows():
                 if row["net_programme_cost_per_participant"] == row["net_programme_cost_per_participant"]:
                     lines.append(f"  ({strategy}: net programme cost per participant over the horizon, undiscounted "
-                                 f"{row['net_programme_cost_per_participant']:,.0f}; the Norwegian trial's NOK 100,000 "
+                                 f"{row['net_programme_cost_per_participant']:,.0f}; the Norwegian trial's published figure "
                                  f"(Holmås 2021, V3) uprated with G: {row['published_net_cost_per_participant']:,.0f})")
     if getattr(result, "cea", None) is not None:
         lines.append(cost_effectiveness_table(result.cea))
