@@ -114,20 +114,16 @@ def test_a_miss_is_a_warning_at_the_top_of_the_report(root, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def hiv_rewards(root):
+def hiv_rewards(root, tmp_path_factory):
     """Chancellor's model with one more reward, 2.5 per year in A (undiscounted: effects at 0 %, counted at
     each cycle's end), so its totals have closed forms."""
     import yaml
 
     spec = yaml.safe_load((root / "tests" / "data" / "chancellor_hiv.yaml").read_text())
     spec["model"]["rewards"]["a_units"] = {"kind": "effect", "unit": "units", "states": {"A": 2.5}}
-    path = root / "tests" / "data" / "_hiv_reward_a.yaml"
-    try:
-        path.write_text(yaml.safe_dump(spec))
-        scenario = ipsecon.load_scenario(path)
-    finally:
-        path.unlink(missing_ok=True)
-    return simulate(scenario, engine="cohort", horizon_years=4)
+    path = tmp_path_factory.mktemp("hiv") / "hiv_reward_a.yaml"  # not in the source tree
+    path.write_text(yaml.safe_dump(spec))
+    return simulate(ipsecon.load_scenario(path), engine="cohort", horizon_years=4)
 
 
 def test_reward_total_and_difference_are_the_closed_form_sums_over_the_window(hiv_rewards):
@@ -169,12 +165,9 @@ def test_an_unknown_reward_in_a_scenario_is_one_line_and_exit_2(root, tmp_path):
     spec = yaml.safe_load((root / "tests" / "data" / "chancellor_hiv.yaml").read_text())
     spec["targets"] = [{"measure": "reward_total", "reward": "hours", "strategy": "mono", "month": 12, "value": 5.0,
                         "se": 1.0, "source": "test"}]
-    path = root / "tests" / "data" / "_hiv_bad_reward.yaml"
-    try:
-        path.write_text(yaml.safe_dump(spec))
-        r = CliRunner().invoke(main, ["validate", str(path)])
-    finally:
-        path.unlink(missing_ok=True)
+    path = tmp_path / "hiv_bad_reward.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    r = CliRunner().invoke(main, ["validate", str(path)])
     assert r.exit_code == 2, r.output
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and "targets[0].reward" in lines[0] and "unknown reward 'hours'" in lines[0] \
