@@ -125,7 +125,7 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
         ds = evaluate(scenario, samples.values(base), n, horizons, perspectives, engine=engine,
                       individuals=individuals, seed=seed, progress=bar, by_month=True)  # employment bands
     ds["parameters"] = samples.to_xarray()
-    ds = with_occupancy_bands(ds, scenario, samples.values(base), n, engine, individuals, seed)
+    ds = with_occupancy_bands(ds)
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
     if calendar_years and scenario.spec.population.entrants is not None:  # each sample's calendar years and budgets
         from ipsecon.economics.calendar_years import calendar_years_samples
@@ -140,31 +140,15 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
 OCCUPANCY_LEVELS = (0.025, 0.975)
 
 
-def with_occupancy_bands(ds: xr.Dataset, scenario: LoadedScenario, values: dict, n: int, engine, individuals,
-                         seed, batch: int = 32) -> xr.Dataset:
+def with_occupancy_bands(ds: xr.Dataset) -> xr.Dataset:
     """Each state's share per strategy and month across the samples: mean (``occupancy_mean``) and the
     2.5th/97.5th percentiles (``occupancy_quantile``), for the bands of the report's occupancy figure.
-    From the per-sample ``occupancy`` that ``evaluate(by_month=True)`` keeps (then dropped: the file keeps
-    the bands); simulated again in batches where it is missing."""
-    if "month" not in ds.coords:
+    From the per-sample ``occupancy`` that ``evaluate(by_month=True)`` keeps, dropped here: the file keeps
+    the bands (a model without the payer ledger has neither)."""
+    if "occupancy" not in ds:
         return ds
-    if "occupancy" in ds:
-        occ = ds["occupancy"].drop_vars(["sample", "strategy", "month"], errors="ignore")
-        ds = ds.drop_vars("occupancy")
-    else:
-        from ipsecon.economics.outcomes import slice_values
-        from ipsecon.engines.simulate import simulate
-
-        T = ds.sizes["month"]
-        parts = []
-        for a in range(0, n, batch):
-            b = min(a + batch, n)
-            sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed,
-                           horizon_years=T * scenario.model.cycle_years, values=slice_values(values, slice(a, b), n),
-                           n_samples=b - a)
-            parts.append(sim.trace.population_occupancy()[:, :, 1:].astype(np.float32))  # points 1 … T, as the months
-        occ = xr.DataArray(np.concatenate(parts), dims=("sample", "strategy", "month", "state"),
-                           coords={"state": list(scenario.model.states)})
+    occ = ds["occupancy"].drop_vars(["sample", "strategy", "month"], errors="ignore")
+    ds = ds.drop_vars("occupancy")
     unit = {"units": "share of the starting group"}
     ds["occupancy_mean"] = occ.mean("sample").assign_attrs(unit)
     # its own level dimension: the break-even wage's 'quantile' has other levels
