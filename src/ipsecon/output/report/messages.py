@@ -1215,5 +1215,47 @@ NB.update({
     "party.employer": "arbeidsgiver",
     "party.resources": "ressurser",
 })
+EN.update({  # the calendar-year section of an open population (calendar_section.py)
+    "calendar.title": "By calendar year: the whole target group and each budget",
+    "calendar.intro": ("The population is open: the {stock} people of the start and those who join each year, each followed "
+                       "from the month they enter. Per person-year of that year's population: working days ({days} full-time"
+                       " days a year times the hours worked), share of months in work, months on AAP. Budgets are each "
+                       "payer's net in the year, NOK of {price_year}, undiscounted, as budgets are made; the impact is "
+                       "{intervention} minus {comparator} (+ = the budget gains)."),
+    "calendar.year": "year",
+    "calendar.persons": "person-years",
+    "calendar.entrants": "joined",
+    "calendar.starts": "started {intervention}",
+    "calendar.unserved": "without a place",
+    "calendar.part": "{year} ({months} months)",
+    "calendar.days": "working days, {s}",
+    "calendar.work": "in work, {s}",
+    "calendar.aap": "AAP months, {s}",
+    "calendar.fig_title": "Budget impact of {intervention} vs {comparator} per calendar year",
+    "calendar.fig_y": "million NOK a year ({price_year} prices)",
+    "calendar.caption": ("Each public budget's yearly net impact (+ = gain), undiscounted; the public purse is "
+                         "their sum."),
+})
+NB.update({  # the calendar-year section of an open population (calendar_section.py)
+    "calendar.title": "År for år: hele målgruppen og hvert budsjett",
+    "calendar.intro": ("Befolkningen er åpen: de {stock} personene ved start og de som kommer til hvert år, hver fulgt fra "
+                       "måneden de kommer inn. Per personår i årets befolkning: arbeidsdager ({days} heltidsdager i året "
+                       "ganger arbeidstiden), andel måneder i arbeid, måneder med AAP. Budsjettene er hver betalers netto i "
+                       "året, kroner i {price_year}-priser, udiskontert, slik budsjetter lages; virkningen er {intervention}"
+                       " minus {comparator} (+ = budsjettet tjener)."),
+    "calendar.year": "år",
+    "calendar.persons": "personår",
+    "calendar.entrants": "kom til",
+    "calendar.starts": "startet {intervention}",
+    "calendar.unserved": "uten plass",
+    "calendar.part": "{year} ({months} mnd.)",
+    "calendar.days": "arbeidsdager, {s}",
+    "calendar.work": "i arbeid, {s}",
+    "calendar.aap": "AAP-måneder, {s}",
+    "calendar.fig_title": "Budsjettvirkning av {intervention} mot {comparator} per kalenderår",
+    "calendar.fig_y": "millioner kroner i året ({price_year}-priser)",
+    "calendar.caption": ("Hvert offentlige budsjetts netto virkning per år (+ = gevinst), udiskontert; det offentlige er "
+                         "summen."),
+})
 
 CATALOGUES = {"en": EN, "nb": NB}
