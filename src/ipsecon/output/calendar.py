@@ -29,7 +29,7 @@ def calendar_frame(ds: xr.Dataset) -> pd.DataFrame:
     for kind in ("net", "impact"):
         wide = base[f"calendar_budget_{kind}"].to_series().unstack("budget")
         frame = frame.join(wide.rename(columns=lambda b: f"budget_{kind}_{b}"))
-    frame = frame.reset_index().rename(columns={"year": "year", "strategy": "strategy"})
+    frame = frame.reset_index()
     for var in ("calendar_entrants", "calendar_programme_starts", "calendar_programme_wanted", "calendar_months",
                 "calendar_waiting", "calendar_mean_wait"):
         if var not in base:  # results written before the waiting list
@@ -55,7 +55,8 @@ def calendar_text(ds: xr.Dataset, comparator: str, price_year: int) -> str:
             + " ".join(f"{'days ' + s:>9}" for s in strategies) + " "
             + " ".join(f"{'work ' + s:>8}" for s in strategies) + " "
             + " ".join(f"{'AAP m ' + s:>9}" for s in strategies))
-    lines = [f"By calendar year (open population; per person-year; working days = 230 a year × hours share; "
+    days = ds.attrs.get("calendar_working_days_per_year", 230)  # economics.calendar_years.WORKING_DAYS_PER_YEAR
+    lines = [f"By calendar year (open population; per person-year; working days = {days} a year × hours share; "
              f"sample 0):", "  " + head]
     for year, row in ref.iterrows():
         cells = [f"{str(year) + ('*' if row.months < 12 else ''):>5}", f"{row.persons:>8,.0f}", f"{row.entrants:>8,.0f}",
