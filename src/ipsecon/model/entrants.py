@@ -344,8 +344,6 @@ def check_open_population(scenario: Any) -> None:
         build_strata(pop.model_copy(update={"age": ent.age or pop.age, "attributes": {**pop.attributes, **ent.attributes}}),
                      scenario.model.states, scenario.file, Path(scenario.file).parent)
     if spec.population.entrants.start_state is not None:
-        from dataclasses import replace
-
         pop = spec.population.model_copy(update={"start_state": spec.population.entrants.start_state})
         probe = replace(scenario, spec=spec.model_copy(update={"population": pop}))
         try:
