@@ -141,12 +141,16 @@ def _programme_year(scenario: LoadedScenario, out: LoadedScenario, year: int) ->
     """``out`` with the model variable of the programme's years (``programme.years_variable``) set for ``year``."""
     prog = scenario.spec.programme
     if prog is not None and prog.years_variable is not None:  # e.g. the effect's maturity by programme year
-        model_spec = replace_variables(scenario.model.spec, {prog.years_variable: float(year - prog.start_year)},
-                                       scenario.file, "programme.years_variable")
-        model = CompiledModel(model_spec, scenario.model.file)
-        model.discount_rate = scenario.model.discount_rate
-        out = replace(out, model=model)
+        out = replace(out, model=_model_with(scenario, {prog.years_variable: float(year - prog.start_year)},
+                                             "programme.years_variable"))
     return out
+
+
+def _model_with(scenario: LoadedScenario, replacements: dict[str, Any], path: str) -> CompiledModel:
+    """The scenario's model with some variables set (its discount rates kept)."""
+    model = CompiledModel(replace_variables(scenario.model.spec, replacements, scenario.file, path), scenario.model.file)
+    model.discount_rate = scenario.model.discount_rate
+    return model
 
 
 def run_open_population(base: Simulation, values: dict[str, Any] | None = None, n_samples: int = 1,
@@ -221,11 +225,8 @@ def delayed_scenario(scenario: LoadedScenario, months: int) -> LoadedScenario:
     """The run of users who waited ``months`` whole months for a place: ``programme.delay_variable`` set to
     that wait in years (the model starts the programme's support, cost and effect then)."""
     prog = scenario.spec.programme
-    model_spec = replace_variables(scenario.model.spec, {prog.delay_variable: months * scenario.model.cycle_years},
-                                   scenario.file, "programme.delay_variable")
-    model = CompiledModel(model_spec, scenario.model.file)
-    model.discount_rate = scenario.model.discount_rate
-    return replace(scenario, model=model)
+    return replace(scenario, model=_model_with(scenario, {prog.delay_variable: months * scenario.model.cycle_years},
+                                               "programme.delay_variable"))
 
 
 BATCH_YEARS = 4  # entry years in one batched cohort run (each a sample with a whole trace)
