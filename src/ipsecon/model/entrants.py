@@ -402,8 +402,16 @@ def _table_rows(scenario: Any) -> tuple[list[dict[str, Any]], str, str]:
     path = Path(table) if Path(table).is_absolute() else Path(scenario.file).parent / table
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()}
-                    for r in csv.DictReader(fh) if any((v or "").strip() for v in r.values())]
+            reader, rows = csv.DictReader(fh), []
+            for r in reader:
+                extra = [v for v in r.pop(None, []) if v.strip()]  # cells beyond the header's columns
+                if extra:
+                    raise InputError(str(path), f"line {reader.line_num}", f"{len(extra)} cell(s) more than the header "
+                                     f"has columns ({extra[0]!r})", "one cell per header column (year,age,count[,…])")
+                row = {(k or "").strip(): (v or "").strip() for k, v in r.items()
+                       if (k or "").strip() or (v or "").strip()}  # not an unnamed empty cell (a trailing comma)
+                if row and any(row.values()):
+                    rows.append(row)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(scenario.file, "population.entrants.table", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
                          "a CSV file (UTF-8, header row year,age,sex,count[,state]) next to the scenario") from None
