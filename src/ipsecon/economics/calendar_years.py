@@ -46,11 +46,12 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
     values = scenario.base_values() if values is None else values
     pop = population or run_open_population(base, values, n_samples)
     months = pop.calendar(_state_months)  # [n, K, M, S] persons
-    ledgers: list = []
+    ledgers: list = []  # the first run's ledger: the template of the yearly sums (flows, payers, price year)
 
     def money(sim: Simulation) -> np.ndarray:
         ledger = build_ledger(sim, values=values)
-        ledgers.append(ledger)
+        if not ledgers:
+            ledgers.append(ledger)
         return ledger.amounts
 
     amounts = pop.calendar(money)  # [n, K, M, F] NOK per month, all persons
