@@ -269,7 +269,7 @@ def test_calendar_measures_follow_their_definitions_on_bodo(root, tmp_path):
     values = sc.base_values()
     sim = simulate(sc)
     ds = calendar_years(sim)
-    N = 561
+    N = data["population"]["size"]  # the stock: 561
     ledger = build_ledger(sim)
     for b, persp in (("nav", "nav"), ("public", "public")):
         monthly = perspective_net(ledger, persp).values[0]  # [strategy, month] per person
