@@ -555,6 +555,10 @@ def test_a_bad_row_of_an_entrant_csv_names_the_file_and_line(tmp_path):
     with pytest.raises(InputError) as err:
         load_scenario(_table_scenario(tmp_path, str(csv)))
     assert "entrants.csv" in str(err.value) and "line 2" in str(err.value) and "'7'" in str(err.value)
+    csv.write_text("year,age,sex,count\n\n2020,30,f,10\n\n2021,30,f,lots\n")  # blank lines: the file's own line
+    with pytest.raises(InputError) as err:
+        load_scenario(_table_scenario(tmp_path, str(csv)))
+    assert "line 5.count" in str(err.value)
     csv.write_text("year,age,sex,count,\n2020,30,f,10,\n")  # a trailing comma: no unnamed column
     assert load_scenario(_table_scenario(tmp_path, str(csv))).spec.population.entrants.table == str(csv)
 

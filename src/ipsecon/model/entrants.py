@@ -391,18 +391,19 @@ class EntrantRow:
     count: float
 
 
-def _table_rows(scenario: Any) -> tuple[list[dict[str, Any]], str, str]:
-    """The raw rows of ``population.entrants.table``, the file to name in errors and the field path prefix."""
+def _table_rows(scenario: Any) -> tuple[list[dict[str, Any]], str, str, list[int]]:
+    """The raw rows of ``population.entrants.table``, the file to name in errors, the field path prefix and each
+    row's name in errors (its line of a CSV file, blank lines skipped; its index in the scenario)."""
     import csv
     from pathlib import Path
 
     table = scenario.spec.population.entrants.table
     if not isinstance(table, str):
-        return [dict(r) for r in table], scenario.file, "population.entrants.table"
+        return [dict(r) for r in table], scenario.file, "population.entrants.table", list(range(len(table)))
     path = Path(table) if Path(table).is_absolute() else Path(scenario.file).parent / table
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            reader, rows = csv.DictReader(fh), []
+            reader, rows, lines = csv.DictReader(fh), [], []
             for r in reader:
                 extra = [v for v in r.pop(None, []) if v.strip()]  # cells beyond the header's columns
                 if extra:
@@ -412,10 +413,11 @@ def _table_rows(scenario: Any) -> tuple[list[dict[str, Any]], str, str]:
                        if (k or "").strip() or (v or "").strip()}  # not an unnamed empty cell (a trailing comma)
                 if row and any(row.values()):
                     rows.append(row)
+                    lines.append(reader.line_num)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(scenario.file, "population.entrants.table", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
                          "a CSV file (UTF-8, header row year,age,sex,count[,state]) next to the scenario") from None
-    return rows, str(path), "line"
+    return rows, str(path), "line", lines
 
 
 def entrant_table(scenario: Any) -> list[EntrantRow]:
@@ -424,14 +426,14 @@ def entrant_table(scenario: Any) -> list[EntrantRow]:
     and a count of persons entering that year (>= 0, finite)."""
     from ipsecon.inputs.schema import MAX_AGE
 
-    rows, file, prefix = _table_rows(scenario)
+    rows, file, prefix, names = _table_rows(scenario)
     pop, prog = scenario.spec.population, scenario.spec.programme
     states = scenario.model.states
     if not rows:
         raise InputError(file, prefix, "no rows", "rows with year, age, count (and attributes, state)")
     out: list[EntrantRow] = []
     for i, r in enumerate(rows):
-        where = f"{prefix} {i + 2}" if prefix == "line" else f"{prefix}.{i}"
+        where = f"{prefix} {names[i]}" if prefix == "line" else f"{prefix}.{names[i]}"
         missing = [c for c in TABLE_COLUMNS if c not in r or r[c] in ("", None)]
         if missing:
             raise InputError(file, where, f"no {', '.join(missing)}", "year, age and count in every row")
