@@ -221,13 +221,16 @@ class Target(Strict):
     (``from_month``, ``month``], the share going to ``state`` (only moves into ``among`` counted, when given);
     ``time_share`` — mean share in ``state`` over months (``from_month``, ``month``]; ``time_share_after_ever`` —
     of the months after people first entered ``state`` (one of ``model.ever_in``), the share spent in it, over
-    months (``from_month``, ``month``] (e.g. weeks worked per year after the first job).
+    months (``from_month``, ``month``] (e.g. weeks worked per year after the first job); ``state_after_exit`` —
+    of the people who move out of ``from_state`` during months (``from_month``, ``month``], the share in
+    ``state`` ``after_months`` months after that move, whatever they did in between (e.g. SSB's AAP leavers in
+    work a year later).
     Totals, in a reward's unit: ``reward_total`` — ``reward``'s undiscounted total per person over months
     (``from_month``, ``month``]; ``reward_difference`` — that total in ``strategy`` minus in ``versus``.
     """
 
     measure: Literal["in_state", "ever_in", "exit_share", "time_share", "time_share_after_ever",
-                     "reward_total", "reward_difference"]
+                     "state_after_exit", "reward_total", "reward_difference"]
     state: str | None = None  # the share measures' state or group
     strategy: str
     month: int = Field(ge=1, le=1200)
@@ -246,6 +249,7 @@ class Target(Strict):
     from_state: str | None = None
     from_month: int = Field(0, ge=0)
     among: list[str] | None = None
+    after_months: int = Field(12, ge=0, le=1200)  # state_after_exit: months from the move to the reading
 
     @model_validator(mode="after")
     def _check_measure(self):
@@ -262,10 +266,14 @@ class Target(Strict):
                              "reward_difference)")
         elif not 0 <= self.value <= 1:
             raise ValueError(f"value of {self.measure} is a share: it must be in [0, 1]")
-        if self.measure == "exit_share" and self.from_state is None:
-            raise ValueError("exit_share needs from_state (the state people leave)")
-        if self.measure != "exit_share" and (self.from_state is not None or self.among is not None):
-            raise ValueError("from_state and among belong to exit_share")
+        if self.measure in ("exit_share", "state_after_exit") and self.from_state is None:
+            raise ValueError(f"{self.measure} needs from_state (the state people leave)")
+        if self.measure not in ("exit_share", "state_after_exit") and self.from_state is not None:
+            raise ValueError("from_state belongs to exit_share and state_after_exit")
+        if self.measure != "exit_share" and self.among is not None:
+            raise ValueError("among belongs to exit_share")
+        if self.measure != "state_after_exit" and "after_months" in self.model_fields_set:
+            raise ValueError("after_months belongs to state_after_exit")
         if self.measure in ("in_state", "ever_in") and self.from_month:
             raise ValueError(f"{self.measure} is a share at one month: from_month belongs to exit_share and time_share")
         if self.from_month >= self.month:
@@ -306,9 +314,15 @@ class Target(Strict):
         if self.is_total:
             arms = f"{self.strategy} - {self.versus}" if self.versus else self.strategy
             return f"{self.measure} {self.reward} [{arms}] months {self.from_month}-{self.month}"
-        where = f"{self.from_state}->{self.state}" if self.measure == "exit_share" else self.state
+        where = f"{self.from_state}->{self.state}" if self.from_state else self.state
         window = f"month {self.month}" if self.measure in ("in_state", "ever_in") else f"months {self.from_month}-{self.month}"
-        return f"{self.measure} {where} [{self.strategy}] {window}"
+        after = f" +{self.after_months}" if self.measure == "state_after_exit" else ""
+        return f"{self.measure} {where} [{self.strategy}] {window}{after}"
+
+    @property
+    def last_month(self) -> int:
+        """The last month the measure reads: ``month``, or ``month + after_months`` for ``state_after_exit``."""
+        return self.month + (self.after_months if self.measure == "state_after_exit" else 0)
 
 
 class CalibrationPrior(Strict):
