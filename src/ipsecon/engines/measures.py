@@ -5,6 +5,15 @@ Shares at a month (``in_state``, ``ever_in``), the destination mix of moves out 
 window (``time_share``) and the share of the months after first entering a state spent in it
 (``time_share_after_ever``: weeks worked per year after the first job). All are population averages over strata (their weights), for sample 0.
 A state name may be a group's (``model.groups``): its states summed.
+``state_after_exit``: of the people who move out of ``from_state`` (a state or group: from one of its states to
+one outside it) during months ``from_month``..``month``, the share in ``state`` ``after_months`` months after
+that move, whatever they did in between (back to ``from_state`` and into a new job counts as in work if they are
+in work then): SSB's "AAP recipients in work a year after leaving". Each month's leavers weigh by their number.
+Moves too late for their reading to fall within the run's horizon are left out of the window (an error if none
+remain; ``Target.last_month`` is the horizon that keeps them all). The trace cannot tell where leavers are later:
+the cohort engine follows each month's leavers with the run's transitions (``exit_cohorts``), only when a target
+asks; the caller passes that as ``after_exit``. It is the model's exact expected value in a microsim run too (the
+microsim keeps no per-person exit times), without Monte Carlo error.
 Reward measures (``reward_total``: a reward's undiscounted total per person over months ``from_month``..``month``;
 ``reward_difference``: that total in ``strategy`` minus ``versus``'s) read the run's undiscounted reward series,
 which the trace alone cannot give (the counting convention is the model's): the caller passes them as ``rewards``.
@@ -22,10 +31,12 @@ from ipsecon.inputs.schema import Target
 
 
 def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets",
-            rewards: Mapping[str, Callable[[], np.ndarray]] | None = None) -> float:
+            rewards: Mapping[str, Callable[[], np.ndarray]] | None = None,
+            after_exit: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> float:
     """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`). ``rewards``: reward name ->
     its undiscounted population series per cycle [sample, strategy, cycle] (``Simulation.reward_series``), needed
-    only by the reward measures (callers without it keep working for the others)."""
+    only by the reward measures (callers without it keep working for the others); ``after_exit``:
+    ``Simulation.after_exit``, needed only by ``state_after_exit``."""
     points_per_month = 1 / (cycle_years * 12)
     point = int(round(target.month * points_per_month))
     start = int(round(target.from_month * points_per_month))
@@ -44,6 +55,9 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
         return float(trace.population_occupancy()[0, k, start + 1:point + 1][:, states].sum(axis=-1).mean())
     if target.measure == "exit_share":
         return _exit_share(trace, target, k, start, point, file, path)
+    if target.measure == "state_after_exit":
+        lag = int(round(target.after_months * points_per_month))
+        return _state_after_exit(trace, target, states, start, point, lag, file, path, after_exit)
     if target.state not in trace.ever_states:
         raise InputError(file, f"{path}.state", f"{target.state!r} is not listed in model.ever_in",
                          ", ".join(trace.ever_states) or "add it to model.ever_in")
@@ -107,6 +121,25 @@ def _exit_share(trace: Trace, target: Target, k: int, start: int, point: int, fi
         raise InputError(file, f"{path}.state", f"the model has no move {target.from_state}->{target.state}",
                          "a state the model moves people to from " + target.from_state)
     return moved / counted if counted > 0 else float("nan")
+
+
+def _state_after_exit(trace: Trace, target: Target, states: list[int], start: int, point: int, lag: int, file: str,
+                      path: str, after_exit: Callable[..., tuple[np.ndarray, np.ndarray]] | None) -> float:
+    """Share in ``states`` ``lag`` cycles after a move out of ``from_state`` during cycles start+1 … point, the moves
+    whose reading falls after the horizon left out."""
+    if after_exit is None:
+        raise ValueError("state_after_exit follows the leavers with the model: call Simulation.measure, or pass after_exit=")
+    source = _states(trace, target.from_state, file, f"{path}.from_state")
+    last = min(point, trace.n_cycles - lag)
+    if last < start + 1:
+        months = round(trace.n_cycles * trace.cycle_years * 12)
+        raise InputError(file, f"{path}.after_months", f"no move in months {target.from_month}-{target.month} is followed "
+                         f"by {target.after_months} months within the run's horizon ({months} months)",
+                         f"after_months at most {months - target.from_month - 1}, or a horizon of at least "
+                         f"{target.from_month + 1 + target.after_months} months")
+    arrived, later = after_exit(target.strategy, source, start + 1, last, lag)
+    total = float(arrived.sum())
+    return float(later[:, states].sum()) / total if total > 0 else float("nan")
 
 
 def verdict(target: Target, value: float) -> str:
