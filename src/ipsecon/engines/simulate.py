@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ipsecon.engines import counting as accounting
-from ipsecon.engines import measures
+from ipsecon.engines import exit_cohorts, measures
 from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
 from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
@@ -33,6 +33,7 @@ class Simulation:
     individuals: int | None
     horizon_years: float
     totals: dict[bool, dict[str, np.ndarray]] | None = None
+    values: dict[str, Any] | None = None  # the run's parameter values; None (a slice of another run): the base case
 
     @property
     def n_cycles(self) -> int:
@@ -70,7 +71,18 @@ class Simulation:
     def measure(self, target: "Target", path: str = "targets") -> float:
         """The model's value for a target (:mod:`ipsecon.engines.measures`)."""
         rewards = {r: partial(self.reward_series, r, False) for r in self.scenario.model.rewards}  # undiscounted
-        return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path, rewards)
+        return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path, rewards,
+                                self.after_exit)
+
+    def after_exit(self, strategy: str, source: list[int], first: int, last: int, lag: int) -> tuple[np.ndarray, np.ndarray]:
+        """Population (arrived[e], later[e, state]) of :func:`exit_cohorts.after_exit`, sample 0, weighted over
+        strata: the cohort engine's exact values, also for a microsim run (which keeps no per-person exit times)."""
+        sc = self.scenario
+        values = exit_cohorts.one_sample(sc.base_values() if self.values is None else self.values)
+        arrived, later = exit_cohorts.after_exit(sc.model, values, sc.strata, sc.start_mix(values, 1)[:1],
+                                                 sc.spec.population.start_year, strategy, source, first, last, lag)
+        w = sc.stratum_weights(values, 1)[0]
+        return w @ arrived, np.einsum("g,ges->es", w, later)
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""
@@ -149,7 +161,7 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
             result = run_microsim(scenario.model, values, drawn, mix, year, T, individuals, seed, n_samples, chunk_size)
             if drawn.share_formulas:
                 result.weights = _reweighted(result.counts, drawn.weight, weights, scenario.file)
-        return Simulation(scenario, result, seed, individuals, horizon_years)
+        return Simulation(scenario, result, seed, individuals, horizon_years, values=values)
 
 
 def _reweighted(counts: np.ndarray, drawn: np.ndarray, wanted: np.ndarray, file: str) -> np.ndarray:
