@@ -164,7 +164,9 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
     ``sizes`` = (states, rewards, ever states) as tuples of that many zeros: their lengths
     are compile-time constants, so the loops over them unroll. Counts go to the item's slot
     (its sample, or its worker × sample where workers share a sample), as integers, so the
-    sums do not depend on how people were shared out.
+    sums do not depend on how people were shared out. An array with fewer slots than that
+    counts in slot modulo its length: person batches count ``moves`` per batch and the rest
+    per worker (``microsim.run_microsim``, worker = batch modulo workers, so no two share one).
 
     Weights: w_stay[(((n·G + g)·S + s)·(tb + 2) + m)·R + r], the sum of the point weights
     of state s over trace points t0 … t0 + m − 1; w_transition[(((n·G + g)·tb + j)·Q + k)·R + r]
@@ -201,9 +203,10 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
             s = cell_state[x]
             e = ever[ip]
             key = keys[p]
-            mv = moves[slot, g]
-            fl = flow_counts[slot, g]
-            fi = firsts[slot, g]
+            mv = moves[slot % moves.shape[0], g]
+            fl = flow_counts[slot % flow_counts.shape[0], g]
+            fi = firsts[slot % firsts.shape[0], g]
+            cs = slot % cell_counts.shape[0]
             table = (nt * G + g) * tb * B * V  # this sample's (or the shared) rows of stratum g
             stay = (nw * G + g) * S * M
             lo = 0 if t0 == 0 else 1  # the stay in s so far: block points lo … (point 0 is the first block's)
@@ -217,7 +220,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                 if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
                     x = cell_next[x]
                     if with_cells:
-                        cell_counts[slot, g, t0 + j + 1, x] += 1
+                        cell_counts[cs, g, t0 + j + 1, x] += 1
                         for r in range(R):
                             totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
                     continue
@@ -246,7 +249,7 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                 x = cell[nxt] + bin_in[nxt, cell_bin[x]]  # duration 0, the tracker bin carried on (as nxt keeps it)
                 lo = j + 1
                 if with_cells:
-                    cell_counts[slot, g, t + 1, x] += 1
+                    cell_counts[cs, g, t + 1, x] += 1
                     for r in range(R):
                         totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
             for r in range(R):
