@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numba as nb
@@ -56,11 +57,14 @@ from ipsecon.model.population import Strata
 from ipsecon.model.state_machine import CompiledModel
 
 # the engine, and the names this module offered before the split (now made elsewhere)
-__all__ = ["run_microsim", "run_microsim_reference", "draw_individuals", "point_weights", "point_weight_block",
+__all__ = ["run_microsim", "batch_trace", "batch_count", "MC_BATCHES", "run_microsim_reference", "draw_individuals", "point_weights", "point_weight_block",
            "person_keys", "uniform", "uniforms", "row_cells", "STREAM_TRANSITION", "STREAM_STRATUM", "STREAM_START",
            "TABLE_BYTES"]
 
 TABLE_BYTES = 64 * 2 ** 20  # cap on one block's precomputed rows and reward weights
+# person batches of a one-sample run: every curve's Monte Carlo error as the spread of the batch
+# estimates (batch means); a power of two, so batches share out evenly over 2, 4, 8 or 16 threads
+MC_BATCHES = 32
 
 
 def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
@@ -112,14 +116,44 @@ def _work_items(n_samples: int, n_chunks: int, n_slots: int) -> tuple[WorkItems,
     return WorkItems(worker, sample, chunk, slot), (n_samples if by_sample else n_slots * n_samples)
 
 
+def batch_count(n_samples: int, n_individuals: int, batches: int | None = None) -> int:
+    """Person batches a run counts apart (0: none): :data:`MC_BATCHES` by default for a run of one
+    sample (a PSA's spread comes from its samples), at most half the people, none below two."""
+    wanted = (MC_BATCHES if n_samples == 1 else 0) if batches is None else int(batches)
+    B = min(wanted, n_individuals // 2) if n_samples == 1 else 0
+    return B if B >= 2 else 0
+
+
+def _people_order(stratum_of_id: np.ndarray, n_batches: int, chunk_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids in walking order, chunk bounds, batch of each chunk). People are sorted by stratum
+    (ids, hence random numbers, go with them): neighbours read the same rows and weights. With
+    batches (person id modulo B: independent draws, so independent batches) they are sorted by
+    stratum, then batch, and no chunk spans two batches."""
+    N, G = len(stratum_of_id), int(stratum_of_id.max(initial=0)) + 1
+    if not n_batches:
+        order = np.argsort(stratum_of_id.astype(np.int16) if G < 2 ** 15 else stratum_of_id, kind="stable")  # int16: radix sort
+        return order, chunk_bounds(N, chunk_size), np.zeros(0, dtype=np.int64)
+    piece_of_id = stratum_of_id.astype(np.int64) * n_batches + np.arange(N) % n_batches
+    order = np.argsort(piece_of_id, kind="stable")
+    piece = piece_of_id[order]
+    bounds = np.unique(np.concatenate([chunk_bounds(N, chunk_size), np.flatnonzero(np.diff(piece)) + 1]))
+    return order, bounds, order[bounds[:-1]] % n_batches
+
+
 def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
                  start_year: int, n_cycles: int, n_individuals: int, seed: int, n_samples: int = 1,
-                 chunk_size: int = 4096) -> Trace:
+                 chunk_size: int = 4096, batches: int | None = None) -> Trace:
     """Simulate ``n_individuals`` people per strategy (and per parameter sample).
 
     Every sample runs in the same kernel calls (one per strategy and block of cycles).
     Same draws, counts and per-person totals as :func:`run_microsim_reference` for the same
     seed, whatever ``chunk_size`` and the number of threads.
+
+    ``batches`` (:func:`batch_count`; default :data:`MC_BATCHES` for one sample): people are also
+    counted per batch (person id modulo B), the same people in every strategy, and the trace keeps
+    each batch's occupancy counts (``batch_occupancy``; :func:`batch_trace`) for the Monte Carlo
+    error of every curve. The batches add up to the run's counts, so every result is bit for bit
+    the same with or without them.
     """
     S, G, T = model.n_states, strata.size, n_cycles
     K, n, N = len(model.strategies), n_samples, n_individuals
@@ -128,17 +162,22 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     R = len(names)
     sizes = ((0,) * S, (0,) * R, (0,) * E)
     layout = model_layout(model)
-    bounds = chunk_bounds(N, chunk_size)
-    n_slots = max(1, min(nb.get_num_threads(), n * (len(bounds) - 1)))
-    items, n_count = _work_items(n, len(bounds) - 1, n_slots)
     # stratum and start state per person (samples stacked); the stratum draw does not read the mix
     if start_mix.shape[0] > 1:
         drawn = [draw_individuals(strata, start_mix[min(i, start_mix.shape[0] - 1)], N, seed) for i in range(n)]
     else:
         drawn = [draw_individuals(strata, start_mix[0], N, seed)]
-    # people are kept sorted by stratum (ids, hence random numbers, go with them): neighbours
-    # read the same rows and weights, and a person's data are read in order
-    order = np.argsort(drawn[0][0].astype(np.int16) if G < 2 ** 15 else drawn[0][0], kind="stable")  # int16: radix sort
+    B = batch_count(n, N, batches)
+    order, bounds, chunk_batch = _people_order(drawn[0][0], B, chunk_size)
+    n_slots = max(1, min(nb.get_num_threads(), n * (len(bounds) - 1)))
+    if B:  # a worker per batch: moves counted per batch (B slots), everything else per worker
+        n_slots = min(n_slots, B)
+        chunks = np.arange(len(bounds) - 1, dtype=np.int64)
+        items = WorkItems(chunk_batch % n_slots, np.zeros_like(chunks), chunks, chunk_batch)
+        n_count, n_move = n_slots, B
+    else:
+        items, n_count = _work_items(n, len(bounds) - 1, n_slots)
+        n_move = n_count
     stratum = drawn[0][0][order]
     keys = person_keys(seed, order.astype(np.int64), STREAM_TRANSITION)
     state0 = np.concatenate([d[1][order] for d in drawn]) if len(drawn) > 1 else np.tile(drawn[0][1][order], n)
@@ -158,6 +197,10 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     diff_sd = {r: np.zeros((n, K)) for r in names}
     C_cells = int(model.slots.sum()) if model.cell_rewards else 0  # people counted per tunnel cell for those
     cells = np.zeros((n, K, G, T + 1, C_cells))
+    batch_occupancy = np.zeros((B, K, G, T + 1, S), dtype=np.int32) if B else None  # counts: at most N
+    # with batches people walk in another order: the SDs below add each person's totals up in the order
+    # people have without batches, so that they are bit for bit the same
+    legacy = np.argsort(order)[_people_order(drawn[0][0], 0, chunk_size)[0]] if B else None
     # the comparator first: its per-person totals are kept to pair each other strategy's with them
     # (the same people and random numbers in every strategy; a strategy's run does not depend on order)
     paired = None
@@ -180,18 +223,20 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         totals = np.zeros((n, N, R))
         people = People(bounds, stratum, keys, layout.cell[state0] + model.bin_in[state0, bin0], ever0.copy(), totals.reshape(-1))
         # point 0 counts, then changes at each point (in the slot of the sample's first chunk)
-        moves = np.zeros((n_count, G, T + 1, S), dtype=np.int64)
+        moves = np.zeros((n_move, G, T + 1, S), dtype=np.int64)
         flow_c = np.zeros((n_count, G, T, Q), dtype=np.int64)
         firsts = np.zeros((n_count, G, T + 1, E), dtype=np.int64)
-        for i, at in enumerate(items.slot[items.chunk == 0]):
+        cell_c = np.zeros((n_count, G, T + 1, C_cells), dtype=np.int64)
+        # (with batches: one sample; each batch's point 0 in its own slot of moves, the rest in slot 0)
+        for i, at in enumerate(items.slot[items.chunk == 0] % n_count):
             span = slice(i * N, (i + 1) * N)
-            moves[at, :, 0] = np.bincount(stratum * S + state0[span], minlength=G * S).reshape(G, S)
+            if B:
+                moves[:, :, 0] = np.bincount((order % B * G + stratum) * S + state0, minlength=B * G * S).reshape(B, G, S)
+            else:
+                moves[at, :, 0] = np.bincount(stratum * S + state0[span], minlength=G * S).reshape(G, S)
             for q in range(E):
                 firsts[at, :, 0, q] = np.bincount(stratum, weights=(ever0[span] >> q) & 1, minlength=G)
-        cell_c = np.zeros((n_count, G, T + 1, C_cells), dtype=np.int64)
-        for i, at in enumerate(items.slot[items.chunk == 0]):
             if C_cells:
-                span = slice(i * N, (i + 1) * N)
                 np.add.at(cell_c[at, :, 0], (stratum, people.xcell[span]), 1)
         tallies = Counts(moves, flow_c, firsts, cell_c)
         tb = _block_cycles(model, values, strata, start_year, strategy, n, T, R)
@@ -226,17 +271,20 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             del cv, ns, rows, weights, w_stay, w_cell, w_tr  # freed before the next block's are made
         shares = per[None, :, None, None]
         fold = (n_count // n, n)
-        occupancy[:, k] = np.cumsum(moves.reshape(fold + moves.shape[1:]).sum(axis=0), axis=2) * shares
+        occupancy[:, k] = np.cumsum(moves.reshape((n_move // n, n) + moves.shape[1:]).sum(axis=0), axis=2) * shares
+        if B:
+            batch_occupancy[:, k] = np.cumsum(moves, axis=2)
         flows[:, k] = flow_c.reshape(fold + flow_c.shape[1:]).sum(axis=0) * shares
         ever[:, k] = np.cumsum(firsts.reshape(fold + firsts.shape[1:]).sum(axis=0), axis=2) * shares
         if C_cells:
             cells[:, k] = cell_c.reshape(fold + cell_c.shape[1:]).sum(axis=0) * shares
+        in_order = totals if legacy is None else totals[:, legacy]
         for r_i, r in enumerate(names):  # column by column: faster than numpy's reduction over a middle axis
-            totals_sd[r][:, k] = [totals[i][:, r_i].std(ddof=1) for i in range(n)] if N > 1 else np.nan
+            totals_sd[r][:, k] = [in_order[i][:, r_i].std(ddof=1) for i in range(n)] if N > 1 else np.nan
             if paired is not None:
-                diff_sd[r][:, k] = [(totals[i][:, r_i] - paired[i][:, r_i]).std(ddof=1) for i in range(n)] if N > 1 else np.nan
+                diff_sd[r][:, k] = [(in_order[i][:, r_i] - paired[i][:, r_i]).std(ddof=1) for i in range(n)] if N > 1 else np.nan
         if paired is None:
-            paired = totals
+            paired = in_order
         if n == 1:  # per-person output (``people.per_person_frame``): one sample's totals are small
             kept[k] = totals[0]
     reward_states = {r: stack_rewards(p["states"], (n, K, G, T, S)) for r, p in rewards.items()}
@@ -244,7 +292,32 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     masses = {r: cell_masses(model, values, strata, start_year, cells, r, n) for r in model.cell_rewards}
     return make_trace("microsim", model, counts / counts.sum(), occupancy, flows, ever, reward_states,
                       reward_transitions, counts=counts, totals_sd=totals_sd, totals_diff_sd=diff_sd,
-                      reward_masses=masses, people=_people(order, stratum, names, kept, K))
+                      reward_masses=masses, people=_people(order, stratum, names, kept, K),
+                      batch_occupancy=batch_occupancy)
+
+
+def batch_trace(trace: Trace) -> Trace | None:
+    """A microsim run's person batches as the samples of a trace (None without batches): batch b's
+    occupancy of stratum g is B × its count / the run's people in g, so that, with the run's strata
+    weights, each sample is the batch's estimate of the population's occupancy and their mean is the
+    run's, exactly. The spread of any linear function of the trace (shares, money per month, NPV)
+    over the batches, sd / sqrt(B), is its Monte Carlo standard error (batch means); the batches
+    hold the same people in every strategy, so a difference between strategies is paired.
+    Flows and ever-in are not kept per batch (zero-width here); rewards are the run's, broadcast."""
+    if trace.batch_occupancy is None:
+        return None
+    counts = trace.batch_occupancy
+    B, K, G, T1, S = counts.shape
+    occupancy = counts * (B * per_person(trace.counts))[None, None, :, None, None]
+
+    def broadcast(x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(x[:1], (B,) + x.shape[1:])
+
+    return replace(trace, occupancy=occupancy, flows=np.zeros((B, K, G, T1 - 1, 0)), transitions=[],
+                   ever=np.zeros((B, K, G, T1, 0)), ever_states=[],
+                   reward_states={r: broadcast(x) for r, x in trace.reward_states.items()},
+                   reward_transitions={r: broadcast(x[..., :0]) for r, x in trace.reward_transitions.items()},
+                   totals_sd={}, totals_diff_sd={}, reward_masses={}, people=None, batch_occupancy=None)
 
 
 def _people(order: np.ndarray, stratum: np.ndarray, names: list[str], kept: dict[int, np.ndarray], K: int) -> dict | None:
