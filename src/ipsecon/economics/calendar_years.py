@@ -22,7 +22,7 @@ import xarray as xr
 
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.open_population import OpenPopulation, run_open_population
-from ipsecon.engines.simulate import Simulation
+from ipsecon.engines.simulate import Simulation, horizon_cycles
 from ipsecon.money.ledger import PARTY_PERSPECTIVES, WORK_REGIMES, build_ledger, perspective_net, regime_states, work_hours
 
 WORKING_DAYS_PER_YEAR = 230  # full-time working days in a year (issue 15's convention: 52 weeks × 5 days less holidays)
@@ -38,6 +38,21 @@ def _state_months(sim: Simulation) -> np.ndarray:
     return tr.over_strata(occ)
 
 
+def _calendar_money(pop: OpenPopulation, values: dict[str, Any]):
+    """The ledger's flows of the whole open population per calendar month, [sample, strategy, month, flow] NOK,
+    and the first run's ledger: the template of sums over months (flows, payers, price year)."""
+    ledgers: list = []
+
+    def money(sim: Simulation) -> np.ndarray:
+        ledger = build_ledger(sim, values=values)
+        if not ledgers:
+            ledgers.append(ledger)
+        return ledger.amounts
+
+    amounts = pop.calendar(money)
+    return amounts, ledgers[0]
+
+
 def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_samples: int = 1,
                    population: OpenPopulation | None = None) -> xr.Dataset:
     """The calendar-year Dataset of ``base.scenario``'s open population (runs its entry cohorts unless
@@ -46,16 +61,7 @@ def calendar_years(base: Simulation, values: dict[str, Any] | None = None, n_sam
     values = scenario.base_values() if values is None else values
     pop = population or run_open_population(base, values, n_samples)
     months = pop.calendar(_state_months)  # [n, K, M, S] persons
-    ledgers: list = []  # the first run's ledger: the template of the yearly sums (flows, payers, price year)
-
-    def money(sim: Simulation) -> np.ndarray:
-        ledger = build_ledger(sim, values=values)
-        if not ledgers:
-            ledgers.append(ledger)
-        return ledger.amounts
-
-    amounts = pop.calendar(money)  # [n, K, M, F] NOK per month, all persons
-    template = ledgers[0]
+    amounts, template = _calendar_money(pop, values)  # [n, K, M, F] NOK per month, all persons
     n, K, M = amounts.shape[:3]
 
     regimes = regime_states(base, None)
@@ -133,7 +139,7 @@ def calendar_years_samples(scenario, values: dict[str, Any], n_samples: int, hor
     """:func:`calendar_years` for ``n_samples`` parameter sets (a PSA's draws: entrant counts, uptake and
     capacity may be among them), run in batches of samples whose traces fit in memory."""
     from ipsecon.economics.outcomes import batch_size, slice_values
-    from ipsecon.engines.simulate import horizon_cycles, simulate
+    from ipsecon.engines.simulate import simulate
 
     step = batch_size(scenario, horizon_cycles(scenario, horizon_years), n_samples, engine, individuals)
     parts = []
@@ -150,3 +156,59 @@ def calendar_years_samples(scenario, values: dict[str, Any], n_samples: int, hor
                     combine_attrs="override")
     out["year"].attrs["units"] = "calendar year"
     return out
+
+
+def budget_impact_totals(base: Simulation, values: dict[str, Any], n_samples: int, horizons: list[float],
+                         budgets: list[str]) -> np.ndarray:
+    """Each budget's impact (each intervention − the comparator) summed over the calendar months from January of
+    ``start_year`` up to each horizon, for the whole open population (the stock and every entrant), NOK of the
+    price year, undiscounted: [sample, intervention, budget, horizon]. ``base`` is the stock's run (to the
+    longest horizon)."""
+    scenario = base.scenario
+    amounts, template = _calendar_money(run_open_population(base, values, n_samples), values)
+    sums = np.stack([amounts[:, :, :horizon_cycles(scenario, h)].sum(axis=2) for h in horizons], axis=2)  # [n, K, H, F]
+    whole = replace(template, amounts=sums, qalys=np.zeros(sums.shape[:3]), employment_years=np.zeros(sums.shape[:3]))
+    net = np.stack([perspective_net(whole, b).values for b in budgets], axis=-1)  # [n, K, H, B]
+    model = scenario.model
+    inc = net[:, [model.strategies.index(s) for s in model.interventions]] - net[:, model.comparator_index, None]
+    return inc.transpose(0, 1, 3, 2)
+
+
+def budget_impact(scenario, values: dict[str, Any], n_samples: int, horizons, perspectives,
+                  engine: str | None = None, individuals: int | None = None, seed: int | None = None, progress=None,
+                  one_by_one: bool = False) -> xr.DataArray | None:
+    """An open population's budget impact as an outcome of sensitivity analysis (DSA, Sobol', sweeps):
+    ``budget_impact`` [sample, intervention, perspective, horizon] per parameter set (``values`` as for
+    :func:`ipsecon.economics.outcomes.evaluate`), for the perspectives that are budgets (NaN for society,
+    individual and employer, which are not). None for a closed population or where no perspective is a budget.
+    Runs the stock again and every entry cohort per sample (in batches that fit memory; ``one_by_one``: each
+    sample alone, so that a sweep's numbers do not depend on its chunk size, to the bit); ``progress``: a
+    :class:`ipsecon.progress.Progress`."""
+    perspectives = list(perspectives)
+    budgets = [p for p in perspectives if p in BUDGETS]
+    if scenario.spec.population.entrants is None or not budgets:
+        return None
+    from ipsecon.economics.outcomes import batch_size, slice_values
+    from ipsecon.engines.simulate import simulate
+
+    horizons = sorted(float(h) for h in horizons)
+    model = scenario.model
+    T = horizon_cycles(scenario, max(horizons))
+    step = 1 if one_by_one else batch_size(scenario, T, n_samples, engine, individuals)
+    out = np.full((n_samples, len(model.interventions), len(perspectives), len(horizons)), np.nan)
+    where = [perspectives.index(b) for b in budgets]
+    for lo in range(0, n_samples, step):
+        hi = min(n_samples, lo + step)
+        part = slice_values(values, slice(lo, hi), n_samples)
+        sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=T * model.cycle_years,
+                       values=part, n_samples=hi - lo)
+        out[lo:hi, :, where] = budget_impact_totals(sim, part, hi - lo, horizons, budgets)
+        if progress is not None:
+            progress.advance(hi - lo)
+    y0 = scenario.spec.population.start_year
+    return xr.DataArray(out, dims=("sample", "intervention", "perspective", "horizon"),
+                        coords={"sample": np.arange(n_samples), "intervention": list(model.interventions),
+                                "perspective": perspectives, "horizon": horizons}, name="budget_impact",
+                        attrs={"units": f"NOK ({scenario.spec.price_year}), the whole open population, undiscounted, "
+                                        f"summed over the calendar months from January {y0} to the horizon: intervention "
+                                        f"minus {model.comparator} (+ = the budget gains; NaN: not a budget)"})

@@ -22,6 +22,7 @@ import xarray as xr
 from ipsecon.errors import InputError
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
 from ipsecon.economics import evaluation
+from ipsecon.economics.calendar_years import budget_impact
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
@@ -58,6 +59,11 @@ def _evaluate_settings(scenario, settings: list[dict[str, float]], horizons, per
     with Progress(label, total=len(settings), quiet=quiet) as bar:
         ds = evaluate(scenario, values, len(settings), horizons, perspectives, engine=engine, individuals=individuals,
                       seed=seed, progress=bar)
+    if scenario.spec.population.entrants is not None:  # an open population: each budget's impact over the calendar years
+        with Progress(f"{label}: budget impact of the open population", total=len(settings), quiet=quiet) as bar:
+            impact = budget_impact(scenario, values, len(settings), horizons, perspectives, engine, individuals, seed, bar)
+        if impact is not None:
+            ds["budget_impact"] = impact.transpose(*ds.inc_npv.dims)
     def incremental(da):  # each intervention minus the comparator, along the intervention dim
         chosen = da.sel(strategy=list(ds.intervention.values)).rename(strategy="intervention")
         return chosen - da.sel(strategy=ds.attrs["comparator"], drop=True)
@@ -103,12 +109,15 @@ def run_dsa(scenario: LoadedScenario, names: list[str] | None = None, coverage: 
     out["range_source"] = ("parameter", ["bounds" if scenario.parameters[n].bounds is not None
                                          else f"distribution {coverage:.0%} interval" for n in names])
     for var, da in (("inc_npv", ds.inc_npv), ("inmb", inmb), ("breakeven_wage", ds.get("breakeven_wage")),
-                    ("breakeven_status", ds.get("breakeven_status"))):
-        if da is None:  # no ledger, no break-even wage
+                    ("breakeven_status", ds.get("breakeven_status")), ("budget_impact", ds.get("budget_impact"))):
+        if da is None:  # no ledger, no break-even wage; a closed population has no budget impact
             continue
         b, body = split(da.transpose("sample", "intervention", "perspective", "horizon"))
         out[f"base_{var}"] = (("intervention", "perspective", "horizon"), b.values)
         out[var] = (("parameter", "bound", "intervention", "perspective", "horizon"), body)
+    for var in ("budget_impact", "base_budget_impact"):  # not per person: its own units
+        if var in out:
+            out[var].attrs.update(ds["budget_impact"].attrs)
     out["swing"] = abs(out.inc_npv.sel(bound="high", drop=True) - out.inc_npv.sel(bound="low", drop=True))
     out["swing"].attrs["units"] = "NOK per person"
     if pairs:

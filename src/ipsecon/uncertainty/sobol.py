@@ -26,6 +26,7 @@ from SALib.sample import sobol as sobol_sample
 from ipsecon.errors import InputError
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, SENSITIVITY_HORIZONS
 from ipsecon.economics import evaluation
+from ipsecon.economics.calendar_years import budget_impact
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.progress import Progress
 from ipsecon.uncertainty.sampling import Samples, layout, from_uniforms, uncertain_parameters
@@ -126,6 +127,16 @@ def default_outputs(ds: xr.Dataset, perspectives: Iterable[str]) -> dict[str, np
     return out
 
 
+def budget_outputs(impact: xr.DataArray) -> dict[str, np.ndarray]:
+    """An open population's budget impact per budget, [n, horizon], named ``budget_impact:<budget>`` (with
+    ``<intervention>:`` in front when the model has several), as :func:`default_outputs` names its outputs."""
+    several = impact.sizes["intervention"] > 1
+    return {f"{i + ':' if several else ''}budget_impact:{p}":
+            impact.sel(intervention=i, perspective=p).transpose("sample", "horizon").values
+            for i in impact.intervention.values for p in impact.perspective.values
+            if np.isfinite(impact.sel(intervention=i, perspective=p).values).all()}
+
+
 def run_sobol(scenario: LoadedScenario, n_base: int = 128, seed: int | None = None, second_order: bool = False,
               horizons: Iterable[float] = SENSITIVITY_HORIZONS, perspectives: Iterable[str] = HEADLINE_PERSPECTIVES,
               names: list[str] | None = None, group_by: str = "parameter", engine: str | None = None,
@@ -144,6 +155,15 @@ def run_sobol(scenario: LoadedScenario, n_base: int = 128, seed: int | None = No
         ys = default_outputs(ds, list(ds.perspective.values))
         money = ds.attrs.get("ce_cost_unit", "NOK")
         units = {k: f"{money} per person" if "inc_n" in k else "NOK per year" for k in ys}
+        if scenario.spec.population.entrants is not None:  # an open population: each budget's impact too
+            with Progress(f"Sobol {scenario.name}: budget impact of the open population", total=samples.n,
+                          quiet=quiet) as bar:
+                impact = budget_impact(scenario, samples.values(scenario.base_values()), samples.n, horizons,
+                                       perspectives, engine, individuals, seed, bar)
+            if impact is not None:
+                extra = budget_outputs(impact)
+                ys.update(extra)
+                units.update({k: impact.attrs["units"] for k in extra})
     else:
         ys = outputs(samples)
         units = {k: "" for k in ys}
