@@ -77,5 +77,19 @@ def _with_fixed(values: dict[str, Any], fixed: dict[str, float]) -> dict[str, An
 def _evaluate(case: LoadedScenario, values: dict[str, Any], n: int, s: dict[str, Any]) -> xr.Dataset:
     from ipsecon.economics.outcomes import evaluate
 
-    return evaluate(case, values, n, s["horizons"], perspectives=s["perspectives"], engine=s["engine"],
-                    individuals=s["individuals"], seed=s["seed"])
+    ds = evaluate(case, values, n, s["horizons"], perspectives=s["perspectives"], engine=s["engine"],
+                  individuals=s["individuals"], seed=s["seed"])
+    if s.get("budget_impact"):  # a sweep with an open population: every unit stores its budget impact (NaN if closed)
+        from ipsecon.economics.calendar_years import budget_impact
+
+        # one sample at a time: the numbers do not depend on the chunk size, to the bit
+        impact = budget_impact(case, values, n, s["horizons"], s["perspectives"], s["engine"], s["individuals"],
+                               s["seed"], one_by_one=True)
+        ds["budget_impact"] = (ds["inc_npv"] * float("nan")).assign_attrs(units=BUDGET_IMPACT_UNITS) if impact is None \
+            else impact.transpose(*ds["inc_npv"].dims).assign_attrs(units=BUDGET_IMPACT_UNITS)
+    return ds
+
+
+BUDGET_IMPACT_UNITS = ("NOK (price year), the whole open population, undiscounted, summed over the calendar months from "
+                       "January of the scenario's start year to the horizon: intervention minus comparator (+ = the "
+                       "budget gains; NaN: a closed population, or not a budget)")

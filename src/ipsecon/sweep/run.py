@@ -134,6 +134,8 @@ def _run_plan(plan: Plan, out: Path, sweep_file: Path, workers: int | None, sche
     todo = [u for u in units if u.key not in done]
     settings = {"horizons": list(plan.spec.horizons), "perspectives": list(plan.spec.perspectives),
                 "engine": plan.spec.engine, "individuals": plan.spec.individuals, "seed": plan.spec.seed}
+    if any(c.spec.population.entrants is not None for c in plan.cases.values()):  # an open population: budgets too
+        settings["budget_impact"] = True
 
     from ipsecon.progress import Progress
 

@@ -6,7 +6,10 @@ and 95 % interval over the samples (NOK per person, discounted), ``p_pays_off`` 
 whose incremental NPV is above 0) and the median break-even wage, where samples without a root in
 the bracket count at its bounds (:func:`ipsecon.uncertainty.psa.breakeven_wage_quantile`, the one
 owner of that statistic): ``breakeven_wage_censored`` is -1 where the median is "at most" the low
-end, +1 "at least" the high end.
+end, +1 "at least" the high end. A sweep with an open population adds the budget impact's mean and
+95 % interval (``budget_impact_mean``, ``_low``, ``_high``: NOK of the price year, the whole population,
+undiscounted, summed over the calendar years to the horizon; NaN for a closed population or a
+perspective that is not a budget).
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ def _table(ds: xr.Dataset, breakeven_wage_quantile) -> pd.DataFrame:
     else:  # a model without the payer ledger has no wage; its incremental NPV is incremental NMB
         stats["breakeven_wage_median"] = xr.full_like(stats["inc_npv_mean"], float("nan"))
         stats["breakeven_wage_censored"] = xr.zeros_like(stats["inc_npv_mean"], dtype="int8")
+    if "budget_impact" in ds:  # an open population: the budget's impact over the calendar years (NaN elsewhere)
+        with warnings.catch_warnings():  # a closed scenario's or a non-budget's all-NaN slice gives NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bi = ds["budget_impact"]
+            stats["budget_impact_mean"] = bi.mean("sample")
+            stats["budget_impact_low"] = bi.quantile(INTERVAL[0], "sample").drop_vars("quantile")
+            stats["budget_impact_high"] = bi.quantile(INTERVAL[1], "sample").drop_vars("quantile")
     rows = [d for d in ("scenario", "override", "intervention", "perspective", "horizon") if d in stats.dims]
     df = stats.to_dataframe(dim_order=rows).reset_index()
     df.insert(2, "structure", df["override"].map(structures(ds)))
@@ -96,6 +106,8 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
         "P(pays off)": df["p_pays_off"].map(lambda p: "–" if pd.isna(p) else f"{p:.2f}"),
         "median break-even wage": [wage(v, c) for v, c in zip(df["breakeven_wage_median"], df["breakeven_wage_censored"])],
     })
+    if "budget_impact_mean" in df and df["budget_impact_mean"].notna().any():  # an open population's budgets
+        show["mean budget impact (NOK, all)"] = df["budget_impact_mean"].map(money)
     return show
 
 
