@@ -18,6 +18,7 @@ from ipsecon.uncertainty import voi
 from ipsecon.economics.breakeven import DEFAULT_BRACKET
 from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HORIZONS, wtp_grid
 from ipsecon.economics import evaluation
+from ipsecon.errors import InputError
 from ipsecon.economics.outcomes import evaluate
 from ipsecon.money.ledger import qaly_value
 from ipsecon.progress import Progress
@@ -117,6 +118,10 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
             correlated: bool = True, quiet: bool = False, calendar_years: bool = False) -> xr.Dataset:
     """``calendar_years``: for an open population, each sample's calendar-year results and budgets too
     (``calendar_*``): every entry year runs once per sample with its trace, several times the PSA's cost."""
+    if calendar_years and scenario.spec.population.entrants is None:  # before any work: said, not silently ignored
+        raise InputError(scenario.file, "--calendar-years", "the scenario is a closed population (no "
+                         "population.entrants): there are no calendar years of entrants to add",
+                         "leave --calendar-years out, or declare population.entrants")
     seed = scenario.spec.run.seed if seed is None else seed
     samples = draw_samples(scenario, n, seed, method, correlated=correlated)
     base = scenario.base_values()
@@ -127,7 +132,7 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
     ds["parameters"] = samples.to_xarray()
     ds = with_occupancy_bands(ds)
     ds = with_base_case(ds, scenario, samples, base, horizons, perspectives, engine, individuals, seed)
-    if calendar_years and scenario.spec.population.entrants is not None:  # each sample's calendar years and budgets
+    if calendar_years:  # each sample's calendar years and budgets
         from ipsecon.economics.calendar_years import calendar_years_samples
 
         calendar = calendar_years_samples(scenario, samples.values(base), n, max(horizons), engine, individuals, seed)
