@@ -265,6 +265,16 @@ def dsa(ds: xr.Dataset, top: int = 8) -> str:
             for name in swing.index[:top]:
                 lo, hi = (float(inc.sel(parameter=name, bound=b)) for b in ("low", "high"))
                 lines.append(f"  {name:<46} {money(lo):>12} .. {money(hi):<12}")
+        for p in ds.perspective.values if "budget_impact" in ds else ():  # an open population's budgets
+            bi = ds.budget_impact.sel(intervention=i, perspective=p, horizon=h)
+            base = float(ds.base_budget_impact.sel(intervention=i, perspective=p, horizon=h))
+            if base != base:  # not a budget (society, individual, employer)
+                continue
+            lines.append(f"Tornado, budget impact of {i} ({p}, the whole open population over the calendar years to "
+                         f"{h:g} years, NOK undiscounted; base {money(base)}):")
+            for name in abs(bi.sel(bound="high") - bi.sel(bound="low")).to_pandas().sort_values(ascending=False).index[:top]:
+                lo, hi = (float(bi.sel(parameter=name, bound=b)) for b in ("low", "high"))
+                lines.append(f"  {name:<46} {money(lo):>12} .. {money(hi):<12}")
     return "\n".join(lines)
 
 

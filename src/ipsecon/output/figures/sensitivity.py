@@ -18,7 +18,8 @@ from ipsecon.output.figures.style import compact, finish, grouped, localised, pe
 from ipsecon.output.figures.uncertainty import for_intervention, horizon_value, sel_horizon
 
 DSA_OUTPUTS = {"inc_npv": ("incremental NPV", "NOK per person"), "inmb": ("incremental net monetary benefit", "NOK per person"),
-               "breakeven_wage": ("break-even wage", "NOK per year, gross")}
+               "breakeven_wage": ("break-even wage", "NOK per year, gross"),
+               "budget_impact": ("budget impact", "NOK, whole open population, undiscounted")}  # open populations only
 
 
 def tornado_figure(dsa, perspective: str, horizon: float, output: str = "inc_npv", top: int = 15,

@@ -898,6 +898,8 @@ EN.update({
     "unc.fig.tornado_inmb": "Tornado: incremental net monetary benefit",
     "unc.at_wtp": "at {wtp} NOK per QALY",
     "unc.fig.tornado_wage": "Tornado: break-even wage{who}",
+    "unc.fig.tornado_budget": ("Tornado: budget impact for {who}{name}, the whole open population (the start's people and "
+                               "every entrant) summed over the calendar years to the horizon, NOK undiscounted"),
     "unc.fig.twoway": "Two-way sensitivity: {pair}{who}. The black line is where the programme breaks even.",
     "unc.sobol.intro": "Variance-based sensitivity (Saltelli design, {n} model runs, seed {seed}). First order (S1): the "
                        "share of the output's variance due to that input alone; total (ST): including its interactions "
@@ -957,6 +959,9 @@ NB.update({
     "unc.fig.tornado_inmb": "Tornado: inkrementell netto monetær nytte",
     "unc.at_wtp": "ved {wtp} kr per QALY",
     "unc.fig.tornado_wage": "Tornado: break-even-lønn{who}",
+    "unc.fig.tornado_budget": ("Tornado: budsjettvirkning for {who}{name}, hele den åpne befolkningen (de som er med "
+                               "ved start og alle som kommer til) summert over kalenderårene fram til horisonten, "
+                               "kroner udiskontert"),
     "unc.fig.twoway": "Toveis sensitivitet: {pair}{who}. Den svarte linjen er der programmet går i balanse.",
     "unc.sobol.intro": "Variansbasert sensitivitet (Saltelli-design, {n} modellkjøringer, frø {seed}). Første orden "
                        "(S1): andelen av variansen i resultatet som skyldes den inndataen alene; total (ST): medregnet "
@@ -1022,6 +1027,8 @@ EN.update({
     "fig.output_unit.inc_npv": "NOK per person",
     "fig.output_unit.inmb": "NOK per person",
     "fig.output_unit.breakeven_wage": "NOK per year, gross",
+    "fig.output.budget_impact": "budget impact",
+    "fig.output_unit.budget_impact": "NOK, the whole population to the horizon, undiscounted",
     "fig.tornado.low": "low",
     "fig.tornado.high": "high",
     "fig.tornado.missing.0": "no value",
@@ -1145,6 +1152,8 @@ NB.update({
     "fig.output_unit.inc_npv": "kr per person",
     "fig.output_unit.inmb": "kr per person",
     "fig.output_unit.breakeven_wage": "kr per år, brutto",
+    "fig.output.budget_impact": "budsjettvirkning",
+    "fig.output_unit.budget_impact": "kr, hele befolkningen fram til horisonten, udiskontert",
     "fig.tornado.low": "lav",
     "fig.tornado.high": "høy",
     "fig.tornado.missing.0": "ingen verdi",

@@ -208,6 +208,11 @@ def dsa_section(dsa: xr.Dataset | None, run: RunInfo) -> Section | None:
                 sec.add(Figure(f"tornado_inc_npv{tag}_{p}",
                                lambda p=p, i=i: figs.tornado_figure(dsa, p, h, "inc_npv", intervention=i),
                                t("unc.fig.tornado_npv", who=figs.perspective_label(p), name=who)))
+        if "budget_impact" in dsa:  # an open population: each budget's impact over the calendar years
+            for p in [p for p in view.perspectives if bool(dsa["base_budget_impact"].sel(perspective=p).notnull().all())]:
+                sec.add(Figure(f"tornado_budget_impact{tag}_{p}",
+                               lambda p=p, i=i: figs.tornado_figure(dsa, p, h, "budget_impact", intervention=i),
+                               t("unc.fig.tornado_budget", who=figs.perspective_label(p), name=who)))
         if "inmb" in dsa:
             sec.add(Figure(f"tornado_inmb{tag}", lambda i=i: figs.tornado_figure(dsa, main, h, "inmb", intervention=i),
                            t("unc.fig.tornado_inmb") + (" " + t("unc.at_wtp", wtp=number(float(w))) if w else "") + who))
