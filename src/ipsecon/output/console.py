@@ -109,6 +109,10 @@ def simulation(result) -> str:
         if rate is not None:  # R-109/21: say whether society carries the tax-financing cost
             lines.append(f"  (society includes the tax-financing cost, {rate:.0%} of the net public effect, R-109/21)" if rate
                          else "  (society without the tax-financing cost: economics.mcpf = 0)")
+        if "calendar_persons" in result.dataset:  # an open population: the headline figures are the stock's alone
+            lines.append(f"  (NPVs and break-even wages per person: the {result.dataset.attrs['calendar_stock']:,.0f} people "
+                         f"of January {int(result.dataset['year'].values[0])} as a closed group, all starting at once; "
+                         "entrants, uptake and capacity count only in the budget impact by calendar year below)")
         if result.dataset.attrs.get("discounting"):  # which discount schedule every discounted figure used
             lines.append(f"  (discounting: {result.dataset.attrs['discounting']})")
         if "net_programme_cost_per_participant" in result.summary:

@@ -158,8 +158,11 @@ def _results_answer(inp: Inputs, sec: Section, facts: dict) -> bool:
                              wage_cell(wages.get(p)),
                          t("decision.col.per_job_year"): number(per_job)})
         sec.add(Text(f"**{t('decision.in_short')}:** " + " ".join(x for x in lines if x)))
+        stock_only = ("" if "calendar_persons" not in ds else " " + t(  # an open population: only the stock's run
+            "decision.stock_only", stock=number(float(ds.attrs["calendar_stock"])), year=int(ds["year"].values[0])))
         sec.add(Table(pd.DataFrame(rows), t("decision.table.caption", year=run.price_year or "–", name=short[i],
-                                            comparator=short[comparator].lower()) + " " + t("decision.per_job_year")))
+                                            comparator=short[comparator].lower()) + " " + t("decision.per_job_year")
+                      + stock_only))
         # the structural alternatives get their own section right after the answer (which must fit a screen)
         facts.setdefault("structures", []).extend(structure_blocks(ds, run, i, shown, npv, wages, label, wage_cell,
                                                                    years))

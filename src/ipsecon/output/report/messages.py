@@ -50,6 +50,9 @@ EN = {
     "decision.wage.not_computed": "The break-even wage was not computed for this run (`--no-report` skips it).",
     "decision.psa": "Across {n} parameter samples, the probability that it pays off at {years} years: {probs}.",
     "decision.table.caption": "Per person in the starting group, discounted, NOK of {year}; {name} against {comparator}.",
+    "decision.stock_only": ("An open population: these are the {stock} people of January {year} as a closed group, all "
+                            "starting at once; entrants, uptake and capacity count only in the budget impact by calendar "
+                            "year."),
     "decision.col.perspective": "perspective",
     "decision.col.pays": "pays off?",
     "decision.col.npv": "net present value",
@@ -230,6 +233,9 @@ NB = {
     "decision.wage.not_computed": "Break-even-lønnen ble ikke beregnet i denne kjøringen (`--no-report` hopper over den).",
     "decision.psa": "Over {n} parametertrekk er sannsynligheten for at det lønner seg etter {years} år: {probs}.",
     "decision.table.caption": "Per person i startgruppen, diskontert, kroner i {year}-priser; {name} mot {comparator}.",
+    "decision.stock_only": ("En åpen befolkning: dette er de {stock} personene i januar {year} som en lukket gruppe som "
+                            "alle starter samtidig; de som kommer til, oppslutning og kapasitet teller bare i "
+                            "budsjettvirkningen per kalenderår."),
     "decision.col.perspective": "perspektiv",
     "decision.col.pays": "lønner seg?",
     "decision.col.npv": "netto nåverdi",
