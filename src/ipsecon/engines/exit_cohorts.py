@@ -52,10 +52,13 @@ def after_exit(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
     bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, 1), (1, G))[0]
     for s in range(S):  # everybody at duration 0, in the tracker bin they start with (as run_cohort)
         occ[np.arange(G), cell[s] + model.bin_in[s, bins0], 0] = start[:, s]
-    never = np.zeros((G, 0, C, N))
+    # no ever states are read, but the kernel is given as many as run_cohort gives it: the same compiled
+    # specialisation (a new one costs ~20 s to compile after an install), with nothing in them
+    J = len(model.ever_members)
+    never = np.zeros((G, J, C, N))
     arrived = np.zeros((G, last - first + 1))
     later = np.zeros((G, last - first + 1, S))
-    sizes = ((0,) * S, ())  # no ever states
+    sizes = ((0,) * S, (0,) * J)
     no_trace = TraceArrays(False, *(np.empty((0,) * 5),) * 4)
     none = packed(pack_values([]))
     no_sums = RewardSums(none, none, np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.int64), np.zeros((0, T)),
