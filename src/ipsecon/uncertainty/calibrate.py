@@ -54,7 +54,7 @@ def calibrate(path: str | Path, write: bool = True) -> CalibrationResult:
     if not np.all(low < high):
         raise InputError(scenario.file, "calibration.parameters", "each bound must be [low, high] with 0 < low < high")
     base = scenario.base_values()
-    horizon = max(t.month for t in spec.targets) / 12
+    horizon = max(t.last_month for t in spec.targets) / 12  # a state_after_exit target reads after its month
 
     def run(x):
         values = dict(base)
