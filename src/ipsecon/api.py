@@ -234,7 +234,7 @@ def validation(scenarios: Iterable[str | Path | LoadedScenario]) -> list[dict]:
         declared = list(spec.targets) + (list(spec.calibration.targets) if spec.calibration else [])
         if not declared:
             continue
-        horizon = max(spec.run.horizon_years, max(t.month for t in declared) / 12)
+        horizon = max(spec.run.horizon_years, max(t.last_month for t in declared) / 12)  # readings after month included
         sim = simulate(sc, engine="cohort", horizon_years=horizon)
         rows += [{"scenario": sc.name, **row} for row in results_io.target_rows(sim)]
     return rows
