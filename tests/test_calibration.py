@@ -26,7 +26,7 @@ def _objective(sc, values, horizon):
 def test_committed_calibration_meets_its_targets_at_an_optimum(root):
     sc = load_scenario(root / "scenarios/norway_rct.yaml")
     spec = sc.spec.calibration
-    horizon = max(t.month for t in spec.targets) / 12
+    horizon = max(t.last_month for t in spec.targets) / 12
     base = sc.base_values()
     sim = simulate(sc, engine="cohort", horizon_years=horizon, values=base)
     for target in spec.targets:
