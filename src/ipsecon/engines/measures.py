@@ -10,9 +10,9 @@ one outside it) during months ``from_month``..``month``, the share in ``state`` 
 that move, whatever they did in between (back to ``from_state`` and into a new job counts as in work if they are
 in work then): SSB's "AAP recipients in work a year after leaving". Each month's leavers weigh by their number.
 Moves too late for their reading to fall within the run's horizon are left out of the window (an error if none
-remain; ``Target.last_month`` is the horizon that keeps them all). The trace cannot tell where leavers are later:
-the cohort engine follows each month's leavers with the run's transitions (``exit_cohorts``), only when a target
-asks; the caller passes that as ``after_exit``. It is the model's exact expected value in a microsim run too (the
+remain; calibration and ``validate --targets`` run to ``Target.last_month``, which keeps them all). The trace cannot
+tell where leavers are later: the cohort engine follows each month's leavers with the run's transitions
+(``exit_cohorts``), only when a target asks; the caller passes that as ``after_exit``. It is the model's exact expected value in a microsim run too (the
 microsim keeps no per-person exit times), without Monte Carlo error.
 Reward measures (``reward_total``: a reward's undiscounted total per person over months ``from_month``..``month``;
 ``reward_difference``: that total in ``strategy`` minus ``versus``'s) read the run's undiscounted reward series,
