@@ -818,7 +818,16 @@ def main(argv=None) -> int:
                     help="whole_process: another ipsecon source tree (its src folder) timed in the same run as the baseline")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--impl", help=argparse.SUPPRESS)
+    ap.add_argument("--peers", action="store_true",
+                    help="only the peers: the reference model through each installed peer (pyheor, heormodel, hesim, "
+                         "heemod) and ipsecon, answers checked, time ratios (benchmarks/peers.py; with --quick 200 "
+                         "draws, 2,000 people)")
     args = ap.parse_args(argv)
+    if args.peers:  # issue 17, item 7: a module of its own (benchmarks/peers.py), its own table
+        sys.path.insert(0, str(HERE))
+        import peers
+
+        return peers.main(["--psa-samples", "200", "--people", "2000"] if args.quick else [])
 
     if args.baseline_src:  # the PSA memory figures' baseline column runs that tree (_tree)
         os.environ["IPSECON_BASELINE_SRC"] = str(Path(args.baseline_src).resolve())
