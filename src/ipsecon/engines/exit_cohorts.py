@@ -17,8 +17,19 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from ipsecon.engines.blocks import compact_block_length, duration_runs, sample_free, value_changes
-from ipsecon.engines.cohort_kernel import CarriedMass, CohortBlock, RewardSums, TraceArrays, run_block
+from ipsecon.engines.blocks import (
+    compact_block_length,
+    duration_runs,
+    sample_free,
+    value_changes,
+)
+from ipsecon.engines.cohort_kernel import (
+    CarriedMass,
+    CohortBlock,
+    RewardSums,
+    TraceArrays,
+    run_block,
+)
 from ipsecon.engines.kernels import PackedValues, packed
 from ipsecon.engines.structure import model_layout
 from ipsecon.model.population import Strata

@@ -12,8 +12,8 @@ in work then): SSB's "AAP recipients in work a year after leaving". Each month's
 Moves too late for their reading to fall within the run's horizon are left out of the window (an error if none
 remain; calibration and ``validate --targets`` run to ``Target.last_month``, which keeps them all). The trace cannot
 tell where leavers are later: the cohort engine follows each month's leavers with the run's transitions
-(``exit_cohorts``), only when a target asks; the caller passes that as ``after_exit``. It is the model's exact expected value in a microsim run too (the
-microsim keeps no per-person exit times), without Monte Carlo error.
+(``exit_cohorts``), only when a target asks; the caller passes that as ``after_exit``. It is the model's exact
+expected value in a microsim run too (the microsim keeps no per-person exit times), without Monte Carlo error.
 Reward measures (``reward_total``: a reward's undiscounted total per person over months ``from_month``..``month``;
 ``reward_difference``: that total in ``strategy`` minus ``versus``'s) read the run's undiscounted reward series,
 which the trace alone cannot give (the counting convention is the model's): the caller passes them as ``rewards``.
@@ -56,7 +56,7 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
     if target.measure == "exit_share":
         return _exit_share(trace, target, k, start, point, file, path)
     if target.measure == "state_after_exit":
-        lag = int(round(target.after_months * points_per_month))
+        lag = round(target.after_months * points_per_month)
         return _state_after_exit(trace, target, states, start, point, lag, file, path, after_exit)
     if target.state not in trace.ever_states:
         raise InputError(file, f"{path}.state", f"{target.state!r} is not listed in model.ever_in",
@@ -128,13 +128,14 @@ def _state_after_exit(trace: Trace, target: Target, states: list[int], start: in
     """Share in ``states`` ``lag`` cycles after a move out of ``from_state`` during cycles start+1 … point, the moves
     whose reading falls after the horizon left out."""
     if after_exit is None:
-        raise ValueError("state_after_exit follows the leavers with the model: call Simulation.measure, or pass after_exit=")
+        raise ValueError("state_after_exit follows the leavers with the model: call Simulation.measure, "
+                         "or pass after_exit=")
     source = _states(trace, target.from_state, file, f"{path}.from_state")
     last = min(point, trace.n_cycles - lag)
     if last < start + 1:
         months = round(trace.n_cycles * trace.cycle_years * 12)
-        raise InputError(file, f"{path}.after_months", f"no move in months {target.from_month}-{target.month} is followed "
-                         f"by {target.after_months} months within the run's horizon ({months} months)",
+        raise InputError(file, f"{path}.after_months", f"no move in months {target.from_month}-{target.month} is "
+                         f"followed by {target.after_months} months within the run's horizon ({months} months)",
                          f"after_months at most {months - target.from_month - 1}, or a horizon of at least "
                          f"{target.from_month + 1 + target.after_months} months")
     arrived, later = after_exit(target.strategy, source, start + 1, last, lag)
