@@ -296,25 +296,27 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                       batch_occupancy=batch_occupancy)
 
 
-def batch_trace(trace: Trace) -> Trace | None:
+def batch_trace(trace: Trace, which: slice = slice(None)) -> Trace | None:
     """A microsim run's person batches as the samples of a trace (None without batches): batch b's
     occupancy of stratum g is B × its count / the run's people in g, so that, with the run's strata
     weights, each sample is the batch's estimate of the population's occupancy and their mean is the
     run's, exactly. The spread of any linear function of the trace (shares, money per month, NPV)
     over the batches, sd / sqrt(B), is its Monte Carlo standard error (batch means); the batches
     hold the same people in every strategy, so a difference between strategies is paired.
-    Flows and ever-in are not kept per batch (zero-width here); rewards are the run's, broadcast."""
+    Flows and ever-in are not kept per batch (zero-width here); rewards are the run's, broadcast.
+    ``which``: those batches only (a few at a time keep the memory of what is made from them small)."""
     if trace.batch_occupancy is None:
         return None
-    counts = trace.batch_occupancy
-    B, K, G, T1, S = counts.shape
+    B = trace.batch_occupancy.shape[0]
+    counts = trace.batch_occupancy[which]
+    n, K, G, T1, S = counts.shape
     occupancy = counts * (B * per_person(trace.counts))[None, None, :, None, None]
 
     def broadcast(x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(x[:1], (B,) + x.shape[1:])
+        return np.broadcast_to(x[:1], (n,) + x.shape[1:])
 
-    return replace(trace, occupancy=occupancy, flows=np.zeros((B, K, G, T1 - 1, 0)), transitions=[],
-                   ever=np.zeros((B, K, G, T1, 0)), ever_states=[],
+    return replace(trace, occupancy=occupancy, flows=np.zeros((n, K, G, T1 - 1, 0)), transitions=[],
+                   ever=np.zeros((n, K, G, T1, 0)), ever_states=[],
                    reward_states={r: broadcast(x) for r, x in trace.reward_states.items()},
                    reward_transitions={r: broadcast(x[..., :0]) for r, x in trace.reward_transitions.items()},
                    totals_sd={}, totals_diff_sd={}, reward_masses={}, people=None, batch_occupancy=None)
