@@ -16,7 +16,7 @@ from ipsecon.economics import evaluation as economics_eval
 from ipsecon.engines import counting as accounting
 from ipsecon.engines import measures
 from ipsecon.engines.simulate import Simulation
-from ipsecon.output import calendar, tables
+from ipsecon.output import calendar, mc_error, tables
 from ipsecon.output.provenance import RUN_IDENTITY
 from ipsecon.output.run_folder import RunFolder
 from ipsecon.output.units import netcdf_bytes
@@ -77,6 +77,8 @@ def to_dataset(sim: Simulation) -> xr.Dataset:
                     sample_dims + ("strategy", "reward"), take(np.stack([inc[r] for r in rewards], axis=-1)),
                     {"units": "per person", "long_name": "Monte Carlo standard error of the discounted totals minus the "
                      "comparator's (paired: the same people and random numbers in every strategy; 0 for the comparator)"})
+    # a microsim run's Monte Carlo error of every curve, from its person batches (mc_error)
+    ds = ds.merge(mc_error.mc_error_dataset(sim, months), combine_attrs="no_conflicts")
     # not "months since …": xarray would try to decode that as calendar dates
     ds["month"].attrs.update(units="month", long_name="months since the strategy started")
     return ds
