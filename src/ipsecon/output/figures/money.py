@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ipsecon.output.figures.style import (GAIN, LOSS, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
+from ipsecon.output.figures.style import (GAIN, LOSS, MC_BAND, PERSPECTIVE_COLOURS, TOTAL, compact, finish, nok,
                                            perspective_label, save, thousands, tight, time_axis, tr)
 
 
@@ -56,14 +56,20 @@ def compact_signed(v: float) -> str:
 
 
 def cumulative_net_figure(months: np.ndarray, cumulative: Mapping[str, np.ndarray], price_year: int | None,
-                          intervention: str = "IPS", comparator: str | None = None):
-    """Cumulative discounted incremental net per perspective over time (who gains, when)."""
+                          intervention: str = "IPS", comparator: str | None = None,
+                          standard_errors: Mapping[str, np.ndarray] | None = None):
+    """Cumulative discounted incremental net per perspective over time (who gains, when). ``standard_errors``:
+    per perspective, the Monte Carlo standard error of each month's value (a microsimulation's paired error),
+    drawn as a 95 % band."""
     x, xlabel = time_axis(months)
     fig, ax = plt.subplots(figsize=(8.6, 4.8))
     for p, y in cumulative.items():
         y = np.asarray(y)
         ax.plot(x, y, color=PERSPECTIVE_COLOURS.get(p), lw=2.4 if p in ("society", "public") else 1.5,
                 label=f"{perspective_label(p)} ({compact_signed(y[-1])})")
+        if standard_errors and p in standard_errors:
+            half = 1.96 * np.asarray(standard_errors[p])
+            ax.fill_between(x, y - half, y + half, color=PERSPECTIVE_COLOURS.get(p), alpha=MC_BAND, lw=0)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(tr("fig.cumulative.ylabel", unit=nok(price_year)))
@@ -109,7 +115,8 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
                    typical_wage: float | Mapping[str, float] | None = None, intervention: str = "IPS"):
     """Break-even gross wage against horizon, one line per scenario (× intervention) × perspective;
     horizons with no break-even wage are marked at the bottom ('any wage') or top ('none').
-    ``typical_wage``: the wage assumed for the group, one for all or one per scenario."""
+    ``typical_wage``: the wage assumed for the group, one for all or one per scenario. A column ``mc_se``
+    (a microsimulation's Monte Carlo standard error of each wage) is drawn as a 95 % band where known."""
     fig, ax = plt.subplots(figsize=(9.6, 4.6))
     styles = ["-", "--", ":", "-."]
     keys = _line_groups(table)
@@ -127,6 +134,12 @@ def breakeven_plot(table: pd.DataFrame, price_year: int | None,
             colour = PERSPECTIVE_COLOURS.get(perspective)
             ax.plot(g["horizon_years"], g["breakeven_wage"] / 1000, marker="o", linestyle=styles[i % len(styles)],
                     color=colour, label=text)
+            if "mc_se" in g:  # a band between horizons, and a bar at each (a lone horizon has no band)
+                half = 1.96 * g["mc_se"].to_numpy(float) / 1000
+                ax.fill_between(g["horizon_years"], g["breakeven_wage"] / 1000 - half, g["breakeven_wage"] / 1000 + half,
+                                color=colour, alpha=MC_BAND, lw=0)
+                ax.errorbar(g["horizon_years"], g["breakeven_wage"] / 1000, yerr=half, fmt="none", ecolor=colour,
+                            elinewidth=1, capsize=3)
             if "npv_at_low" in g:
                 missing = g[g["breakeven_wage"].isna()]
                 anywage = missing[missing["npv_at_low"] > 0]

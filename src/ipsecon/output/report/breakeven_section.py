@@ -57,8 +57,10 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
     sec.add(Text(t("breakeven.intro") + ("" if wages else " " + t("breakeven.no_wage", what=not_recorded()))))
     if inp.breakeven_file == "breakeven.csv":
         sec.add(Text(t("breakeven.csv")))
-    sec.add(Figure("breakeven", lambda: figs.breakeven_plot(be, py, wages if several else next(iter(wages.values()), None),
-                                                            name), t("breakeven.fig")))
+    drawn, batches = with_mc_errors(be, inp)
+    sec.add(Figure("breakeven", lambda: figs.breakeven_plot(drawn, py, wages if several else next(iter(wages.values()), None),
+                                                            name),
+                   t("breakeven.fig") + (". " + t("mc.band_breakeven", b=batches) if batches else "")))
     tab = be.assign(label=be.apply(wage_label, axis=1))
     tab["scenario"] = [scenario_label(s, runs.get(s, RunInfo("")), several) for s in tab["scenario"]]
     tab["perspective"] = [perspective_name(p) for p in tab["perspective"]]
@@ -81,6 +83,19 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
                                    for _, r in reasons.iterrows())))
     facts["breakeven"] = be
     return sec
+
+
+def with_mc_errors(be: pd.DataFrame, inp: Inputs) -> tuple[pd.DataFrame, int]:
+    """The table with ``mc_se``, the Monte Carlo standard error of each wage, where the wages are a
+    microsim run's own (``results.nc``: ``breakeven_wage_mc_se``, re-evaluated per person batch in
+    output.mc_error), and the number of batches; the table as it is and 0 otherwise."""
+    ds = inp.results
+    if inp.breakeven_file != "results.nc" or ds is None or "breakeven_wage_mc_se" not in ds:
+        return be, 0
+    se = ds["breakeven_wage_mc_se"].to_dataframe().reset_index()
+    se = se.rename(columns={"breakeven_horizon": "horizon_years", "breakeven_wage_mc_se": "mc_se"})
+    keys = [k for k in ("intervention", "perspective", "horizon_years") if k in be and k in se]
+    return be.merge(se[keys + ["mc_se"]], on=keys, how="left"), int(ds["breakeven_wage_mc_se"].attrs.get("batches", 0))
 
 
 def breakeven_headline(inp: Inputs, be: pd.DataFrame) -> list[str]:

@@ -116,6 +116,17 @@ EN = {
     "employment.mc_unpaired": "The difference below carries no band: the result files store no paired Monte Carlo "
                               "error of it (the run simulates the same people under each strategy), nor of the money "
                               "curves below.",
+    "employment.mc_batches": "Bands: 95 % Monte Carlo interval (± 1.96 standard errors) of each month's share and of "
+                             "the difference, from {b} independent batches of the {n} simulated people (batch means). "
+                             "The batches hold the same people under every strategy, so the difference's band is "
+                             "paired: far narrower than the two shares' bands together. The money curves and the "
+                             "break-even wages below carry bands made the same way.",
+    "occupancy.mc_batches": "A microsimulation of {n} people per strategy: each difference carries its paired 95 % "
+                            "Monte Carlo band, from {b} batches of the simulated people (see the employment section).",
+    "mc.band_caption": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors from {b} batches of the simulated "
+                       "people (paired between strategies)",
+    "mc.band_breakeven": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors of the wage re-evaluated in each "
+                         "of {b} batches of the simulated people; none where a batch has no break-even wage",
     "mc.col.reward": "total (unit)",
     "mc.col.difference": "difference per person",
     "mc.col.paired": "Monte Carlo SE (paired)",
@@ -301,6 +312,18 @@ NB = {
     "employment.mc_unpaired": "Differansen nedenfor har ikke noe bånd: resultatfilene lagrer ingen parvis Monte "
                               "Carlo-feil for den (kjøringen simulerer de samme personene under hvert tiltak), og heller "
                               "ikke for pengekurvene nedenfor.",
+    "employment.mc_batches": "Bånd: 95 % Monte Carlo-intervall (± 1,96 standardfeil) for hver måneds andel og for "
+                             "differansen, fra {b} uavhengige grupper av de {n} simulerte personene "
+                             "(gruppegjennomsnitt). Gruppene har de samme personene under hvert tiltak, så differansens "
+                             "bånd er parvist: langt smalere enn de to andelenes bånd til sammen. Pengekurvene og "
+                             "break-even-lønningene nedenfor har bånd laget på samme måte.",
+    "occupancy.mc_batches": "En mikrosimulering med {n} personer per tiltak: hver differanse har sitt parvise 95 % "
+                            "Monte Carlo-bånd, fra {b} grupper av de simulerte personene (se avsnittet om "
+                            "sysselsetting).",
+    "mc.band_caption": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil fra {b} grupper av de simulerte "
+                       "personene (parvist mellom tiltakene)",
+    "mc.band_breakeven": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil av lønnen beregnet på nytt i hver av "
+                         "{b} grupper av de simulerte personene; ingen der en gruppe ikke har noen break-even-lønn",
     "mc.col.reward": "sum (enhet)",
     "mc.col.difference": "differanse per person",
     "mc.col.paired": "Monte Carlo-standardfeil (parvis)",

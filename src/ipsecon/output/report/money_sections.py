@@ -130,9 +130,23 @@ def _payers(ds, run, ledger, comparator, interventions, factors, short) -> Secti
         sec.add(Text(t("payers.over_time") + " " + ("" if "society" in cum else t("payers.no_society") + " ")
                      + t("payers.meaning") + " " + "; ".join(f"**{figs.perspective_label(p)}** — "
                                                                    f"{perspective_meaning(p)}" for p in cum) + "."))
-        sec.add(Figure(f"cumulative_net{tag}", lambda c=cum, n=iname: figs.cumulative_net_figure(months, c, py, n, cname),
-                       t("payers.cumulative_caption") + (f" ({iname})" if tag else "")))
+        se, batches = cumulative_errors(ds, i, months, list(cum))
+        sec.add(Figure(f"cumulative_net{tag}", lambda c=cum, n=iname, e=se: figs.cumulative_net_figure(months, c, py, n, cname, e),
+                       t("payers.cumulative_caption") + (f" ({iname})" if tag else "")
+                       + (". " + t("mc.band_caption", b=batches) if batches else "")))
     return sec
+
+
+def cumulative_errors(ds: xr.Dataset, intervention: str, months: np.ndarray,
+                      perspectives: list[str]) -> tuple[dict[str, np.ndarray] | None, int]:
+    """A microsim run's Monte Carlo standard error of each perspective's cumulative net on ``months``
+    (``cumulative_net_mc_se``, from its person batches: output.mc_error) and the number of batches;
+    (None, 0) where the file has none."""
+    if "cumulative_net_mc_se" not in ds or intervention not in ds["cumulative_net_mc_se"]["strategy"].values:
+        return None, 0
+    da = ds["cumulative_net_mc_se"].sel(strategy=intervention).sel(month=months, method="nearest")
+    se = {p: da.sel(perspective=p).values for p in perspectives if p in da["perspective"].values}
+    return se or None, int(da.attrs.get("batches", 0)) if se else 0
 
 
 NPV_MEASURES = ("incremental_costs", "incremental_gains", "incremental_npv", "bcr", "roi", "payback_month")

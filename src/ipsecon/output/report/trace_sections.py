@@ -82,10 +82,25 @@ def _summary_table(summary: pd.DataFrame) -> Table | None:
 
 def monte_carlo_errors(run: RunInfo, curves: dict) -> dict | None:
     """Binomial standard error of each month's share in a microsimulation of ``individuals`` people
-    (None for the cohort engine, whose shares are exact expected values)."""
+    (None for the cohort engine, whose shares are exact expected values): for files without batch errors."""
     if not run.microsim or not run.individuals:
         return None
     return {s: np.sqrt(np.clip(np.asarray(p) * (1 - np.asarray(p)), 0, None) / run.individuals) for s, p in curves.items()}
+
+
+def batch_errors(ds, name: str, months, strategies, state: str | None = None) -> dict | None:
+    """A microsim run's batch-means standard errors (``output.mc_error``) per strategy on ``months``, from
+    variable ``name`` [strategy, month, ...]: None where the file has none (a cohort run, older files) or
+    they are of another state; NaN-only strategies (the comparator's difference) left out."""
+    if ds is None or name not in ds or (state is not None and ds[name].attrs.get("state") != state):
+        return None
+    da = ds[name].sel(month=months, method="nearest")
+    out = {s: da.sel(strategy=s).values for s in strategies if s in da["strategy"].values}
+    return {s: v for s, v in out.items() if not np.all(np.isnan(v))} or None
+
+
+def batches_of(ds, name: str) -> int:
+    return int(ds[name].attrs.get("batches", 0)) if ds is not None and name in ds else 0
 
 
 def paired_error_table(ds, run: RunInfo) -> Table | None:
@@ -152,14 +167,20 @@ def employment_section(inp: Inputs) -> Section | None:
     comparator = run.roles()[0]
     # a group of states (model.groups, e.g. in_work) has no label of its own: the figure's word for work
     state_label = run.state_labels().get(emp, tr("fig.employment.state")).lower()
-    se = monte_carlo_errors(run, curves)
+    se = batch_errors(ds, "employment_mc_se", months, strategies, emp)
+    difference = batch_errors(ds, "employment_difference_mc_se", months, strategies, emp) if se else None
+    batches = batches_of(ds, "employment_mc_se") if se else 0
+    se = se or monte_carlo_errors(run, curves)
     paired = paired_error_table(ds, run) if se else None
-    if se:
+    if batches:
+        sec.add(Text(tr("employment.mc_batches", n=number(run.individuals or 0), b=batches)))
+    elif se:
         sec.add(Text(tr("employment.mc_band", n=number(run.individuals)) + " "
                      + tr("employment.mc_paired" if paired is not None else "employment.mc_unpaired")))
     sec.add(Figure("employment", lambda: figs.employment_figure(months, curves, markers, labels, ever, state_label, short,
-                                                                comparator, se),
-                   tr("fig.employment.title_targets" if markers else "fig.employment.title")))
+                                                                comparator, se, difference),
+                   tr("fig.employment.title_targets" if markers else "fig.employment.title")
+                   + (". " + tr("mc.band_caption", b=batches) if batches else "")))
     if rows:
         sec.add(Table(pd.DataFrame(rows), tr("employment.targets_caption")))
     table = _summary_table(inp.summary) if inp.summary is not None else None
@@ -189,11 +210,17 @@ def occupancy_section(inp: Inputs) -> Section | None:
     shift = tr("occupancy.shift") if comparator and interventions else tr("occupancy.no_comparator")
     sec.add(Text(tr("occupancy.intro") + " " + shift + note))
     strategy_labels, short = run.strategy_labels(), run.short_labels(strategies)
-    if run.microsim and run.individuals and comparator and interventions:
+    difference = batch_errors(ds, "occupancy_difference_mc_se", months, interventions) if comparator else None
+    batches = batches_of(ds, "occupancy_difference_mc_se") if difference else 0
+    if batches:
+        se = ds["occupancy_difference_mc_se"].sel(month=months, method="nearest")
+        difference = {i: se.sel(strategy=i, state=states).transpose("month", "state").values for i in difference}
+        sec.add(Text(tr("occupancy.mc_batches", n=number(run.individuals or 0), b=batches)))
+    elif run.microsim and run.individuals and comparator and interventions:
         sec.add(Text(tr("occupancy.mc_band", n=number(run.individuals))))
     sec.add(Figure("occupancy", lambda: figs.occupancy_figure(months, data, states, labels, strategy_labels, short,
-                                                              comparator, interventions),
-                   tr("trace.occupancy_caption")))
+                                                              comparator, interventions, difference),
+                   tr("trace.occupancy_caption") + (". " + tr("mc.band_caption", b=batches) if batches else "")))
     if "person_months" in ds:
         pm = ds["person_months"]
         pm = pm.mean("sample") if "sample" in pm.dims else pm
