@@ -396,26 +396,28 @@ def test_norwegian_numbers_read_1_234_5(reports):
 
 
 def test_a_microsimulation_draws_its_monte_carlo_bands(reports, folders):
-    """Each strategy's share carries its binomial 95 % band, 1.96 √(p(1−p)/N) wide either side; the difference
-    carries none (the run pairs its strategies, and the files hold the paired error only for totals over the
-    horizon, shown in a table next to the unpaired error: far smaller for employment, as pairing makes it)."""
+    """Each strategy's share carries its 95 % band from 32 person batches, about the binomial 1.96 √(p(1−p)/N)
+    either side (the batch SE estimates it with ~13 % error); the difference carries its paired band
+    (tests/test_microsim_mc_error.py checks the batch errors themselves); the files also hold the paired error
+    of totals over the horizon, shown in a table next to the unpaired error: far smaller for employment."""
     import numpy as np
     from matplotlib.collections import PolyCollection
 
     html = reports["en", "micro"]
-    assert "95 % Monte Carlo interval of each month's share (2,000 simulated people per strategy" in html
-    assert "The difference below carries no band" in html
+    assert "from 32 independent batches of the 2,000 simulated people" in html
+    assert "the difference&#x27;s band is paired" in html or "the difference's band is paired" in html
     assert "Monte Carlo" not in reports["en", "sim"]  # the cohort's shares are exact expected values
     block = next(b for b in report_figures(folders["micro"]) if b.name == "employment")
     fig = block.make()
     try:
         top, diff = fig.axes[0], fig.axes[1]
         bands = [c for c in top.collections if isinstance(c, PolyCollection)]
-        assert len(bands) == 2 and not [c for c in diff.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == 2 and len([c for c in diff.collections if isinstance(c, PolyCollection)]) == 1
         for line, band in zip([ln for ln in top.get_lines() if ln.get_linewidth() == 2], bands):
             p = np.asarray(line.get_ydata())
             upper = band.get_paths()[0].vertices[1:len(p) + 1, 1]  # the band's outline runs along its upper edge first
-            assert np.allclose(np.abs(upper - p), 1.96 * np.sqrt(p * (1 - p) / 2000), atol=1e-9)
+            ratio = np.abs(upper - p)[p > 0] / (1.96 * np.sqrt(p * (1 - p) / 2000))[p > 0]
+            assert 0.6 < ratio.mean() < 1.4, ratio
     finally:
         plt.close(fig)
     table = html[html.index("Monte Carlo error of each total"):]
