@@ -107,7 +107,7 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
         "median break-even wage": [wage(v, c) for v, c in zip(df["breakeven_wage_median"], df["breakeven_wage_censored"])],
     })
     if "budget_impact_mean" in df and df["budget_impact_mean"].notna().any():  # an open population's budgets
-        show["mean budget impact (NOK, all)"] = df["budget_impact_mean"].map(money)
+        show["mean budget impact"] = df["budget_impact_mean"].map(money)
     return show
 
 

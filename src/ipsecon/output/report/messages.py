@@ -432,6 +432,7 @@ EN.update({
     "sweep.col.95 % interval": "95 % interval",
     "sweep.col.P(pays off)": "P(pays off)",
     "sweep.col.median break-even wage": "median break-even wage",
+    "sweep.col.mean budget impact": "mean budget impact (NOK, the whole open population, undiscounted)",
 })
 NB.update({
     "title.breakeven": "Break-even-lønn for {names}",
@@ -471,6 +472,7 @@ NB.update({
     "sweep.col.95 % interval": "95 %-intervall",
     "sweep.col.P(pays off)": "P(lønner seg)",
     "sweep.col.median break-even wage": "median break-even-lønn",
+    "sweep.col.mean budget impact": "gj.snitt budsjettvirkning (kr, hele den åpne befolkningen, udiskontert)",
 })
 
 # the break-even section (breakeven_section.py)
