@@ -1,0 +1,53 @@
+"""The cohort kernel's worker threads are kept for the process (``cohort_kernel.worker_pool``): a run of
+many short blocks starts at most one pool's threads, not two threads per block, and gives the trace of a
+one-thread run to the bit."""
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ipsecon.engines import blocks, cohort, cohort_kernel
+from ipsecon.engines.cohort import run_cohort
+from ipsecon.engines.simulate import horizon_cycles
+from ipsecon.model.scenario import load_scenario
+
+DATA = Path(__file__).parent / "data"
+
+
+def _run(sc, n_samples):
+    values = sc.base_values()
+    return run_cohort(sc.model, values, sc.strata, sc.start_mix(values, n_samples), sc.spec.population.start_year,
+                      horizon_cycles(sc, 2.0), n_samples)
+
+
+def test_blocks_share_one_pool_and_match_one_thread(monkeypatch):
+    sc = load_scenario(DATA / "darth_sick_sicker.yaml")
+    monkeypatch.setattr(blocks, "COMPACT_ELEMENTS", 1)  # one cycle per block: 24 blocks per strategy
+    n = cohort_kernel.LANES + 1  # two lane groups: two workers' tasks even with one stratum
+    monkeypatch.setattr(cohort.nb, "get_num_threads", lambda: 1)
+    one = _run(sc, n)
+    monkeypatch.setattr(cohort.nb, "get_num_threads", lambda: 2)
+    starts = []
+    original = threading.Thread.start
+
+    def counted(self):
+        starts.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    two = _run(sc, n)
+    two_again = _run(sc, n)
+    assert len(starts) <= 1, starts  # the pool's one thread (worker 0 is the caller); fresh threads for every block before (27 here)
+    for name in ("occupancy", "flows", "ever"):
+        for run in (two, two_again):
+            assert np.array_equal(getattr(one, name), getattr(run, name)), name
+
+
+def test_pool_made_again_in_a_forked_child(monkeypatch):
+    pool = cohort_kernel.worker_pool(1)
+    assert cohort_kernel.worker_pool(1) is pool
+    monkeypatch.setattr(cohort_kernel.os, "getpid", lambda: -1)  # as in a child of fork(): the threads are gone
+    child = cohort_kernel.worker_pool(1)
+    assert child is not pool
+    assert child.submit(lambda: 7).result() == 7
