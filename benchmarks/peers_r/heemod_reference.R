@@ -29,23 +29,28 @@ mat <- define_transition(
   p_U_E, p_U_A, p_U_D, p_U_U, p_U_X,
   0, 0, 0, 0, 1
 )
-# E's row is given in full (its staying probability is a parameter that the PSA draws too)
-st <- function(cost, qaly) define_state(
-  cost = discount(cost, dr, first = TRUE, period = 12, linear = TRUE),
-  qaly = discount(qaly, dr, first = TRUE, period = 12, linear = TRUE))
+# E's row is given in full (its staying probability is a parameter that the PSA draws too).
+# Each state written out: define_state captures its expressions unevaluated (c_E is a heemod parameter).
 strat <- function() define_strategy(
   transition = mat,
-  E = st(c_E, u_E / 12), A = st(c_A + c_int_now, u_A / 12), D = st(c_D, u_D / 12), U = st(c_U, u_U / 12),
-  X = st(0, 0))
+  E = define_state(cost = discount(c_E, dr, first = TRUE, period = 12, linear = TRUE),
+                   qaly = discount(u_E / 12, dr, first = TRUE, period = 12, linear = TRUE)),
+  A = define_state(cost = discount(c_A + c_int_now, dr, first = TRUE, period = 12, linear = TRUE),
+                   qaly = discount(u_A / 12, dr, first = TRUE, period = 12, linear = TRUE)),
+  D = define_state(cost = discount(c_D, dr, first = TRUE, period = 12, linear = TRUE),
+                   qaly = discount(u_D / 12, dr, first = TRUE, period = 12, linear = TRUE)),
+  U = define_state(cost = discount(c_U, dr, first = TRUE, period = 12, linear = TRUE),
+                   qaly = discount(u_U / 12, dr, first = TRUE, period = 12, linear = TRUE)),
+  X = define_state(cost = 0, qaly = 0))
 run <- function() run_model(usual = strat(), intervention = strat(), parameters = param,
                             init = c(1, 0, 0, 0, 0), cycles = months, method = "end", cost = cost, effect = qaly)
 
 if (task %in% c("all", "deterministic")) {
   res <- timed("deterministic", run)
-  rm <- res$run_model
+  tot <- res$run_model
   for (s in strategies) {
-    report("deterministic", "cost", s, rm$cost[rm$.strategy_names == s])
-    report("deterministic", "qalys", s, rm$qaly[rm$.strategy_names == s])
+    report("deterministic", "cost", s, tot$cost[tot$.strategy_names == s])
+    report("deterministic", "qalys", s, tot$qaly[tot$.strategy_names == s])
   }
 }
 if (task %in% c("all", "psa") && psa_samples > 0) {

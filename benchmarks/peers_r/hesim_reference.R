@@ -82,7 +82,7 @@ if (task %in% c("all", "microsim")) {
   for (s in alive) for (t in states) if (s != t) {
     b0 <- log(rate("usual", s, t)); b1 <- log(rate("intervention", s, t)) - b0
     models[[length(models) + 1]] <- params_surv(
-      coefs = list(rate = data.frame(intercept = b0, intervention = b1)), dist = "exp")
+      coefs = list(rate = as.matrix(data.frame(intercept = b0, intervention = b1))), dist = "exp")
   }
   psl <- do.call(params_surv_list, models)
   pop <- hesim_data(strategies = data.table(strategy_id = 1:2, strategy_name = strategies),
