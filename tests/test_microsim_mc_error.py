@@ -14,7 +14,6 @@
 
 import numba
 import numpy as np
-import pytest
 import yaml
 from matplotlib.collections import LineCollection, PolyCollection
 

@@ -57,14 +57,15 @@ from ipsecon.model.population import Strata
 from ipsecon.model.state_machine import CompiledModel
 
 # the engine, and the names this module offered before the split (now made elsewhere)
-__all__ = ["run_microsim", "batch_trace", "batch_count", "MC_BATCHES", "run_microsim_reference", "draw_individuals", "point_weights", "point_weight_block",
-           "person_keys", "uniform", "uniforms", "row_cells", "STREAM_TRANSITION", "STREAM_STRATUM", "STREAM_START",
+__all__ = ["run_microsim", "batch_trace", "batch_count", "MC_BATCHES", "BATCH_GROUP", "run_microsim_reference",
+           "draw_individuals", "point_weights", "point_weight_block", "person_keys", "uniform", "uniforms", "row_cells", "STREAM_TRANSITION", "STREAM_STRATUM", "STREAM_START",
            "TABLE_BYTES"]
 
 TABLE_BYTES = 64 * 2 ** 20  # cap on one block's precomputed rows and reward weights
 # person batches of a one-sample run: every curve's Monte Carlo error as the spread of the batch
 # estimates (batch means); a power of two, so batches share out evenly over 2, 4, 8 or 16 threads
 MC_BATCHES = 32
+BATCH_GROUP = 8  # batches made into a trace at a time (``batch_trace``): what is made from them is 8 × one run's
 
 
 def _block_cycles(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
@@ -326,7 +327,7 @@ def batch_trace(trace: Trace, which: slice = slice(None)) -> Trace | None:
         return None
     B = trace.batch_occupancy.shape[0]
     counts = trace.batch_occupancy[which]
-    n, K, G, T1, S = counts.shape
+    n, K, G, T1, _ = counts.shape
     occupancy = counts * (B * per_person(trace.counts))[None, None, :, None, None]
 
     def broadcast(x: np.ndarray) -> np.ndarray:

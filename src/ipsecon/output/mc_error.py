@@ -21,13 +21,16 @@ import xarray as xr
 
 from ipsecon.economics import evaluation as economics
 from ipsecon.economics.breakeven import breakeven_wages
-from ipsecon.economics.defaults import EVALUATION_PERSPECTIVES, HEADLINE_PERSPECTIVES, report_horizons
-from ipsecon.engines.microsim import batch_trace
+from ipsecon.economics.defaults import (
+    EVALUATION_PERSPECTIVES,
+    HEADLINE_PERSPECTIVES,
+    report_horizons,
+)
+from ipsecon.engines.microsim import BATCH_GROUP, batch_trace
 from ipsecon.engines.simulate import Simulation, horizon_cycles
 from ipsecon.money.ledger import build_ledger
 
 HEALTH_COMPONENT = "health_value"  # society's QALYs in NOK (money.ledger.perspective_items): discounted as effects
-GROUP = 8  # batches made into occupancy and ledgers at a time: their memory is GROUP × one run's
 
 
 def batch_standard_error(x: np.ndarray) -> np.ndarray:
@@ -45,7 +48,7 @@ def mc_error_dataset(sim: Simulation, months: np.ndarray) -> xr.Dataset:
     model = sim.scenario.model
     B = sim.trace.batch_occupancy.shape[0]
     k0 = model.comparator_index
-    groups = [slice(b, b + GROUP) for b in range(0, B, GROUP)]
+    groups = [slice(b, b + BATCH_GROUP) for b in range(0, B, BATCH_GROUP)]
     occ = np.concatenate([batch_trace(sim.trace, g).population_occupancy() for g in groups])  # [batch, strategy, point, state]
     share = "share of the starting population"
     paired = "paired: each batch's difference, the same people in every strategy; NaN for the comparator"
