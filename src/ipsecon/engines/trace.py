@@ -45,7 +45,7 @@ class Trace:
     # microsim with one sample: {"person": ids, "stratum": [N], "totals": {reward: [strategy, N]}} (discounted)
     people: dict | None = None
     # microsim with one sample: people per batch in each stratum, state and point [batch, strategy, stratum,
-    # point, state] (int32 counts; the batches add up to the run's): ``microsim.batch_trace``
+    # point, state] (counts, smallest unsigned type; the batches add up to the run's): ``microsim.batch_trace``
     batch_occupancy: np.ndarray | None = None
 
     def state_members(self, name: str) -> list[int]:
