@@ -65,6 +65,11 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
             people += K * N * R * FLOAT
         slots = max(1, os.cpu_count() or 1)
         people += min(n * slots, n * max(1, N // 4096)) * G * ((T + 1) * (S + E) + T * Q) * FLOAT
+        if n == 1:  # person batches: moves per batch, their counts (≤ 4 bytes), and the ledgers made from a
+            # group of them at a time for their Monte Carlo errors (output.mc_error)
+            from ipsecon.engines.microsim import BATCH_GROUP, MC_BATCHES
+
+            people += MC_BATCHES * G * (T + 1) * S * (FLOAT + 4 * K) + BATCH_GROUP * 2 * K * G * T * S * FLOAT
     ledger = 0
     if model.employment_state is not None:
         # the ledger: a copy of occupancy per cycle, occupancy x weights per state, per-flow
