@@ -223,8 +223,9 @@ class Target(Strict):
     of the months after people first entered ``state`` (one of ``model.ever_in``), the share spent in it, over
     months (``from_month``, ``month``] (e.g. weeks worked per year after the first job); ``state_after_exit`` —
     of the people who move out of ``from_state`` during months (``from_month``, ``month``], the share in
-    ``state`` ``after_months`` months after that move, whatever they did in between (e.g. SSB's AAP leavers in
-    work a year later).
+    ``state`` ``after_months`` months after that move, whatever they did in between, or with ``within_months``
+    the share in it at one or more month ends of the ``within_months`` months up to then (one of
+    ``model.ever_in``: e.g. SSB's AAP leavers with any paid work in the year after leaving).
     Totals, in a reward's unit: ``reward_total`` — ``reward``'s undiscounted total per person over months
     (``from_month``, ``month``]; ``reward_difference`` — that total in ``strategy`` minus in ``versus``.
     """
@@ -250,6 +251,7 @@ class Target(Strict):
     from_month: int = Field(0, ge=0)
     among: list[str] | None = None
     after_months: int = Field(12, ge=0, le=1200)  # state_after_exit: months from the move to the reading
+    within_months: int | None = Field(None, ge=1, le=1200)  # state_after_exit: ever in state over these months
 
     @model_validator(mode="after")
     def _check_measure(self):
@@ -272,8 +274,10 @@ class Target(Strict):
             raise ValueError("from_state belongs to exit_share and state_after_exit")
         if self.measure != "exit_share" and self.among is not None:
             raise ValueError("among belongs to exit_share")
-        if self.measure != "state_after_exit" and "after_months" in self.model_fields_set:
-            raise ValueError("after_months belongs to state_after_exit")
+        if self.measure != "state_after_exit" and self.model_fields_set & {"after_months", "within_months"}:
+            raise ValueError("after_months and within_months belong to state_after_exit")
+        if self.within_months is not None and self.within_months > self.after_months:
+            raise ValueError("within_months must be at most after_months (the window ends at after_months)")
         if self.measure in ("in_state", "ever_in") and self.from_month:
             raise ValueError(f"{self.measure} is a share at one month: from_month belongs to exit_share and time_share")
         if self.from_month >= self.month:
@@ -317,6 +321,8 @@ class Target(Strict):
         where = f"{self.from_state}->{self.state}" if self.from_state else self.state
         window = f"month {self.month}" if self.measure in ("in_state", "ever_in") else f"months {self.from_month}-{self.month}"
         after = f" +{self.after_months}" if self.measure == "state_after_exit" else ""
+        if self.within_months:
+            after = f" ever in +{self.after_months - self.within_months + 1}..+{self.after_months}"
         return f"{self.measure} {where} [{self.strategy}] {window}{after}"
 
     @property
