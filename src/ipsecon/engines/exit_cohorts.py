@@ -7,7 +7,9 @@ cycle c the exit lane of c takes lane 0's mass in the source states' tunnel cell
 keeps only what moved out of them, each mass in the cell it arrived in (duration 0, tracker bins
 carried on), and moves on from there whatever it does next (back to a source state included); ``lag``
 cycles later its occupancy by state is read and the lane is free for a later exit cycle, so at most
-``lag + 1`` exit lanes are in use at once. Run only when a target asks for it.
+``lag + 1`` exit lanes are in use at once. With a ``window`` each lane also carries, from ``window`` cycles
+before its reading, the kernel's mass not yet in each of the model's ever states (``model.ever_in``): whoever
+was in one at a point of the window. Run only when a target asks for it.
 """
 
 from __future__ import annotations
@@ -42,13 +44,17 @@ def one_sample(values: dict[str, Any], i: int = 0) -> dict[str, Any]:
 
 
 def after_exit(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray, start_year: int,
-               strategy: str, source: list[int], first: int, last: int, lag: int) -> tuple[np.ndarray, np.ndarray]:
-    """(arrived[g, e], later[g, e, state]) for exit cycles c = first … last (1-based, e = c − first): the
-    mass of stratum g that moved during cycle c from a state in ``source`` to one outside it, and where
-    that mass is at point c + lag (it sums to arrived). ``values``: one sample (:func:`one_sample`);
-    ``start_mix``: [1, stratum, state]. Same kernel, values and layout as ``cohort.run_cohort``."""
-    if not 1 <= first <= last or lag < 0:
-        raise ValueError(f"exit cycles {first}..{last} and lag {lag}: need 1 <= first <= last and lag >= 0")
+               strategy: str, source: list[int], first: int, last: int, lag: int,
+               window: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(arrived[g, e], later[g, e, state], ever[g, e, j]) for exit cycles c = first … last (1-based,
+    e = c − first): the mass of stratum g that moved during cycle c from a state in ``source`` to one outside
+    it; where that mass is at point c + lag (it sums to arrived); and, with ``window`` >= 1, how much of it
+    was in ``model.ever_in[j]`` at one or more of the points c + lag − window + 1 … c + lag (zeros without).
+    ``values``: one sample (:func:`one_sample`); ``start_mix``: [1, stratum, state]. Same kernel, values
+    and layout as ``cohort.run_cohort``."""
+    if not 1 <= first <= last or lag < 0 or not 0 <= window <= lag:
+        raise ValueError(f"exit cycles {first}..{last}, lag {lag}, window {window}: need 1 <= first <= last "
+                         "and 0 <= window <= lag")
     S, G = model.n_states, strata.size
     layout = model_layout(model)
     cell, C = layout.cell, int(model.slots.sum())
@@ -63,12 +69,13 @@ def after_exit(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
     bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, 1), (1, G))[0]
     for s in range(S):  # everybody at duration 0, in the tracker bin they start with (as run_cohort)
         occ[np.arange(G), cell[s] + model.bin_in[s, bins0], 0] = start[:, s]
-    # no ever states are read, but the kernel is given as many as run_cohort gives it: the same compiled
-    # specialisation (a new one costs ~20 s to compile after an install), with nothing in them
+    # the kernel is given as many ever states as run_cohort gives it (the same compiled specialisation: a new
+    # one costs ~20 s to compile after an install); they hold mass only within a lane's window
     J = len(model.ever_members)
     never = np.zeros((G, J, C, N))
     arrived = np.zeros((G, last - first + 1))
     later = np.zeros((G, last - first + 1, S))
+    ever = np.zeros((G, last - first + 1, J))
     sizes = ((0,) * S, (0,) * J)
     no_trace = TraceArrays(False, *(np.empty((0,) * 5),) * 4)
     none = packed(pack_values([]))
@@ -94,11 +101,17 @@ def after_exit(model: CompiledModel, values: dict[str, Any], strata: Strata, sta
             if first <= c <= last:
                 occ[:, in_source, lane] = 0.0  # those still in a source state have not left in cycle c
                 arrived[:, c - first] = occ[:, :, lane].sum(axis=1)
+            e = c - lag + window  # the exit cycle whose window opens now: all its mass not yet counted
+            if window and first <= e <= last:
+                opens = 1 + (e - first) % W
+                never[:, :, :, opens] = occ[:, None, :, opens]
             e = c - lag  # the exit cycle whose lag ends now
             if first <= e <= last:
                 done = 1 + (e - first) % W
                 for s in range(S):
                     later[:, e - first, s] = occ[:, cells_of[s], done].sum(axis=1)
-                occ[:, :, done] = 0.0
+                if window:
+                    ever[:, e - first] = arrived[:, e - first, None] - never[:, :, :, done].sum(axis=2)
+                occ[:, :, done] = 0.0  # (its window's mass is replaced when the lane's next window opens)
         del cv, ns
-    return arrived, later
+    return arrived, later, ever

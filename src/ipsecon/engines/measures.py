@@ -8,7 +8,10 @@ A state name may be a group's (``model.groups``): its states summed.
 ``state_after_exit``: of the people who move out of ``from_state`` (a state or group: from one of its states to
 one outside it) during months ``from_month``..``month``, the share in ``state`` ``after_months`` months after
 that move, whatever they did in between (back to ``from_state`` and into a new job counts as in work if they are
-in work then): SSB's "AAP recipients in work a year after leaving". Each month's leavers weigh by their number.
+in work then); with ``within_months`` the share in ``state`` (one of ``model.ever_in``) at one or more of the
+month ends ``after_months − within_months + 1`` … ``after_months`` after the move: SSB's "AAP recipients who
+worked a year after leaving" counts anyone with paid hours during the year. Each month's leavers weigh by their
+number.
 Moves too late for their reading to fall within the run's horizon are left out of the window (an error if none
 remain; calibration and ``validate --targets`` run to ``Target.last_month``, which keeps them all). The trace cannot
 tell where leavers are later: the cohort engine follows each month's leavers with the run's transitions
@@ -32,7 +35,7 @@ from ipsecon.inputs.schema import Target
 
 def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets",
             rewards: Mapping[str, Callable[[], np.ndarray]] | None = None,
-            after_exit: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> float:
+            after_exit: Callable[..., tuple[np.ndarray, ...]] | None = None) -> float:
     """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`). ``rewards``: reward name ->
     its undiscounted population series per cycle [sample, strategy, cycle] (``Simulation.reward_series``), needed
     only by the reward measures (callers without it keep working for the others); ``after_exit``:
@@ -57,7 +60,8 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
         return _exit_share(trace, target, k, start, point, file, path)
     if target.measure == "state_after_exit":
         lag = round(target.after_months * points_per_month)
-        return _state_after_exit(trace, target, states, start, point, lag, file, path, after_exit)
+        window = round((target.within_months or 0) * points_per_month)
+        return _state_after_exit(trace, target, states, start, point, lag, window, file, path, after_exit)
     if target.state not in trace.ever_states:
         raise InputError(file, f"{path}.state", f"{target.state!r} is not listed in model.ever_in",
                          ", ".join(trace.ever_states) or "add it to model.ever_in")
@@ -123,10 +127,11 @@ def _exit_share(trace: Trace, target: Target, k: int, start: int, point: int, fi
     return moved / counted if counted > 0 else float("nan")
 
 
-def _state_after_exit(trace: Trace, target: Target, states: list[int], start: int, point: int, lag: int, file: str,
-                      path: str, after_exit: Callable[..., tuple[np.ndarray, np.ndarray]] | None) -> float:
-    """Share in ``states`` ``lag`` cycles after a move out of ``from_state`` during cycles start+1 … point, the moves
-    whose reading falls after the horizon left out."""
+def _state_after_exit(trace: Trace, target: Target, states: list[int], start: int, point: int, lag: int, window: int,
+                      file: str, path: str, after_exit: Callable[..., tuple[np.ndarray, ...]] | None) -> float:
+    """Share in ``states`` ``lag`` cycles after a move out of ``from_state`` during cycles start+1 … point (with a
+    ``window``: ever in ``target.state`` over its last ``window`` points), the moves whose reading falls after the
+    horizon left out."""
     if after_exit is None:
         raise ValueError("state_after_exit follows the leavers with the model: call Simulation.measure, "
                          "or pass after_exit=")
@@ -138,9 +143,13 @@ def _state_after_exit(trace: Trace, target: Target, states: list[int], start: in
                          f"followed by {target.after_months} months within the run's horizon ({months} months)",
                          f"after_months at most {months - target.from_month - 1}, or a horizon of at least "
                          f"{target.from_month + 1 + target.after_months} months")
-    arrived, later = after_exit(target.strategy, source, start + 1, last, lag)
+    if window and target.state not in trace.ever_states:
+        raise InputError(file, f"{path}.state", f"within_months needs {target.state!r} listed in model.ever_in",
+                         ", ".join(trace.ever_states) or "add it to model.ever_in")
+    arrived, later, ever = after_exit(target.strategy, source, start + 1, last, lag, window)
     total = float(arrived.sum())
-    return float(later[:, states].sum()) / total if total > 0 else float("nan")
+    found = ever[:, trace.ever_states.index(target.state)] if window else later[:, states]
+    return float(found.sum()) / total if total > 0 else float("nan")
 
 
 def verdict(target: Target, value: float) -> str:
