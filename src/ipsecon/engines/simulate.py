@@ -74,15 +74,18 @@ class Simulation:
         return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path, rewards,
                                 self.after_exit)
 
-    def after_exit(self, strategy: str, source: list[int], first: int, last: int, lag: int) -> tuple[np.ndarray, np.ndarray]:
-        """Population (arrived[e], later[e, state]) of :func:`exit_cohorts.after_exit`, sample 0, weighted over
-        strata: the cohort engine's exact values, also for a microsim run (which keeps no per-person exit times)."""
+    def after_exit(self, strategy: str, source: list[int], first: int, last: int, lag: int,
+                   window: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Population (arrived[e], later[e, state], ever[e, j]) of :func:`exit_cohorts.after_exit`, sample 0,
+        weighted over strata: the cohort engine's exact values, also for a microsim run (which keeps no
+        per-person exit times)."""
         sc = self.scenario
         values = exit_cohorts.one_sample(sc.base_values() if self.values is None else self.values)
-        arrived, later = exit_cohorts.after_exit(sc.model, values, sc.strata, sc.start_mix(values, 1)[:1],
-                                                 sc.spec.population.start_year, strategy, source, first, last, lag)
+        arrived, later, ever = exit_cohorts.after_exit(sc.model, values, sc.strata, sc.start_mix(values, 1)[:1],
+                                                       sc.spec.population.start_year, strategy, source, first, last,
+                                                       lag, window)
         w = sc.stratum_weights(values, 1)[0]
-        return w @ arrived, np.einsum("g,ges->es", w, later)
+        return w @ arrived, np.einsum("g,ges->es", w, later), np.einsum("g,gej->ej", w, ever)
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""
