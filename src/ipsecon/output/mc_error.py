@@ -38,18 +38,30 @@ def batch_standard_error(x: np.ndarray) -> np.ndarray:
     return np.std(x, axis=0, ddof=1) / np.sqrt(x.shape[0])
 
 
+def batch_occupancy(sim: Simulation) -> np.ndarray | None:
+    """Each person batch's estimate of the population's occupancy [batch, strategy, point, state]; None
+    without batches (a cohort run, a PSA's samples)."""
+    if sim.trace is None or sim.trace.engine != "microsim" or sim.trace.batch_occupancy is None:
+        return None
+    B = sim.trace.batch_occupancy.shape[0]
+    return np.concatenate([batch_trace(sim.trace, g).population_occupancy() for g in _groups(B)])
+
+
+def _groups(B: int) -> list[slice]:
+    return [slice(b, b + BATCH_GROUP) for b in range(0, B, BATCH_GROUP)]
+
+
 def mc_error_dataset(sim: Simulation, months: np.ndarray) -> xr.Dataset:
     """The batch-means standard errors of a one-sample microsim run (an empty Dataset otherwise):
     occupancy and employment per strategy and their differences from the comparator per month, and,
     where the payer ledger applies, the cumulative discounted net per perspective and the break-even
     wage per perspective and horizon (the standard ones up to the run's)."""
-    if sim.trace is None or sim.trace.engine != "microsim" or sim.trace.batch_occupancy is None:
+    occ = batch_occupancy(sim)  # [batch, strategy, point, state]
+    if occ is None:
         return xr.Dataset()
     model = sim.scenario.model
-    B = sim.trace.batch_occupancy.shape[0]
+    B = occ.shape[0]
     k0 = model.comparator_index
-    groups = [slice(b, b + BATCH_GROUP) for b in range(0, B, BATCH_GROUP)]
-    occ = np.concatenate([batch_trace(sim.trace, g).population_occupancy() for g in groups])  # [batch, strategy, point, state]
     share = "share of the starting population"
     paired = "paired: each batch's difference, the same people in every strategy; NaN for the comparator"
     ds = xr.Dataset(coords={"strategy": list(model.strategies), "month": months, "state": list(model.states)})
@@ -68,7 +80,7 @@ def mc_error_dataset(sim: Simulation, months: np.ndarray) -> xr.Dataset:
                                              {"units": share, "long_name": f"Monte Carlo standard error of the share in "
                                               f"{model.employment_name} minus the comparator's ({paired})"})
     if economics.has_ledger(model) and model.interventions and _ledger_linear(model):
-        ds = ds.merge(_money_errors(sim, groups, months))
+        ds = ds.merge(_money_errors(sim, _groups(B), months))
     for v in ds.data_vars.values():  # what a report's caption says the band is made from
         v.attrs["batches"] = B
     if "employment_mc_se" in ds:

@@ -97,6 +97,7 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
     se = sim.reward_standard_errors()
     inc_se = sim.incremental_standard_errors()
     n = sim.individuals
+    batches = mc_error.batch_occupancy(sim)  # a microsim run's person batches: the shares' SEs (else binomial)
     for k, strategy in enumerate(tr.strategies):
         row: dict[str, object] = {"strategy": strategy}
         for m in SUMMARY_MONTHS:
@@ -104,7 +105,9 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
             if emp is not None and idx.size:
                 p = float(occ[k, idx[0], emp].sum())
                 row[f"employed_m{m}"] = p
-                if n:
+                if batches is not None:
+                    row[f"employed_m{m}_se"] = float(mc_error.batch_standard_error(batches[:, k, idx[0], emp].sum(axis=-1)))
+                elif n:
                     row[f"employed_m{m}_se"] = float(np.sqrt(p * (1 - p) / n))
         if emp is not None and sc.model.employment_name in tr.ever_states:
             e = tr.ever_states.index(sc.model.employment_name)
