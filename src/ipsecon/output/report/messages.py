@@ -124,7 +124,7 @@ EN = {
     "occupancy.mc_batches": "A microsimulation of {n} people per strategy: each difference carries its paired 95 % "
                             "Monte Carlo band, from {b} batches of the simulated people (see the employment section).",
     "mc.band_caption": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors from {b} batches of the simulated "
-                       "people (paired between strategies)",
+                       "people (a difference's band is paired: the same people under each strategy)",
     "mc.band_breakeven": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors of the wage re-evaluated in each "
                          "of {b} batches of the simulated people; none where a batch has no break-even wage",
     "mc.col.reward": "total (unit)",
@@ -321,7 +321,7 @@ NB = {
                             "Monte Carlo-bånd, fra {b} grupper av de simulerte personene (se avsnittet om "
                             "sysselsetting).",
     "mc.band_caption": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil fra {b} grupper av de simulerte "
-                       "personene (parvist mellom tiltakene)",
+                       "personene (en differanses bånd er parvist: de samme personene under hvert tiltak)",
     "mc.band_breakeven": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil av lønnen beregnet på nytt i hver av "
                          "{b} grupper av de simulerte personene; ingen der en gruppe ikke har noen break-even-lønn",
     "mc.col.reward": "sum (enhet)",
