@@ -49,7 +49,7 @@ from ipsecon.model.population import Strata
 from ipsecon.model.state_machine import CompiledModel, pack_values
 
 # the engine, and the names this module offered before the split (now made elsewhere)
-__all__ = ["run_cohort", "cohort_reward_totals", "run_cohort_reference", "advance", "block_length",
+__all__ = ["run_cohort", "cohort_reward_totals", "load_kernels", "run_cohort_reference", "advance", "block_length",
            "compact_block_length", "duration_runs", "value_changes", "sample_free", "tunnel_cells",
            "transition_probabilities", "compact_value", "BLOCK_ELEMENTS", "COMPACT_ELEMENTS", "LANES", "OUT_CYCLES",
            "ROW_ABSORBING", "ROW_PROBABILITIES", "ROW_HAZARDS"]
@@ -84,6 +84,16 @@ def cohort_reward_totals(model: CompiledModel, values: dict[str, Any], strata: S
     totals = _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights)  # per stratum
     w = strata.weight[None] if stratum_weights is None else stratum_weights
     return np.einsum("mkgn,ng->mnk", totals, np.broadcast_to(w, (n_samples, strata.size)))
+
+
+def load_kernels(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
+                 start_year: int, trace: bool = True) -> None:
+    """Load the compiled kernels that a run of ``model`` calls (after an install, compile them: about
+    20 s), by running its first cycle for one sample (``values`` and ``start_mix`` of one sample):
+    the kernels are specialised to the model's numbers of states and ever states and to whether the
+    run keeps a trace, not to its size. A process's first call of any kernel also sets up numba
+    (about 0.5 s), so a warm load takes that long, and the run after it is no longer counted as loading."""
+    _run(model, values, strata, start_mix, start_year, 1, 1, None if trace else [])
 
 
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):

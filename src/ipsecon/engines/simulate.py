@@ -11,7 +11,7 @@ import numpy as np
 
 from ipsecon.engines import counting as accounting
 from ipsecon.engines import exit_cohorts, measures
-from ipsecon.engines.cohort import cohort_reward_totals, run_cohort
+from ipsecon.engines.cohort import cohort_reward_totals, load_kernels, run_cohort
 from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
 from ipsecon.engines.trace import Trace
@@ -20,7 +20,7 @@ from ipsecon.inputs.schema import Target
 from ipsecon.model.scenario import LoadedScenario
 from ipsecon.progress import slow_step
 
-_WARM: set[str] = set()  # engines whose kernels this process has run
+_WARM: set = set()  # engines whose kernels this process has run (cohort: with or without a trace)
 
 @dataclass
 class Simulation:
@@ -134,10 +134,15 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
     weights = scenario.stratum_weights(values, n_samples)
     year = scenario.spec.population.start_year
     # the first run in a process loads the numba kernels, or compiles them after an install (~20 s): say so
+    step = f"{engine} engine: loading or, after an install, compiling its numerical kernels (about 20 s)"
     first = engine not in _WARM
     _WARM.add(engine)
-    with slow_step(f"{engine} engine: loading or, after an install, compiling its numerical kernels (about 20 s)") \
-            if first else nullcontext():
+    totals_only = engine == "cohort" and not trace and not scenario.model.cell_rewards
+    if engine == "cohort" and (engine, totals_only) not in _WARM:
+        _WARM.add((engine, totals_only))
+        with slow_step(step):  # the kernels alone, on one cycle of one sample: the run itself is not loading
+            load_kernels(scenario.model, exit_cohorts.one_sample(values), scenario.strata, mix[:1], year, not totals_only)
+    with slow_step(step) if first and engine != "cohort" else nullcontext():
         # rewards per tunnel cell are added up from the trace's cell occupancy: they keep one
         if engine == "cohort" and not trace and not scenario.model.cell_rewards:
             sim = Simulation(scenario, None, seed, None, horizon_years)
