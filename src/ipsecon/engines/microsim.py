@@ -314,21 +314,32 @@ def _running_sum(moves: np.ndarray, out: np.ndarray) -> None:
                     out[b, g, t, s] = acc
 
 
-def batch_trace(trace: Trace, which: slice = slice(None)) -> Trace | None:
-    """A microsim run's person batches as the samples of a trace (None without batches): batch b's
-    occupancy of stratum g is B × its count / the run's people in g, so that, with the run's strata
-    weights, each sample is the batch's estimate of the population's occupancy and their mean is the
-    run's, exactly. The spread of any linear function of the trace (shares, money per month, NPV)
-    over the batches, sd / sqrt(B), is its Monte Carlo standard error (batch means); the batches
-    hold the same people in every strategy, so a difference between strategies is paired.
-    Flows and ever-in are not kept per batch (zero-width here); rewards are the run's, broadcast.
+def batch_trace(trace: Trace, which: slice = slice(None), scale: float = 1.0) -> Trace | None:
+    """A microsim run's person batches as the samples of a trace (None without batches).
+
+    Sample b is batch b's estimate of the run's occupancy per stratum: B × its count / the run's people
+    in the stratum, less the run's occupancy × (the batch's share of the strata weights × B − 1). The
+    run's estimate is a weighted mean of its people, Σ_p λ_p x_p with λ = weight / people of the stratum
+    (a ratio where subgroups are reweighted), and this is its linearisation per batch: the samples
+    average to the run exactly, a batch with more than its share of an upweighted subgroup does not
+    count that as noise, and without reweighting (λ = 1/N, batches of N/B people) the correction is 0.
+    ``scale``: each sample is the run + scale × (batch estimate − run); with 1/sqrt(B) a sample deviates
+    from the run by about one standard error, so a function re-evaluated per sample (a break-even wage)
+    spreads as the delta method says. The spread over the samples of any linear function of the trace
+    (shares, money per month, NPV), divided by (sqrt(B) × scale), is its Monte Carlo standard error (batch
+    means); the batches hold the same people in every strategy, so a difference between strategies is
+    paired. Flows and ever-in are not kept per batch (zero-width here); rewards are the run's, broadcast.
     ``which``: those batches only (a few at a time keep the memory of what is made from them small)."""
     if trace.batch_occupancy is None:
         return None
     B = trace.batch_occupancy.shape[0]
     counts = trace.batch_occupancy[which]
     n, K, G, T1, _ = counts.shape
-    occupancy = counts * (B * per_person(trace.counts))[None, None, :, None, None]
+    share = per_person(trace.counts)  # 1 / the run's people in each stratum
+    run = trace.occupancy[:1]
+    mass = B * (counts[:, 0, :, 0, :].sum(axis=-1) * share * trace.sample_weights(1)[0]).sum(axis=-1)  # [n]: mean 1
+    estimate = counts * (B * share)[None, None, :, None, None] - (mass - 1)[:, None, None, None, None] * run
+    occupancy = run + scale * (estimate - run)
 
     def broadcast(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x[:1], (n,) + x.shape[1:])

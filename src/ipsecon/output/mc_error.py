@@ -5,11 +5,18 @@ A one-sample microsim run also counts its people in B independent batches (perso
 people in every strategy, and the B estimates average to the run's curve exactly. The Monte Carlo
 standard error of a curve at each month is sd(batch estimates) / sqrt(B); a 95 % band is ± 1.96 SE.
 A difference between strategies is taken within each batch, so its error is paired (far below the
-two curves' errors added in quadrature). Money per month is linear in the occupancy, so each
-batch's payer ledger gives its cumulative net per perspective. The break-even wage is not linear:
-it is re-evaluated per batch (each batch's own root, the vectorised search of
-:func:`ipsecon.economics.breakeven.breakeven_wages`) and its SE is the batches' sd / sqrt(B); no SE
-where a batch has no root in the bracket.
+two curves' errors added in quadrature). Where subgroups are reweighted (Bodø's users), a batch's
+estimate is the linearised ratio (``batch_trace``). Money per month is linear in the occupancy, so
+each batch's payer ledger gives its cumulative net per perspective.
+
+The break-even wage is not linear, and a batch's own root is not a good estimate of its spread: a
+batch of 1/B of the people sees the employment effect with sqrt(B) times the noise, and the root, a
+ratio, skews (re-solved per batch it overstated Bodø's SE at 3 years by a third against 16 seeds).
+It uses the delta method, numerically: each batch's deviation from the run, scaled by 1/sqrt(B) (about
+one standard error), is added to the run and the wage re-solved (the vectorised search of
+:func:`ipsecon.economics.breakeven.breakeven_wages`); the SD of these wages over the batches is its SE,
+to first order. No SE where one of them has no root in the bracket. The money curves use the same
+scaled runs (for a linear quantity the SD over them is exactly the batch-means SE).
 """
 
 from __future__ import annotations
@@ -88,9 +95,14 @@ def mc_error_dataset(sim: Simulation, months: np.ndarray) -> xr.Dataset:
     return ds
 
 
-def _versus(x: np.ndarray, k0: int) -> np.ndarray:
-    """SE of each strategy's batch estimates minus the comparator's [batch, strategy, ...]; NaN for it."""
-    se = batch_standard_error(x - x[:, k0:k0 + 1])
+def _spread(x: np.ndarray) -> np.ndarray:
+    """SE from the runs scaled by 1/sqrt(B) (``batch_trace(scale=)``): their SD over the batches (axis 0)."""
+    return np.std(x, axis=0, ddof=1)
+
+
+def _versus(x: np.ndarray, k0: int, error=batch_standard_error) -> np.ndarray:
+    """SE of each strategy minus the comparator [batch, strategy, ...] -> [strategy, ...]; NaN for it."""
+    se = error(x - x[:, k0:k0 + 1])
     se[k0] = np.nan
     return se
 
@@ -109,8 +121,9 @@ def _money_errors(sim: Simulation, groups: list[slice], months: np.ndarray) -> x
     at = [j for j, p in enumerate(EVALUATION_PERSPECTIVES) if p in HEADLINE_PERSPECTIVES]
     perspectives = [EVALUATION_PERSPECTIVES[j] for j in at]
     cumulative, wages = [], []  # per group of batches: [perspective, batch, strategy, point], [intervention, batch, p, h]
+    scale = 1 / np.sqrt(sim.trace.batch_occupancy.shape[0])  # the run + one SE's worth of each batch's deviation
     for g in groups:
-        batches = replace(sim, trace=batch_trace(sim.trace, g), totals=None)
+        batches = replace(sim, trace=batch_trace(sim.trace, g, scale), totals=None)
         ledger = build_ledger(batches)
         n, K, T, _ = ledger.amounts.shape
         factors = {kind: economics.cycle_discount_factors(T, ledger.cycle_years, ledger.discount[kind], ledger.counting)
@@ -127,7 +140,7 @@ def _money_errors(sim: Simulation, groups: list[slice], months: np.ndarray) -> x
                                       cum[at][:, :, k][:, :, cycles].transpose(1, 0, 2), k, k0)[0]
                       for k in [model.strategies.index(i) for i in model.interventions]])
     B = sum(c.shape[1] for c in cumulative)
-    se = np.stack([_versus(c, k0) for c in np.concatenate(cumulative, axis=1)])
+    se = np.stack([_versus(c, k0, _spread) for c in np.concatenate(cumulative, axis=1)])
     se[:, :, 0] = np.where(np.isnan(se[:, :, 0]), np.nan, 0.0)
     out = xr.Dataset(coords={"perspective": list(EVALUATION_PERSPECTIVES), "strategy": list(model.strategies),
                              "month": months})
@@ -138,12 +151,13 @@ def _money_errors(sim: Simulation, groups: list[slice], months: np.ndarray) -> x
     wage_se = []
     for i in range(len(model.interventions)):
         wage = np.concatenate([w[i] for w in wages])  # [batch, perspective, horizon]
-        wage_se.append(np.where(np.isnan(wage).any(axis=0), np.nan, batch_standard_error(wage)))
+        wage_se.append(np.where(np.isnan(wage).any(axis=0), np.nan, _spread(wage)))
     wage_se = xr.DataArray(np.stack(wage_se), dims=("intervention", "perspective", "breakeven_horizon"),
                            coords={"intervention": list(model.interventions), "perspective": perspectives,
                                    "breakeven_horizon": np.asarray(horizons, dtype=float)})
     out["breakeven_wage_mc_se"] = wage_se.reindex(perspective=out["perspective"]).assign_attrs({
         "units": "NOK per year (gross)",
-        "long_name": f"Monte Carlo standard error of the NPV break-even wage: re-evaluated in each of {B} person "
-                     "batches, sd / sqrt(batches); NaN where a batch has no break-even wage in the bracket"})
+        "long_name": f"Monte Carlo standard error of the NPV break-even wage (delta method, numerically: the wage "
+                     f"re-solved with the run plus each of {B} person batches' deviation / sqrt(batches); their SD); "
+                     "NaN where one of them has no break-even wage in the bracket"})
     return out

@@ -87,7 +87,7 @@ def breakeven_section(inp: Inputs, facts: dict) -> Section | None:
 
 def with_mc_errors(be: pd.DataFrame, inp: Inputs) -> tuple[pd.DataFrame, int]:
     """The table with ``mc_se``, the Monte Carlo standard error of each wage, where the wages are a
-    microsim run's own (``results.nc``: ``breakeven_wage_mc_se``, re-evaluated per person batch in
+    microsim run's own (``results.nc``: ``breakeven_wage_mc_se``, delta method over person batches in
     output.mc_error), and the number of batches; the table as it is and 0 otherwise."""
     ds = inp.results
     if inp.breakeven_file != "results.nc" or ds is None or "breakeven_wage_mc_se" not in ds:

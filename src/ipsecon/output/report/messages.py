@@ -125,8 +125,9 @@ EN = {
                             "Monte Carlo band, from {b} batches of the simulated people (see the employment section).",
     "mc.band_caption": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors from {b} batches of the simulated "
                        "people (a difference's band is paired: the same people under each strategy)",
-    "mc.band_breakeven": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors of the wage re-evaluated in each "
-                         "of {b} batches of the simulated people; none where a batch has no break-even wage",
+    "mc.band_breakeven": "Bands: 95 % Monte Carlo interval, ± 1.96 standard errors (delta method: the wage solved "
+                         "again with each of {b} batches of the simulated people moving the run by one standard "
+                         "error); none where one of them has no break-even wage",
     "mc.col.reward": "total (unit)",
     "mc.col.difference": "difference per person",
     "mc.col.paired": "Monte Carlo SE (paired)",
@@ -322,8 +323,9 @@ NB = {
                             "sysselsetting).",
     "mc.band_caption": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil fra {b} grupper av de simulerte "
                        "personene (en differanses bånd er parvist: de samme personene under hvert tiltak)",
-    "mc.band_breakeven": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil av lønnen beregnet på nytt i hver av "
-                         "{b} grupper av de simulerte personene; ingen der en gruppe ikke har noen break-even-lønn",
+    "mc.band_breakeven": "Bånd: 95 % Monte Carlo-intervall, ± 1,96 standardfeil (deltametoden: lønnen løst på nytt "
+                         "med hver av {b} grupper av de simulerte personene som flytter kjøringen med én "
+                         "standardfeil); ingen der en av dem ikke har noen break-even-lønn",
     "mc.col.reward": "sum (enhet)",
     "mc.col.difference": "differanse per person",
     "mc.col.paired": "Monte Carlo-standardfeil (parvis)",
