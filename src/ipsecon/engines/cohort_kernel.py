@@ -169,6 +169,16 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                 cur[c, l] = occ[g, c, n0 + l]
                 for e in range(E):
                     nev[e, c, l] = never[g, e, c, n0 + l]
+        # no never-mass in the cells of ever_in[e]'s own states, as run_cohort starts it and every cycle leaves
+        # it: the never-mass of those states is then not advanced (all zeros), and nothing is added there
+        clean = True
+        for e in range(E):
+            for es in range(S):
+                if (ever_bit[es] >> e) & 1:
+                    for c in range(cell[es], cell[es] + caps[es]):
+                        for l in range(nl):
+                            if nev[e, c, l] != 0.0:
+                                clean = False
         fresh[:, :] = False
         _state_sums(xs, cur, cell, caps, nl)
         for m in range(M):
@@ -189,6 +199,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                         for l in range(nl):
                             new[nx, l] += cur[c0 + d, l]
                         for e in range(E):
+                            if clean and (ever_bit[s] >> e) & 1:
+                                continue
                             for l in range(nl):
                                 nnew[e, nx, l] += nev[e, c0 + d, l]
                     continue
@@ -237,6 +249,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                             new[nx, l] += x * stays[r, l]
                             mass[h, l] += x
                     for e in range(E):
+                        if clean and (ever_bit[s] >> e) & 1:
+                            continue
                         for d in range(d0, d1):
                             nx, h = cell_next[c0 + d], cell_bin[c0 + d]
                             for l in range(nl):
@@ -281,6 +295,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                                 for l in range(nl):
                                     new[to, l] += mass[h, l] * probs[r, i - a, l]
                         for e in range(E):
+                            if (ever_bit[nxt] >> e) & 1:  # emptied below
+                                continue
                             for ib in range(enz):
                                 h = ebins[ib]
                                 to = dest[i] + bin_in[nxt, h]
@@ -288,11 +304,14 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                                     nnew[e, to, l] += emass[e, h, l] * probs[r, i - a, l]
                     d0 = d1
             for e in range(E):  # mass in ever_in[e] (any state of a group) has been there
+                if clean:  # nothing was added in those cells
+                    break
                 for es in range(S):
                     if (ever_bit[es] >> e) & 1:
                         for c in range(cell[es], cell[es] + caps[es]):
                             for l in range(nl):
                                 nnew[e, c, l] = 0.0
+            clean = True
             _state_sums(xe, new, cell, caps, nl)
             if keep_cells:
                 for l in range(nl):
@@ -338,9 +357,12 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                         out_flow[l, m, q] = flow[q, l]
                 for e in range(E):
                     tot[:nl] = 0.0
-                    for c in range(C):
-                        for l in range(nl):
-                            tot[l] += nnew[e, c, l]
+                    for es in range(S):  # in cell order, less the cells of ever_in[e] (all zero)
+                        if (ever_bit[es] >> e) & 1:
+                            continue
+                        for c in range(cell[es], cell[es] + caps[es]):
+                            for l in range(nl):
+                                tot[l] += nnew[e, c, l]
                     for l in range(nl):
                         out_ever[l, m, e] = 1.0 - tot[l]
                 if m == OUT_CYCLES - 1 or j == tb - 1:
