@@ -17,6 +17,10 @@ remain; calibration and ``validate --targets`` run to ``Target.last_month``, whi
 tell where leavers are later: the cohort engine follows each month's leavers with the run's transitions
 (``exit_cohorts``), only when a target asks; the caller passes that as ``after_exit``. It is the model's exact
 expected value in a microsim run too (the microsim keeps no per-person exit times), without Monte Carlo error.
+``stock_share``: of a steady-state stock in ``state`` fed by a constant inflow of entrants like the cohort, the
+share whose ``tracker`` is at least ``at_least`` — Σ_t P(state, tracker ≥ k) / Σ_t P(state) over the cohort's points
+0 … ``month`` (``tracker_stock``: the trace keeps no tracker bins, so the cohort kernel is run again when a target
+asks; the caller passes it as ``tracker_stock``; exact in a microsim run too, as ``state_after_exit``).
 Reward measures (``reward_total``: a reward's undiscounted total per person over months ``from_month``..``month``;
 ``reward_difference``: that total in ``strategy`` minus ``versus``'s) read the run's undiscounted reward series,
 which the trace alone cannot give (the counting convention is the model's): the caller passes them as ``rewards``.
@@ -29,17 +33,20 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from ipsecon.engines.trace import Trace
+from ipsecon.engines.tracker_stock import TrackerError
 from ipsecon.errors import InputError
 from ipsecon.inputs.schema import Target
 
 
 def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: str = "targets",
             rewards: Mapping[str, Callable[[], np.ndarray]] | None = None,
-            after_exit: Callable[..., tuple[np.ndarray, ...]] | None = None) -> float:
+            after_exit: Callable[..., tuple[np.ndarray, ...]] | None = None,
+            tracker_stock: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> float:
     """The model's value of ``target`` (see :class:`ipsecon.inputs.schema.Target`). ``rewards``: reward name ->
     its undiscounted population series per cycle [sample, strategy, cycle] (``Simulation.reward_series``), needed
     only by the reward measures (callers without it keep working for the others); ``after_exit``:
-    ``Simulation.after_exit``, needed only by ``state_after_exit``."""
+    ``Simulation.after_exit``, needed only by ``state_after_exit``; ``tracker_stock``: ``Simulation.tracker_stock``,
+    needed only by ``stock_share``."""
     points_per_month = 1 / (cycle_years * 12)
     point = int(round(target.month * points_per_month))
     start = int(round(target.from_month * points_per_month))
@@ -62,6 +69,8 @@ def measure(trace: Trace, target: Target, cycle_years: float, file: str, path: s
         lag = round(target.after_months * points_per_month)
         window = round((target.within_months or 0) * points_per_month)
         return _state_after_exit(trace, target, states, start, point, lag, window, file, path, after_exit)
+    if target.measure == "stock_share":
+        return _stock_share(target, states, point, file, path, tracker_stock)
     if target.state not in trace.ever_states:
         raise InputError(file, f"{path}.state", f"{target.state!r} is not listed in model.ever_in",
                          ", ".join(trace.ever_states) or "add it to model.ever_in")
@@ -150,6 +159,19 @@ def _state_after_exit(trace: Trace, target: Target, states: list[int], start: in
     total = float(arrived.sum())
     found = ever[:, trace.ever_states.index(target.state)] if window else later[:, states]
     return float(found.sum()) / total if total > 0 else float("nan")
+
+
+def _stock_share(target: Target, states: list[int], point: int, file: str, path: str,
+                 tracker_stock: Callable[..., tuple[np.ndarray, np.ndarray]] | None) -> float:
+    """Σ_t P(states, tracker ≥ at_least) / Σ_t P(states) over points 0 … point of the entry cohort."""
+    if tracker_stock is None:
+        raise ValueError("stock_share reads tracker bins with the model: call Simulation.measure, or pass tracker_stock=")
+    try:
+        held, beyond = tracker_stock(target.strategy, states, target.tracker, target.at_least, point)
+    except TrackerError as e:
+        raise InputError(file, f"{path}.{e.field}", str(e), e.allowed) from None
+    total = float(held.sum())
+    return float(beyond.sum()) / total if total > 0 else float("nan")
 
 
 def verdict(target: Target, value: float) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ipsecon.engines import counting as accounting
-from ipsecon.engines import exit_cohorts, measures
+from ipsecon.engines import exit_cohorts, measures, tracker_stock
 from ipsecon.engines.cohort import cohort_reward_totals, load_kernels, run_cohort
 from ipsecon.engines.memory import check_memory
 from ipsecon.engines.microsim import run_microsim
@@ -72,7 +72,7 @@ class Simulation:
         """The model's value for a target (:mod:`ipsecon.engines.measures`)."""
         rewards = {r: partial(self.reward_series, r, False) for r in self.scenario.model.rewards}  # undiscounted
         return measures.measure(self.trace, target, self.scenario.model.cycle_years, self.scenario.file, path, rewards,
-                                self.after_exit)
+                                self.after_exit, self.tracker_stock)
 
     def after_exit(self, strategy: str, source: list[int], first: int, last: int, lag: int,
                    window: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -86,6 +86,17 @@ class Simulation:
                                                        lag, window)
         w = sc.stratum_weights(values, 1)[0]
         return w @ arrived, np.einsum("g,ges->es", w, later), np.einsum("g,gej->ej", w, ever)
+
+    def tracker_stock(self, strategy: str, states: list[int], tracker: str, at_least: int,
+                      last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Population (held[t], beyond[t]) of :func:`tracker_stock.stock`, sample 0, weighted over strata: the
+        cohort engine's exact values, also for a microsim run (as ``after_exit``)."""
+        sc = self.scenario
+        values = exit_cohorts.one_sample(sc.base_values() if self.values is None else self.values)
+        held, beyond = tracker_stock.stock(sc.model, values, sc.strata, sc.start_mix(values, 1)[:1],
+                                           sc.spec.population.start_year, strategy, states, tracker, at_least, last)
+        w = sc.stratum_weights(values, 1)[0]
+        return w @ held, w @ beyond
 
     def reward_standard_errors(self) -> dict[str, np.ndarray]:
         """Monte Carlo standard error of each discounted per-person total (microsim only)."""

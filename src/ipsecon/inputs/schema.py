@@ -226,12 +226,15 @@ class Target(Strict):
     ``state`` ``after_months`` months after that move, whatever they did in between, or with ``within_months``
     the share in it at one or more month ends of the ``within_months`` months up to then (one of
     ``model.ever_in``: e.g. SSB's AAP leavers with any paid work in the year after leaving).
+    ``stock_share`` — of a steady-state stock in ``state`` (a constant inflow of entrants like the cohort: the
+    cohort's points 0 … ``month`` summed), the share whose ``tracker`` is at least ``at_least`` (e.g. AAP recipients
+    with more than 3 years of AAP).
     Totals, in a reward's unit: ``reward_total`` — ``reward``'s undiscounted total per person over months
     (``from_month``, ``month``]; ``reward_difference`` — that total in ``strategy`` minus in ``versus``.
     """
 
     measure: Literal["in_state", "ever_in", "exit_share", "time_share", "time_share_after_ever",
-                     "state_after_exit", "reward_total", "reward_difference"]
+                     "state_after_exit", "stock_share", "reward_total", "reward_difference"]
     state: str | None = None  # the share measures' state or group
     strategy: str
     month: int = Field(ge=1, le=1200)
@@ -252,6 +255,8 @@ class Target(Strict):
     among: list[str] | None = None
     after_months: int = Field(12, ge=0, le=1200)  # state_after_exit: months from the move to the reading
     within_months: int | None = Field(None, ge=1, le=1200)  # state_after_exit: ever in state over these months
+    tracker: str | None = None  # stock_share: a tracker of the model (model.trackers)
+    at_least: int | None = Field(None, ge=1, le=1200)  # stock_share: the tracker's threshold, in its counts (cycles)
 
     @model_validator(mode="after")
     def _check_measure(self):
@@ -276,6 +281,12 @@ class Target(Strict):
             raise ValueError("among belongs to exit_share")
         if self.measure != "state_after_exit" and self.model_fields_set & {"after_months", "within_months"}:
             raise ValueError("after_months and within_months belong to state_after_exit")
+        if self.measure == "stock_share" and (self.tracker is None or self.at_least is None):
+            raise ValueError("stock_share needs tracker (a tracker of the model) and at_least (its threshold)")
+        if self.measure != "stock_share" and (self.tracker is not None or self.at_least is not None):
+            raise ValueError("tracker and at_least belong to stock_share")
+        if self.measure == "stock_share" and self.from_month:
+            raise ValueError("stock_share sums an entry cohort from month 0: from_month does not apply")
         if self.within_months is not None and self.within_months > self.after_months:
             raise ValueError("within_months must be at most after_months (the window ends at after_months)")
         if self.measure in ("in_state", "ever_in") and self.from_month:
@@ -321,6 +332,8 @@ class Target(Strict):
         where = f"{self.from_state}->{self.state}" if self.from_state else self.state
         window = f"month {self.month}" if self.measure in ("in_state", "ever_in") else f"months {self.from_month}-{self.month}"
         after = f" +{self.after_months}" if self.measure == "state_after_exit" else ""
+        if self.measure == "stock_share":
+            return f"stock_share {where} {self.tracker}>={self.at_least} [{self.strategy}] months 0-{self.month} summed"
         if self.within_months:
             after = f" ever in +{self.after_months - self.within_months + 1}..+{self.after_months}"
         return f"{self.measure} {where} [{self.strategy}] {window}{after}"
