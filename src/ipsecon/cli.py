@@ -753,6 +753,9 @@ def _check_targets(loaded) -> None:
             elif t.state not in model.states and t.state not in model.groups:
                 raise InputError(loaded.file, f"{path}.state", f"unknown state or group {t.state!r}",
                                  ", ".join(model.states + list(model.groups)))
+            if t.tracker is not None and t.tracker not in (trackers := [tk.name for tk in model.trackers]):
+                raise InputError(loaded.file, f"{path}.tracker", f"unknown tracker {t.tracker!r}",
+                                 ", ".join(trackers) or "the model declares none")
             if t.measure == "ever_in" and t.state not in model.spec.ever_in:
                 raise InputError(loaded.file, f"{path}.state", f"{t.state!r} is not listed in model.ever_in",
                                  ", ".join(model.spec.ever_in) or "add it to model.ever_in")
