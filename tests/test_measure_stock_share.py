@@ -147,3 +147,20 @@ def test_the_aap_model_stock_adds_up(scenario):
     assert held == pytest.approx(occ, rel=1e-10, abs=1e-15)
     # everybody starts with an unused clock (aap_months_at_start 0): nobody has 12 months before month 12
     assert np.all(beyond <= held + 1e-15) and not beyond[:12].any() and beyond[12] > 0
+
+
+def test_validate_names_an_unknown_tracker_and_accepts_the_scenario(tmp_path, root):
+    """`ipsecon validate` (no run) checks the tracker against the model; scenarios/aap_stock.yaml passes it."""
+    from click.testing import CliRunner
+
+    from ipsecon.cli import main
+
+    sc = _loop(tmp_path, 12, "0.3")
+    spec = yaml.safe_load(Path(sc.file).read_text())
+    spec["targets"] = [{"measure": "stock_share", "state": "A", "tracker": "m", "at_least": 3, "strategy": "only",
+                        "month": 12, "value": 0.4, "tolerance": 0.1, "source": "test"}]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(spec))
+    r = CliRunner().invoke(main, ["validate", str(tmp_path / "bad.yaml")])
+    assert r.exit_code == 2 and "targets[0].tracker: unknown tracker 'm' (allowed: n)" in r.output
+    r = CliRunner().invoke(main, ["validate", str(root / "scenarios" / "aap_stock.yaml")])
+    assert r.exit_code == 0, r.output
