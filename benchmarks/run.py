@@ -732,17 +732,21 @@ ALIASES = {"startup": "whole_process", "main_command": "whole_process", "sweep_s
 
 def time_process(argv: list[str], cwd: Path, env: dict, repeat: int = 3, warm: int = 1) -> dict:
     """Wall-clock seconds of a whole process (start to exit), best of ``repeat`` after ``warm`` untimed runs,
-    with the 1-minute load average before and after."""
+    with its CPU seconds (user + system, all its threads: on a loaded machine the steadier figure) and the
+    1-minute load average before and after."""
     load0 = os.getloadavg()[0]
-    times = []
+    times, cpu = [], []
     for i in range(warm + repeat):
+        before = _children_cpu_seconds()
         t0 = time.perf_counter()
         proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"}
         if i >= warm:
             times.append(time.perf_counter() - t0)
-    return {"seconds": min(times), "times": times, "load_average_1min": [load0, os.getloadavg()[0]]}
+            cpu.append(_children_cpu_seconds() - before)
+    return {"seconds": min(times), "times": times, "cpu_seconds": min(cpu), "cpu_times": cpu,
+            "load_average_1min": [load0, os.getloadavg()[0]]}
 
 
 def cli_runs(src: Path, tmp: Path) -> dict[str, dict]:
@@ -753,7 +757,8 @@ def cli_runs(src: Path, tmp: Path) -> dict[str, dict]:
         argv = [sys.executable, "-c", CLI] + [a.format(tmp=tmp / src.parent.name) for a in args]
         out[label] = time_process(argv, src.parent, env)
         r = out[label]
-        shown = r.get("error") or f"{r['seconds']:.3f} s (runs " + ", ".join(f"{t:.2f}" for t in r["times"]) + ")"
+        shown = r.get("error") or (f"{r['seconds']:.3f} s (runs " + ", ".join(f"{t:.2f}" for t in r["times"])
+                                   + f"; CPU {r['cpu_seconds']:.2f} s)")
         print(f"  {label:34s} {shown}  [{src}]", flush=True)
     return out
 
@@ -774,14 +779,15 @@ def whole_process_rows(quick: bool, baseline_src: str | None) -> tuple[list[dict
             rows.append(row)
             continue
         v = r["seconds"]
-        row.update(value=v, shown=f"{v:.3f} s", status="-" if target is None else "n/a (quick)" if quick
+        row.update(value=v, shown=f"{v:.3f} s (CPU {r['cpu_seconds']:.2f} s)", cpu_seconds=r["cpu_seconds"],
+                   status="-" if target is None else "n/a (quick)" if quick
                    else ("PASS" if v <= target else "FAIL"))
         b = base[label] if base else floor
         if "error" in b:
             row["naive_shown"] = f"error: {b['error'][-120:]}"
         else:
             row["naive"] = b["seconds"]
-            row["naive_shown"] = f"{b['seconds']:.3f} s" + ("" if base else " (bare python)")
+            row["naive_shown"] = f"{b['seconds']:.3f} s (CPU {b['cpu_seconds']:.2f} s)" + ("" if base else " (bare python)")
             ratio = b["seconds"] / v
             row["ratio_vs_naive"] = ratio
             row["ratio_shown"] = (f"{ratio:.3g}x faster" if ratio >= 1 else f"{1 / ratio:.3g}x slower") if base \
