@@ -1,6 +1,6 @@
-"""The cohort kernel's worker threads are kept for the process (``cohort_kernel.worker_pool``): a run of
-many short blocks starts at most one pool's threads, not two threads per block, and gives the trace of a
-one-thread run to the bit."""
+"""How the cohort engine spreads its work, results unchanged to the bit: the kernel's worker threads are kept
+for the process (``cohort_kernel.worker_pool``: a run of many short blocks starts at most one pool's threads,
+not threads for every block), and a strategy whose values are the same in every sample runs one lane."""
 
 import threading
 from pathlib import Path
@@ -51,3 +51,28 @@ def test_pool_made_again_in_a_forked_child(monkeypatch):
     child = cohort_kernel.worker_pool(1)
     assert child is not pool
     assert child.submit(lambda: 7).result() == 7
+
+
+def test_a_strategy_alike_in_every_sample_runs_one_lane(monkeypatch):
+    """Samples differing only in the IPS effect's half-life: the comparator's values are the same in every
+    sample, so it runs one lane and its trace is copied; every sample's trace is that of its own run, to the bit."""
+    root = Path(__file__).resolve().parents[1]
+    sc = load_scenario(root / "scenarios/bodo.yaml")
+    base, year, T = sc.base_values(), sc.spec.population.start_year, horizon_cycles(sc, 1.0)
+    lives = float(base["ips.persistence.half_life"]) * np.array([0.5, 1.0, 2.0])
+    lanes = []
+    original = cohort_kernel.cohort_worker
+
+    def counted(w, n_slots, sizes, layout, values, block, carry, *rest):
+        lanes.append((block.k, carry.occ.shape[2]))
+        return original(w, n_slots, sizes, layout, values, block, carry, *rest)
+
+    monkeypatch.setattr(cohort_kernel, "cohort_worker", counted)
+    many = run_cohort(sc.model, {**base, "ips.persistence.half_life": lives}, sc.strata, sc.start_mix(base, 3), year, T, 3)
+    monkeypatch.setattr(cohort_kernel, "cohort_worker", original)
+    assert {n for k, n in lanes if k == 0} == {1} and {n for k, n in lanes if k == 1} == {3}  # tau one lane, ips three
+    for i, life in enumerate(lives):
+        one = run_cohort(sc.model, {**base, "ips.persistence.half_life": np.array([life])}, sc.strata,
+                         sc.start_mix(base, 1), year, T, 1)
+        for name in ("occupancy", "flows", "ever"):
+            assert np.array_equal(getattr(many, name)[i], getattr(one, name)[0]), (name, i)

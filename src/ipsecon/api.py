@@ -27,7 +27,12 @@ from ipsecon.economics.breakeven import breakeven_table
 from ipsecon.economics.defaults import HEADLINE_PERSPECTIVES, report_horizons
 from ipsecon.engines.simulate import Simulation, simulate
 from ipsecon.errors import InputError
-from ipsecon.model.scenario import LoadedScenario, content_digest, load_scenario, replace_variables
+from ipsecon.model.scenario import (
+    LoadedScenario,
+    content_digest,
+    load_scenario,
+    replace_variables,
+)
 from ipsecon.model.state_machine import CompiledModel
 from ipsecon.money.ledger import build_ledger
 from ipsecon.output import results as results_io

@@ -96,6 +96,13 @@ def load_kernels(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     _run(model, values, strata, start_mix, start_year, 1, 1, None if trace else [])
 
 
+def _copy_first_sample(trace: TraceArrays, k: int, cycles: int) -> None:
+    """Strategy k's trace of sample 0 through ``cycles`` cycles, copied to the other samples."""
+    for points in (trace.occupancy, trace.ever, trace.cells):
+        points[1:, k, :, 1:cycles + 1] = points[0, k, :, 1:cycles + 1]
+    trace.flows[1:, k, :, :cycles] = trace.flows[0, k, :, :cycles]
+
+
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):
     """The trace (``weights`` None), or the reward totals of ``cohort_reward_totals``."""
     keep = weights is None
@@ -133,6 +140,9 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     # everybody starts at duration 0, in the tracker bin they start with (0 without trackers)
     bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, n), (n, G)).T  # [g, n]
     gi, ni = np.meshgrid(np.arange(G), np.arange(n), indexing="ij")
+    # every sample starts alike: a strategy may then run one lane while its values do not differ between
+    # samples (the comparator beside a batch of structures), its trace copied to the others (the same arithmetic)
+    alike = keep and n > 1 and bool(np.all(start == start[:1])) and bool(np.all(bins0 == bins0[:, :1]))
     for k, strategy in enumerate(model.strategies):
         # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
         occ = np.zeros((G, C, n))
@@ -153,14 +163,23 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
             reduced = model.reward_values_reduced(ns)
             sums = sums._replace(**{what: packed(pack_values([reduced[r][what] for r in names]))
                                     for what in ("states", "transitions")})
+        shared = alike
+        carried = CarriedMass(occ[..., :1].copy(), never[..., :1].copy()) if shared else CarriedMass(occ, never)
         for t0 in range(0, T, tb):
             cycles = np.arange(t0, min(T, t0 + tb))
             ns = model.namespace(values, strata, start_year, strategy, cycles, n)
             cv = model.compact(ns, strategy, (n, G, len(cycles)), strata, cycles)
+            if shared and any(sh[0] > 1 for sh in cv.shapes):  # the samples part from here: a lane each
+                shared = False
+                carried = CarriedMass(np.repeat(carried.occ, n, axis=2), np.repeat(carried.never, n, axis=3))
+                _copy_first_sample(trace, k, t0)
             block = CohortBlock(k, t0, len(cycles), duration_runs(model, cv), sample_free(model, cv),
                                 value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1))
-            run_block(n_slots, sizes, layout, packed(cv), block, CarriedMass(occ, never), trace, sums)
+            slots = n_slots if not shared else max(1, min(nb.get_num_threads(), G))
+            run_block(slots, sizes, layout, packed(cv), block, carried, trace, sums)
             del cv, ns, block  # freed before the next block's values are made (two blocks' values would double the peak)
+        if shared:
+            _copy_first_sample(trace, k, T)
         if keep:
             ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
             for name, parts in model.reward_values_reduced(ns).items():
