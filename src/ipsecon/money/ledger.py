@@ -26,6 +26,8 @@ How a month in each state becomes money (per stratum, at the stratum's current a
   25 for grants from February 2020), taxed as wage.
 * **ufore** — uføretrygd (single/couple minimum mix), taxed with the low trygdeavgift rate.
 * **other** — social assistance (municipality -> individual) for a share of months; untaxed.
+* **retired** (age 67+, when the model has it) — no AAP, uføretrygd, wage, tax or social assistance:
+  alderspensjon is not modelled (README); health care only.
 * every alive state — health care (health trust -> resources); the model's
   ``programme_cost`` reward split into IPS programme (NAV / health trust) and usual
   vocational rehabilitation (NAV).
@@ -56,10 +58,13 @@ from ipsecon.money.rules import RuleParameters, TaxComponents, income_tax
 from ipsecon.engines.simulate import Simulation
 
 PARTIES = ("nav", "health_trust", "municipality", "state", "employer", "individual", "resources")
-REGIMES = ("employed", "employed_aap", "employed_ufore", "aap", "ufore", "other", "dead")
+REGIMES = ("employed", "employed_aap", "employed_ufore", "aap", "ufore", "other", "retired", "dead")
 REQUIRED_REGIMES = ("employed", "aap", "ufore", "other")
 WORK_REGIMES = ("employed", "employed_aap", "employed_ufore")  # the wage enters only these
-ALIVE_REGIMES = WORK_REGIMES + ("aap", "ufore", "other")
+ALIVE_REGIMES = WORK_REGIMES + ("aap", "ufore", "other", "retired")
+# health care per month in a state without its own parameter: retired as on uføretrygd (an assumption: most
+# people reach 67 on it, and the cost is the same in every state today; parameters/health_care.yaml)
+HEALTH_CARE_AS = {"retired": "ufore"}
 DEFAULT_EMPLOYER_ZONE = "I"
 
 # name, payer, receiver, category
@@ -485,7 +490,7 @@ def build_ledger(sim: Simulation, wage: Any = None, values: dict[str, Any] | Non
     effect = effect.reshape(n, 1, 1, 1) if effect.ndim == 3 else effect
     factor = 1 + effect * treated * user[None, None, :, None]
     for regime in [r for r in ALIVE_REGIMES if r in state_of]:
-        cost = param(values, f"health_care.monthly_cost.{'employed' if regime in WORK_REGIMES else regime}", n)
+        cost = param(values, f"health_care.monthly_cost.{'employed' if regime in WORK_REGIMES else HEALTH_CARE_AS.get(regime, regime)}", n)
         cost = cost.reshape(n, 1, 1, 1) if cost.ndim == 3 else cost
         book("health_care", cost * factor, state_of[regime])
 

@@ -20,9 +20,9 @@ from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocato
 # Comparator dark grey, IPS orange; further strategies take the palette in order.
 KNOWN_STRATEGY_COLOURS = {"tau": "#4d4d4d", "usual_care": "#4d4d4d", "control": "#4d4d4d", "ips": "#e66101"}
 STRATEGY_PALETTE = ("#4d4d4d", "#e66101", "#5e3c99", "#1b7837", "#2166ac", "#b2182b", "#8c510a")
-# work in greens (graded work light with AAP, dark with uføretrygd), benefits in blues
+# work in greens (graded work light with AAP, dark with uføretrygd), benefits in blues, retirement (67+) in tan
 STATE_COLOURS = {"employed": "#33a02c", "employed_aap": "#b2df8a", "employed_ufore": "#005a32", "aap": "#a6cee3",
-                 "ufore": "#1f78b4", "other": "#cab2d6", "dead": "#595959"}
+                 "ufore": "#1f78b4", "other": "#cab2d6", "retired": "#dfc27d", "dead": "#595959"}
 STATE_PALETTE = ("#33a02c", "#a6cee3", "#1f78b4", "#cab2d6", "#fb9a99", "#fdbf6f", "#b15928", "#595959")
 PERSPECTIVE_COLOURS = {"society": "#1b9e77", "public": "#2166ac", "nav": "#7570b3", "individual": "#e7298a",
                        "health": "#66a61e", "municipality": "#e6ab02", "state": "#a6761d", "employer": "#666666"}

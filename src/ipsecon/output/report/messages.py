@@ -756,6 +756,7 @@ NB.update({
     "state.aap": "AAP (arbeidsavklaringspenger)",
     "state.ufore": "Uføretrygd",
     "state.other": "Annet / ingen inntekt (arbeidssøker, sosialhjelp)",
+    "state.retired": "Alderspensjon, 67 år og eldre",
     "state.dead": "Død",
     "strategy.ips": "IPS (individuell jobbstøtte)",
     "strategy.tau": "Vanlig oppfølging (tradisjonell arbeidsrettet rehabilitering)",
