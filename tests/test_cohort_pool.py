@@ -76,3 +76,13 @@ def test_a_strategy_alike_in_every_sample_runs_one_lane(monkeypatch):
                          sc.start_mix(base, 1), year, T, 1)
         for name in ("occupancy", "flows", "ever"):
             assert np.array_equal(getattr(many, name)[i], getattr(one, name)[0]), (name, i)
+
+
+def test_a_run_holding_the_pool_can_submit_after_another_run_grows_it():
+    """Two runs at once in threads (a Dask worker with several threads, a notebook): one takes the pool, the
+    other, with more strata, grows it; the first must still be able to hand its workers to the pool it took
+    (a pool shut down on growth refused them: "cannot schedule new futures after shutdown")."""
+    taken = cohort_kernel.worker_pool(1)
+    grown = cohort_kernel.worker_pool(256)  # more than any run asks for: a new pool
+    assert grown is not taken
+    assert taken.submit(lambda: 7).result() == 7

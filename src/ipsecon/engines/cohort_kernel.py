@@ -406,10 +406,8 @@ def worker_pool(size: int) -> ThreadPoolExecutor:
     """A thread pool of at least ``size`` threads, kept for the process: a block of a few cycles takes
     milliseconds, and starting fresh threads for each of a run's hundreds of blocks cost as much as
     their work (Bodø's simulate: 708 thread starts, 1.5 s). Made again in a forked child, where the
-    parent's threads do not exist."""
+    parent's threads do not exist. A pool outgrown is not shut down: a run in another thread may hold it
+    still and submit to it; its threads end once no one holds it."""
     if _POOL["pid"] != os.getpid() or _POOL["size"] < size:
-        old = _POOL["pool"] if _POOL["pid"] == os.getpid() else None
         _POOL.update(pid=os.getpid(), size=size, pool=ThreadPoolExecutor(size, thread_name_prefix="ipsecon-cohort"))
-        if old is not None:
-            old.shutdown(wait=False)
     return _POOL["pool"]
