@@ -40,7 +40,7 @@ def _shares(sim):
 
 
 def test_everyone_alive_retires_in_the_month_they_turn_67(root, tmp_path):
-    sc = _scenario(root, tmp_path, 66 + 11 / 12, 2)
+    sc = _scenario(root, tmp_path, 67, 2)  # the birthday starts month 0, which holds it
     sim = simulate(sc, engine="cohort")
     occ, s = _shares(sim), sc.model.index
     alive = 1 - occ[:, :, s["dead"]]
@@ -68,8 +68,8 @@ def test_the_move_happens_once_at_67_not_a_month_early(root, tmp_path):
     sc = _scenario(root, tmp_path, 66 + 10 / 12, 1)
     occ, s = _shares(simulate(sc, engine="cohort")), sc.model.index
     alive = 1 - occ[:, :, s["dead"]]
-    assert np.all(occ[:, 1, s["retired"]] == 0)  # 66 years 11 months at the end of month 1
-    assert np.allclose(occ[:, 2:, s["retired"]], alive[:, 2:], rtol=0, atol=1e-12)
+    assert np.all(occ[:, 1:3, s["retired"]] == 0)  # 66 y 11 m at the end of month 1; 67 at the start of month 2
+    assert np.allclose(occ[:, 3:, s["retired"]], alive[:, 3:], rtol=0, atol=1e-12)
 
 
 def test_nothing_changes_before_67(root, tmp_path):
@@ -102,5 +102,24 @@ def test_cohort_and_microsim_agree_across_67(root, tmp_path):
         p = exact[:, month]
         se = np.sqrt(np.maximum(p * (1 - p), 1 / n) / n)
         assert np.all(np.abs(sim[:, month] - p) < 4 * se), (month, sim[:, month], p)
-    assert np.all(exact[:, 35, s["retired"]] == 0) and np.all(sim[:, 35, s["retired"]] == 0)
-    assert np.allclose(sim[:, 36:, s["retired"]], 1 - sim[:, 36:, s["dead"]], rtol=0, atol=1e-12)
+    assert np.all(exact[:, 36, s["retired"]] == 0) and np.all(sim[:, 36, s["retired"]] == 0)  # month 36 holds it
+    assert np.allclose(sim[:, 37:, s["retired"]], 1 - sim[:, 37:, s["dead"]], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("start_months, birthday_month", [(11, 1), (10.8, 1), (10.2, 1), (11.4, 0)])
+def test_the_move_is_in_the_month_that_holds_the_67th_birthday(root, tmp_path, start_months, birthday_month):
+    """Aged 66 years and ``start_months`` months at the start, the person turns 67 after 12 - start_months months,
+    in month ``birthday_month`` (months are [k, k + 1); one whose start is the birthday holds it). Until then they
+    are 66: AAP and uføretrygd are paid (ftrl § 11-4, § 12-4: ages 18-67), so with "end" counting, which books a
+    month in its end state, nobody may be retired at the end of an earlier month; at the end of the birthday's
+    month everyone alive is."""
+    sc = _scenario(root, tmp_path, 66 + start_months / 12, 1)
+    sim = simulate(sc, engine="cohort")
+    occ, s = _shares(sim), sc.model.index
+    alive = 1 - occ[:, :, s["dead"]]
+    assert np.all(occ[:, 1:birthday_month + 1, s["retired"]] == 0)
+    assert np.allclose(occ[:, birthday_month + 1:, s["retired"]], alive[:, birthday_month + 1:], rtol=0, atol=1e-12)
+    if birthday_month:  # the months before the birthday's book the benefits of people aged 66
+        ledger = build_ledger(sim)
+        for flow in ("aap", "uforetrygd"):
+            assert np.all(ledger.flow(flow)[0, :, :birthday_month] != 0), flow
