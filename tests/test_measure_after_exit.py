@@ -235,3 +235,15 @@ def test_bad_input_is_one_clear_line(tmp_path):
         with pytest.raises(InputError, match=message) as e:
             ipsecon.load_scenario(path)
         assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_run_shows_the_figure_only_when_its_whole_window_fits(tmp_path):
+    """A figure read 12 months after moves up to month 12 needs 24 months: a 12-month run leaves it out (rather
+    than measuring a shortened window or failing), a 24-month run shows it."""
+    from ipsecon.output.results import target_rows
+
+    for months, shown in ((12, False), (24, True)):
+        sim = _toy(tmp_path, months=months)
+        sim.scenario.spec.targets.append(_t(from_state="aap", state="work", month=12))
+        rows = target_rows(sim)
+        assert any(r["measure"] == "state_after_exit" for r in rows) == shown

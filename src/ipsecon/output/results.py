@@ -316,8 +316,8 @@ def target_rows(sim: Simulation) -> list[dict]:
         declared += [(t, "calibration", f"calibration.targets[{i}]") for i, t in enumerate(spec.calibration.targets)]
     rows = []
     for t, where, path in declared:
-        if t.month > sim.horizon_years * 12 + 1e-9:
-            continue  # beyond this run's horizon
+        if t.last_month > sim.horizon_years * 12 + 1e-9:
+            continue  # beyond this run's horizon (state_after_exit reads up to after_months past month)
         value = sim.measure(t, path)
         low, high = t.interval()
         rows.append({"label": t.label(), "measure": t.measure, "state": t.state, "strategy": t.strategy,
