@@ -70,6 +70,24 @@ def test_a_dsa_bound_s_budget_impact_is_a_separate_run_with_that_value(root, bod
     assert "budget impact of ips (nav" in console.dsa(ds)
 
 
+def test_a_two_way_grid_runs_no_budget_impact(bodo, monkeypatch):
+    """The two-way grid stores only the incremental NPV: the open population is re-run for the one-way settings
+    (base, low, high) alone, not for every grid point (Bodø, 7 x 7 at 10 years: about twice the grid's time)."""
+    from ipsecon.uncertainty import dsa
+
+    calls = []
+
+    def counted(scenario, values, n, *args, **kwargs):
+        calls.append(n)
+        return budget_impact(scenario, values, n, *args, **kwargs)
+
+    budget_impact = dsa.budget_impact
+    monkeypatch.setattr(dsa, "budget_impact", counted)
+    ds = run_dsa(bodo, [ENTRANTS], pairs=[(ENTRANTS, "ips.bodo.entrant_uptake")], grid=2, horizons=[HORIZON],
+                 perspectives=["nav"], quiet=True)
+    assert calls == [3]
+    assert "twoway_inc_npv" in ds and "budget_impact" in ds
+
 def test_sobol_adds_each_budget_s_impact_as_an_output(bodo):
     ds = run_sobol(bodo, n_base=2, names=[ENTRANTS], horizons=[HORIZON], perspectives=["society", *BUDGETS],
                    num_resamples=10, quiet=True)

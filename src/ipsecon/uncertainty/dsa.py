@@ -49,8 +49,9 @@ def _dsa_names(scenario: LoadedScenario, names: list[str] | None) -> list[str]:
 
 
 def _evaluate_settings(scenario, settings: list[dict[str, float]], horizons, perspectives, wtp, engine, individuals,
-                       seed, quiet, label):
-    """Evaluate base values with each dict of changes (one sample per setting)."""
+                       seed, quiet, label, budget: bool = True):
+    """Evaluate base values with each dict of changes (one sample per setting); ``budget``: an open population's
+    budget impact too (the two-way grid stores none)."""
     base = scenario.base_values()
     values = dict(base)
     changed = sorted({k for s in settings for k in s})
@@ -59,7 +60,7 @@ def _evaluate_settings(scenario, settings: list[dict[str, float]], horizons, per
     with Progress(label, total=len(settings), quiet=quiet) as bar:
         ds = evaluate(scenario, values, len(settings), horizons, perspectives, engine=engine, individuals=individuals,
                       seed=seed, progress=bar)
-    if scenario.spec.population.entrants is not None:  # an open population: each budget's impact over the calendar years
+    if budget and scenario.spec.population.entrants is not None:  # an open population: each budget's impact
         with Progress(f"{label}: budget impact of the open population", total=len(settings), quiet=quiet) as bar:
             impact = budget_impact(scenario, values, len(settings), horizons, perspectives, engine, individuals, seed, bar)
         if impact is not None:
@@ -137,7 +138,7 @@ def _add_two_way(out, scenario, pairs, grid, coverage, horizons, perspectives, w
         ys.append(y)
         settings += [{a: float(xi), b: float(yj)} for xi in x for yj in y]
     ds, _ = _evaluate_settings(scenario, settings, horizons, perspectives, wtp, engine, individuals, seed, quiet,
-                               f"DSA {scenario.name}: two-way grid")
+                               f"DSA {scenario.name}: two-way grid", budget=False)
     inc = ds.inc_npv.transpose("sample", "intervention", "perspective", "horizon").values
     inc = inc.reshape((len(pairs), grid, grid) + inc.shape[1:])
     out.coords["pair"] = [f"{a} × {b}" for a, b in pairs]
