@@ -88,6 +88,34 @@ def test_a_two_way_grid_runs_no_budget_impact(bodo, monkeypatch):
     assert calls == [3]
     assert "twoway_inc_npv" in ds and "budget_impact" in ds
 
+TEXTBOOK_OPEN = {  # an open population on a model without the payer ledger (costs and QALYs only)
+    "name": "open_ce", "title": "open textbook model", "description": "test",
+    "parameters": {"p": {"sick": {"value": 0.04, "unit": "probability per month", "source": "test", "evidence": "D",
+                                  "description": "falling ill", "distribution": {"type": "beta", "alpha": 4, "beta": 96}}}},
+    "model": {"cycle_years": 1 / 12, "states": {"healthy": {}, "sick": {}, "dead": {}},
+              "transitions": [{"from": "healthy", "to": "sick", "probability": "p.sick"},
+                              {"from": "sick", "to": "healthy", "probability": 0.05},
+                              {"from": ["healthy", "sick"], "to": "dead", "probability": 0.01}],
+              "strategies": {"a": {}, "b": {"effects": [{"transition": "healthy->sick", "hr": 0.5}]}},
+              "rewards": {"cost": {"kind": "cost", "unit": "NOK", "states": {"healthy": 10, "sick": 100}},
+                          "qaly": {"kind": "effect", "unit": "QALY", "states": {"healthy": 0.08, "sick": 0.05}}}},
+    "population": {"start_year": 2020, "age": {"value": 40}, "size": 100, "start_state": {"healthy": 1.0},
+                   "entrants": {"per_year": 12}},
+    "run": {"engine": "cohort", "horizon_years": 3, "base_case": "point"},
+}
+
+
+def test_dsa_and_sobol_of_an_open_population_without_the_ledger_have_no_budgets(tmp_path):
+    """No payer ledger, no budgets: DSA and Sobol' run as on a closed population (before, both ended with 'the
+    ledger needs a state for employed' while simulate ran)."""
+    path = tmp_path / "open_ce.yaml"
+    path.write_text(yaml.safe_dump(TEXTBOOK_OPEN))
+    sc = load_scenario(path)
+    ds = run_dsa(sc, ["p.sick"], horizons=[2], quiet=True)
+    assert "budget_impact" not in ds and np.isfinite(ds.inc_npv.values).all()
+    sob = run_sobol(sc, n_base=2, names=["p.sick"], horizons=[2], num_resamples=10, quiet=True)
+    assert not [o for o in sob.output.values if "budget_impact" in str(o)]
+
 def test_sobol_adds_each_budget_s_impact_as_an_output(bodo):
     ds = run_sobol(bodo, n_base=2, names=[ENTRANTS], horizons=[HORIZON], perspectives=["society", *BUDGETS],
                    num_resamples=10, quiet=True)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ipsecon.economics.evaluation import has_ledger
 from ipsecon.engines import counting as accounting
 from ipsecon.engines.open_population import OpenPopulation, run_open_population
 from ipsecon.engines.simulate import Simulation, horizon_cycles
@@ -180,13 +181,14 @@ def budget_impact(scenario, values: dict[str, Any], n_samples: int, horizons, pe
     """An open population's budget impact as an outcome of sensitivity analysis (DSA, Sobol', sweeps):
     ``budget_impact`` [sample, intervention, perspective, horizon] per parameter set (``values`` as for
     :func:`ipsecon.economics.outcomes.evaluate`), for the perspectives that are budgets (NaN for society,
-    individual and employer, which are not). None for a closed population or where no perspective is a budget.
+    individual and employer, which are not). None for a closed population, a model without the payer ledger (no
+    budgets: a textbook model's costs and QALYs) or where no perspective is a budget.
     Runs the stock again and every entry cohort per sample (in batches that fit memory; ``one_by_one``: each
     sample alone, so that a sweep's numbers do not depend on its chunk size, to the bit); ``progress``: a
     :class:`ipsecon.progress.Progress`."""
     perspectives = list(perspectives)
     budgets = [p for p in perspectives if p in BUDGETS]
-    if scenario.spec.population.entrants is None or not budgets:
+    if scenario.spec.population.entrants is None or not budgets or not has_ledger(scenario.model):
         return None
     from ipsecon.economics.outcomes import batch_size, slice_values
     from ipsecon.engines.simulate import simulate
