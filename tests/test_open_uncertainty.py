@@ -164,3 +164,16 @@ def test_psa_calendar_years_on_a_closed_population_is_one_line_and_exit_2(root, 
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and "--calendar-years" in lines[0] and "closed population" in lines[0]
     assert not out.exists()
+
+
+def test_psa_calendar_years_without_the_ledger_is_one_line_naming_the_option(tmp_path):
+    """Calendar years count work, AAP and each budget: the payer ledger's. On a textbook model the option is said to
+    need it (before: 'the ledger needs a state for employed', naming neither the option nor the way out)."""
+    path = tmp_path / "open_ce.yaml"
+    path.write_text(yaml.safe_dump(TEXTBOOK_OPEN))
+    out = tmp_path / "psa"
+    r = CliRunner().invoke(main, ["psa", str(path), "--samples", "2", "--calendar-years", "--out", str(out), "--quiet"])
+    assert r.exit_code == 2
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "--calendar-years" in lines[0] and "ledger" in lines[0]
+    assert not out.exists()

@@ -122,6 +122,9 @@ def run_psa(scenario: LoadedScenario, n: int, seed: int | None = None, method: s
         raise InputError(scenario.file, "--calendar-years", "the scenario is a closed population (no "
                          "population.entrants): there are no calendar years of entrants to add",
                          "leave --calendar-years out, or declare population.entrants")
+    if calendar_years and not evaluation.has_ledger(scenario.model):  # work, AAP and budgets are the ledger's
+        raise InputError(scenario.file, "--calendar-years", "calendar years count work, benefits and budgets from the "
+                         "payer ledger, which this model has not (no employment_state)", "leave --calendar-years out")
     seed = scenario.spec.run.seed if seed is None else seed
     samples = draw_samples(scenario, n, seed, method, correlated=correlated)
     base = scenario.base_values()
