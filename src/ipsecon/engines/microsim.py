@@ -13,6 +13,9 @@
   samples share its calls. ``run_microsim_reference`` (``microsim_reference``) reads
   dense per-stratum tables month by month; both draw identical states from the same seed
   (tests/test_kernels.py).
+* ``kernel="events"`` (``microsim_kernel.walk_events``) draws one uniform per stay and one per
+  destination instead of one per month: the same distribution from another random stream (``draws``),
+  so it matches the cohort within Monte Carlo error, not the reference person for person.
 """
 
 from __future__ import annotations
