@@ -661,8 +661,8 @@ FIGURES = [
     ("events_ips", "microsim events kernel (one draw per stay) vs the months kernel ('naive' column), IPS model, 1 core",
      ("ipsecon", "naive"), ONE_THREAD,
      [("person-months/s/core", "value", fmt_rate, "ratio >= 4 (issue 17)", None, "higher")]),
-    ("events_ref", "microsim events kernel (one draw per stay) vs the months kernel ('naive' column), reference model, "
-     "1 core", ("ipsecon", "naive"), ONE_THREAD,
+    ("events_ref", "microsim events kernel (one draw per stay) vs the months kernel ('naive' column), reference model, 1 core",
+     ("ipsecon", "naive"), ONE_THREAD,
      [("person-months/s/core", "value", fmt_rate, "ratio >= 4 (issue 17)", None, "higher")]),
     ("cohort_psa", "cohort PSA 1000 samples x 480 months x 2 strategies (sampling+run+discounting)",
      ("ipsecon", "naive"), {},
