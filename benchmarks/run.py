@@ -145,8 +145,9 @@ def _warm_microsim(sc):
 
 # --- workers: one figure, one implementation, in this process ---------------------------------
 
-def w_throughput(impl: str, quick: bool, model: str) -> dict:
-    """Microsim person-months per second on one core (the worker runs with one numba thread)."""
+def w_throughput(impl: str, quick: bool, model: str, kernel: str = "months") -> dict:
+    """Microsim person-months per second on one core (the worker runs with one numba thread);
+    ``kernel``: ipsecon's microsim kernel (``run_microsim(kernel=...)``)."""
 
     n = size("throughput_people", quick)
     path = IPS if model == "ips" else REFERENCE
@@ -157,8 +158,8 @@ def w_throughput(impl: str, quick: bool, model: str) -> dict:
     if impl == "ipsecon":
         from ipsecon.engines.simulate import simulate
 
-        _warm_microsim(sc)
-        sim = measured(out, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years))
+        simulate(sc, engine="microsim", individuals=500, horizon_years=0.25, kernel=kernel)  # load the kernels
+        sim = measured(out, lambda: simulate(sc, engine="microsim", individuals=n, horizon_years=years, kernel=kernel))
         tot, se = sim.reward_totals(), sim.reward_standard_errors()
         check = {f"{r} {s}": (float(tot[r][0, k]), float(se[r][0, k]))
                  for r in ("qalys" if model == "ips" else "cost",) for k, s in enumerate(sim.trace.strategies)}
@@ -628,6 +629,9 @@ WORKERS = {
     "richer_model": w_richer_model,
     "throughput_ips": lambda impl, quick: w_throughput(impl, quick, "ips"),
     "throughput_ref": lambda impl, quick: w_throughput(impl, quick, "ref"),
+    # the events kernel ('ipsecon' column) against the months kernel ('naive' column), same run
+    "events_ips": lambda impl, quick: w_throughput("ipsecon", quick, "ips", "events" if impl == "ipsecon" else "months"),
+    "events_ref": lambda impl, quick: w_throughput("ipsecon", quick, "ref", "events" if impl == "ipsecon" else "months"),
     "cohort_psa": w_cohort_psa,
     "microsim_10k": w_microsim,
     "microsim_psa": w_microsim_psa,
@@ -654,6 +658,12 @@ FIGURES = [
     ("throughput_ref", "microsim throughput, reference model, 1 core",
      ("ipsecon", "naive"), ONE_THREAD,
      [("person-months/s/core", "value", fmt_rate, ">= 1e8", lambda v: v >= 1e8, "higher")]),
+    ("events_ips", "microsim events kernel (one draw per stay) vs the months kernel ('naive' column), IPS model, 1 core",
+     ("ipsecon", "naive"), ONE_THREAD,
+     [("person-months/s/core", "value", fmt_rate, "ratio >= 4 (issue 17)", None, "higher")]),
+    ("events_ref", "microsim events kernel (one draw per stay) vs the months kernel ('naive' column), reference model, 1 core",
+     ("ipsecon", "naive"), ONE_THREAD,
+     [("person-months/s/core", "value", fmt_rate, "ratio >= 4 (issue 17)", None, "higher")]),
     ("cohort_psa", "cohort PSA 1000 samples x 480 months x 2 strategies (sampling+run+discounting)",
      ("ipsecon", "naive"), {},
      [("time", "seconds", lambda v: f"{v:.3g} s", "< 0.1 s", lambda v: v < 0.1, "lower")]),

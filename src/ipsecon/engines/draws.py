@@ -3,6 +3,8 @@
 The uniform for person ``id`` in cycle ``t`` is a hash of (seed, id, t, stream). A seed
 therefore gives identical results whatever the chunking or number of threads, and every
 strategy sees the same numbers for the same person and month (common random numbers).
+The events kernel (``microsim_kernel.walk_events``) reads them differently: (seed, id, t, 0) is the
+length of the stay that starts in cycle t, (seed, id, t, 3) where the stay that ends in cycle t goes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from ipsecon.model.population import Strata
 
 STREAM_TRANSITION, STREAM_STRATUM, STREAM_START = 0, 1, 2
+STREAM_DESTINATION = 3  # the events kernel: where a stay ends (its length reads STREAM_TRANSITION)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -13,6 +13,9 @@
   samples share its calls. ``run_microsim_reference`` (``microsim_reference``) reads
   dense per-stratum tables month by month; both draw identical states from the same seed
   (tests/test_kernels.py).
+* ``kernel="events"`` (``microsim_kernel.walk_events``) draws one uniform per stay and one per
+  destination instead of one per month: the same distribution from another random stream (``draws``),
+  so it matches the cohort within Monte Carlo error, not the reference person for person.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ipsecon.engines.assembly import make_trace, per_person, stack_rewards
 from ipsecon.engines.cell_rewards import cell_masses
 from ipsecon.engines.blocks import COMPACT_ELEMENTS, compact_block_length, duration_runs, sample_free, value_changes
 from ipsecon.engines.draws import (
+    STREAM_DESTINATION,
     STREAM_START,
     STREAM_STRATUM,
     STREAM_TRANSITION,
@@ -41,12 +45,16 @@ from ipsecon.engines.microsim_kernel import (
     BlockRows,
     Counts,
     People,
+    Stays,
     StayWeights,
     WorkItems,
     chunk_bounds,
+    fill_hazards,
     fill_rows,
     row_cells,
+    start_stays,
     walk_all,
+    walk_events_all,
 )
 from ipsecon.engines.microsim_reference import run_microsim_reference
 from ipsecon.engines.reward_weights import point_weight_block, point_weights, reward_discount
@@ -59,8 +67,9 @@ from ipsecon.model.state_machine import CompiledModel
 # the engine, and the names this module offered before the split (now made elsewhere)
 __all__ = ["run_microsim", "batch_trace", "batch_count", "MC_BATCHES", "BATCH_GROUP", "run_microsim_reference",
            "draw_individuals", "point_weights", "point_weight_block", "person_keys", "uniform", "uniforms", "row_cells", "STREAM_TRANSITION", "STREAM_STRATUM", "STREAM_START",
-           "TABLE_BYTES"]
+           "TABLE_BYTES", "KERNELS"]
 
+KERNELS = ("months", "events")  # run_microsim(kernel=...): a draw per person-month, or one per stay
 TABLE_BYTES = 64 * 2 ** 20  # cap on one block's precomputed rows and reward weights
 # person batches of a one-sample run: every curve's Monte Carlo error as the spread of the batch
 # estimates (batch means); a power of two, so batches share out evenly over 2, 4, 8 or 16 threads
@@ -143,7 +152,7 @@ def _people_order(stratum_of_id: np.ndarray, n_batches: int, chunk_size: int) ->
 
 def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, start_mix: np.ndarray,
                  start_year: int, n_cycles: int, n_individuals: int, seed: int, n_samples: int = 1,
-                 chunk_size: int = 4096, batches: int | None = None) -> Trace:
+                 chunk_size: int = 4096, batches: int | None = None, kernel: str = "months") -> Trace:
     """Simulate ``n_individuals`` people per strategy (and per parameter sample).
 
     Every sample runs in the same kernel calls (one per strategy and block of cycles).
@@ -155,7 +164,15 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
     each batch's occupancy counts (``batch_occupancy``; :func:`batch_trace`) for the Monte Carlo
     error of every curve. The batches add up to the run's counts, so every result is bit for bit
     the same with or without them.
+
+    ``kernel``: "months" draws every person's next state in every month (:func:`microsim_kernel.walk`);
+    "events" draws how long each stay lasts and then where it goes (:func:`microsim_kernel.walk_events`):
+    the same distribution from another use of the random numbers (``draws``), so a seed gives other
+    people than "months" does (equal within Monte Carlo error), and :func:`run_microsim_reference`
+    matches "months" only.
     """
+    if kernel not in KERNELS:
+        raise InputError(None, "kernel", f"unknown microsim kernel {kernel!r}", ", ".join(KERNELS))
     S, G, T = model.n_states, strata.size, n_cycles
     K, n, N = len(model.strategies), n_samples, n_individuals
     Q, E = len(model.transitions), len(model.ever_in)
@@ -181,6 +198,7 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
         n_move = n_count
     stratum = drawn[0][0][order]
     keys = person_keys(seed, order.astype(np.int64), STREAM_TRANSITION)
+    dest_keys = person_keys(seed, order.astype(np.int64), STREAM_DESTINATION) if kernel == "events" else keys
     state0 = np.concatenate([d[1][order] for d in drawn]) if len(drawn) > 1 else np.tile(drawn[0][1][order], n)
     ever0 = layout.ever_bit[state0]
     # everybody starts at duration 0, in the tracker bin they start with (0 without trackers)
@@ -243,6 +261,9 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             if C_cells:
                 np.add.at(cell_c[at, :, 0], (stratum, people.xcell[span]), 1)
         tallies = Counts(moves, flow_c, firsts, cell_c)
+        if kernel == "events":  # every strategy's first stays start from the same draws
+            acc, target = np.empty(n * N, dtype=np.int64), np.empty(n * N, dtype=np.int64)
+            start_stays(keys, n, acc, target)
         tb = _block_cycles(model, values, strata, start_year, strategy, n, T, R)
         for t0 in range(0, T, tb):
             cycles = np.arange(t0, min(T, t0 + tb))
@@ -253,7 +274,8 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
             cell_row, row_state, row_duration = row_cells(model, duration_runs(model, cv))
             rows = BlockRows(t0, nb_, n_tab, cell_row, row_state, row_duration,
                              np.empty(n_tab * G * nb_ * len(row_state) * (S + 1)))
-            fill_rows(packed(cv), layout, value_changes(model, cv, G, nb_), rows)
+            changes = value_changes(model, cv, G, nb_)
+            fill_rows(packed(cv), layout, changes, rows)
             w_stay = np.zeros((n_w, G, S, nb_ + 2, R))
             for r_i, r in enumerate(names):
                 if r in cell_values:  # counted per cell (w_cell), not per state
@@ -271,7 +293,14 @@ def run_microsim(model: CompiledModel, values: dict[str, Any], strata: Strata, s
                 w_tr = np.zeros(1)
             weights = StayWeights(w_stay.reshape(-1), n_w, np.ascontiguousarray(w_tr).reshape(-1), with_tr,
                                   w_cell.reshape(-1), bool(cell_values))
-            walk_all(n_slots, sizes, items, people, layout, rows, tallies, weights)
+            if kernel == "events":
+                hazard = np.empty(n_tab * G * nb_ * len(row_state), dtype=np.int64)
+                same = np.empty(G * nb_ * S, dtype=np.int64)
+                fill_hazards(rows, changes, hazard, same)
+                walk_events_all(n_slots, sizes, items, people, layout, rows, tallies, weights,
+                                Stays(acc, target, dest_keys, hazard, same))
+            else:
+                walk_all(n_slots, sizes, items, people, layout, rows, tallies, weights)
             del cv, ns, rows, weights, w_stay, w_cell, w_tr  # freed before the next block's are made
         shares = per[None, :, None, None]
         fold = (n_count // n, n)

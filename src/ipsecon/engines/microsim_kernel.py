@@ -268,3 +268,201 @@ def walk_all(n_slots: int, *args) -> None:
     with ThreadPoolExecutor(n_slots) as pool:
         for f in [pool.submit(walk, w, *args) for w in range(n_slots)]:
             f.result()
+
+
+# --- the events kernel (``kernel="events"``): one draw per stay, not per month -----------------------
+#
+# A stay in a state lasts while the summed hazard of its months, Σ −ln P(stay in month m), stays at most
+# −ln u for one uniform u ∈ (0, 1] drawn when the stay starts: P(still there after k months) = Π P(stay),
+# as month-by-month draws give. Hazards are summed as integers (units of 2^-40, ``HAZARD_SCALE``), so a
+# sum over months does not depend on how they are grouped: months whose row does not change are taken
+# in one step (a state's cells that keep their cell and row: the reference model's every state), and the
+# result is bitwise the same whatever the block, chunk or thread. On leaving, the destination is drawn
+# from the leaving month's row without the stay, with a second uniform (stream ``STREAM_DESTINATION``).
+# Quantising −ln P to 2^-40 moves a month's probability by at most 5·10^-13 (relative).
+
+HAZARD_SCALE = float(2 ** 40)
+HAZARD_NEVER_STAYS = np.int64(2 ** 52)  # a month that cannot be stayed (P(stay) = 0); above any target
+
+
+class Stays(NamedTuple):
+    """Per (sample, person): the current stay's summed hazard and its target; per person: the
+    destination key. Per block: the rows' hazards and how many cycles each state's rows stay the same."""
+
+    acc: np.ndarray  # [n·N + p] int64
+    target: np.ndarray  # [n·N + p] int64
+    dest_keys: np.ndarray  # [p] uint64
+    hazard: np.ndarray  # [((n·G + g)·tb + j)·B + b] int64: −ln P(stay) of row b, in 2^-40 units
+    same: np.ndarray  # [(g·tb + j)·S + s]: block cycles j … j + same − 1 read the same rows out of s
+
+
+@nb.njit(cache=True, inline="always")
+def stay_target(key, t):
+    """−ln u in 2^-40 units, u ∈ (0, 1] the uniform of the stay that starts in cycle t."""
+    return np.int64(-np.log(1.0 - uniform_at(key, t)) * HAZARD_SCALE)
+
+
+@nb.njit(cache=True)
+def start_stays(keys, n_samples, acc, target):
+    """Everybody's first stay starts in cycle 0 (the same draw in every sample and strategy)."""
+    N = keys.shape[0]
+    for n in range(n_samples):
+        for p in range(N):
+            acc[n * N + p] = 0
+            target[n * N + p] = stay_target(keys[p], 0)
+
+
+@nb.njit(cache=True, nogil=True)
+def fill_hazards(rows, changed, hazard, same):
+    """The block's hazards (``Stays.hazard``) from the rows ``fill_rows`` made, and ``Stays.same``."""
+    tb, n_tab, row_state, pcum = rows.tb, rows.n_tab, rows.row_state, rows.pcum
+    G, S = changed.shape[1], changed.shape[2]
+    B = row_state.shape[0]
+    V = S + 1
+    for i in range(n_tab * G * tb * B):
+        s = row_state[i % B]
+        at = i * V
+        p = min(pcum[at + s + 1], 1.0) - pcum[at + s]  # the stay's share of the row, as ``walk`` reads it
+        if p <= 0.0:
+            hazard[i] = HAZARD_NEVER_STAYS
+        elif p >= 1.0:
+            hazard[i] = 0
+        else:
+            hazard[i] = np.int64(-np.log(p) * HAZARD_SCALE + 0.5)
+    for g in range(G):
+        for s in range(S):
+            same[(g * tb + tb - 1) * S + s] = 1
+            for j in range(tb - 2, -1, -1):
+                same[(g * tb + j) * S + s] = 1 if changed[j + 1, g, s] else same[(g * tb + j + 1) * S + s] + 1
+
+
+@nb.njit(cache=True, nogil=True)
+def walk_events(w, sizes, items, people, layout, rows, counts, weights, stays):
+    """``walk`` with one draw per stay (see above): the same counts, weights and slots; a month costs
+    an integer addition, months whose row and cell do not change cost nothing."""
+    item_worker, item_sample, item_chunk, item_slot = items
+    bounds, stratum, keys, xcell, ever, totals = people
+    cell, cell_state, cell_next, cell_bin, bin_in = layout.cell, layout.cell_state, layout.cell_next, layout.cell_bin, layout.bin_in
+    tr_index, ever_bit = layout.tr_index, layout.ever_bit
+    t0, tb, n_tab, cell_row, pcum = rows.t0, rows.tb, rows.n_tab, rows.cell_row, rows.pcum
+    moves, flow_counts, firsts, cell_counts = counts
+    w_stay, n_w, w_transition, with_tr, w_cell, with_cells = weights
+    s_acc, s_target, dest_keys, hazard, same = stays
+    C = cell_state.shape[0]
+    S, R, E = len(sizes[0]), len(sizes[1]), len(sizes[2])
+    V = S + 1
+    N = stratum.shape[0]
+    G = moves.shape[1]
+    Q = flow_counts.shape[3]
+    B = pcum.shape[0] // (max(n_tab, 1) * G * tb * V)
+    M = (tb + 2) * R
+    for it in range(item_worker.shape[0]):
+        if item_worker[it] != w:
+            continue
+        n, c, slot = item_sample[it], item_chunk[it], item_slot[it]
+        nt = n if n_tab > 1 else 0
+        nw = n if n_w > 1 else 0
+        for p in range(bounds[c], bounds[c + 1]):
+            g = stratum[p]
+            ip = n * N + p
+            x = xcell[ip]
+            s = cell_state[x]
+            e = ever[ip]
+            key = keys[p]
+            acc, target = s_acc[ip], s_target[ip]
+            mv = moves[slot % moves.shape[0], g]
+            fl = flow_counts[slot % flow_counts.shape[0], g]
+            fi = firsts[slot % firsts.shape[0], g]
+            cs = slot % cell_counts.shape[0]
+            table = (nt * G + g) * tb * B  # this sample's (or the shared) rows of stratum g, in rows
+            stay = (nw * G + g) * S * M
+            lo = 0 if t0 == 0 else 1
+            wc = (nw * G + g) * (tb + 1) * C * R
+            if with_cells and t0 == 0:
+                for r in range(R):
+                    totals[ip * R + r] += w_cell[wc + x * R + r]
+            j = 0
+            while j < tb:
+                row = table + j * B + cell_row[x]
+                h = hazard[row]
+                if cell_next[x] == x and not with_cells:  # the same cell and row for `run` months
+                    run = same[(g * tb + j) * S + s]
+                    if h == 0:
+                        j += run
+                        continue
+                    more = (target - acc) // h  # months it stays before the one it leaves in
+                    if more >= run:
+                        acc += run * h
+                        j += run
+                        continue
+                    j += more
+                else:
+                    acc += h
+                    if acc <= target:  # stays (most months)
+                        x = cell_next[x]
+                        if with_cells:
+                            cell_counts[cs, g, t0 + j + 1, x] += 1
+                            for r in range(R):
+                                totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                        j += 1
+                        continue
+                # leaves in block cycle j: where to, from this month's row without the stay
+                at = row * V
+                lo_s = pcum[at + s]
+                p_stay = max(min(pcum[at + s + 1], 1.0) - lo_s, 0.0)
+                v = uniform_at(dest_keys[p], t0 + j) * (1.0 - p_stay)
+                if v >= lo_s:
+                    v += p_stay
+                nxt = 0
+                for y in range(1, S):
+                    nxt += v >= pcum[at + y]
+                if nxt == s:  # rounding at the stay's edges: the next state that can be entered, else the one before
+                    for y in range(s - 1, -1, -1):
+                        if pcum[at + y + 1] > pcum[at + y]:
+                            nxt = y
+                            break
+                    for y in range(s + 1, S):
+                        if min(pcum[at + y + 1], 1.0) > pcum[at + y]:
+                            nxt = y
+                            break
+                t = t0 + j
+                k = tr_index[s * S + nxt]
+                if k >= 0:
+                    fl[t, k] += 1
+                    if with_tr:
+                        for r in range(R):
+                            totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
+                ended = stay + s * M
+                for r in range(R):
+                    totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
+                mv[t + 1, s] -= 1
+                mv[t + 1, nxt] += 1
+                new = ever_bit[nxt] & ~e
+                if new:
+                    for q in range(E):
+                        fi[t + 1, q] += (new >> q) & 1
+                    e |= new
+                s = nxt
+                x = cell[nxt] + bin_in[nxt, cell_bin[x]]
+                lo = j + 1
+                acc, target = 0, stay_target(key, t + 1)
+                if with_cells:
+                    cell_counts[cs, g, t + 1, x] += 1
+                    for r in range(R):
+                        totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                j += 1
+            for r in range(R):
+                totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
+            xcell[ip] = x
+            ever[ip] = e
+            s_acc[ip], s_target[ip] = acc, target
+
+
+def walk_events_all(n_slots: int, *args) -> None:
+    """``walk_events`` on ``n_slots`` threads (as ``walk_all``)."""
+    if n_slots == 1:
+        walk_events(0, *args)
+        return
+    with ThreadPoolExecutor(n_slots) as pool:
+        for f in [pool.submit(walk_events, w, *args) for w in range(n_slots)]:
+            f.result()

@@ -121,8 +121,10 @@ def horizon_cycles(scenario: LoadedScenario, horizon_years: float) -> int:
 def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: int | None = None,
              seed: int | None = None, horizon_years: float | None = None,
              values: dict[str, Any] | None = None, n_samples: int = 1, chunk_size: int = 4096,
-             trace: bool = True) -> Simulation:
+             trace: bool = True, kernel: str = "months") -> Simulation:
     """Run ``scenario`` with either engine.
+
+    ``kernel`` (microsim): "months" or "events" (``microsim.run_microsim``).
 
     ``trace=False`` (cohort engine; the microsim always keeps its trace): keep no trace. The
     kernel adds up every reward's discounted and undiscounted totals as it runs
@@ -177,7 +179,8 @@ def simulate(scenario: LoadedScenario, engine: str | None = None, individuals: i
             drawn = scenario.strata
             if drawn.share_formulas:
                 drawn = replace(drawn, weight=scenario.stratum_weights(scenario.base_values())[0])
-            result = run_microsim(scenario.model, values, drawn, mix, year, T, individuals, seed, n_samples, chunk_size)
+            result = run_microsim(scenario.model, values, drawn, mix, year, T, individuals, seed, n_samples, chunk_size,
+                                  kernel=kernel)
             if drawn.share_formulas:
                 result.weights = _reweighted(result.counts, drawn.weight, weights, scenario.file)
         return Simulation(scenario, result, seed, individuals, horizon_years, values=values)
