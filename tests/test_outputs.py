@@ -205,7 +205,7 @@ def test_csv_format_prints_the_main_table(tmp_path, root):
 
 
 @pytest.mark.parametrize("args", [["validate", "scenarios/bodo.yaml"], ["params", "caseload"],
-                                  ["calibrate", "scenarios/norway_rct.yaml", "--dry-run"]])
+                                  ["calibrate", "scenarios/meta.yaml", "--dry-run"]])  # meta: one parameter, a fast fit
 def test_checking_and_listing_commands_speak_json_and_csv(root, args, monkeypatch):
     monkeypatch.chdir(root)
     doc = _strict_json(_run(*args, "--format", "json").output)

@@ -143,7 +143,9 @@ def test_bitwise_identical_for_every_chunk_size(root, tmp_path, engine):
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     reference = tmp_path / "one_unit"
     assert run_sweep(path, reference, workers=0, chunk_size=spec["samples"]["n"], quiet=True).units == 1
-    runs = {f"chunk {c}": {"workers": 0, "chunk_size": c} for c in (None, 1, 3, 7)}
+    # chunk 7 is one unit for the cohort's 7 samples (the reference itself): only the microsim's 9 need it
+    chunks = (None, 1, 3, 7) if engine == "microsim" else (None, 1, 3)
+    runs = {f"chunk {c}": {"workers": 0, "chunk_size": c} for c in chunks}
     if engine == "cohort":
         runs["2 workers"] = {"workers": 2, "chunk_size": 3}
     for name, options in runs.items():
