@@ -15,7 +15,7 @@ import math
 import numba
 import numpy as np
 import pytest
-import yaml
+from two_state import entry_scenario
 
 import ipsecon
 from ipsecon.engines import microsim
@@ -23,28 +23,13 @@ from ipsecon.engines.draws import uniforms
 from ipsecon.engines.microsim import run_microsim
 from ipsecon.engines.simulate import simulate
 from ipsecon.errors import InputError
-from ipsecon.model.scenario import load_scenario
 from ipsecon.output.results import to_dataset
 
 Q, RR, T, N, SEED = 0.08, 1.5, 24, 3000, 5
 
 
 def _two_state(tmp_path):
-    data = {
-        "name": "entry", "title": "entry", "description": "events kernel by hand",
-        "model": {
-            "cycle_years": 1 / 12, "counting": "end", "discount": {"cost": 0, "effect": 0},
-            "states": {"O": {}, "W": {}},
-            "transitions": [{"from": "O", "to": "W", "probability": Q}],
-            "strategies": {"usual": {}, "ips": {"effects": [{"transition": "O->W", "rr": RR}]}}, "comparator": "usual",
-            "rewards": {"months_in_work": {"kind": "effect", "unit": "month", "states": {"W": 1}}},
-        },
-        "population": {"size": 100, "start_state": {"O": 1}},
-        "run": {"horizon_years": T / 12, "engine": "microsim", "individuals": N, "seed": SEED},
-    }
-    path = tmp_path / "entry.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return load_scenario(path)
+    return entry_scenario(tmp_path, Q, RR, T, N, SEED, "events kernel by hand")
 
 
 def test_stay_lengths_by_hand(tmp_path):

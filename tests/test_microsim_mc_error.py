@@ -14,14 +14,13 @@
 
 import numba
 import numpy as np
-import yaml
 from matplotlib.collections import LineCollection, PolyCollection
+from two_state import entry_scenario
 
 import ipsecon
 from ipsecon.engines.draws import uniforms
 from ipsecon.engines.microsim import MC_BATCHES, batch_trace, run_microsim
 from ipsecon.engines.simulate import simulate
-from ipsecon.model.scenario import load_scenario
 from ipsecon.output.results import to_dataset
 
 Q = 0.08  # per month, usual care: out of work -> in work
@@ -32,21 +31,7 @@ SEED = 5
 
 
 def _scenario(tmp_path, n=N, seed=SEED):
-    data = {
-        "name": "entry", "title": "entry", "description": "batch-means Monte Carlo error",
-        "model": {
-            "cycle_years": 1 / 12, "counting": "end", "discount": {"cost": 0, "effect": 0},
-            "states": {"O": {}, "W": {}},
-            "transitions": [{"from": "O", "to": "W", "probability": Q}],
-            "strategies": {"usual": {}, "ips": {"effects": [{"transition": "O->W", "rr": RR}]}}, "comparator": "usual",
-            "rewards": {"months_in_work": {"kind": "effect", "unit": "month", "states": {"W": 1}}},
-        },
-        "population": {"size": 100, "start_state": {"O": 1}},
-        "run": {"horizon_years": T / 12, "engine": "microsim", "individuals": n, "seed": seed},
-    }
-    path = tmp_path / f"entry_{n}_{seed}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return load_scenario(path)
+    return entry_scenario(tmp_path, Q, RR, T, n, seed, "batch-means Monte Carlo error")
 
 
 def _in_work_by_hand(q: float, n: int = N, seed: int = SEED) -> np.ndarray:
