@@ -103,6 +103,23 @@ def _copy_first_sample(trace: TraceArrays, k: int, cycles: int) -> None:
     trace.flows[1:, k, :, :cycles] = trace.flows[0, k, :, :cycles]
 
 
+def _alike_strata(model: CompiledModel, strategy: str, strata: Strata, start: np.ndarray,
+                  bins0: np.ndarray) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """(rows, copies): subgroups ``rows`` stand for all, subgroup g moving as ``rows[copies[g]]`` does —
+    those that agree in every attribute ``strategy``'s transition values read (``dynamics_reads``) and in
+    their start (state shares and tracker bins, every sample). (None, None) where each differs."""
+    read = sorted(model.dynamics_reads(strategy, strata.columns))
+    if len(read) == len(strata.columns):
+        return None, None
+    codes = [np.unique(strata.columns[c], return_inverse=True)[1].reshape(-1, 1) for c in read]
+    key = np.hstack(codes + [start.transpose(1, 0, 2).reshape(strata.size, -1), bins0.astype(float)])
+    _, first, copies = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if len(first) == strata.size:
+        return None, None
+    order = np.argsort(first)  # the subgroups that run, in their own order
+    return first[order], np.argsort(order)[copies.reshape(-1)]
+
+
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):
     """The trace (``weights`` None), or the reward totals of ``cohort_reward_totals``."""
     keep = weights is None
@@ -115,7 +132,6 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     cell = layout.cell
     C = int(model.slots.sum())
     sizes = ((0,) * S, (0,) * J)  # the kernel reads the first J bits of layout.ever_bit
-    n_slots = max(1, min(nb.get_num_threads(), G * -(-n // LANES)))
     if keep:
         # every element is written (point 0 here, the rest by the kernel); np.empty spares the
         # page zeroing that np.zeros costs on these, the largest arrays of a PSA run
@@ -139,47 +155,22 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     start = np.broadcast_to(start_mix, (n, G, S))
     # everybody starts at duration 0, in the tracker bin they start with (0 without trackers)
     bins0 = np.broadcast_to(model.start_bins(values, strata, start_year, n), (n, G)).T  # [g, n]
-    gi, ni = np.meshgrid(np.arange(G), np.arange(n), indexing="ij")
     # every sample starts alike: a strategy may then run one lane while its values do not differ between
     # samples (the comparator beside a batch of structures), its trace copied to the others (the same arithmetic)
     alike = keep and n > 1 and bool(np.all(start == start[:1])) and bool(np.all(bins0 == bins0[:, :1]))
+    run = dict(model=model, values=values, start_year=start_year, n_cycles=T, n_samples=n, sums=sums, names=names,
+               sizes=sizes, layout=layout, alike=alike)
     for k, strategy in enumerate(model.strategies):
-        # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
-        occ = np.zeros((G, C, n))
-        for s in range(S):
-            occ[gi, cell[s] + model.bin_in[s, bins0], ni] = start[:, :, s].T
-        never = np.repeat(occ[:, None], J, axis=1)
-        for j, members in enumerate(ever_members):
-            for e in members:
-                never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
-        if keep:
-            trace.occupancy[:, k, :, 0] = start
-            if cell_names:
-                trace.cells[:, k, :, 0] = occ.transpose(2, 0, 1)
-            trace.ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)
-        tb = compact_block_length(model, values, strata, start_year, strategy, n, T)
-        if M:  # the kernel reads the reward values as it goes
-            ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
-            reduced = model.reward_values_reduced(ns)
-            sums = sums._replace(**{what: packed(pack_values([reduced[r][what] for r in names]))
-                                    for what in ("states", "transitions")})
-        shared = alike
-        carried = CarriedMass(occ[..., :1].copy(), never[..., :1].copy()) if shared else CarriedMass(occ, never)
-        for t0 in range(0, T, tb):
-            cycles = np.arange(t0, min(T, t0 + tb))
-            ns = model.namespace(values, strata, start_year, strategy, cycles, n)
-            cv = model.compact(ns, strategy, (n, G, len(cycles)), strata, cycles)
-            if shared and any(sh[0] > 1 for sh in cv.shapes):  # the samples part from here: a lane each
-                shared = False
-                carried = CarriedMass(np.repeat(carried.occ, n, axis=2), np.repeat(carried.never, n, axis=3))
-                _copy_first_sample(trace, k, t0)
-            block = CohortBlock(k, t0, len(cycles), duration_runs(model, cv), sample_free(model, cv),
-                                value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1))
-            slots = n_slots if not shared else max(1, min(nb.get_num_threads(), G))
-            run_block(slots, sizes, layout, packed(cv), block, carried, trace, sums)
-            del cv, ns, block  # freed before the next block's values are made (two blocks' values would double the peak)
-        if shared:
-            _copy_first_sample(trace, k, T)
+        rows, copies = _alike_strata(model, strategy, strata, start, bins0) if keep else (None, None)
+        if rows is None:
+            _run_strategy(k, strategy, strata, start, bins0, trace, **run)
+        else:  # subgroups that move alike (the comparator ignores who would use the programme): one runs for all
+            g = len(rows)
+            part = TraceArrays(True, np.empty((n, 1, g, T + 1, S)), np.empty((n, 1, g, T, Q)),
+                               np.empty((n, 1, g, T + 1, J)), np.empty((n, 1, g, T + 1, trace.cells.shape[4])))
+            _run_strategy(0, strategy, strata.subset(rows), start[:, rows], bins0[rows], part, **run)
+            for whole, one in zip(trace[1:], part[1:]):
+                whole[:, k] = one[:, 0][:, copies]
         if keep:
             ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
             for name, parts in model.reward_values_reduced(ns).items():
@@ -193,3 +184,49 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     return make_trace("cohort", model, strata.weight, trace.occupancy, trace.flows, trace.ever, reward_states,
                       reward_transitions, reward_masses=masses)
 
+
+def _run_strategy(k, strategy, strata, start, bins0, trace, *, model, values, start_year, n_cycles, n_samples,
+                  sums, names, sizes, layout, alike):
+    """Strategy ``strategy`` through every block of cycles for the subgroups ``strata``, their trace written
+    at strategy index ``k`` of ``trace`` (where it keeps one), their reward totals added to ``sums``."""
+    S, G, T, n = model.n_states, strata.size, n_cycles, n_samples
+    cell, ever_members = layout.cell, (model.ever_members if trace.keep else [])
+    J = len(ever_members)
+    n_slots = max(1, min(nb.get_num_threads(), G * -(-n // LANES)))
+    gi, ni = np.meshgrid(np.arange(G), np.arange(n), indexing="ij")
+    # carried between blocks, samples last: occ[g, c, n], never[g, e, c, n]
+    occ = np.zeros((G, int(model.slots.sum()), n))
+    for s in range(S):
+        occ[gi, cell[s] + model.bin_in[s, bins0], ni] = start[:, :, s].T
+    never = np.repeat(occ[:, None], J, axis=1)
+    for j, members in enumerate(ever_members):
+        for e in members:
+            never[:, j, cell[e]:cell[e] + model.slots[e]] = 0.0
+    if trace.keep:
+        trace.occupancy[:, k, :, 0] = start
+        if trace.cells.shape[4]:
+            trace.cells[:, k, :, 0] = occ.transpose(2, 0, 1)
+        trace.ever[:, k, :, 0] = 1.0 - never.sum(axis=2).transpose(2, 0, 1)
+    tb = compact_block_length(model, values, strata, start_year, strategy, n, T)
+    if sums.wa.shape[0]:  # the kernel reads the reward values as it goes
+        ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
+        reduced = model.reward_values_reduced(ns)
+        sums = sums._replace(**{what: packed(pack_values([reduced[r][what] for r in names]))
+                                for what in ("states", "transitions")})
+    shared = alike
+    carried = CarriedMass(occ[..., :1].copy(), never[..., :1].copy()) if shared else CarriedMass(occ, never)
+    for t0 in range(0, T, tb):
+        cycles = np.arange(t0, min(T, t0 + tb))
+        ns = model.namespace(values, strata, start_year, strategy, cycles, n)
+        cv = model.compact(ns, strategy, (n, G, len(cycles)), strata, cycles)
+        if shared and any(sh[0] > 1 for sh in cv.shapes):  # the samples part from here: a lane each
+            shared = False
+            carried = CarriedMass(np.repeat(carried.occ, n, axis=2), np.repeat(carried.never, n, axis=3))
+            _copy_first_sample(trace, k, t0)
+        block = CohortBlock(k, t0, len(cycles), duration_runs(model, cv), sample_free(model, cv),
+                            value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1))
+        slots = n_slots if not shared else max(1, min(nb.get_num_threads(), G))
+        run_block(slots, sizes, layout, packed(cv), block, carried, trace, sums)
+        del cv, ns, block  # freed before the next block's values are made (two blocks' values would double the peak)
+    if shared:
+        _copy_first_sample(trace, k, T)

@@ -43,6 +43,13 @@ class Strata:
     def size(self) -> int:
         return len(self.weight)
 
+    def subset(self, rows: np.ndarray) -> "Strata":
+        """The subgroups ``rows`` (their weights as they are: a part of the population, for an engine that
+        runs some subgroups for others; no file records)."""
+        return Strata({k: v[rows] for k, v in self.columns.items()}, self.weight[rows], self.share_formulas,
+                      None if self.nominal is None else self.nominal[rows],
+                      None if self.start_mix is None else self.start_mix[rows])
+
     def describe(self, g: int) -> str:
         return ", ".join(f"{k}={v[g]}" for k, v in self.columns.items())
 

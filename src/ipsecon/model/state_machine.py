@@ -32,6 +32,7 @@ Conventions (documented in README):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,19 +266,8 @@ class CompiledModel:
         variables and a strategy's ``set``, under any strategy."""
         base = {"duration", "duration_years"} | {n for tk in self.trackers for n in (tk.name, f"{tk.name}_years")}
         reads: list[set[str]] = [set() for _ in range(self.n_states)]
-        variable_names = {name for name, _ in self.variables}
         for strategy in self.strategies:
-            deps: dict[str, set[str]] = {}  # a name -> the base names its value reads
-
-            def of(f) -> set[str]:
-                return set().union(*({n} & base | deps.get(n, set()) for n in f.names)) if f.names else set()
-
-            replaced = dict(self.strategy_set[strategy])
-            for name, f in replaced.items():  # parameter overrides, made before the variables (namespace)
-                if name not in variable_names:
-                    deps[name] = of(f)
-            for name, f in self.variables:
-                deps[name] = of(replaced.get(name, f))
+            of = self._reads_of(strategy, base)
             effects = {}
             for e in self.effects[strategy]:
                 effects.setdefault(e.transition, []).extend(
@@ -289,6 +279,33 @@ class CompiledModel:
                 for s, f in r["states"].items():
                     reads[s] |= of(f)
         return reads
+
+    def _reads_of(self, strategy: str, base: set[str]):
+        """A function: formula -> the names in ``base`` its value reads under ``strategy``, directly or
+        through variables, the strategy's ``set`` and ``age`` (``start_age`` + years, made by ``namespace``)."""
+        variable_names = {name for name, _ in self.variables}
+        deps: dict[str, set[str]] = {"age": {"start_age"} & base}  # a name -> the base names its value reads
+
+        def of(f) -> set[str]:
+            return set().union(*({n} & base | deps.get(n, set()) for n in f.names)) if f.names else set()
+
+        replaced = dict(self.strategy_set[strategy])
+        for name, f in replaced.items():  # parameter overrides, made before the variables (namespace)
+            if name not in variable_names:
+                deps[name] = of(f)
+        for name, f in self.variables:
+            deps[name] = of(replaced.get(name, f))
+        return of
+
+    def dynamics_reads(self, strategy: str, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` (e.g. the population's attributes) the transition values of ``strategy`` read:
+        its transitions, its effects and the trackers' start values, directly or through variables. Subgroups
+        that differ only in other names move alike under the strategy (the cohort engine runs one of them)."""
+        of = self._reads_of(strategy, set(names))
+        formulas = [tr.formula for tr in self.transitions] + [tk.start for tk in self.trackers if tk.start is not None]
+        formulas += [f for e in self.effects[strategy] for f in (e.value, e.start, e.end, e.decay_start, e.half_life)
+                     if f is not None]
+        return set().union(*(of(f) for f in formulas))
 
     def reachable(self) -> np.ndarray:
         """[s, t]: whether state t can be reached from s (s itself included) through the declared transitions."""
