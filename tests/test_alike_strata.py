@@ -5,7 +5,7 @@ them and copies its trace to the other. The trace must be the same to the bit as
 import numpy as np
 import pytest
 
-import ipsecon.engines.cohort as cohort
+from ipsecon.engines import cohort
 from ipsecon.engines.simulate import simulate
 from ipsecon.model.scenario import load_scenario
 

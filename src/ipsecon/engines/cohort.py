@@ -129,7 +129,6 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     ever_members = model.ever_members if keep else []  # ever feeds only the trace
     J = len(ever_members)
     layout = model_layout(model)
-    cell = layout.cell
     C = int(model.slots.sum())
     sizes = ((0,) * S, (0,) * J)  # the kernel reads the first J bits of layout.ever_bit
     if keep:
@@ -158,8 +157,8 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     # every sample starts alike: a strategy may then run one lane while its values do not differ between
     # samples (the comparator beside a batch of structures), its trace copied to the others (the same arithmetic)
     alike = keep and n > 1 and bool(np.all(start == start[:1])) and bool(np.all(bins0 == bins0[:, :1]))
-    run = dict(model=model, values=values, start_year=start_year, n_cycles=T, n_samples=n, sums=sums, names=names,
-               sizes=sizes, layout=layout, alike=alike)
+    run = {"model": model, "values": values, "start_year": start_year, "n_cycles": T, "n_samples": n, "sums": sums,
+           "names": names, "sizes": sizes, "layout": layout, "alike": alike}
     for k, strategy in enumerate(model.strategies):
         rows, copies = _alike_strata(model, strategy, strata, start, bins0) if keep else (None, None)
         if rows is None:

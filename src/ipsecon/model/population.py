@@ -43,7 +43,7 @@ class Strata:
     def size(self) -> int:
         return len(self.weight)
 
-    def subset(self, rows: np.ndarray) -> "Strata":
+    def subset(self, rows: np.ndarray) -> Strata:
         """The subgroups ``rows`` (their weights as they are: a part of the population, for an engine that
         runs some subgroups for others; no file records)."""
         return Strata({k: v[rows] for k, v in self.columns.items()}, self.weight[rows], self.share_formulas,
