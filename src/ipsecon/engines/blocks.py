@@ -38,7 +38,8 @@ def compact_block_length(model: CompiledModel, values: dict[str, Any], strata: S
     probe = np.arange(min(n_cycles, 2))
     try:
         ns = model.namespace(values, strata, start_year, strategy, probe, n_samples)
-        cv = model.compact(ns, strategy, (n_samples, strata.size, len(probe)), strata, probe)
+        # every value as its formula shapes it: a value the same in both probe cycles may change later
+        cv = model.compact(ns, strategy, (n_samples, strata.size, len(probe)), strata, probe, same_cycles=False)
     except InputError:
         # bad input: use the dense path's blocks, so the first error found is the one it reports
         return block_length(model, n_samples, strata.size, n_cycles)

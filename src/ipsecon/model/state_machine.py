@@ -671,17 +671,20 @@ class CompiledModel:
         return P
 
     def compact(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
-                cycles: np.ndarray) -> CompactValues:
+                cycles: np.ndarray, same_cycles: bool = True) -> CompactValues:
         """Per-cycle transition values for one strategy over a block of cycles, packed for the kernels.
 
         Same checks as :meth:`probabilities`, but nothing larger than the formulas' own
         broadcast shapes is allocated; the kernels turn values into probabilities
-        (``kernels.transition_probabilities``) exactly as :meth:`probabilities` does.
+        (``kernels.transition_probabilities``) exactly as :meth:`probabilities` does. With
+        ``same_cycles``, values that are the same in every cycle of the block keep one cycle: a
+        calendar rule changes a transition a few times in a horizon (Bodø's AAP rules, twice in 40
+        years), and its values over stratum × time in state are the largest a block makes.
         """
         arrays: list[np.ndarray | None] = [None] * len(self.transitions)
         for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
             for tr, v in zip(outgoing, values):
-                arrays[tr.index] = v
+                arrays[tr.index] = v[:, :, :1] if same_cycles and v.shape[2] > 1 and (v == v[:, :, :1]).all() else v
         return pack_values(arrays)
 
     def _apply_to_rate(self, e: CompiledEffect, r, ns):

@@ -1,0 +1,37 @@
+"""A block's transition values that are the same in every cycle keep one cycle (CompiledModel.compact): the kernels
+read them through a zero stride, so the run is the same to the bit and the block's buffer much smaller."""
+
+import numpy as np
+import pytest
+
+from ipsecon.model.scenario import load_scenario
+
+
+def _values(cv, q):
+    sh = cv.shapes[q]
+    return cv.buf[cv.offset[q]:cv.offset[q] + int(np.prod(sh))].reshape(sh)
+
+
+@pytest.fixture(scope="module")
+def bodo():
+    return load_scenario("scenarios/bodo.yaml")
+
+
+def test_values_keep_one_cycle_until_a_calendar_rule_changes_them(bodo):
+    m, strata, values = bodo.model, bodo.strata, bodo.base_values()
+    # employed -> aap reads the AAP rules of the calendar year (rules.aap.*), which change in 2018: cycle 36 of a 2015 start
+    q = next(tr.index for tr in m.transitions if m.states[tr.source] == "employed" and m.states[tr.target] == "aap")
+
+    def compact(cycles, same):
+        ns = m.namespace(values, strata, 2015, "tau", cycles, 1)
+        return m.compact(ns, "tau", (1, strata.size, len(cycles)), strata, cycles, same_cycles=same)
+
+    calm, across = np.arange(0, 12), np.arange(30, 42)
+    assert compact(calm, True).shapes[q][2] == 1
+    assert compact(calm, False).shapes[q][2] == 12
+    full = _values(compact(calm, False), q)
+    assert np.array_equal(np.broadcast_to(_values(compact(calm, True), q), full.shape), full)
+    cut = _values(compact(across, True), q)
+    assert cut.shape[2] == 12  # the rule changes inside this block: every cycle kept
+    assert np.array_equal(cut[:, :, :6], np.broadcast_to(cut[:, :, :1], cut[:, :, :6].shape))
+    assert not np.array_equal(cut[:, :, 5], cut[:, :, 6])  # 2017-12 vs 2018-01
