@@ -35,3 +35,24 @@ def test_values_keep_one_cycle_until_a_calendar_rule_changes_them(bodo):
     assert cut.shape[2] == 12  # the rule changes inside this block: every cycle kept
     assert np.array_equal(cut[:, :, :6], np.broadcast_to(cut[:, :, :1], cut[:, :, :6].shape))
     assert not np.array_equal(cut[:, :, 5], cut[:, :, 6])  # 2017-12 vs 2018-01
+
+
+def test_duration_runs_end_at_the_next_change(bodo):
+    """blocks.duration_runs: from each within-state index, the run of cells whose values do not change ends at the next
+    index where some value out of the state differs (or at the state's last cell): checked cell by cell on Bodø's values."""
+    from ipsecon.engines.blocks import duration_runs
+
+    m, strata, values = bodo.model, bodo.strata, bodo.base_values()
+    cycles = np.arange(30, 42)
+    ns = m.namespace(values, strata, 2015, "ips", cycles, 1)
+    cv = m.compact(ns, "ips", (1, strata.size, len(cycles)), strata, cycles)
+    ends = duration_runs(m, cv)
+    for s in range(m.n_states):
+        L = int(m.slots[s])
+        rows = [np.broadcast_to(_values(cv, q), (1, strata.size, len(cycles), m.width))[..., m.cell_index[s, :L]]
+                for q, tr in enumerate(m.transitions) if tr.source == s]
+        for i in range(L):
+            j = i + 1
+            while j < L and all(np.array_equal(r[..., j], r[..., i]) for r in rows):
+                j += 1
+            assert ends[s, i] == j, (m.states[s], i)

@@ -73,11 +73,9 @@ def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
             s = model.transitions[q].source
             L = int(model.slots[s])
             _index_changes(cv.buf, int(cv.offset[q]), int(np.prod(shape[:3])), shape[3], model.cell_index[s, :L], change[s])
-    # next change strictly after d
-    ends = np.full((S, D + 1), D, dtype=np.int64)
-    for d in range(D - 1, -1, -1):
-        ends[:, d] = np.where(change[:, d + 1], d + 1, ends[:, d + 1])
-    return np.ascontiguousarray(ends[:, :D])
+    # next change strictly after d: the smallest j > d with change[s, j] (change[:, D] is always set)
+    at = np.where(change[:, 1:], np.arange(1, D + 1), D)
+    return np.ascontiguousarray(np.minimum.accumulate(at[:, ::-1], axis=1)[:, ::-1])
 
 
 @nb.njit(cache=True)
