@@ -121,7 +121,7 @@ def render(*args, **kwargs) -> tuple[str, str]:
 
 
 def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[str, Path]:
-    from ipsecon.output.report.render import render_png
+    from ipsecon.output.report.render import render_pngs
     from ipsecon.output.report.summary import mixed_runs_banner, validation_banner
 
     inp = read_inputs(results_dir)
@@ -130,11 +130,11 @@ def _write_report(results_dir: Path, reports_root: Path, quiet: bool) -> dict[st
     banner = mixed + misses
     if banner and sections and sections[0].key == "decision":  # the warnings stand below the answer: point to them
         sections[0].add(Alert(" ".join(t(f"decision.warnings.{k}") for k, b in (("mixed", mixed), ("miss", misses)) if b)))
-    figures = [b for s in sections for b in s.blocks if isinstance(b, Figure)]
+    # each figure drawn once (a block shown twice is one figure), for the HTML and the Markdown alike
+    figures = list({id(b): b for s in sections for b in s.blocks if isinstance(b, Figure)}.values())
     with Progress("report figures", total=len(figures), quiet=quiet) as bar:
-        for b in figures:
-            b.png = render_png(b)
-            bar.advance()
+        for b, png in zip(figures, render_pngs(figures, bar.advance)):
+            b.png = png
     paths = report_paths(results_dir, reports_root, inp.name)
     fig_dir, out_dir = paths["figures"], paths["figures"].parent
     out_dir.mkdir(parents=True, exist_ok=True)

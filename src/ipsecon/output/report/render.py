@@ -6,8 +6,13 @@ and a section marked ``collapsed`` (the model card) is folded in a ``<details>``
 from __future__ import annotations
 
 import base64
+import gc
 import html
+import os
 import re
+import sys
+import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +21,7 @@ from markupsafe import Markup
 
 from ipsecon.output import figures as figs
 from ipsecon.output.report.blocks import Alert, Figure, Section, Table, Text, fmt
-from ipsecon.output.report.i18n import current, t
+from ipsecon.output.report.i18n import current, language, t
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1020px;margin:1.2em auto;padding:0 1em;
@@ -98,6 +103,71 @@ def _view(b, fig_dir: Path, fig_rel: str) -> dict:
 
 def render_png(block: Figure) -> bytes:
     return figs.png_bytes(block.make())
+
+
+def cores() -> int:
+    """The cores this process may run on (a taskset's or container's CPU set, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def render_pngs(blocks: list[Figure], advance: Callable[[], None] = lambda: None,
+                workers: int | None = None) -> list[bytes]:
+    """Each figure's PNG, in order, each drawn once; ``advance()`` after each one. Drawn by forked children,
+    one per core (``workers``: how many, default the cores), where fork exists (Linux) and there are more
+    than two figures; else here, one after another. The bytes are the same either way. A figure a child did
+    not deliver (it raised, or died) is drawn again here, so an error is the one the serial path raises."""
+    pngs: list[bytes | None] = [None] * len(blocks)
+    n = min(len(blocks), cores() if workers is None else workers)
+    if n > 1 and len(blocks) > 2 and sys.platform == "linux":
+        _draw_forked(blocks, pngs, n, advance)
+    for i, block in enumerate(blocks):
+        if pngs[i] is None:
+            pngs[i] = render_png(block)
+            advance()
+    return pngs  # type: ignore[return-value]
+
+
+_FORKED: list[Figure] = []  # the figures children draw: inherited at the fork (closures over the data), never pickled
+
+
+def _draw_child(i: int, lang: str) -> bytes:
+    with language(lang):  # set here: the child need not have been forked from the thread that set it
+        return render_png(_FORKED[i])
+
+
+def _draw_forked(blocks: list[Figure], pngs: list, n: int, advance: Callable[[], None]) -> None:
+    """Fill ``pngs`` with what ``n`` forked children deliver. The children draw and exit: they never
+    touch the parent's thread pools (the cohort kernel's threads do not exist in them) and inherit the
+    figures' data instead of receiving a copy. Whatever fails here leaves its figures to the serial path."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    global _FORKED
+    _FORKED = blocks
+    pool = None
+    try:
+        gc.freeze()  # the children's collections skip the parent's objects: their memory stays shared
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns of forking a process with threads; the children use none of them
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
+                futures = {pool.submit(_draw_child, i, current()): i for i in range(len(blocks))}  # forks here
+        finally:
+            gc.unfreeze()
+        for future in as_completed(futures):
+            if future.exception() is None:
+                pngs[futures[future]] = future.result()
+                advance()
+    except Exception:  # no fork (resources, a daemonic process), a broken pool: drawn here instead
+        pass
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED = []
 
 
 def render(sections: list[Section], title: str, subtitle: str, fig_dir: Path, fig_rel: str,
