@@ -11,6 +11,7 @@ import html
 import os
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from functools import lru_cache
@@ -131,6 +132,7 @@ def render_pngs(blocks: list[Figure], advance: Callable[[], None] = lambda: None
 
 
 _FORKED: list[Figure] = []  # the figures children draw: inherited at the fork (closures over the data), never pickled
+_FORKING = threading.Lock()  # two reports at once in one process: each forks its own figures
 
 
 def _draw_child(i: int, lang: str) -> bytes:
@@ -146,18 +148,21 @@ def _draw_forked(blocks: list[Figure], pngs: list, n: int, advance: Callable[[],
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _FORKED
-    _FORKED = blocks
     pool = None
     try:
-        gc.freeze()  # the children's collections skip the parent's objects: their memory stays shared
-        try:
-            with warnings.catch_warnings():
-                # Python >= 3.12 warns of forking a process with threads; the children use none of them
-                warnings.simplefilter("ignore", DeprecationWarning)
+        with _FORKING, warnings.catch_warnings():
+            # Python >= 3.12 warns of forking a process with threads; the children use none of them
+            warnings.simplefilter("ignore", DeprecationWarning)
+            frozen = gc.get_freeze_count() > 0
+            gc.freeze()  # the children's collections skip the parent's objects: their memory stays shared
+            _FORKED = blocks
+            try:
                 pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
                 futures = {pool.submit(_draw_child, i, current()): i for i in range(len(blocks))}  # forks here
-        finally:
-            gc.unfreeze()
+            finally:
+                _FORKED = []
+                if not frozen:
+                    gc.unfreeze()
         for future in as_completed(futures):
             if future.exception() is None:
                 pngs[futures[future]] = future.result()
@@ -167,7 +172,6 @@ def _draw_forked(blocks: list[Figure], pngs: list, n: int, advance: Callable[[],
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        _FORKED = []
 
 
 def render(sections: list[Section], title: str, subtitle: str, fig_dir: Path, fig_rel: str,
