@@ -9,8 +9,13 @@ import matplotlib.pyplot as plt
 import pytest
 
 import ipsecon
-from ipsecon.output.report import build_sections, read_inputs, render, write_report
-from ipsecon.output.report import document
+from ipsecon.output.report import (
+    build_sections,
+    document,
+    read_inputs,
+    render,
+    write_report,
+)
 from ipsecon.output.report.blocks import Figure, Section
 from ipsecon.output.report.i18n import language
 

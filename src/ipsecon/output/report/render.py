@@ -167,7 +167,7 @@ def _draw_forked(blocks: list[Figure], pngs: list, n: int, advance: Callable[[],
             if future.exception() is None:
                 pngs[futures[future]] = future.result()
                 advance()
-    except Exception:  # no fork (resources, a daemonic process), a broken pool: drawn here instead
+    except Exception:  # noqa: BLE001, S110 - no fork (resources, a daemonic process), a broken pool: drawn here
         pass
     finally:
         if pool is not None:
