@@ -56,3 +56,24 @@ def test_duration_runs_end_at_the_next_change(bodo):
             while j < L and all(np.array_equal(r[..., j], r[..., i]) for r in rows):
                 j += 1
             assert ends[s, i] == j, (m.states[s], i)
+
+
+def test_a_transition_is_read_over_the_subgroups_its_formula_tells_apart(bodo, monkeypatch):
+    """CompiledModel.compact reads a transition over one subgroup per class of the attributes it reads (job exits:
+    the latent class, 2 of Bodø's 96 subgroups) and spreads the values back: the same numbers as reading all 96
+    (a plain dict namespace reads every formula over all subgroups)."""
+    from ipsecon.model.state_machine import Namespace
+
+    m, strata, values = bodo.model, bodo.strata, bodo.base_values()
+    sizes = []
+    real = Namespace.for_strata
+    monkeypatch.setattr(Namespace, "for_strata", lambda self, rows: sizes.append(len(rows)) or real(self, rows))
+    cycles = np.arange(30, 42)
+    for strategy in m.strategies:
+        ns = m.namespace(values, strata, 2015, strategy, cycles, 1)
+        by_class = m.compact(ns, strategy, (1, strata.size, len(cycles)), strata, cycles)
+        every = m.compact(dict(ns), strategy, (1, strata.size, len(cycles)), strata, cycles)
+        assert by_class.shapes == every.shapes
+        assert np.array_equal(by_class.buf, every.buf)
+    assert 2 in sizes  # the latent class alone
+    assert max(sizes) < strata.size

@@ -108,16 +108,11 @@ def _alike_strata(model: CompiledModel, strategy: str, strata: Strata, start: np
     """(rows, copies): subgroups ``rows`` stand for all, subgroup g moving as ``rows[copies[g]]`` does —
     those that agree in every attribute ``strategy``'s transition values read (``dynamics_reads``) and in
     their start (state shares and tracker bins, every sample). (None, None) where each differs."""
-    read = sorted(model.dynamics_reads(strategy, strata.columns))
+    read = model.dynamics_reads(strategy, strata.columns)
     if len(read) == len(strata.columns):
         return None, None
-    codes = [np.unique(strata.columns[c], return_inverse=True)[1].reshape(-1, 1) for c in read]
-    key = np.hstack(codes + [start.transpose(1, 0, 2).reshape(strata.size, -1), bins0.astype(float)])
-    _, first, copies = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    if len(first) == strata.size:
-        return None, None
-    order = np.argsort(first)  # the subgroups that run, in their own order
-    return first[order], np.argsort(order)[copies.reshape(-1)]
+    rows, copies = strata.classes(read, np.hstack([start.transpose(1, 0, 2).reshape(strata.size, -1), bins0]))
+    return (None, None) if len(rows) == strata.size else (rows, copies)
 
 
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):

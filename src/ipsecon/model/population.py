@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from pathlib import Path
@@ -49,6 +50,19 @@ class Strata:
         return Strata({k: v[rows] for k, v in self.columns.items()}, self.weight[rows], self.share_formulas,
                       None if self.nominal is None else self.nominal[rows],
                       None if self.start_mix is None else self.start_mix[rows])
+
+    def classes(self, columns: Iterable[str], extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, copies): the subgroups that agree in ``columns`` (and in the rows of ``extra``, [G, m]) form a
+        class; ``rows`` holds each class's first subgroup, in subgroup order, and subgroup g is in class
+        ``copies[g]``, so that ``x[rows][copies]`` spreads one value per class back over the subgroups."""
+        key = [np.unique(self.columns[c], return_inverse=True)[1].reshape(-1, 1).astype(float) for c in sorted(columns)]
+        if extra is not None:
+            key.append(np.asarray(extra, dtype=float).reshape(self.size, -1))
+        if not key:
+            return np.zeros(1, dtype=np.int64), np.zeros(self.size, dtype=np.int64)
+        _, first, copies = np.unique(np.hstack(key), axis=0, return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        return first[order], np.argsort(order)[copies.reshape(-1)]
 
     def describe(self, g: int) -> str:
         return ", ".join(f"{k}={v[g]}" for k, v in self.columns.items())

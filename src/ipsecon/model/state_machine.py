@@ -108,6 +108,19 @@ class CompiledEffect:
     path: str
 
 
+class Namespace(dict):
+    """The names a formula reads (``CompiledModel.namespace``), and how it was made: so that a formula that
+    tells only a few subgroups apart can be read over those alone (``for_strata``)."""
+
+    def __init__(self, model: CompiledModel, args: tuple):
+        super().__init__()
+        self.model, self.args = model, args  # (values, strata, start_year, strategy, cycles, n_samples, with_duration)
+
+    def for_strata(self, rows: np.ndarray) -> Namespace:
+        values, strata, *rest = self.args
+        return self.model.namespace(values, strata.subset(rows), *rest)
+
+
 class CompiledModel:
     """A checked model: indices for states and transitions, parsed formulas."""
 
@@ -183,6 +196,7 @@ class CompiledModel:
         self.out_ptr = np.cumsum([0] + [len(o) for o in outgoing]).astype(np.int64)
         self.out_tr = np.array([tr.index for o in outgoing for tr in o], dtype=np.int64)
         self.tr_target = np.array([tr.target for tr in self.transitions], dtype=np.int64)
+        self._transition_reads: dict[tuple, list[frozenset[str]]] = {}
 
     def discount_rates(self, values: dict[str, Any]) -> dict[str, float | list[tuple[float, float]]]:
         """Annual discount rate of costs and of effects for these parameter values: a number, or with
@@ -297,15 +311,29 @@ class CompiledModel:
             deps[name] = of(replaced.get(name, f))
         return of
 
+    def transition_reads(self, strategy: str, names: Iterable[str]) -> list[frozenset[str]]:
+        """Per transition: which of ``names`` (e.g. the population's attributes) its values under ``strategy``
+        read — its formula and the strategy's effects on it, directly or through variables (kept per strategy
+        and names: the engines ask once a block)."""
+        key = (strategy, tuple(names))
+        if key not in self._transition_reads:
+            of = self._reads_of(strategy, set(key[1]))
+            effects: dict[int, list] = {}
+            for e in self.effects[strategy]:
+                effects.setdefault(e.transition, []).extend(
+                    f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None)
+            self._transition_reads[key] = [frozenset().union(*(of(f) for f in [tr.formula] + effects.get(tr.index, [])))
+                                           for tr in self.transitions]
+        return self._transition_reads[key]
+
     def dynamics_reads(self, strategy: str, names: Iterable[str]) -> set[str]:
-        """Which of ``names`` (e.g. the population's attributes) the transition values of ``strategy`` read:
-        its transitions, its effects and the trackers' start values, directly or through variables. Subgroups
-        that differ only in other names move alike under the strategy (the cohort engine runs one of them)."""
+        """Which of ``names`` the transition values of ``strategy`` read (``transition_reads``), with the trackers'
+        start values. Subgroups that differ only in other names move alike under the strategy (the cohort engine
+        runs one of them)."""
+        names = tuple(names)
         of = self._reads_of(strategy, set(names))
-        formulas = [tr.formula for tr in self.transitions] + [tk.start for tk in self.trackers if tk.start is not None]
-        formulas += [f for e in self.effects[strategy] for f in (e.value, e.start, e.end, e.decay_start, e.half_life)
-                     if f is not None]
-        return set().union(*(of(f) for f in formulas))
+        starts = [of(tk.start) for tk in self.trackers if tk.start is not None]
+        return set().union(*self.transition_reads(strategy, names), *starts)
 
     def reachable(self) -> np.ndarray:
         """[s, t]: whether state t can be reached from s (s itself included) through the declared transitions."""
@@ -523,7 +551,7 @@ class CompiledModel:
     def namespace(self, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
                   cycles: np.ndarray, n_samples: int, with_duration: bool = True) -> dict[str, Any]:
         """Names a formula can read, shaped to broadcast over (sample, stratum, cycle, duration)."""
-        ns: dict[str, Any] = {}
+        ns = Namespace(self, (values, strata, start_year, strategy, cycles, n_samples, with_duration))
         for k, v in values.items():
             if isinstance(v, np.ndarray) and v.ndim == 1:
                 ns[k] = v.reshape(-1, 1, 1, 1)
@@ -595,13 +623,35 @@ class CompiledModel:
         n, g, tb = shape
         full = (n, g, tb, self.width)
 
-        def ctx(tr, values, mask, problem, allowed):
-            values = np.broadcast_to(values, full)
-            mask = np.broadcast_to(mask, full)
-            i, gi, ti, di = (int(x[0]) for x in np.nonzero(mask))
-            where = (f"transition {self.states[tr.source]}->{self.states[tr.target]} ({tr.path}), strategy {strategy}, "
-                     f"cycle {int(cycles[ti])}, {self.describe_index(di)}, subgroup [{strata.describe(gi)}], sample {i}")
-            return InputError(self.file, where, f"{problem}: {values[i, gi, ti, di]!r}", allowed)
+        def context(groups: Strata):
+            """An input error's maker, naming the subgroup of ``groups`` where the values are wrong."""
+            def ctx(tr, values, mask, problem, allowed):
+                shape = (n, groups.size, tb, self.width)
+                values = np.broadcast_to(values, shape)
+                mask = np.broadcast_to(mask, shape)
+                i, gi, ti, di = (int(x[0]) for x in np.nonzero(mask))
+                where = (f"transition {self.states[tr.source]}->{self.states[tr.target]} ({tr.path}), strategy {strategy}, "
+                         f"cycle {int(cycles[ti])}, {self.describe_index(di)}, subgroup [{groups.describe(gi)}], sample {i}")
+                return InputError(self.file, where, f"{problem}: {values[i, gi, ti, di]!r}", allowed)
+            return ctx
+
+        # A transition whose formula tells only a few subgroups apart (Bodø's job exits read the latent class alone:
+        # 2 of 96) is read over one subgroup of each class, its values then spread over all: the same numbers, with
+        # the formulas' arithmetic on a fraction of the rows. Each class's first subgroup stands for it, so an input
+        # error names the subgroup a reading over all of them would.
+        reads = self.transition_reads(strategy, strata.columns)
+        classes: dict[frozenset[str], tuple] = {}
+
+        def reading(tr):
+            """(namespace, error maker, copies: None, or the class of each subgroup) to read transition ``tr`` with."""
+            key = reads[tr.index]
+            if not isinstance(ns, Namespace) or not key or len(key) == len(strata.columns):
+                return ns, context(strata), None
+            if key not in classes:
+                rows, copies = strata.classes(key)
+                classes[key] = ((ns, context(strata), None) if len(rows) == strata.size
+                                else (ns.for_strata(rows), context(strata.subset(rows)), copies))
+            return classes[key]
 
         effects_by_tr: dict[int, list[CompiledEffect]] = {}
         for e in self.effects[strategy]:
@@ -613,13 +663,14 @@ class CompiledModel:
             native = all(tr.per_cycle_native for tr in outgoing)
             values = []
             for tr in outgoing:
-                v = self._value(tr, ns, ctx)
+                tns, ctx, copies = reading(tr)
+                v = self._value(tr, tns, ctx)
                 effects = effects_by_tr.get(tr.index, [])
                 if native:
                     p = v
                     for e in effects:
-                        p = self._apply_to_probability(e, p, ns)
-                    values.append(_four_axes(p))
+                        p = self._apply_to_probability(e, p, tns)
+                    out = _four_axes(p)
                 else:
                     # hazard per cycle
                     if tr.kind == "probability":
@@ -630,8 +681,9 @@ class CompiledModel:
                     else:
                         r = v / tr.per_cycle_factor
                     for e in effects:
-                        r = self._apply_to_rate(e, r, ns)
-                    values.append(_four_axes(r))
+                        r = self._apply_to_rate(e, r, tns)
+                    out = _four_axes(r)
+                values.append(out[:, copies] if copies is not None and out.shape[1] > 1 else out)
             if native:
                 # summed the way numpy sums the dense stack, so the reported total is the same
                 total = np.stack(np.broadcast_arrays(*values), axis=-1).sum(axis=-1)
