@@ -115,10 +115,19 @@ class Namespace(dict):
     def __init__(self, model: CompiledModel, args: tuple):
         super().__init__()
         self.model, self.args = model, args  # (values, strata, start_year, strategy, cycles, n_samples, with_duration)
+        self.pending: dict[str, Any] = {}  # variables made when first read (``for_strata``)
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self.pending:
+            raise KeyError(name)
+        value = self[name] = self.pending.pop(name)(self)
+        return value
 
     def for_strata(self, rows: np.ndarray) -> Namespace:
+        """The namespace of subgroups ``rows``, its variables made when a formula first reads them (one transition's
+        formulas read a few of a model's variables)."""
         values, strata, *rest = self.args
-        return self.model.namespace(values, strata.subset(rows), *rest)
+        return self.model.namespace(values, strata.subset(rows), *rest, lazy=True)
 
 
 class CompiledModel:
@@ -549,8 +558,10 @@ class CompiledModel:
 
     # -- evaluation --------------------------------------------------------
     def namespace(self, values: dict[str, Any], strata: Strata, start_year: int, strategy: str,
-                  cycles: np.ndarray, n_samples: int, with_duration: bool = True) -> dict[str, Any]:
-        """Names a formula can read, shaped to broadcast over (sample, stratum, cycle, duration)."""
+                  cycles: np.ndarray, n_samples: int, with_duration: bool = True, lazy: bool = False) -> Namespace:
+        """Names a formula can read, shaped to broadcast over (sample, stratum, cycle, duration); with ``lazy``
+        each variable is made when first read (where no variable shadows a name made before the variables, whose
+        readers would otherwise see one or the other depending on the order)."""
         ns = Namespace(self, (values, strata, start_year, strategy, cycles, n_samples, with_duration))
         for k, v in values.items():
             if isinstance(v, np.ndarray) and v.ndim == 1:
@@ -579,6 +590,9 @@ class CompiledModel:
         for name, f in replaced.items():
             if name not in variable_names:
                 ns[name] = f(ns)
+        if lazy and not variable_names & ns.keys():
+            ns.pending = {name: replaced.get(name, f) for name, f in self.variables}
+            return ns
         for name, f in self.variables:
             ns[name] = replaced.get(name, f)(ns)
         return ns
@@ -612,12 +626,13 @@ class CompiledModel:
         return v
 
     def _outgoing_values(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
-                         cycles: np.ndarray):
+                         cycles: np.ndarray, same_cycles: bool = False):
         """For each state with outgoing transitions: (state, transitions, native, per-cycle values).
 
         Values are hazards per cycle (competing risks) or per-cycle probabilities (``native``),
         with strategy effects applied, each in the broadcast-reduced shape its formula gives
-        (every axis of (sample, stratum, cycle, duration) full or 1). All input checks happen
+        (every axis of (sample, stratum, cycle, duration) full or 1; with ``same_cycles`` the cycle
+        axis 1 also where every cycle of the block holds the same values). All input checks happen
         here, on those small arrays, in the order the dense path always used.
         """
         n, g, tb = shape
@@ -683,6 +698,8 @@ class CompiledModel:
                     for e in effects:
                         r = self._apply_to_rate(e, r, tns)
                     out = _four_axes(r)
+                if same_cycles and out.shape[2] > 1 and (out == out[:, :, :1]).all():
+                    out = out[:, :, :1]
                 values.append(out[:, copies] if copies is not None and out.shape[1] > 1 else out)
             if native:
                 # summed the way numpy sums the dense stack, so the reported total is the same
@@ -734,9 +751,9 @@ class CompiledModel:
         years), and its values over stratum × time in state are the largest a block makes.
         """
         arrays: list[np.ndarray | None] = [None] * len(self.transitions)
-        for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
+        for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles, same_cycles):
             for tr, v in zip(outgoing, values):
-                arrays[tr.index] = v[:, :, :1] if same_cycles and v.shape[2] > 1 and (v == v[:, :, :1]).all() else v
+                arrays[tr.index] = v
         return pack_values(arrays)
 
     def _apply_to_rate(self, e: CompiledEffect, r, ns):
