@@ -23,7 +23,8 @@ def _sizes(sc, n):
     """(values per cycle, values without a cycle axis) of the IPS strategy's compact values for n samples."""
     values, probe = _values(sc, n), np.arange(2)
     ns = sc.model.namespace(values, sc.strata, sc.spec.population.start_year, "ips", probe, n)
-    cv = sc.model.compact(ns, "ips", (n, sc.strata.size, 2), sc.strata, probe)
+    # the probe's shapes: every value as its formula shapes it (a value the same in both cycles may change later)
+    cv = sc.model.compact(ns, "ips", (n, sc.strata.size, 2), sc.strata, probe, same_cycles=False)
     per_cycle = sum(int(np.prod(sh)) // 2 for sh in cv.shapes if sh[2] > 1)
     return per_cycle, sum(int(np.prod(sh)) for sh in cv.shapes if sh[2] == 1)
 
