@@ -79,6 +79,14 @@ def estimate_bytes(scenario: LoadedScenario, engine: str | None = None, individu
     return int(OVERHEAD + working + 1.5 * trace_bytes + reward_bytes + people + ledger)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a taskset's or container's CPU set, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def available_bytes() -> int:
     """Memory this process can still get: the least of the system's MemAvailable (else its
     free physical memory), what a cgroup limit leaves, and what an address-space limit

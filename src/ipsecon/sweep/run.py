@@ -14,7 +14,6 @@ travel back to the client, workers on other machines need the package but no sha
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any, Callable
 import xarray as xr
 
 from ipsecon import __version__
+from ipsecon.engines.memory import available_cores
 from ipsecon.errors import InputError
 from ipsecon.sweep.compute import compute_unit
 from ipsecon.sweep.folder import SUMMARY_NAME, discard, has_sweep, locked, replace_sweep, staging_folder
@@ -50,10 +50,7 @@ class SweepResult:
 
 
 def _local_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    return available_cores()
 
 
 def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers: int | None = None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import gc
 import html
-import os
 import re
 import sys
 import threading
@@ -107,11 +106,10 @@ def render_png(block: Figure) -> bytes:
 
 
 def cores() -> int:
-    """The cores this process may run on (a taskset's or container's CPU set, not the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    """The cores this process may run on (``engines.memory.available_cores``; a name of its own here, for tests)."""
+    from ipsecon.engines.memory import available_cores
+
+    return available_cores()
 
 
 def render_pngs(blocks: list[Figure], advance: Callable[[], None] = lambda: None,
