@@ -603,7 +603,7 @@ def uptime() -> str:
 def one_thread_env() -> dict:
     import run as bench
 
-    return {**os.environ, **bench.ONE_THREAD}
+    return {**bench.user_env(), **bench.ONE_THREAD}
 
 
 # --- checks ------------------------------------------------------------------------------------------

@@ -482,7 +482,7 @@ def w_sweep(impl: str, quick: bool) -> dict:
         load0 = os.getloadavg()[0]
         busy0, ours0 = _busy_cpu_seconds(), _children_cpu_seconds()
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=user_env())
         sec = time.perf_counter() - t0
         ours = _children_cpu_seconds() - ours0
         # cores that other processes kept busy meanwhile: the 2-worker run needs both cores
@@ -744,6 +744,14 @@ CLI = "import sys; from ipsecon.cli import main; sys.exit(main())"  # what the `
 ALIASES = {"startup": "whole_process", "main_command": "whole_process", "sweep_scaling": "sweep"}
 
 
+def user_env(env: dict | None = None) -> dict:
+    """``env`` (default: this process's) as a user's shell has it: Python may write its bytecode cache (a shell or CI
+    with PYTHONDONTWRITEBYTECODE set recompiles every module of every run; the warm-up run writes the cache)."""
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    return out
+
+
 def time_process(argv: list[str], cwd: Path, env: dict, repeat: int = 3, warm: int = 1) -> dict:
     """Wall-clock seconds of a whole process (start to exit), best of ``repeat`` after ``warm`` untimed runs,
     with its CPU seconds (user + system, all its threads: on a loaded machine the steadier figure) and the
@@ -787,7 +795,7 @@ def library_floor(argv: list[str], cwd: Path, env: dict, tmp: Path) -> dict:
 
 def cli_runs(src: Path, tmp: Path) -> dict[str, dict]:
     """Each WHOLE_PROCESS command run from the ipsecon sources in ``src`` (cwd: the tree holding them)."""
-    env = {**os.environ, "PYTHONPATH": str(src), "IPSECON_QUIET": "1"}
+    env = {**user_env(), "PYTHONPATH": str(src), "IPSECON_QUIET": "1"}
     out = {}
     for label, args, _ in WHOLE_PROCESS:
         argv = [sys.executable, "-c", CLI] + [a.format(tmp=tmp / src.parent.name) for a in args]
@@ -814,7 +822,7 @@ def reference_run_row(quick: bool, tmp: Path) -> tuple[dict, dict]:
     installed, against the issue's figure (0.94 s, hesim on a quiet machine), which is then not re-measured."""
     import peers
 
-    env = peers.one_thread_env()
+    env = user_env(peers.one_thread_env())
     r_inputs = tmp / "reference_inputs.csv"
     peers.write_r_inputs(peers.reference_inputs(), r_inputs)
     times: dict[str, dict] = {}
@@ -858,7 +866,7 @@ def reference_run_row(quick: bool, tmp: Path) -> tuple[dict, dict]:
 def whole_process_rows(quick: bool, baseline_src: str | None) -> tuple[list[dict], dict]:
     """Rows for the table (each command against its target and the baseline) and the raw timings."""
     with tempfile.TemporaryDirectory(prefix="ipsecon-bench-") as tmp:
-        floor = time_process([sys.executable, "-c", "pass"], ROOT, dict(os.environ))
+        floor = time_process([sys.executable, "-c", "pass"], ROOT, user_env())
         print(f"  {'bare interpreter (python -c pass)':34s} {floor['seconds']:.3f} s")
         runs = cli_runs(ROOT / "src", Path(tmp))
         base = cli_runs(Path(baseline_src).resolve(), Path(tmp)) if baseline_src else None
