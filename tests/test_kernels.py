@@ -193,8 +193,13 @@ def test_compact_values_keep_the_formulas_small_shapes(root):
     cv = model.compact(ns, "ips", (n, strata.size, T), strata, cycles)
     aap_ufore = model.transition_index("aap->ufore", "test")
     # the AAP clock reads the tracker: values over the within-state index (duration × tracker bins);
-    # the hazard differs between the latent classes (work_class), hence per stratum; never per cycle
-    assert cv.shapes[aap_ufore] == (n, strata.size, 1, model.width)
+    # the hazard differs between the classes of the attributes it reads (latent class and age band): a row
+    # per class, fewer than the subgroups, every subgroup pointed at its class's row; never per cycle
+    reads = model.transition_reads("ips", strata.columns)[aap_ufore]
+    assert "work_class" in reads and "sex" not in reads
+    rows, copies = strata.classes(reads)
+    assert cv.shapes[aap_ufore] == (n, len(rows), 1, model.width) and len(rows) < strata.size
+    assert np.array_equal(cv.at[aap_ufore], copies * cv.strides[aap_ufore, 1])
     dense = n * strata.size * T * model.n_states * model.width * model.n_states
     assert cv.buf.size < dense / 1000
 

@@ -54,12 +54,6 @@ def compact_block_length(model: CompiledModel, values: dict[str, Any], strata: S
     return int(max(1, min(n_cycles, tb)))
 
 
-def _values_of(cv: CompactValues, q: int) -> np.ndarray:
-    """Transition q's values in their own (sample, stratum, cycle, duration) shape."""
-    shape = cv.shapes[q]
-    return cv.buf[cv.offset[q]:cv.offset[q] + int(np.prod(shape))].reshape(shape)
-
-
 def duration_runs(model: CompiledModel, cv: CompactValues) -> np.ndarray:
     """[s, i]: the end of the run of the state's cells (its own index i, ``CompiledModel._cell_layout``)
     from i on over which no value out of state s changes (for any sample, stratum or cycle of the
@@ -98,8 +92,10 @@ def value_changes(model: CompiledModel, cv: CompactValues, n_strata: int, n_bloc
     changed[0] = True
     for q, shape in enumerate(cv.shapes):
         if shape[2] > 1:
-            v = _values_of(cv, q)
-            diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (g|1, cycles − 1)
+            v = cv.stored(q)
+            diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (row|1, cycles − 1)
+            if cv.copies[q] is not None:  # a row per class of subgroups: each subgroup's
+                diff = diff[cv.copies[q]]
             changed[1:, :, model.transitions[q].source] |= diff.T
     return changed
 

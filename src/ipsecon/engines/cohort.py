@@ -205,7 +205,7 @@ def _run_strategy(k, strategy, strata, start, bins0, trace, *, model, values, st
     if sums.wa.shape[0]:  # the kernel reads the reward values as it goes
         ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
         reduced = model.reward_values_reduced(ns)
-        sums = sums._replace(**{what: packed(pack_values([reduced[r][what] for r in names]))
+        sums = sums._replace(**{what: packed(pack_values([reduced[r][what] for r in names], G))
                                 for what in ("states", "transitions")})
     shared = alike
     carried = CarriedMass(occ[..., :1].copy(), never[..., :1].copy()) if shared else CarriedMass(occ, never)

@@ -108,7 +108,7 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     caps, cell, ever_bit = layout.caps, layout.cell, layout.ever_bit
     cell_next, cell_bin, cell_index, bin_in = layout.cell_next, layout.cell_bin, layout.cell_index, layout.bin_in
     tr_target = layout.tr_target
-    buf, offset, strides = values
+    buf, offset, strides, strata_at = values
     k, t0, tb, run_end, sample_free, changed = block
     occ, never = carry
     keep, occupancy, flows, ever, cells = trace
@@ -151,8 +151,8 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
     acc = np.empty((M, L))
     val = np.empty(L)
     tsum = np.empty(L)
-    rbuf, roff, rstr = rs
-    tbuf, toff, tstr = rt
+    rbuf, roff, rstr, rat = rs
+    tbuf, toff, tstr, tat = rt
     R = len(roff) if M else 0
     need_flows = keep  # for the trace, or for rewards on transitions
     for m in range(M):
@@ -216,7 +216,7 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
                         same = fresh[r, l]
                         for i in range(a, b):
                             q = out_tr[i]
-                            v = buf[offset[q] + n * strides[q, 0] + g * strides[q, 1] + j * strides[q, 2] + at * strides[q, 3]]
+                            v = buf[offset[q] + n * strides[q, 0] + strata_at[q, g] + j * strides[q, 2] + at * strides[q, 3]]
                             if v != seen[r, i - a, l]:
                                 seen[r, i - a, l] = v
                                 same = False
@@ -321,12 +321,12 @@ def cohort_worker(w, n_slots, sizes, layout, values, block, carry, trace, sums):
             for r in range(R):
                 if j == 0 or rstr[r, 2] != 0:
                     for s in range(S):
-                        at = roff[r] + g * rstr[r, 1] + t * rstr[r, 2] + s * rstr[r, 3]
+                        at = roff[r] + rat[r, g] + t * rstr[r, 2] + s * rstr[r, 3]
                         for l in range(nl):
                             rl[r, s, l] = rbuf[at + (n0 + l) * rstr[r, 0]]
                 if has_tr[r] and (j == 0 or tstr[r, 2] != 0):
                     for q in range(Q):
-                        at = toff[r] + g * tstr[r, 1] + t * tstr[r, 2] + q * tstr[r, 3]
+                        at = toff[r] + tat[r, g] + t * tstr[r, 2] + q * tstr[r, 3]
                         for l in range(nl):
                             tl[r, q, l] = tbuf[at + (n0 + l) * tstr[r, 0]]
             for m in range(M):

@@ -132,7 +132,7 @@ def points(model: CompiledModel, values: dict[str, Any], strata: Strata, start_y
         changed = value_changes(model, cv, G, len(cycles)).reshape(len(cycles), -1)
         for j, t in enumerate(cycles):
             # cycle j of the block on its own: its values start j cycles on in every transition's buffer
-            one = PackedValues(cv.buf, cv.offset + j * cv.strides[:, 2], cv.strides)
+            one = PackedValues(cv.buf, cv.offset + j * cv.strides[:, 2], cv.strides, cv.at)
             run_block(n_slots, sizes, layout, one, CohortBlock(k, int(t), 1, runs, free, changed[j:j + 1]),
                       CarriedMass(occ, never), no_trace, no_sums)
             yield int(t) + 1

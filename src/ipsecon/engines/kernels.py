@@ -20,23 +20,25 @@ ROW_ABSORBING, ROW_PROBABILITIES, ROW_HAZARDS = 0, 1, 2  # CompiledModel.row_kin
 class PackedValues(NamedTuple):
     """A flat buffer of 4-axis arrays as the kernels read it (``CompactValues`` without its
     Python-side shapes): value (q, n, g, j, d) is
-    buf[offset[q] + n·strides[q, 0] + g·strides[q, 1] + j·strides[q, 2] + d·strides[q, 3]]."""
+    buf[offset[q] + n·strides[q, 0] + at[q, g] + j·strides[q, 2] + d·strides[q, 3]], at[q, g] the
+    offset of subgroup g's row (its class's, where the formula tells only classes apart)."""
 
     buf: np.ndarray
     offset: np.ndarray
     strides: np.ndarray
+    at: np.ndarray
 
 
 def packed(values) -> PackedValues:
     """The kernel view of a ``CompactValues`` (``CompiledModel.compact``, ``pack_values``)."""
-    return PackedValues(values.buf, values.offset, values.strides)
+    return PackedValues(values.buf, values.offset, values.strides, values.at)
 
 
 @nb.njit(cache=True, inline="always")
 def compact_value(values, q, n, g, j, d):
     """Per-cycle value of transition q for sample n, stratum g, block cycle j, duration d."""
-    buf, offset, strides = values
-    return buf[offset[q] + n * strides[q, 0] + g * strides[q, 1] + j * strides[q, 2] + d * strides[q, 3]]
+    buf, offset, strides, at = values
+    return buf[offset[q] + n * strides[q, 0] + at[q, g] + j * strides[q, 2] + d * strides[q, 3]]
 
 
 @nb.njit(cache=True)

@@ -68,15 +68,28 @@ class CompiledTransition:
 class CompactValues:
     """Per-cycle values of every transition on a block of cycles, in one flat buffer.
 
-    value(q, n, g, j, d) = buf[offset[q] + n*strides[q, 0] + g*strides[q, 1] + j*strides[q, 2] + d*strides[q, 3]]
+    value(q, n, g, j, d) = buf[offset[q] + n*strides[q, 0] + at[q, g] + j*strides[q, 2] + d*strides[q, 3]]
     for transition q, sample n, stratum g, cycle j of the block and duration d; a stride is 0
-    on an axis the transition's formula does not vary over, so nothing is stored for it.
+    on an axis the transition's formula does not vary over, so nothing is stored for it. A
+    formula that tells only a few classes of subgroups apart keeps a row per class: ``copies[q]``
+    gives each subgroup's row (None: a row each, or one for all), ``at[q, g]`` its element offset.
     """
 
     buf: np.ndarray
     offset: np.ndarray
     strides: np.ndarray
     shapes: list[tuple[int, ...]]
+    at: np.ndarray  # [q, g]
+    copies: list[np.ndarray | None]
+
+    def stored(self, q: int) -> np.ndarray:
+        """Transition q's values as stored: (sample|1, row|1, cycle|1, duration|1)."""
+        return self.buf[self.offset[q]:self.offset[q] + int(np.prod(self.shapes[q]))].reshape(self.shapes[q])
+
+    def by_stratum(self, q: int) -> np.ndarray:
+        """Transition q's values with the stratum axis over every subgroup (or 1 where all share them)."""
+        v = self.stored(q)
+        return v if self.copies[q] is None else v[:, self.copies[q]]
 
 
 @dataclass
@@ -627,13 +640,15 @@ class CompiledModel:
 
     def _outgoing_values(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
                          cycles: np.ndarray, same_cycles: bool = False):
-        """For each state with outgoing transitions: (state, transitions, native, per-cycle values).
+        """For each state with outgoing transitions: (state, transitions, native, per-cycle values, copies).
 
         Values are hazards per cycle (competing risks) or per-cycle probabilities (``native``),
         with strategy effects applied, each in the broadcast-reduced shape its formula gives
         (every axis of (sample, stratum, cycle, duration) full or 1; with ``same_cycles`` the cycle
         axis 1 also where every cycle of the block holds the same values). All input checks happen
-        here, on those small arrays, in the order the dense path always used.
+        here, on those small arrays, in the order the dense path always used. A value read over one
+        subgroup per class (below) keeps a row per class; its ``copies`` entry gives each subgroup's row
+        (else None).
         """
         n, g, tb = shape
         full = (n, g, tb, self.width)
@@ -651,9 +666,9 @@ class CompiledModel:
             return ctx
 
         # A transition whose formula tells only a few subgroups apart (Bodø's job exits read the latent class alone:
-        # 2 of 96) is read over one subgroup of each class, its values then spread over all: the same numbers, with
-        # the formulas' arithmetic on a fraction of the rows. Each class's first subgroup stands for it, so an input
-        # error names the subgroup a reading over all of them would.
+        # 2 of 96) is read over one subgroup of each class and kept so, with the class of each subgroup: the same
+        # numbers, with the formulas' arithmetic (and the kernels' reading) on a fraction of the rows. Each class's
+        # first subgroup stands for it, so an input error names the subgroup a reading over all of them would.
         reads = self.transition_reads(strategy, strata.columns)
         classes: dict[frozenset[str], tuple] = {}
 
@@ -676,7 +691,7 @@ class CompiledModel:
             if not outgoing:
                 continue
             native = all(tr.per_cycle_native for tr in outgoing)
-            values = []
+            values, spread = [], []
             for tr in outgoing:
                 tns, ctx, copies = reading(tr)
                 v = self._value(tr, tns, ctx)
@@ -700,17 +715,18 @@ class CompiledModel:
                     out = _four_axes(r)
                 if same_cycles and out.shape[2] > 1 and (out == out[:, :, :1]).all():
                     out = out[:, :, :1]
-                values.append(out[:, copies] if copies is not None and out.shape[1] > 1 else out)
+                values.append(out)
+                spread.append(copies if copies is not None and out.shape[1] > 1 else None)
             if native:
                 # summed the way numpy sums the dense stack, so the reported total is the same
-                total = np.stack(np.broadcast_arrays(*values), axis=-1).sum(axis=-1)
+                total = np.stack(np.broadcast_arrays(*_by_stratum(values, spread)), axis=-1).sum(axis=-1)
                 bad = total > 1 + 1e-9
                 if bad.any():
                     i, gi, ti, di = (int(x[0]) for x in np.nonzero(np.broadcast_to(bad, full)))
                     total = np.broadcast_to(total, full)
                     raise InputError(self.file, f"state {self.states[s]}, strategy {strategy}, cycle {int(cycles[ti])}, {self.describe_index(di)}, subgroup [{strata.describe(gi)}], sample {i}",
                                      f"outgoing probabilities sum to {total[i, gi, ti, di]:.6g}", "a sum <= 1 (staying is the complement)")
-            yield s, outgoing, native, values
+            yield s, outgoing, native, values, spread
 
     def probabilities(self, ns: dict[str, Any], strategy: str, shape: tuple[int, int, int], strata: Strata,
                       cycles: np.ndarray) -> np.ndarray:
@@ -725,8 +741,8 @@ class CompiledModel:
         P = np.zeros((n, g, tb, S, D, S))
         for s in self.absorbing:
             P[:, :, :, s, :, s] = 1.0
-        for s, outgoing, native, values in self._outgoing_values(ns, strategy, shape, strata, cycles):
-            stacked = np.stack([np.broadcast_to(v, full) for v in values], axis=-1)  # (n, g, tb, D, k)
+        for s, outgoing, native, values, spread in self._outgoing_values(ns, strategy, shape, strata, cycles):
+            stacked = np.stack([np.broadcast_to(v, full) for v in _by_stratum(values, spread)], axis=-1)  # (n, g, tb, D, k)
             if native:
                 probs = stacked
             else:
@@ -751,10 +767,11 @@ class CompiledModel:
         years), and its values over stratum × time in state are the largest a block makes.
         """
         arrays: list[np.ndarray | None] = [None] * len(self.transitions)
-        for _, outgoing, _, values in self._outgoing_values(ns, strategy, shape, strata, cycles, same_cycles):
-            for tr, v in zip(outgoing, values):
-                arrays[tr.index] = v
-        return pack_values(arrays)
+        copies: list[np.ndarray | None] = [None] * len(self.transitions)
+        for _, outgoing, _, values, spread in self._outgoing_values(ns, strategy, shape, strata, cycles, same_cycles):
+            for tr, v, c in zip(outgoing, values, spread):
+                arrays[tr.index], copies[tr.index] = v, c
+        return pack_values(arrays, strata.size, copies)
 
     def _apply_to_rate(self, e: CompiledEffect, r, ns):
         w = self._effect_weight(e, ns)
@@ -822,21 +839,35 @@ class CompiledModel:
         return out
 
 
-def pack_values(arrays: list[np.ndarray]) -> CompactValues:
+def pack_values(arrays: list[np.ndarray], n_strata: int = 1,
+                copies: list[np.ndarray | None] | None = None) -> CompactValues:
     """4-axis arrays (broadcast axes kept at 1) packed into one buffer with element offsets
-    and strides, for the kernels. Empties ``arrays`` as it copies them."""
+    and strides, for the kernels; ``copies[q]``: the row of array q each of the ``n_strata``
+    subgroups reads (None: row g, or row 0 where its stratum axis is 1). Empties ``arrays``
+    as it copies them."""
+    copies = list(copies) if copies is not None else [None] * len(arrays)
     shapes = [np.shape(v) for v in arrays]
     sizes = [int(np.prod(sh)) for sh in shapes]
     offset = np.cumsum([0] + sizes[:-1]).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
     strides = np.zeros((len(arrays), 4), dtype=np.int64)
+    at = np.zeros((len(arrays), n_strata), dtype=np.int64)
     buf = np.empty(sum(sizes))
     for q, sh in enumerate(shapes):
         # element strides of the C-ordered copy, 0 on broadcast axes so the kernel reads every index the same way
         step = np.cumprod((1,) + tuple(sh[:0:-1]))[::-1]
         strides[q] = [st if size > 1 else 0 for st, size in zip(step, sh)]
+        if sh[1] > 1:
+            at[q] = (copies[q] if copies[q] is not None else np.arange(n_strata)) * strides[q, 1]
+        else:
+            copies[q] = None
         buf[offset[q]:offset[q] + sizes[q]].reshape(sh)[...] = arrays[q]
         arrays[q] = None  # the caller's list: each array is freed once copied (a block's values held once)
-    return CompactValues(buf, offset, strides, shapes)
+    return CompactValues(buf, offset, strides, shapes, at, copies)
+
+
+def _by_stratum(values: list[np.ndarray], copies: list[np.ndarray | None]) -> list[np.ndarray]:
+    """Values kept a row per class of subgroups, spread to a row per subgroup (``_outgoing_values``)."""
+    return [v if c is None else v[:, c] for v, c in zip(values, copies)]
 
 
 def _four_axes(value) -> np.ndarray:
