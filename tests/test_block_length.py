@@ -36,11 +36,14 @@ def test_block_length_against_the_budget():
     def length(n):
         return blocks.compact_block_length(sc.model, _values(sc, n), sc.strata, year, "ips", n, 120)
 
+    # the sizes are those of the rows stored: a row per class of subgroups a formula tells apart (CompactValues)
     per_cycle, fixed = _sizes(sc, 1)
-    assert fixed + per_cycle * length(1) <= budget < fixed + per_cycle * (length(1) + 1)  # one sample: as before
-    per_cycle, fixed = _sizes(sc, 4)  # as the base case and three structures side by side
+    assert fixed + per_cycle * 120 <= budget and length(1) == 120  # one sample: the whole horizon fits
+    per_cycle, fixed = _sizes(sc, 8)  # a PSA batch of 8 samples: as many cycles as fit
+    assert fixed + per_cycle * length(8) <= budget < fixed + per_cycle * (length(8) + 1) and length(8) < 120
+    per_cycle, fixed = _sizes(sc, 100)
     assert fixed < budget < fixed + per_cycle  # not one cycle fits beside the fixed values ...
-    tb = length(4)
+    tb = length(100)
     assert tb >= 2 and fixed + per_cycle * tb <= 2 * budget < fixed + per_cycle * (tb + 1)  # ... so twice the budget
-    per_cycle, fixed = _sizes(sc, 8)
-    assert fixed > budget and length(8) == 1  # the fixed values alone exceed it: one cycle, no more memory
+    per_cycle, fixed = _sizes(sc, 128)
+    assert fixed > budget and length(128) == 1  # the fixed values alone exceed it: one cycle, no more memory
