@@ -149,6 +149,38 @@ def row_cells(model: CompiledModel, runs: np.ndarray) -> tuple[np.ndarray, np.nd
     return cell_row, np.array(row_state, dtype=np.int64), np.array(row_duration, dtype=np.int64)
 
 
+@nb.njit(cache=True, inline="always")
+def _enter_cell(x, j, t, ip, g, cs, wc, C, R, cell_counts, totals, w_cell):
+    """Cell x held at block point j + 1 (cycle t + 1): counted, and its cell weights added (``with_cells``)."""
+    cell_counts[cs, g, t + 1, x] += 1
+    for r in range(R):
+        totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+
+
+@nb.njit(cache=True, inline="always")
+def _leave(s, nxt, e, j, t, lo, ip, trw, ended, S, R, E, tr_index, ever_bit, fl, mv, fi, totals, w_transition,
+           with_tr, w_stay):
+    """A move from state s to nxt in block cycle j (cycle t): its flow and transition rewards (``trw``: the
+    cycle's first transition weight), the rewards of the stay in s that ends (block points lo … j; ``ended``:
+    s's first cumulative weight), one leaving and one arriving, first entries into ever-states. Returns the
+    ever flags after it."""
+    k = tr_index[s * S + nxt]
+    if k >= 0:
+        fl[t, k] += 1
+        if with_tr:
+            for r in range(R):
+                totals[ip * R + r] += w_transition[trw + k * R + r]
+    for r in range(R):
+        totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
+    mv[t + 1, s] -= 1
+    mv[t + 1, nxt] += 1
+    new = ever_bit[nxt] & ~e
+    if new:
+        for q in range(E):
+            fi[t + 1, q] += (new >> q) & 1
+    return e | new
+
+
 @nb.njit(cache=True, nogil=True)
 def walk(w, sizes, items, people, layout, rows, counts, weights):
     """Worker w: its work items (sample, chunk of people) through block cycles t0 … t0 + tb − 1.
@@ -220,38 +252,20 @@ def walk(w, sizes, items, people, layout, rows, counts, weights):
                 if pcum[at + s] <= u < pcum[at + s + 1]:  # stays (most months)
                     x = cell_next[x]
                     if with_cells:
-                        cell_counts[cs, g, t0 + j + 1, x] += 1
-                        for r in range(R):
-                            totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                        _enter_cell(x, j, t0 + j, ip, g, cs, wc, C, R, cell_counts, totals, w_cell)
                     continue
                 # inverse CDF without branches (rows are non-decreasing): at most the last state
                 nxt = 0
                 for y in range(1, S):
                     nxt += u >= pcum[at + y]
                 t = t0 + j
-                k = tr_index[s * S + nxt]
-                if k >= 0:
-                    fl[t, k] += 1
-                    if with_tr:
-                        for r in range(R):
-                            totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
-                ended = stay + s * M  # the stay in s: block points lo … j
-                for r in range(R):
-                    totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
-                mv[t + 1, s] -= 1
-                mv[t + 1, nxt] += 1
-                new = ever_bit[nxt] & ~e
-                if new:
-                    for q in range(E):
-                        fi[t + 1, q] += (new >> q) & 1
-                    e |= new
+                e = _leave(s, nxt, e, j, t, lo, ip, (((nw * G + g) * tb + j) * Q) * R, stay + s * M, S, R, E, tr_index,
+                           ever_bit, fl, mv, fi, totals, w_transition, with_tr, w_stay)
                 s = nxt
                 x = cell[nxt] + bin_in[nxt, cell_bin[x]]  # duration 0, the tracker bin carried on (as nxt keeps it)
                 lo = j + 1
                 if with_cells:
-                    cell_counts[cs, g, t + 1, x] += 1
-                    for r in range(R):
-                        totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                    _enter_cell(x, j, t, ip, g, cs, wc, C, R, cell_counts, totals, w_cell)
             for r in range(R):
                 totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
             xcell[ip] = x
@@ -401,9 +415,7 @@ def walk_events(w, sizes, items, people, layout, rows, counts, weights, stays):
                     if acc <= target:  # stays (most months)
                         x = cell_next[x]
                         if with_cells:
-                            cell_counts[cs, g, t0 + j + 1, x] += 1
-                            for r in range(R):
-                                totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                            _enter_cell(x, j, t0 + j, ip, g, cs, wc, C, R, cell_counts, totals, w_cell)
                         j += 1
                         continue
                 # leaves in block cycle j: where to, from this month's row without the stay
@@ -426,30 +438,14 @@ def walk_events(w, sizes, items, people, layout, rows, counts, weights, stays):
                             nxt = y
                             break
                 t = t0 + j
-                k = tr_index[s * S + nxt]
-                if k >= 0:
-                    fl[t, k] += 1
-                    if with_tr:
-                        for r in range(R):
-                            totals[ip * R + r] += w_transition[(((nw * G + g) * tb + j) * Q + k) * R + r]
-                ended = stay + s * M
-                for r in range(R):
-                    totals[ip * R + r] += w_stay[ended + (j + 1) * R + r] - w_stay[ended + lo * R + r]
-                mv[t + 1, s] -= 1
-                mv[t + 1, nxt] += 1
-                new = ever_bit[nxt] & ~e
-                if new:
-                    for q in range(E):
-                        fi[t + 1, q] += (new >> q) & 1
-                    e |= new
+                e = _leave(s, nxt, e, j, t, lo, ip, (((nw * G + g) * tb + j) * Q) * R, stay + s * M, S, R, E, tr_index,
+                           ever_bit, fl, mv, fi, totals, w_transition, with_tr, w_stay)
                 s = nxt
                 x = cell[nxt] + bin_in[nxt, cell_bin[x]]
                 lo = j + 1
                 acc, target = 0, stay_target(key, t + 1)
                 if with_cells:
-                    cell_counts[cs, g, t + 1, x] += 1
-                    for r in range(R):
-                        totals[ip * R + r] += w_cell[wc + ((j + 1) * C + x) * R + r]
+                    _enter_cell(x, j, t, ip, g, cs, wc, C, R, cell_counts, totals, w_cell)
                 j += 1
             for r in range(R):
                 totals[ip * R + r] += w_stay[stay + s * M + (tb + 1) * R + r] - w_stay[stay + s * M + lo * R + r]
