@@ -304,12 +304,8 @@ class CompiledModel:
         reads: list[set[str]] = [set() for _ in range(self.n_states)]
         for strategy in self.strategies:
             of = self._reads_of(strategy, base)
-            effects = {}
-            for e in self.effects[strategy]:
-                effects.setdefault(e.transition, []).extend(
-                    f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None)
-            for tr in self.transitions:
-                for f in [tr.formula] + effects.get(tr.index, []):
+            for tr, formulas in zip(self.transitions, self._transition_formulas(strategy)):
+                for f in formulas:
                     reads[tr.source] |= of(f)
             for r in self.rewards.values():
                 for s, f in r["states"].items():
@@ -340,13 +336,16 @@ class CompiledModel:
         key = (strategy, tuple(names))
         if key not in self._transition_reads:
             of = self._reads_of(strategy, set(key[1]))
-            effects: dict[int, list] = {}
-            for e in self.effects[strategy]:
-                effects.setdefault(e.transition, []).extend(
-                    f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None)
-            self._transition_reads[key] = [frozenset().union(*(of(f) for f in [tr.formula] + effects.get(tr.index, [])))
-                                           for tr in self.transitions]
+            self._transition_reads[key] = [frozenset().union(*(of(f) for f in formulas))
+                                           for formulas in self._transition_formulas(strategy)]
         return self._transition_reads[key]
+
+    def _transition_formulas(self, strategy: str) -> list[list]:
+        """Per transition: the formulas its values under ``strategy`` are made of (its own, its effects')."""
+        out = [[tr.formula] for tr in self.transitions]
+        for e in self.effects[strategy]:
+            out[e.transition] += [f for f in (e.value, e.start, e.end, e.decay_start, e.half_life) if f is not None]
+        return out
 
     def dynamics_reads(self, strategy: str, names: Iterable[str]) -> set[str]:
         """Which of ``names`` the transition values of ``strategy`` read (``transition_reads``), with the trackers'
