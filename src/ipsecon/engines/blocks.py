@@ -94,10 +94,19 @@ def value_changes(model: CompiledModel, cv: CompactValues, n_strata: int, n_bloc
         if shape[2] > 1:
             v = cv.stored(q)
             diff = np.any(v[:, :, 1:, :] != v[:, :, :-1, :], axis=(0, 3))  # (row|1, cycles − 1)
-            if cv.copies[q] is not None:  # a row per class of subgroups: each subgroup's
-                diff = diff[cv.copies[q]]
-            changed[1:, :, model.transitions[q].source] |= diff.T
+            changed[1:, :, model.transitions[q].source] |= diff[cv.row_of(q)].T  # each subgroup's row
     return changed
+
+
+def same_by_subgroup(a: CompactValues, b: CompactValues) -> np.ndarray:
+    """[g]: whether subgroup g reads the same values in ``a`` and ``b`` (two strategies' values on the same
+    cycles): every transition, sample, cycle and duration, to the bit. Each pair of stored rows is compared once."""
+    same = np.ones(a.at.shape[1], dtype=bool)
+    for q in range(len(a.shapes)):
+        va, vb = a.stored(q), b.stored(q)
+        pairs, back = np.unique(np.stack([a.row_of(q), b.row_of(q)], axis=1), axis=0, return_inverse=True)
+        same &= np.array([bool((va[:, i] == vb[:, j]).all()) for i, j in pairs])[back.ravel()]
+    return same
 
 
 def sample_free(model: CompiledModel, cv: CompactValues) -> np.ndarray:

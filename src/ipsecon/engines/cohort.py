@@ -9,7 +9,9 @@ This module drives the compiled kernel (``cohort_kernel``): per strategy and blo
 cycles (``blocks``) it asks the model for its compact transition values
 (:meth:`CompiledModel.compact`), says where they change, and hands both to worker threads;
 the kernel remakes probabilities only where the values change, so memory is the formulas'
-own arrays plus the trace. ``cohort_reward_totals`` runs the same kernel but keeps no trace:
+own arrays plus the trace. With a trace, subgroups that move alike run once: those a strategy's
+transitions do not tell apart (``_alike_strata``), and those that read, to the bit, the values
+of an earlier strategy (``_twin_strategy``: IPS's non-users) take its trace. ``cohort_reward_totals`` runs the same kernel but keeps no trace:
 it adds up reward totals as it goes (a PSA that needs only those spends most of a traced
 run writing and re-reading the trace). ``run_cohort_reference`` (``cohort_reference``) is
 the original dense array program; tests check the two agree to rounding.
@@ -30,6 +32,7 @@ from ipsecon.engines.blocks import (
     block_length,
     compact_block_length,
     duration_runs,
+    same_by_subgroup,
     sample_free,
     value_changes,
 )
@@ -115,6 +118,29 @@ def _alike_strata(model: CompiledModel, strategy: str, strata: Strata, start: np
     return (None, None) if len(rows) == strata.size else (rows, copies)
 
 
+def _twin_strategy(model: CompiledModel, values: dict[str, Any], strata: Strata, start_year: int, n_samples: int,
+                   n_cycles: int, k: int) -> tuple[int, np.ndarray] | tuple[None, None]:
+    """(k0, twins): the first strategy k0 before strategy k under which some subgroups read the very transition
+    values they read under k, in every cycle and sample (``twins[g]``, ``blocks.same_by_subgroup``): starting alike,
+    they move alike, so their trace under k is theirs under k0 (Bodø: the 48 subgroups who would not use IPS).
+    (None, None) where there are none. One cycle is compared first: most strategies differ from the start."""
+    names = list(model.strategies)
+    n, G, T = n_samples, strata.size, n_cycles
+    tb = compact_block_length(model, values, strata, start_year, names[k], n, T)
+    for k0 in range(k):
+        same = np.ones(G, dtype=bool)
+        for cycles in [np.arange(1)] + [np.arange(t0, min(T, t0 + tb)) for t0 in range(0, T, tb)]:
+            a, b = (model.compact(model.namespace(values, strata, start_year, names[i], cycles, n), names[i],
+                                  (n, G, len(cycles)), strata, cycles) for i in (k0, k))
+            same &= same_by_subgroup(a, b)
+            del a, b
+            if not same.any():
+                break
+        if same.any():
+            return k0, same
+    return None, None
+
+
 def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weights):
     """The trace (``weights`` None), or the reward totals of ``cohort_reward_totals``."""
     keep = weights is None
@@ -155,16 +181,26 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
     run = {"model": model, "values": values, "start_year": start_year, "n_cycles": T, "n_samples": n, "sums": sums,
            "names": names, "sizes": sizes, "layout": layout, "alike": alike}
     for k, strategy in enumerate(model.strategies):
-        rows, copies = _alike_strata(model, strategy, strata, start, bins0) if keep else (None, None)
-        if rows is None:
+        # subgroups that move as under an earlier strategy (IPS's non-users as under the comparator): copied
+        k0, twins = _twin_strategy(model, values, strata, start_year, n, T, k) if keep and k else (None, None)
+        todo = np.arange(G) if twins is None else np.nonzero(~twins)[0]
+        some = strata if twins is None else strata.subset(todo)
+        rows, copies = _alike_strata(model, strategy, some, start[:, todo], bins0[todo]) if keep else (None, None)
+        if rows is None and twins is None:
             _run_strategy(k, strategy, strata, start, bins0, trace, **run)
         else:  # subgroups that move alike (the comparator ignores who would use the programme): one runs for all
+            rows = np.arange(len(todo)) if rows is None else rows
             g = len(rows)
             part = TraceArrays(True, np.empty((n, 1, g, T + 1, S)), np.empty((n, 1, g, T, Q)),
                                np.empty((n, 1, g, T + 1, J)), np.empty((n, 1, g, T + 1, trace.cells.shape[4])))
-            _run_strategy(0, strategy, strata.subset(rows), start[:, rows], bins0[rows], part, **run)
+            if g:
+                run_rows = todo[rows]
+                _run_strategy(0, strategy, strata.subset(run_rows), start[:, run_rows], bins0[run_rows], part, **run)
             for whole, one in zip(trace[1:], part[1:]):
-                whole[:, k] = one[:, 0][:, copies]
+                if len(todo):
+                    whole[:, k, todo] = one[:, 0] if copies is None else one[:, 0][:, copies]
+                if twins is not None:
+                    whole[:, k, twins] = whole[:, k0, twins]
         if keep:
             ns = model.namespace(values, strata, start_year, strategy, np.arange(T), n, with_duration=False)
             for name, parts in model.reward_values_reduced(ns).items():

@@ -91,6 +91,13 @@ class CompactValues:
         v = self.stored(q)
         return v if self.copies[q] is None else v[:, self.copies[q]]
 
+    def row_of(self, q: int) -> np.ndarray:
+        """[g]: the stored row of transition q that subgroup g reads."""
+        if self.copies[q] is not None:
+            return self.copies[q]
+        G = self.at.shape[1]
+        return np.arange(G) if self.shapes[q][1] > 1 else np.zeros(G, dtype=np.int64)
+
 
 @dataclass
 class CompiledTracker:
