@@ -582,3 +582,27 @@ def test_microsim_agrees_with_cohort_on_an_entrant_table_with_a_programme(tmp_pa
     assert (bound / exact[..., :2].max() < 0.05).all()
     # users' effect reaches the entrants: b has fewer sick months than a
     assert (exact[1, 1:, 1] < exact[0, 1:, 1] - 1).all()
+
+
+def test_entry_years_run_beside_the_base_case_economics(monkeypatch):
+    """``api.run`` runs an open population's entry cohorts on a thread of their own while the base case's economics
+    are made (their kernel releases the GIL): the calendar-year results are those of running them afterwards."""
+    import threading
+
+    from ipsecon import api
+    from ipsecon.economics.calendar_years import calendar_years
+    from ipsecon.engines import open_population
+    from ipsecon.model.scenario import load_scenario
+
+    threads = []
+    real = open_population.run_open_population
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(open_population, "run_open_population", recording)
+    result = api.run(load_scenario("scenarios/bodo.yaml"), horizon=3)
+    assert len(threads) == 1 and threads[0].startswith("ipsecon-entry-years")
+    serial = calendar_years(result.simulation)
+    assert serial.data_vars and all(result.dataset[v].reindex_like(serial[v]).equals(serial[v]) for v in serial.data_vars)

@@ -84,6 +84,18 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
         sim, *alt_sims = structure_simulations(scenario, [scenario] + alternatives, horizon, seed)
     else:
         sim = simulate(scenario, engine=engine, individuals=individuals, seed=seed, horizon_years=horizon)
+    entry_years = None
+    if (scenario.spec.population.entrants is not None and evaluation.has_ledger(scenario.model)
+            and sim.trace.engine == "cohort" and (not alternatives or alt_sims is not None)):
+        # an open population's entry cohorts run beside the base case's economics: their kernel releases the GIL,
+        # and nothing before their result below runs a kernel (the structures' runs are in hand)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ipsecon.engines.open_population import run_open_population
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="ipsecon-entry-years")
+        entry_years = pool.submit(run_open_population, sim)
+        pool.shutdown(wait=False)  # its one task runs on; its result (or error) is read below
     ds = results_io.to_dataset(sim)
     table, be, cea = None, None, None
     if not evaluation.has_ledger(scenario.model):
@@ -108,7 +120,7 @@ def run(scenario: LoadedScenario, engine: str | None = None, horizon: float | No
         if scenario.spec.population.entrants is not None:  # an open population: results by calendar year too
             from ipsecon.economics.calendar_years import calendar_years
 
-            calendar = calendar_years(sim)
+            calendar = calendar_years(sim, population=None if entry_years is None else entry_years.result())
             ds = ds.merge(calendar, join="left", combine_attrs="override")  # keep the run's coordinate order
             ds.attrs.update(calendar.attrs)
     targets = results_io.target_rows(sim)
