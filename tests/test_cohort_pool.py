@@ -60,17 +60,22 @@ def test_a_strategy_alike_in_every_sample_runs_one_lane(monkeypatch):
     sc = load_scenario(root / "scenarios/bodo.yaml")
     base, year, T = sc.base_values(), sc.spec.population.start_year, horizon_cycles(sc, 1.0)
     lives = float(base["ips.persistence.half_life"]) * np.array([0.5, 1.0, 2.0])
-    lanes = []
-    original = cohort_kernel.cohort_worker
+    lanes, running = [], []
+    original, run_strategy = cohort_kernel.cohort_worker, cohort._run_strategy
 
     def counted(w, n_slots, sizes, layout, values, block, carry, *rest):
-        lanes.append((block.k, carry.occ.shape[2]))
+        lanes.append((running[-1], carry.occ.shape[2]))
         return original(w, n_slots, sizes, layout, values, block, carry, *rest)
 
+    def named(k, strategy, *args, **kwargs):  # ips runs its users only, as a part (its non-users move as under tau)
+        running.append(strategy)
+        return run_strategy(k, strategy, *args, **kwargs)
+
     monkeypatch.setattr(cohort_kernel, "cohort_worker", counted)
+    monkeypatch.setattr(cohort, "_run_strategy", named)
     many = run_cohort(sc.model, {**base, "ips.persistence.half_life": lives}, sc.strata, sc.start_mix(base, 3), year, T, 3)
     monkeypatch.setattr(cohort_kernel, "cohort_worker", original)
-    assert {n for k, n in lanes if k == 0} == {1} and {n for k, n in lanes if k == 1} == {3}  # tau one lane, ips three
+    assert {n for s, n in lanes if s == "tau"} == {1} and {n for s, n in lanes if s == "ips"} == {3}  # tau one lane, ips three
     for i, life in enumerate(lives):
         one = run_cohort(sc.model, {**base, "ips.persistence.half_life": np.array([life])}, sc.strata,
                          sc.start_mix(base, 1), year, T, 1)

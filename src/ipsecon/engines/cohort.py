@@ -11,10 +11,11 @@ cycles (``blocks``) it asks the model for its compact transition values
 the kernel remakes probabilities only where the values change, so memory is the formulas'
 own arrays plus the trace. With a trace, subgroups that move alike run once: those a strategy's
 transitions do not tell apart (``_alike_strata``), and those that read, to the bit, the values
-of an earlier strategy (``_twin_strategy``: IPS's non-users) take its trace. ``cohort_reward_totals`` runs the same kernel but keeps no trace:
-it adds up reward totals as it goes (a PSA that needs only those spends most of a traced
-run writing and re-reading the trace). ``run_cohort_reference`` (``cohort_reference``) is
-the original dense array program; tests check the two agree to rounding.
+of an earlier strategy (``_twin_strategy``: IPS's non-users) take its trace.
+``cohort_reward_totals`` runs the same kernel but keeps no trace: it adds up reward totals as it
+goes (a PSA that needs only those spends most of a traced run writing and re-reading the trace).
+``run_cohort_reference`` (``cohort_reference``) is the original dense array program; tests check
+the two agree to rounding.
 """
 
 from __future__ import annotations
@@ -185,7 +186,8 @@ def _run(model, values, strata, start_mix, start_year, n_cycles, n_samples, weig
         k0, twins = _twin_strategy(model, values, strata, start_year, n, T, k) if keep and k else (None, None)
         todo = np.arange(G) if twins is None else np.nonzero(~twins)[0]
         some = strata if twins is None else strata.subset(todo)
-        rows, copies = _alike_strata(model, strategy, some, start[:, todo], bins0[todo]) if keep else (None, None)
+        rows, copies = (_alike_strata(model, strategy, some, start[:, todo], bins0[todo]) if keep and len(todo)
+                        else (None, None))
         if rows is None and twins is None:
             _run_strategy(k, strategy, strata, start, bins0, trace, **run)
         else:  # subgroups that move alike (the comparator ignores who would use the programme): one runs for all
