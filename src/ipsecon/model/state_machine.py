@@ -88,8 +88,7 @@ class CompactValues:
 
     def by_stratum(self, q: int) -> np.ndarray:
         """Transition q's values with the stratum axis over every subgroup (or 1 where all share them)."""
-        v = self.stored(q)
-        return v if self.copies[q] is None else v[:, self.copies[q]]
+        return _by_stratum([self.stored(q)], [self.copies[q]])[0]
 
     def row_of(self, q: int) -> np.ndarray:
         """[g]: the stored row of transition q that subgroup g reads."""

@@ -49,10 +49,6 @@ class SweepResult:
     summary: Any = None  # the summary table (pandas DataFrame, as summary.csv)
 
 
-def _local_workers() -> int:
-    return available_cores()
-
-
 def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, overwrite: bool = False,
               chunk_size: int | None = None, quiet: bool | None = None,
@@ -72,10 +68,10 @@ def run_sweep(sweep_file: str | Path, out_dir: str | Path | None = None, workers
     sweep_file = Path(sweep_file)
     out = Path(out_dir) if out_dir is not None else Path("results") / "sweeps" / sweep_file.stem
     _refuse_existing(out, resume, overwrite)  # before any work; again under the lock
-    if workers is not None and workers > 4 * _local_workers():
-        raise InputError("--workers", str(workers), f"more local workers than 4 × the {_local_workers()} usable cores",
-                         f"0 … {4 * _local_workers()} (a worker is one core)")
-    planned_workers = workers if workers is not None else _local_workers()
+    if workers is not None and workers > 4 * available_cores():
+        raise InputError("--workers", str(workers), f"more local workers than 4 × the {available_cores()} usable cores",
+                         f"0 … {4 * available_cores()} (a worker is one core)")
+    planned_workers = workers if workers is not None else available_cores()
     cluster = None
     if scheduler is None and workers != 0 and not (resume and (out / STORE_NAME).exists()):
         # a fresh sweep runs every unit, so the sweep file alone sizes the local cluster: start it
